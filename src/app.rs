@@ -1,0 +1,123 @@
+//! Building and running the service: shared state, the HTTP client, and a server with graceful shutdown.
+
+use std::{future::Future, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use axum::extract::FromRef;
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+
+use crate::{
+    config::Config, host::connect::Connect, jira::JiraClient, store::Store, tenant::Tenant,
+};
+
+/// State shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// Validated configuration.
+    pub cfg: Arc<Config>,
+    /// The database.
+    pub store: Store,
+    /// The Atlassian Connect host adapter.
+    pub connect: Connect,
+    /// The one outbound HTTP client (Jira, key server).
+    pub http: reqwest::Client,
+}
+
+impl FromRef<AppState> for Connect {
+    fn from_ref(state: &AppState) -> Self {
+        state.connect.clone()
+    }
+}
+
+impl AppState {
+    /// Connect to the database, apply migrations and wire the adapters. Requires a master key.
+    pub async fn build(cfg: Config) -> anyhow::Result<Self> {
+        let keys = cfg.require_master_keys()?.clone();
+        let store = Store::connect(cfg.database_url.expose_secret()).await?;
+        let applied = store
+            .migrate()
+            .await
+            .context("applying database migrations")?;
+        if applied > 0 {
+            tracing::info!(
+                applied,
+                engine = store.engine(),
+                "database migrations applied"
+            );
+        }
+        let http = http_client(&cfg)?;
+        let connect = Connect::new(&cfg, store.clone(), keys, http.clone());
+        Ok(Self {
+            cfg: Arc::new(cfg),
+            store,
+            connect,
+            http,
+        })
+    }
+
+    /// A Jira client for `tenant`, through whichever host adapter the tenant came in by.
+    pub async fn jira(&self, tenant: &Tenant) -> anyhow::Result<JiraClient> {
+        let stored = self
+            .store
+            .tenant_by_client_key(&tenant.client_key)
+            .await?
+            .with_context(|| format!("tenant {} is gone", tenant.client_key))?;
+        let site = self.connect.jira_site(&stored)?;
+        Ok(JiraClient::new(self.http.clone(), site))
+    }
+}
+
+/// The shared outbound client: rustls, timeouts, a user agent naming the app.
+pub fn http_client(cfg: &Config) -> anyhow::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .user_agent(format!(
+            "clearance/{} ({})",
+            env!("CARGO_PKG_VERSION"),
+            cfg.app_key
+        ))
+        .timeout(cfg.http_timeout)
+        .connect_timeout(Duration::from_secs(5).min(cfg.http_timeout))
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .build()
+        .context("building the HTTP client")
+}
+
+/// Serve `state` on `listener` until `shutdown` completes, then finish in-flight requests.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let router = crate::web::router(state);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("HTTP server failed")
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,168 @@
+//! The CLI subcommands' bodies: serve, migrate, check-config, keygen, rotate-key.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use secrecy::ExposeSecret;
+
+use crate::{
+    app::{self, AppState},
+    config::Config,
+    crypto::MasterKeys,
+    host::connect,
+    store::{SealedSecret, Store},
+    telemetry,
+};
+
+fn load(config: Option<&Path>) -> anyhow::Result<Config> {
+    let cfg = Config::load(config)?;
+    telemetry::init(cfg.log_format);
+    Ok(cfg)
+}
+
+/// `clearance serve`: migrate, then serve until Ctrl-C / SIGTERM.
+pub async fn serve(config: Option<&Path>) -> anyhow::Result<()> {
+    let cfg = load(config)?;
+    let listen = cfg.listen;
+    let state = AppState::build(cfg).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    tracing::info!(
+        %listen,
+        base_url = state.cfg.base_url_str(),
+        app_key = %state.cfg.app_key,
+        database = state.store.engine(),
+        "Clearance is serving; install it from {}/atlassian-connect.json",
+        state.cfg.base_url_str()
+    );
+    let store = state.store.clone();
+    app::serve(state, listener, app::shutdown_signal()).await?;
+    store.close().await;
+    Ok(())
+}
+
+/// `clearance migrate`: apply pending migrations and report.
+pub async fn migrate(config: Option<&Path>) -> anyhow::Result<()> {
+    let cfg = load(config)?;
+    let store = Store::connect(cfg.database_url.expose_secret()).await?;
+    let applied = store.migrate().await?;
+    println!(
+        "{applied} migration(s) applied to the {} database; schema is up to date",
+        store.engine()
+    );
+    store.close().await;
+    Ok(())
+}
+
+/// `clearance check-config`: validate and print the effective settings (secrets redacted).
+pub fn check_config(config: Option<&Path>) -> anyhow::Result<()> {
+    let cfg = Config::load(config)?;
+    let keys = match &cfg.master_keys {
+        Some(k) => format!("set (current key id {})", k.current_id()),
+        None => "NOT SET — serve will refuse to start; run `clearance keygen`".into(),
+    };
+    let rows = [
+        ("CLEARANCE_LISTEN", cfg.listen.to_string()),
+        ("CLEARANCE_BASE_URL", cfg.base_url_str().to_owned()),
+        ("CLEARANCE_APP_KEY", cfg.app_key.clone()),
+        (
+            "CLEARANCE_DATABASE_URL",
+            redact_url(cfg.database_url.expose_secret()),
+        ),
+        ("CLEARANCE_MASTER_KEY", keys),
+        ("CLEARANCE_JIRA_HOSTS", format!("{:?}", cfg.jira_hosts)),
+        (
+            "CLEARANCE_INSTALL_KEYS_URL",
+            cfg.install_keys_url.to_string(),
+        ),
+        (
+            "CLEARANCE_LOG_FORMAT",
+            format!("{:?}", cfg.log_format).to_lowercase(),
+        ),
+        (
+            "CLEARANCE_JWT_LEEWAY_SECS",
+            cfg.jwt_leeway.as_secs().to_string(),
+        ),
+        (
+            "CLEARANCE_HTTP_TIMEOUT_SECS",
+            cfg.http_timeout.as_secs().to_string(),
+        ),
+    ];
+    for (k, v) in rows {
+        println!("{k:<28} {v}");
+    }
+    if cfg.master_keys.is_none() {
+        bail!("configuration is valid but incomplete: CLEARANCE_MASTER_KEY is required to serve");
+    }
+    println!("configuration OK");
+    Ok(())
+}
+
+/// Hide the password in a database URL.
+fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => raw.to_owned(),
+    }
+}
+
+/// `clearance keygen`: print a new master key.
+pub fn keygen() {
+    println!("{}", MasterKeys::generate().expose_secret());
+}
+
+/// `clearance rotate-key`: re-seal every stored secret under the current master key.
+/// The old key must be listed in `CLEARANCE_PREVIOUS_MASTER_KEYS` so existing values can be opened.
+pub async fn rotate_key(config: Option<&Path>) -> anyhow::Result<()> {
+    let cfg = load(config)?;
+    let keys = cfg.require_master_keys()?.clone();
+    let store = Store::connect(cfg.database_url.expose_secret()).await?;
+    store.migrate().await?;
+    let report = reseal_all(&store, &keys).await?;
+    println!(
+        "re-sealed {} secret(s) under key {}; {} already current; {} changed during rotation (run again)",
+        report.resealed,
+        keys.current_id(),
+        report.current,
+        report.raced
+    );
+    store.close().await;
+    Ok(())
+}
+
+/// What a rotation did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct RotationReport {
+    /// Values re-sealed under the current key.
+    pub resealed: u64,
+    /// Values already under the current key.
+    pub current: u64,
+    /// Values that changed while rotating (a concurrent re-install), left for the next run.
+    pub raced: u64,
+}
+
+/// Re-seal all tenant secrets under `keys`' current key. Opens every value first and writes nothing if any fails.
+pub async fn reseal_all(store: &Store, keys: &MasterKeys) -> anyhow::Result<RotationReport> {
+    let mut report = RotationReport::default();
+    let mut updates = Vec::new();
+    for (client_key, sealed) in store.sealed_tenant_secrets().await? {
+        if keys.is_current(&sealed.0) {
+            report.current += 1;
+            continue;
+        }
+        let context = connect::secret_context(&client_key);
+        let plain = keys
+            .open(&context, &sealed.0)
+            .with_context(|| format!("tenant {client_key}"))?;
+        let resealed = SealedSecret(keys.seal(&context, plain.expose_secret()));
+        updates.push((client_key, sealed, resealed));
+    }
+    let n = store.reseal_tenant_secrets(&updates).await?;
+    report.resealed = n;
+    report.raced = updates.len() as u64 - n;
+    Ok(report)
+}

@@ -1,0 +1,84 @@
+//! `AppError`: every handler error, mapped to a status and a body that never leaks internals or auth reasons.
+
+use axum::{
+    Json,
+    http::{HeaderValue, StatusCode, header::WWW_AUTHENTICATE},
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+use crate::{host::AuthError, store::StoreError};
+
+/// An error a handler returns.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Authentication failed; the reason is logged, the response says only 401.
+    #[error("unauthorized: {0}")]
+    Unauthorized(AuthError),
+    /// The request is malformed; the message is for the caller.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Nothing here.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// Our fault; logged with its cause chain, opaque to the caller.
+    #[error("internal error: {0:#}")]
+    Internal(anyhow::Error),
+}
+
+/// Handler result.
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+impl From<AuthError> for AppError {
+    fn from(e: AuthError) -> Self {
+        if e.is_internal() {
+            Self::Internal(anyhow::Error::new(e))
+        } else {
+            Self::Unauthorized(e)
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        Self::Internal(anyhow::Error::new(e))
+    }
+}
+
+impl AppError {
+    /// The HTTP status for this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        match &self {
+            Self::Unauthorized(reason) => tracing::warn!(%reason, "request refused"),
+            Self::BadRequest(msg) => tracing::info!(%msg, "bad request"),
+            Self::NotFound(_) => {}
+            Self::Internal(e) => {
+                tracing::error!(error.cause_chain = ?e, error.message = %e, "internal error")
+            }
+        }
+        let message = match &self {
+            Self::Unauthorized(_) => "authentication failed".to_owned(),
+            Self::BadRequest(m) => m.clone(),
+            Self::NotFound(m) => m.clone(),
+            Self::Internal(_) => "internal error; see the server log".to_owned(),
+        };
+        let mut resp = (status, Json(json!({ "error": message }))).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("JWT"));
+        }
+        resp
+    }
+}

@@ -1,0 +1,81 @@
+//! Why a host's request was not authenticated. The reason is logged; the caller only ever sees 401.
+
+/// A rejected token or lifecycle call. `Display` is the log line, never a response body.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No token in `Authorization: JWT …` or `?jwt=`.
+    #[error("no JWT in the Authorization header or jwt query parameter")]
+    MissingToken,
+    /// Not a decodable JWT.
+    #[error("malformed JWT: {0}")]
+    Malformed(String),
+    /// `alg` is not the one this route accepts (`none`, RS256 where HS256 is expected, …).
+    #[error("JWT algorithm {found} not accepted here (expected {expected})")]
+    Algorithm {
+        /// Algorithm in the token header.
+        found: String,
+        /// Algorithm the route requires.
+        expected: &'static str,
+    },
+    /// `iss` names no tenant we know.
+    #[error("JWT issuer {0:?} is not an installed tenant")]
+    UnknownTenant(String),
+    /// The tenant exists but is uninstalled or disabled.
+    #[error("tenant {client_key:?} is {state}")]
+    TenantInactive {
+        /// The tenant's clientKey.
+        client_key: String,
+        /// Its state.
+        state: crate::tenant::TenantState,
+    },
+    /// Signature, expiry or a standard claim failed.
+    #[error("JWT rejected: {0}")]
+    Invalid(String),
+    /// No `qsh` claim.
+    #[error("JWT has no qsh claim")]
+    MissingQsh,
+    /// `qsh` does not match the request.
+    #[error("qsh does not match the request (expected hash of {canonical:?})")]
+    QshMismatch {
+        /// Canonical request we computed.
+        canonical: String,
+    },
+    /// A context token (`qsh = context-qsh`) on a route that needs a request-bound token.
+    #[error("context token used on a route that requires a request-bound qsh")]
+    ContextTokenNotAllowed,
+    /// A request-bound token on a panel API route, which only accepts context tokens.
+    #[error("panel API routes accept only context tokens (qsh = context-qsh)")]
+    ContextTokenRequired,
+    /// Lifecycle: `iss` is not the body's clientKey.
+    #[error("JWT issuer {iss:?} does not match body clientKey {client_key:?}")]
+    IssuerMismatch {
+        /// `iss` claim.
+        iss: String,
+        /// `clientKey` in the body.
+        client_key: String,
+    },
+    /// Lifecycle: install key could not be obtained.
+    #[error("install key {kid:?}: {reason}")]
+    InstallKey {
+        /// Key id from the token header.
+        kid: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// Lifecycle: the site's baseUrl is not an allowed Jira host.
+    #[error("baseUrl {0:?} is not on an allowed Jira host (CLEARANCE_JIRA_HOSTS)")]
+    HostNotAllowed(String),
+    /// A stored secret could not be opened (wrong master key or tampering).
+    #[error("tenant secret unavailable: {0}")]
+    Secret(String),
+    /// The store failed while authenticating.
+    #[error("store error while authenticating: {0}")]
+    Store(#[from] crate::store::StoreError),
+}
+
+impl AuthError {
+    /// Whether this is the server's fault (500) rather than the caller's (401).
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Self::Store(_) | Self::Secret(_))
+    }
+}

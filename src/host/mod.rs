@@ -1,0 +1,21 @@
+//! Host adapters: how a Jira site authenticates to Clearance and how Clearance calls it.
+//!
+//! Only this module knows Atlassian Connect (descriptor, lifecycle, HS256/RS256 JWT, query string hash) and, later,
+//! Forge. The rest of the app receives a verified [`Caller`] and a [`crate::jira::JiraClient`] and never learns which
+//! front door a request came through.
+
+pub mod connect;
+mod error;
+
+pub use error::AuthError;
+
+use crate::tenant::{AccountId, Tenant};
+
+/// Who is calling, as proven by the host's token: the tenant, and the acting user when there is one.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// The verified tenant (never taken from a request body).
+    pub tenant: Tenant,
+    /// The acting Atlassian account (`sub`), absent for calls without a logged-in user (webhooks, lifecycle).
+    pub account_id: Option<AccountId>,
+}

@@ -1,0 +1,107 @@
+//! The HTTP side of the Jira client: one shared `reqwest::Client`, per-call authorization, status → [`JiraError`].
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode, header::AUTHORIZATION};
+use serde::{Deserialize, de::DeserializeOwned};
+use url::Url;
+
+use super::{JiraError, JiraSite};
+
+/// Longest piece of an error body kept for the message.
+const ERROR_BODY_CHARS: usize = 300;
+
+/// A Jira REST client for one tenant.
+#[derive(Clone)]
+pub struct JiraClient {
+    http: reqwest::Client,
+    site: JiraSite,
+}
+
+/// `GET /rest/api/3/myself`: the account the app acts as.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Myself {
+    /// Atlassian account id of the app user.
+    pub account_id: String,
+    /// Display name.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// `app` for an app user.
+    #[serde(default)]
+    pub account_type: Option<String>,
+}
+
+impl JiraClient {
+    /// A client for `site` over the shared `http` client.
+    pub fn new(http: reqwest::Client, site: JiraSite) -> Self {
+        Self { http, site }
+    }
+
+    /// The absolute URL of a REST path (`/rest/api/3/…`, query included) under the site base URL.
+    pub fn url(&self, path_and_query: &str) -> Result<Url, JiraError> {
+        let base = self.site.base_url.as_str().trim_end_matches('/');
+        Url::parse(&format!("{base}{path_and_query}"))
+            .map_err(|e| JiraError::Auth(format!("bad URL {path_and_query}: {e}")))
+    }
+
+    /// The app user's own account (exercises signing end to end).
+    #[tracing::instrument(skip_all)]
+    pub async fn myself(&self) -> Result<Myself, JiraError> {
+        self.get_json("/rest/api/3/myself").await
+    }
+
+    /// `GET` a JSON resource.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        path_and_query: &str,
+    ) -> Result<T, JiraError> {
+        let url = self.url(path_and_query)?;
+        let resp = self.send(Method::GET, url).await?;
+        resp.json::<T>()
+            .await
+            .map_err(|e| JiraError::Decode(e.to_string()))
+    }
+
+    async fn send(&self, method: Method, url: Url) -> Result<reqwest::Response, JiraError> {
+        let auth = self.site.auth.authorization(&method, &url)?;
+        // GET requests never carry a body: Jira answers 403 to a GET with a body.
+        let resp = self
+            .http
+            .request(method, url)
+            .header(AUTHORIZATION, auth)
+            .send()
+            .await?;
+        check_status(resp).await
+    }
+}
+
+async fn check_status(resp: reqwest::Response) -> Result<reqwest::Response, JiraError> {
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp);
+    }
+    let retry_after = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let body: String = resp
+        .text()
+        .await
+        .unwrap_or_default()
+        .chars()
+        .take(ERROR_BODY_CHARS)
+        .collect();
+    Err(match status {
+        StatusCode::UNAUTHORIZED => JiraError::Unauthorized(body),
+        StatusCode::FORBIDDEN => JiraError::Forbidden(body),
+        StatusCode::NOT_FOUND => JiraError::NotFound(body),
+        StatusCode::TOO_MANY_REQUESTS => JiraError::RateLimited { retry_after },
+        StatusCode::SERVICE_UNAVAILABLE if retry_after.is_some() => {
+            JiraError::RateLimited { retry_after }
+        }
+        _ => JiraError::Status { status, body },
+    })
+}

@@ -1,0 +1,26 @@
+//! Clearance: a Jira Cloud app that turns data-request tickets into approved, encrypted, audited deliveries.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+/// Building and running the service: state, HTTP client, server, shutdown.
+pub mod app;
+/// CLI subcommand bodies.
+pub mod commands;
+/// Layered configuration and its validation.
+pub mod config;
+/// Secrets at rest: AEAD under rotating master keys.
+pub mod crypto;
+/// `AppError` and its HTTP mapping.
+pub mod error;
+/// Host adapters (Atlassian Connect now, Forge later): inbound auth and outbound signing.
+pub mod host;
+/// Jira Cloud REST client.
+pub mod jira;
+/// All SQL: SQLite and PostgreSQL.
+pub mod store;
+/// Logging setup.
+pub mod telemetry;
+/// Tenants, tenant states and account ids.
+pub mod tenant;
+/// HTTP routes and layers.
+pub mod web;
