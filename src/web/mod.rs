@@ -17,13 +17,23 @@ use tower_http::{timeout::TimeoutLayer, trace::TraceLayer};
 use crate::{app::AppState, host::connect::Connect};
 
 /// The whole HTTP application.
+///
+/// When the public base URL has a path (`https://host/clearance`), routes answer both under that path (a proxy that
+/// forwards it) and at the root (a proxy that strips it); tokens are verified against the path Jira signed either way.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let routes: Router<AppState> = Router::new()
         .merge(Connect::router())
         .merge(health::router())
         .merge(panel::router())
         .merge(admin::router())
-        .merge(webhooks::router())
+        .merge(webhooks::router());
+    let base_path = state.cfg.base_url.path().trim_end_matches('/').to_owned();
+    let routes = if base_path.is_empty() {
+        routes
+    } else {
+        Router::new().nest(&base_path, routes.clone()).merge(routes)
+    };
+    routes
         .layer(
             // Log the matched route, never the raw URI: iframe URLs carry the JWT in `?jwt=`.
             TraceLayer::new_for_http().make_span_with(|req: &Request| {

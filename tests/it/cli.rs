@@ -1,0 +1,161 @@
+//! The `clearance` binary: help on every subcommand, keygen, config errors, serve refusing without a master key,
+//! migrate creating the SQLite database.
+
+use std::process::Command;
+
+fn clearance() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_clearance"));
+    // Start from a clean slate: no CLEARANCE_* from the caller's environment.
+    for (k, _) in std::env::vars() {
+        if k.starts_with("CLEARANCE_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("RUST_LOG", "warn");
+    c
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for sub in ["serve", "migrate", "check-config", "keygen", "rotate-key"] {
+        let out = clearance().args([sub, "--help"]).output().unwrap();
+        assert!(out.status.success(), "{sub}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Usage: clearance"), "{sub}: {text}");
+    }
+    let out = clearance().arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for sub in ["serve", "migrate", "check-config", "keygen", "rotate-key"] {
+        assert!(text.contains(sub), "top-level help lists {sub}");
+    }
+}
+
+#[test]
+fn keygen_prints_a_usable_key() {
+    let out = clearance().arg("keygen").output().unwrap();
+    assert!(out.status.success());
+    let key = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        clearance::crypto::MasterKeys::parse(key.trim(), &[]).is_ok(),
+        "{key}"
+    );
+}
+
+#[test]
+fn serve_refuses_without_master_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = clearance()
+        .arg("serve")
+        .env(
+            "CLEARANCE_DATABASE_URL",
+            format!("sqlite://{}/c.db", dir.path().display()),
+        )
+        .env("CLEARANCE_LISTEN", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("CLEARANCE_MASTER_KEY") && err.contains("clearance keygen"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_config_names_the_setting() {
+    let out = clearance()
+        .arg("check-config")
+        .env("CLEARANCE_BASE_URL", "http://clearance.example.com")
+        .env("CLEARANCE_LOG_FORMAT", "xml")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("CLEARANCE_BASE_URL") && err.contains("https://"),
+        "{err}"
+    );
+    assert!(err.contains("CLEARANCE_LOG_FORMAT"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.toml");
+    std::fs::write(&file, "listen = \"127.0.0.1:9999\"\nno_such_setting = 1\n").unwrap();
+    let out = clearance()
+        .args(["check-config", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no_such_setting"), "{err}");
+
+    let out = clearance()
+        .args(["check-config", "--config", "/does/not/exist.toml"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+}
+
+#[test]
+fn file_then_environment_layering() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.toml");
+    let key = String::from_utf8(clearance().arg("keygen").output().unwrap().stdout).unwrap();
+    std::fs::write(
+        &file,
+        format!(
+            "listen = \"127.0.0.1:9999\"\napp_key = \"from.file\"\nmaster_key = \"{}\"\n",
+            key.trim()
+        ),
+    )
+    .unwrap();
+    let out = clearance()
+        .args(["check-config", "--config"])
+        .arg(&file)
+        .env("CLEARANCE_APP_KEY", "from.env")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("127.0.0.1:9999"), "file value used: {text}");
+    assert!(
+        text.contains("from.env") && !text.contains("from.file"),
+        "env overrides file: {text}"
+    );
+    assert!(!text.contains(key.trim()), "master key printed: {text}");
+}
+
+#[test]
+fn migrate_creates_the_sqlite_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nested/folder/clearance.db");
+    let out = clearance()
+        .arg("migrate")
+        .env(
+            "CLEARANCE_DATABASE_URL",
+            format!("sqlite://{}", db.display()),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(db.exists());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 migration(s) applied"));
+    let again = clearance()
+        .arg("migrate")
+        .env(
+            "CLEARANCE_DATABASE_URL",
+            format!("sqlite://{}", db.display()),
+        )
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("0 migration(s) applied"));
+}

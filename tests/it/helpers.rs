@@ -1,0 +1,383 @@
+//! Test harness: a fresh database per test (SQLite file, or a new PostgreSQL database when
+//! `CLEARANCE_TEST_POSTGRES_URL` is set), the app on a random port, a local install-key server, and token builders.
+
+use std::{collections::HashMap, net::SocketAddr, sync::Arc};
+
+use axum::{Router, extract::Path, http::StatusCode, routing::get};
+use clearance::{
+    app::{self, AppState},
+    config::Config,
+    crypto::MasterKeys,
+    host::connect::qsh::{CONTEXT_QSH, query_string_hash},
+    store::StoredTenant,
+};
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use secrecy::ExposeSecret;
+use serde_json::{Value, json};
+use sqlx::{Connection, Executor, PgConnection};
+use tokio::net::TcpListener;
+
+pub const APP_KEY: &str = "io.clearance.test";
+pub const GOOD_KID: &str = "0e50fccb-239d-4991-a5db-dc850ba3f236";
+pub const INSTALL_KEY: &str = include_str!("../fixtures/install-key.pem");
+pub const INSTALL_PUB: &str = include_str!("../fixtures/install-key.pub.pem");
+pub const OTHER_KEY: &str = include_str!("../fixtures/other-key.pem");
+
+/// Which database a test runs on.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Backend {
+    /// PostgreSQL from `CLEARANCE_TEST_POSTGRES_URL`, or `None` (and a loud note) when it is unset.
+    pub fn postgres() -> Option<Self> {
+        match std::env::var("CLEARANCE_TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => Some(Self::Postgres(url)),
+            _ => {
+                eprintln!(
+                    "SKIPPED on PostgreSQL: CLEARANCE_TEST_POSTGRES_URL is unset (.ci/run sets it)"
+                );
+                None
+            }
+        }
+    }
+}
+
+/// Run each named `async fn(Backend)` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_each_backend {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(backend) = $crate::helpers::Backend::postgres() {
+                    super::$name(backend).await
+                }
+            }
+        }
+    )*};
+}
+
+/// A Jira site as the tests' "Jira" knows it.
+#[derive(Clone, Debug)]
+pub struct Site {
+    pub client_key: String,
+    pub shared_secret: String,
+    pub base_url: String,
+}
+
+impl Site {
+    pub fn new(name: &str) -> Self {
+        Self {
+            client_key: format!("{name}-{}", uuid::Uuid::new_v4()),
+            shared_secret: format!("secret-{}", uuid::Uuid::new_v4()),
+            base_url: format!("https://{name}.atlassian.net"),
+        }
+    }
+}
+
+/// Options for [`TestApp::spawn_with`].
+#[derive(Default)]
+pub struct Options {
+    /// Point the app at a key server that is not listening.
+    pub key_server_down: bool,
+    /// Public base URL path (e.g. `/clearance`).
+    pub base_path: String,
+    /// Extra settings over the test defaults.
+    pub settings: Vec<(&'static str, String)>,
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    /// Base URL the app is configured with (and listening at), no trailing slash.
+    pub base_url: String,
+    pub state: AppState,
+    pub master_key: String,
+    pub http: reqwest::Client,
+    pg_cleanup: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, Options::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, opts: Options) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (database_url, pg_cleanup) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}", dir.path().join("clearance.db").display()),
+                None,
+            ),
+            Backend::Postgres(admin) => {
+                let name = format!("clearance_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = PgConnection::connect(&admin)
+                    .await
+                    .expect("connect to CLEARANCE_TEST_POSTGRES_URL");
+                conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .await
+                    .expect("create test database");
+                let mut url = url::Url::parse(&admin).expect("postgres url");
+                url.set_path(&format!("/{name}"));
+                (url.to_string(), Some((admin, name)))
+            }
+        };
+        let key_server = if opts.key_server_down {
+            dead_address().await
+        } else {
+            spawn_key_server().await
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let base_url = format!("http://{addr}{}", opts.base_path);
+        let master_key = MasterKeys::generate().expose_secret().to_string();
+        let mut settings = vec![
+            ("listen", addr.to_string()),
+            ("base_url", base_url.clone()),
+            ("app_key", APP_KEY.to_string()),
+            ("database_url", database_url.clone()),
+            ("master_key", master_key.clone()),
+            ("jira_hosts", "*.atlassian.net,127.0.0.1".to_string()),
+            ("install_keys_url", format!("http://{key_server}")),
+            ("http_timeout_secs", "3".to_string()),
+        ];
+        settings.extend(opts.settings);
+        let cfg = Config::from_pairs(settings).expect("test config");
+        let state = AppState::build(cfg).await.expect("build app");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let serve_state = state.clone();
+        tokio::spawn(async move {
+            app::serve(serve_state, listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("serve");
+        });
+        Self {
+            addr,
+            base_url,
+            state,
+            master_key,
+            http: reqwest::Client::new(),
+            pg_cleanup,
+            _dir: dir,
+            shutdown: Some(tx),
+        }
+    }
+
+    /// Stop the server and drop the PostgreSQL test database.
+    pub async fn cleanup(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.state.store.close().await;
+        if let Some((admin, name)) = self.pg_cleanup.take() {
+            if let Ok(mut conn) = PgConnection::connect(&admin).await {
+                let _ = conn
+                    .execute(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .await;
+            }
+        }
+    }
+
+    /// Absolute URL of an app path (path relative to the base URL, starting with `/`).
+    pub fn url(&self, path_and_query: &str) -> String {
+        format!("{}{path_and_query}", self.base_url)
+    }
+
+    /// The path on the wire for an app path (base path included).
+    pub fn wire_path(&self, path: &str) -> String {
+        let base_path = url::Url::parse(&self.base_url)
+            .unwrap()
+            .path()
+            .trim_end_matches('/')
+            .to_owned();
+        format!("{base_path}{path}")
+    }
+
+    pub async fn tenant(&self, client_key: &str) -> Option<StoredTenant> {
+        self.state
+            .store
+            .tenant_by_client_key(client_key)
+            .await
+            .expect("store")
+    }
+
+    /// POST a lifecycle event with the given token and body.
+    pub async fn lifecycle(&self, event: &str, token: Option<&str>, body: &Value) -> StatusCode {
+        let mut req = self
+            .http
+            .post(self.url(&format!("/lifecycle/{event}")))
+            .json(body);
+        if let Some(t) = token {
+            req = req.header("Authorization", format!("JWT {t}"));
+        }
+        req.send().await.expect("lifecycle request").status()
+    }
+
+    /// Install `site` the way Jira does: RS256 token from the install key, aud = our base URL, qsh of the request.
+    pub async fn install(&self, site: &Site) -> StatusCode {
+        let token = self.install_token(site, "installed", InstallToken::default());
+        self.lifecycle("installed", Some(&token), &install_body(site, "installed"))
+            .await
+    }
+
+    /// An Atlassian-style RS256 lifecycle token for `site`, with knobs to forge it.
+    pub fn install_token(&self, site: &Site, event: &str, t: InstallToken) -> String {
+        let now = jsonwebtoken::get_current_timestamp();
+        let path = self.wire_path(&format!("/lifecycle/{event}"));
+        let base_path = url::Url::parse(&self.base_url)
+            .unwrap()
+            .path()
+            .trim_end_matches('/')
+            .to_owned();
+        let qsh = t
+            .qsh
+            .unwrap_or_else(|| query_string_hash("POST", &path, "", &base_path));
+        let mut claims = json!({
+            "iss": t.iss.unwrap_or_else(|| site.client_key.clone()),
+            "aud": t.aud.unwrap_or_else(|| self.base_url.clone()),
+            "qsh": qsh,
+            "iat": now,
+            "exp": if t.expired { now - 3600 } else { now + 180 },
+            "context": {},
+        });
+        if t.no_qsh {
+            claims.as_object_mut().unwrap().remove("qsh");
+        }
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = t.kid.or(Some(GOOD_KID.to_string()));
+        let key =
+            EncodingKey::from_rsa_pem(t.key.unwrap_or(INSTALL_KEY).as_bytes()).expect("rsa key");
+        encode(&header, &claims, &key).expect("sign")
+    }
+
+    /// A tenant HS256 token for `method path?query` (qsh bound), or a context token when `context` is set.
+    pub fn tenant_token(
+        &self,
+        site: &Site,
+        method: &str,
+        path_and_query: &str,
+        t: TenantToken,
+    ) -> String {
+        let now = jsonwebtoken::get_current_timestamp();
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
+        let base_path = url::Url::parse(&self.base_url)
+            .unwrap()
+            .path()
+            .trim_end_matches('/')
+            .to_owned();
+        let qsh = match (&t.qsh, t.context) {
+            (Some(q), _) => q.clone(),
+            (None, true) => CONTEXT_QSH.to_string(),
+            (None, false) => query_string_hash(method, &self.wire_path(path), query, &base_path),
+        };
+        let mut claims = json!({
+            "iss": t.iss.clone().unwrap_or_else(|| site.client_key.clone()),
+            "sub": t.sub.clone().unwrap_or_else(|| "557058:f00d-cafe".to_string()),
+            "qsh": qsh,
+            "iat": now,
+            "exp": if t.expired { now - 3600 } else { now + 180 },
+            "context": {},
+        });
+        if t.no_qsh {
+            claims.as_object_mut().unwrap().remove("qsh");
+        }
+        let secret = t
+            .secret
+            .clone()
+            .unwrap_or_else(|| site.shared_secret.clone());
+        let header = Header::new(t.alg.unwrap_or(Algorithm::HS256));
+        encode(
+            &header,
+            &claims,
+            &EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .expect("sign")
+    }
+}
+
+/// Knobs for forging an install token.
+#[derive(Default)]
+pub struct InstallToken {
+    pub kid: Option<String>,
+    pub key: Option<&'static str>,
+    pub aud: Option<String>,
+    pub iss: Option<String>,
+    pub qsh: Option<String>,
+    pub no_qsh: bool,
+    pub expired: bool,
+}
+
+/// Knobs for tenant tokens.
+#[derive(Default, Clone)]
+pub struct TenantToken {
+    pub context: bool,
+    pub iss: Option<String>,
+    pub sub: Option<String>,
+    pub qsh: Option<String>,
+    pub no_qsh: bool,
+    pub expired: bool,
+    pub secret: Option<String>,
+    pub alg: Option<Algorithm>,
+}
+
+/// The JSON body Jira posts to a lifecycle URL.
+pub fn install_body(site: &Site, event: &str) -> Value {
+    json!({
+        "key": APP_KEY,
+        "clientKey": site.client_key,
+        "sharedSecret": site.shared_secret,
+        "baseUrl": site.base_url,
+        "displayUrl": site.base_url,
+        "productType": "jira",
+        "description": "Atlassian JIRA at https://example.atlassian.net",
+        "serverVersion": "100273",
+        "pluginsVersion": "1001.0.0-SNAPSHOT",
+        "eventType": event,
+    })
+}
+
+/// A local install-key server: `GET /{kid}` → PEM for known kids, 404 otherwise. Returns its address.
+async fn spawn_key_server() -> SocketAddr {
+    let keys: Arc<HashMap<String, String>> =
+        Arc::new([(GOOD_KID.to_string(), INSTALL_PUB.to_string())].into());
+    let router = Router::new().route(
+        "/{kid}",
+        get(move |Path(kid): Path<String>| {
+            let keys = keys.clone();
+            async move {
+                match keys.get(&kid) {
+                    Some(pem) => (StatusCode::OK, pem.clone()),
+                    None => (StatusCode::NOT_FOUND, "Not Found".to_string()),
+                }
+            }
+        }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind key server");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("key server") });
+    addr
+}
+
+/// An address nothing listens on.
+pub async fn dead_address() -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = l.local_addr().expect("addr");
+    drop(l);
+    addr
+}

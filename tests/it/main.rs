@@ -1,0 +1,12 @@
+//! Integration tests: one binary, the app on a random port, each backend-dependent test run on SQLite and PostgreSQL.
+
+mod helpers;
+
+mod cli;
+mod descriptor;
+mod health;
+mod jira_client;
+mod lifecycle;
+mod secrets;
+mod tokens;
+mod vectors;
