@@ -179,14 +179,11 @@ impl TestApp {
             let _ = tx.send(());
         }
         self.state.store.close().await;
-        if let Some((admin, name)) = self.pg_cleanup.take() {
-            if let Ok(mut conn) = PgConnection::connect(&admin).await {
-                let _ = conn
-                    .execute(sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                    )))
-                    .await;
-            }
+        if let Some((admin, name)) = self.pg_cleanup.take()
+            && let Ok(mut conn) = PgConnection::connect(&admin).await
+        {
+            let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let _ = conn.execute(sqlx::AssertSqlSafe(drop)).await;
         }
     }
 

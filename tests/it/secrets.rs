@@ -25,7 +25,11 @@ async fn rotation_reseals_every_secret(backend: Backend) {
         assert_eq!(app.install(s).await, StatusCode::NO_CONTENT);
     }
     let new_key = MasterKeys::generate();
-    let keys = MasterKeys::parse(new_key.expose_secret(), &[app.master_key.clone()]).unwrap();
+    let keys = MasterKeys::parse(
+        new_key.expose_secret(),
+        std::slice::from_ref(&app.master_key),
+    )
+    .unwrap();
     let report = reseal_all(&app.state.store, &keys).await.unwrap();
     assert_eq!(
         report,
