@@ -3,7 +3,7 @@
 
 use std::{collections::HashMap, net::SocketAddr, sync::Arc};
 
-use axum::{Router, extract::Path, http::StatusCode, routing::get};
+use axum::{Router, http::StatusCode};
 use clearance::{
     app::{self, AppState},
     config::Config,
@@ -100,6 +100,8 @@ pub struct TestApp {
     pub state: AppState,
     pub master_key: String,
     pub http: reqwest::Client,
+    /// Paths the install-key server was asked for, in order.
+    pub key_requests: Arc<std::sync::Mutex<Vec<String>>>,
     pg_cleanup: Option<(String, String)>,
     _dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -130,10 +132,11 @@ impl TestApp {
                 (url.to_string(), Some((admin, name)))
             }
         };
+        let key_requests = Arc::new(std::sync::Mutex::new(Vec::new()));
         let key_server = if opts.key_server_down {
             dead_address().await
         } else {
-            spawn_key_server().await
+            spawn_key_server(key_requests.clone()).await
         };
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -167,6 +170,7 @@ impl TestApp {
             state,
             master_key,
             http: reqwest::Client::new(),
+            key_requests,
             pg_cleanup,
             _dir: dir,
             shutdown: Some(tx),
@@ -348,21 +352,19 @@ pub fn install_body(site: &Site, event: &str) -> Value {
 }
 
 /// A local install-key server: `GET /{kid}` → PEM for known kids, 404 otherwise. Returns its address.
-async fn spawn_key_server() -> SocketAddr {
+async fn spawn_key_server(seen: Arc<std::sync::Mutex<Vec<String>>>) -> SocketAddr {
     let keys: Arc<HashMap<String, String>> =
         Arc::new([(GOOD_KID.to_string(), INSTALL_PUB.to_string())].into());
-    let router = Router::new().route(
-        "/{kid}",
-        get(move |Path(kid): Path<String>| {
-            let keys = keys.clone();
-            async move {
-                match keys.get(&kid) {
-                    Some(pem) => (StatusCode::OK, pem.clone()),
-                    None => (StatusCode::NOT_FOUND, "Not Found".to_string()),
-                }
-            }
-        }),
-    );
+    // A fallback sees every path, so the tests can tell what the app asked for.
+    let router = Router::new().fallback(move |uri: axum::http::Uri| {
+        let kid = uri.path().trim_start_matches('/').to_string();
+        seen.lock().unwrap().push(kid.clone());
+        let answer = match keys.get(&kid) {
+            Some(pem) => (StatusCode::OK, pem.clone()),
+            None => (StatusCode::NOT_FOUND, "Not Found".to_string()),
+        };
+        async move { answer }
+    });
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind key server");

@@ -22,6 +22,7 @@ on_each_backend!(
     uninstall_keeps_data_and_refuses_tokens,
     enable_disable_need_the_tenant_secret,
     install_with_base_url_path,
+    install_keys_are_cached_by_kid,
 );
 
 async fn install_stores_tenant_with_sealed_secret(backend: Backend) {
@@ -560,5 +561,45 @@ async fn install_with_base_url_path(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
+    app.cleanup().await;
+}
+
+async fn install_keys_are_cached_by_kid(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for name in ["a", "b", "c"] {
+        assert_eq!(app.install(&Site::new(name)).await, StatusCode::NO_CONTENT);
+    }
+    assert_eq!(
+        *app.key_requests.lock().unwrap(),
+        vec![crate::helpers::GOOD_KID.to_string()],
+        "fetched once"
+    );
+    // Unknown kids are asked for (and not cached); kids that could change the fetched path never reach the server.
+    let site = Site::new("d");
+    let unknown = "11111111-2222-4333-8444-555555555555";
+    for kid in [unknown, unknown, "../../etc/passwd", "a/b", "x?y=1"] {
+        let token = app.install_token(
+            &site,
+            "installed",
+            InstallToken {
+                kid: Some(kid.into()),
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            app.lifecycle("installed", Some(&token), &install_body(&site, "installed"))
+                .await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let seen = app.key_requests.lock().unwrap().clone();
+    assert_eq!(
+        seen,
+        vec![
+            crate::helpers::GOOD_KID.to_string(),
+            unknown.to_string(),
+            unknown.to_string()
+        ]
+    );
     app.cleanup().await;
 }
