@@ -110,6 +110,34 @@ fn redact_url(raw: &str) -> String {
     }
 }
 
+/// `clearance healthcheck`: GET `/healthz` on the configured listen address (loopback when it listens on all).
+pub async fn healthcheck(config: Option<&Path>) -> anyhow::Result<()> {
+    let cfg = Config::load(config)?;
+    let mut addr = cfg.listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let url = format!(
+        "http://{addr}{}/healthz",
+        cfg.base_url.path().trim_end_matches('/')
+    );
+    let resp = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(3))
+        .build()?
+        .get(&url)
+        .send()
+        .await
+        .with_context(|| format!("no answer from {url}"))?;
+    if !resp.status().is_success() {
+        bail!("{url} answered {}", resp.status());
+    }
+    println!("ok");
+    Ok(())
+}
+
 /// `clearance keygen`: print a new master key.
 pub fn keygen() {
     println!("{}", MasterKeys::generate().expose_secret());

@@ -34,6 +34,8 @@ enum Command {
     /// Set the new key as CLEARANCE_MASTER_KEY and the old one in CLEARANCE_PREVIOUS_MASTER_KEYS, run this, then
     /// remove the old key.
     RotateKey,
+    /// Exit 0 if the service on CLEARANCE_LISTEN answers /healthz (for container health checks).
+    Healthcheck,
 }
 
 #[tokio::main]
@@ -49,6 +51,7 @@ async fn main() -> ExitCode {
             Ok(())
         }
         Command::RotateKey => clearance::commands::rotate_key(config).await,
+        Command::Healthcheck => clearance::commands::healthcheck(config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

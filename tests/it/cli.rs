@@ -3,6 +3,8 @@
 
 use std::process::Command;
 
+use secrecy::ExposeSecret;
+
 fn clearance() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_clearance"));
     // Start from a clean slate: no CLEARANCE_* from the caller's environment.
@@ -17,7 +19,14 @@ fn clearance() -> Command {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["serve", "migrate", "check-config", "keygen", "rotate-key"] {
+    for sub in [
+        "serve",
+        "migrate",
+        "check-config",
+        "keygen",
+        "rotate-key",
+        "healthcheck",
+    ] {
         let out = clearance().args([sub, "--help"]).output().unwrap();
         assert!(out.status.success(), "{sub}");
         let text = String::from_utf8_lossy(&out.stdout);
@@ -25,7 +34,14 @@ fn every_subcommand_has_help() {
     }
     let out = clearance().arg("--help").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    for sub in ["serve", "migrate", "check-config", "keygen", "rotate-key"] {
+    for sub in [
+        "serve",
+        "migrate",
+        "check-config",
+        "keygen",
+        "rotate-key",
+        "healthcheck",
+    ] {
         assert!(text.contains(sub), "top-level help lists {sub}");
     }
 }
@@ -158,4 +174,112 @@ fn migrate_creates_the_sqlite_database() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 migration(s) applied"));
+}
+
+#[test]
+fn serve_with_fresh_sqlite_serves_descriptor_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let key = String::from_utf8(clearance().arg("keygen").output().unwrap().stdout).unwrap();
+    let envs = [
+        ("CLEARANCE_LISTEN", format!("127.0.0.1:{port}")),
+        ("CLEARANCE_BASE_URL", format!("http://127.0.0.1:{port}")),
+        (
+            "CLEARANCE_DATABASE_URL",
+            format!("sqlite://{}/data/clearance.db", dir.path().display()),
+        ),
+        ("CLEARANCE_MASTER_KEY", key.trim().to_string()),
+        ("CLEARANCE_LOG_FORMAT", "json".to_string()),
+        ("RUST_LOG", "info".to_string()),
+    ];
+    let mut child = clearance()
+        .arg("serve")
+        .envs(envs.clone())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut healthy = false;
+    for _ in 0..100 {
+        if clearance()
+            .arg("healthcheck")
+            .envs(envs.clone())
+            .output()
+            .unwrap()
+            .status
+            .success()
+        {
+            healthy = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(healthy, "serve never became healthy");
+    let body = reqwest::blocking_get(&format!("http://127.0.0.1:{port}/atlassian-connect.json"));
+    let d: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(d["baseUrl"], format!("http://127.0.0.1:{port}"));
+    assert!(
+        dir.path().join("data/clearance.db").exists(),
+        "SQLite file created on first run"
+    );
+
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "graceful exit");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.lines().all(|l| l.starts_with('{')),
+        "json log lines: {log}"
+    );
+    assert!(log.contains("shutting down"), "{log}");
+    assert!(!log.contains(key.trim()), "master key in log");
+}
+
+/// A tiny blocking GET without pulling reqwest's blocking feature into the build.
+mod reqwest {
+    pub fn blocking_get(url: &str) -> String {
+        let url = url.to_string();
+        std::thread::spawn(move || {
+            tokio::runtime::Runtime::new()
+                .unwrap()
+                .block_on(async { ::reqwest::get(&url).await.unwrap().text().await.unwrap() })
+        })
+        .join()
+        .unwrap()
+    }
+}
+
+#[test]
+fn example_config_file_is_valid() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/clearance.example.toml");
+    let out = clearance()
+        .args(["check-config", "--config", file])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Valid, but without a master key `serve` would refuse: check-config says exactly that.
+    assert!(
+        stderr.contains("CLEARANCE_MASTER_KEY is required"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("invalid configuration"), "{stderr}");
+    let out = clearance()
+        .args(["check-config", "--config", file])
+        .env(
+            "CLEARANCE_MASTER_KEY",
+            clearance::crypto::MasterKeys::generate().expose_secret(),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
