@@ -196,7 +196,7 @@ fn serve_with_fresh_sqlite_serves_descriptor_and_stops_on_sigterm() {
         ("CLEARANCE_LOG_FORMAT", "json".to_string()),
         ("RUST_LOG", "info".to_string()),
     ];
-    let mut child = clearance()
+    let child = clearance()
         .arg("serve")
         .envs(envs.clone())
         .stderr(std::process::Stdio::piped())

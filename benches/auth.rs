@@ -1,0 +1,76 @@
+//! Micro-benchmarks of the work every Jira request costs: canonical request + qsh, HS256 verification, opening the
+//! tenant's sealed secret. Run: `cargo bench --bench auth`.
+
+use std::{hint::black_box, time::Duration};
+
+use clearance::{
+    crypto::MasterKeys,
+    host::connect::{
+        jwt::{QshRule, RawRequest, check_qsh, verify_hs256},
+        qsh::{canonical_request, query_string_hash},
+    },
+};
+use criterion::{Criterion, criterion_group, criterion_main};
+use jsonwebtoken::{EncodingKey, Header, encode};
+use secrecy::ExposeSecret;
+use serde_json::json;
+
+/// The iframe URL of Atlassian's "Search Request View" vector: many parameters, several encodings.
+const PATH: &str = "/search-view";
+const QUERY: &str = "link=http%3A%2F%2Fion%3A2990%2Fjira%2Fsecure%2FIssueNavigator.jspa%3Freset%3Dtrue%26jqlQuery%3Dissuetype%2B%253D%2BBug&startIssue=0&totalIssues=2&endIssue=2&issues=issues%3DTEST-2%2CTEST-1&tz=Australia%2FSydney&loc=en-US&user_id=admin&user_key=admin&xdm_e=http%3A%2F%2Fion.local%3A2990&xdm_c=channel-acmodule-1564427223927602208&xdm_p=1&cp=jira&lic=none";
+
+fn benches(c: &mut Criterion) {
+    c.bench_function("canonical_request (iframe URL, 15 params)", |b| {
+        b.iter(|| canonical_request(black_box("GET"), black_box(PATH), black_box(QUERY), ""))
+    });
+
+    let secret = "s0m3-sh@r3d-s3cr37";
+    let now = jsonwebtoken::get_current_timestamp();
+    let claims = json!({
+        "iss": "jira:1234", "sub": "557058:abc", "iat": now, "exp": now + 3600,
+        "qsh": query_string_hash("GET", PATH, QUERY, ""), "context": {}
+    });
+    let token = encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap();
+    c.bench_function("verify_hs256 + check_qsh (full inbound token check)", |b| {
+        b.iter(|| {
+            let claims = verify_hs256(
+                black_box(&token),
+                secret.as_bytes(),
+                Duration::from_secs(30),
+                true,
+            )
+            .unwrap();
+            check_qsh(
+                &claims,
+                QshRule::Request,
+                RawRequest {
+                    method: "GET",
+                    path: PATH,
+                    query: QUERY,
+                },
+                "",
+            )
+            .unwrap();
+        })
+    });
+
+    let keys = MasterKeys::parse(MasterKeys::generate().expose_secret(), &[]).unwrap();
+    let sealed = keys.seal("tenant:jira:1234:shared_secret", secret);
+    c.bench_function("open sealed shared secret (XChaCha20-Poly1305)", |b| {
+        b.iter(|| {
+            keys.open(
+                black_box("tenant:jira:1234:shared_secret"),
+                black_box(&sealed),
+            )
+            .unwrap()
+        })
+    });
+}
+
+criterion_group!(auth, benches);
+criterion_main!(auth);
