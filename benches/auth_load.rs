@@ -14,7 +14,6 @@ use clearance::{
     app::AppState,
     config::Config,
     crypto::MasterKeys,
-    host::connect::secret_context,
     store::{InstallRecord, SealedSecret},
 };
 use jsonwebtoken::{EncodingKey, Header, encode};
@@ -47,7 +46,10 @@ async fn run(label: &str, database_url: &str, seconds: u64, concurrency: u64) {
         .store
         .upsert_installed_tenant(&InstallRecord {
             client_key: client_key.into(),
-            shared_secret: SealedSecret(keys.seal(&secret_context(client_key), secret)),
+            shared_secret: SealedSecret(keys.seal(
+                &clearance::crypto::tenant_secret_context(client_key),
+                secret,
+            )),
             base_url: "https://bench.atlassian.net".parse().unwrap(),
             display_url: "https://bench.atlassian.net".parse().unwrap(),
             product_type: "jira".into(),

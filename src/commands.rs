@@ -8,8 +8,7 @@ use secrecy::ExposeSecret;
 use crate::{
     app::{self, AppState},
     config::Config,
-    crypto::MasterKeys,
-    host::connect,
+    crypto::{MasterKeys, tenant_secret_context},
     store::{SealedSecret, Store},
     telemetry,
 };
@@ -182,7 +181,7 @@ pub async fn reseal_all(store: &Store, keys: &MasterKeys) -> anyhow::Result<Rota
             report.current += 1;
             continue;
         }
-        let context = connect::secret_context(&client_key);
+        let context = tenant_secret_context(&client_key);
         let plain = keys
             .open(&context, &sealed.0)
             .with_context(|| format!("tenant {client_key}"))?;

@@ -169,6 +169,11 @@ impl MasterKey {
     }
 }
 
+/// The associated data for a tenant's shared secret: binds the sealed value to its clientKey.
+pub fn tenant_secret_context(client_key: &str) -> String {
+    format!("tenant:{client_key}:shared_secret")
+}
+
 /// Convenience for call sites that hold a `SecretString`.
 pub fn seal_secret(keys: &MasterKeys, context: &str, secret: &SecretString) -> String {
     keys.seal(context, secret.expose_secret())

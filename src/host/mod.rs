@@ -6,10 +6,23 @@
 
 pub mod connect;
 mod error;
+mod extract;
 
 pub use error::AuthError;
+pub use extract::{HostRequest, UiRequest};
+
+use axum::{Router, extract::FromRef};
 
 use crate::tenant::{AccountId, Tenant};
+
+/// Routes the hosts call directly (Connect: descriptor and lifecycle callbacks).
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    connect::Connect: FromRef<S>,
+{
+    connect::Connect::router()
+}
 
 /// Who is calling, as proven by the host's token: the tenant, and the acting user when there is one.
 #[derive(Clone, Debug)]

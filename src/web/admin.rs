@@ -11,7 +11,7 @@ use axum::{
 use crate::{
     app::AppState,
     error::{AppError, Result},
-    host::connect::QshAuth,
+    host::HostRequest,
     tenant::Tenant,
 };
 
@@ -27,7 +27,7 @@ struct AdminPage<'a> {
     installed_at: String,
 }
 
-async fn admin(QshAuth(caller): QshAuth) -> Result<Response> {
+async fn admin(HostRequest(caller): HostRequest) -> Result<Response> {
     let t = &caller.tenant;
     let page = AdminPage {
         site: t.display_url.as_str(),

@@ -14,7 +14,7 @@ use axum::{
 };
 use tower_http::{timeout::TimeoutLayer, trace::TraceLayer};
 
-use crate::{app::AppState, host::connect::Connect};
+use crate::{app::AppState, host};
 
 /// The whole HTTP application.
 ///
@@ -22,7 +22,7 @@ use crate::{app::AppState, host::connect::Connect};
 /// forwards it) and at the root (a proxy that strips it); tokens are verified against the path Jira signed either way.
 pub fn router(state: AppState) -> Router {
     let routes: Router<AppState> = Router::new()
-        .merge(Connect::router())
+        .merge(host::router())
         .merge(health::router())
         .merge(panel::router())
         .merge(admin::router())

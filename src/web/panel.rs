@@ -14,7 +14,7 @@ use super::admin::html_page;
 use crate::{
     app::AppState,
     error::{AppError, Result},
-    host::connect::{ContextAuth, QshAuth},
+    host::{HostRequest, UiRequest},
 };
 
 pub(super) fn router() -> Router<AppState> {
@@ -58,7 +58,10 @@ fn valid_project_key(key: &str) -> bool {
         && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
-async fn panel(QshAuth(caller): QshAuth, Query(params): Query<PanelParams>) -> Result<Response> {
+async fn panel(
+    HostRequest(caller): HostRequest,
+    Query(params): Query<PanelParams>,
+) -> Result<Response> {
     if !valid_issue_key(&params.issue_key) {
         return Err(AppError::BadRequest(format!(
             "issueKey {:?} is not a Jira issue key",
@@ -78,7 +81,7 @@ async fn panel(QshAuth(caller): QshAuth, Query(params): Query<PanelParams>) -> R
 }
 
 /// `GET /api/panel/context`: who the panel is talking to, for the panel script.
-async fn context(ContextAuth(caller): ContextAuth) -> impl IntoResponse {
+async fn context(UiRequest(caller): UiRequest) -> impl IntoResponse {
     let account: Value = caller
         .account_id
         .as_ref()

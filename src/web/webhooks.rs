@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::{
     app::AppState,
     error::{AppError, Result},
-    host::connect::QshAuth,
+    host::HostRequest,
 };
 
 /// Jira drops payloads over 25 MB; issue events are far smaller. Anything above this is refused.
@@ -45,7 +45,7 @@ fn expected_event(route: &str) -> Option<&'static str> {
 }
 
 async fn receive(
-    QshAuth(caller): QshAuth,
+    HostRequest(caller): HostRequest,
     Path(route): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<StatusCode> {

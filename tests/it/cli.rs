@@ -194,7 +194,7 @@ fn serve_with_fresh_sqlite_serves_descriptor_and_stops_on_sigterm() {
         ),
         ("CLEARANCE_MASTER_KEY", key.trim().to_string()),
         ("CLEARANCE_LOG_FORMAT", "json".to_string()),
-        ("RUST_LOG", "info".to_string()),
+        ("RUST_LOG", "debug".to_string()),
     ];
     let child = clearance()
         .arg("serve")
@@ -225,6 +225,12 @@ fn serve_with_fresh_sqlite_serves_descriptor_and_stops_on_sigterm() {
         dir.path().join("data/clearance.db").exists(),
         "SQLite file created on first run"
     );
+    // A request carrying a token in the query string: refused, and the token never reaches the log.
+    let token_marker = "eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJsZWFrLWNoZWNrIn0.c2lnbmF0dXJlLW1hcmtlcg";
+    let refused = reqwest::blocking_get(&format!(
+        "http://127.0.0.1:{port}/panel?issueKey=DATA-1&jwt={token_marker}"
+    ));
+    assert!(refused.contains("authentication failed"), "{refused}");
 
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -239,6 +245,14 @@ fn serve_with_fresh_sqlite_serves_descriptor_and_stops_on_sigterm() {
     );
     assert!(log.contains("shutting down"), "{log}");
     assert!(!log.contains(key.trim()), "master key in log");
+    assert!(
+        log.contains("request refused"),
+        "the refusal is logged: {log}"
+    );
+    assert!(
+        !log.contains("c2lnbmF0dXJlLW1hcmtlcg") && !log.contains("eyJpc3MiOiJsZWFrLWNoZWNrIn0"),
+        "token in log: {log}"
+    );
 }
 
 /// A tiny blocking GET without pulling reqwest's blocking feature into the build.

@@ -1,7 +1,10 @@
 //! Lifecycle: signed install, re-install with a new secret, forged installs refused with the stored tenant unchanged,
 //! uninstall keeps data, enable/disable verified with the tenant's secret.
 
-use clearance::tenant::TenantState;
+use clearance::{
+    store::{InstallRecord, SealedSecret},
+    tenant::TenantState,
+};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -261,6 +264,35 @@ async fn key_server_down_refuses_install(backend: Backend) {
     let site = Site::new("acme");
     assert_eq!(app.install(&site).await, StatusCode::UNAUTHORIZED);
     assert!(app.tenant(&site.client_key).await.is_none());
+
+    // A tenant stored earlier (while the key server answered) is not changed by an install that cannot be verified.
+    let known = Site::new("known");
+    let keys = app.state.cfg.master_keys.clone().unwrap();
+    let sealed = |s: &Site| {
+        SealedSecret(keys.seal(
+            &clearance::crypto::tenant_secret_context(&s.client_key),
+            &s.shared_secret,
+        ))
+    };
+    app.state
+        .store
+        .upsert_installed_tenant(&InstallRecord {
+            client_key: known.client_key.clone(),
+            shared_secret: sealed(&known),
+            base_url: known.base_url.parse().unwrap(),
+            display_url: known.base_url.parse().unwrap(),
+            product_type: "jira".into(),
+            description: None,
+        })
+        .await
+        .unwrap();
+    let before = app.tenant(&known.client_key).await.unwrap();
+    let mut evil = known.clone();
+    evil.shared_secret = "attacker".into();
+    assert_eq!(app.install(&evil).await, StatusCode::UNAUTHORIZED);
+    let after = app.tenant(&known.client_key).await.unwrap();
+    assert_eq!(after.shared_secret, before.shared_secret);
+    assert_eq!(after.tenant.updated_at, before.tenant.updated_at);
     app.cleanup().await;
 }
 
@@ -287,6 +319,17 @@ async fn disallowed_hosts_are_refused(backend: Backend) {
             "{base} stored"
         );
     }
+    // A correctly signed re-install that moves an existing tenant to a disallowed host changes nothing.
+    let site = Site::new("acme");
+    assert_eq!(app.install(&site).await, StatusCode::NO_CONTENT);
+    let before = app.tenant(&site.client_key).await.unwrap();
+    let mut moved = site.clone();
+    moved.base_url = "https://internal.example.com".into();
+    moved.shared_secret = "new".into();
+    assert_eq!(app.install(&moved).await, StatusCode::UNAUTHORIZED);
+    let after = app.tenant(&site.client_key).await.unwrap();
+    assert_eq!(after.tenant.base_url, before.tenant.base_url);
+    assert_eq!(after.shared_secret, before.shared_secret);
     app.cleanup().await;
 }
 

@@ -54,7 +54,7 @@ async fn rotation_reseals_every_secret(backend: Backend) {
     for s in &sites {
         let stored = app.tenant(&s.client_key).await.unwrap();
         assert!(only_new.is_current(&stored.shared_secret.0));
-        let context = clearance::host::connect::secret_context(&s.client_key);
+        let context = clearance::crypto::tenant_secret_context(&s.client_key);
         assert_eq!(
             only_new
                 .open(&context, &stored.shared_secret.0)

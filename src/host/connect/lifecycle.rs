@@ -19,7 +19,7 @@ use super::{
 };
 use crate::{
     config::is_loopback,
-    crypto::seal_secret,
+    crypto::{seal_secret, tenant_secret_context},
     error::AppError,
     host::AuthError,
     store::{InstallRecord, SealedSecret},
@@ -222,7 +222,7 @@ async fn installed(
     let record = InstallRecord {
         shared_secret: SealedSecret(seal_secret(
             &connect.inner.keys,
-            &Connect::secret_context(&p.client_key),
+            &tenant_secret_context(&p.client_key),
             &secret,
         )),
         display_url: display_url(p.display_url.as_deref(), &base_url),

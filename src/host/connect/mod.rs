@@ -25,11 +25,6 @@ use crate::{
     store::{Store, StoredTenant},
 };
 
-/// The sealing context of a tenant's shared secret (binds the sealed value to its clientKey).
-pub fn secret_context(client_key: &str) -> String {
-    Connect::secret_context(client_key)
-}
-
 /// The Connect adapter: everything needed to verify Jira's calls and to sign ours.
 #[derive(Clone)]
 pub struct Connect {
@@ -83,16 +78,11 @@ impl Connect {
             .merge(lifecycle::router())
     }
 
-    /// The secret-sealing context for a tenant's shared secret: binds the sealed value to its clientKey.
-    pub(crate) fn secret_context(client_key: &str) -> String {
-        format!("tenant:{client_key}:shared_secret")
-    }
-
     fn open_secret(&self, stored: &StoredTenant) -> Result<SecretString, AuthError> {
         self.inner
             .keys
             .open(
-                &Self::secret_context(&stored.tenant.client_key),
+                &crate::crypto::tenant_secret_context(&stored.tenant.client_key),
                 &stored.shared_secret.0,
             )
             .map_err(|e| AuthError::Secret(e.to_string()))
