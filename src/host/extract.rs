@@ -8,7 +8,7 @@ use axum::{
 
 use super::{
     Caller,
-    connect::{Connect, ContextAuth, QshAuth},
+    connect::{Connect, jwt::QshRule},
 };
 use crate::error::AppError;
 
@@ -20,30 +20,31 @@ pub struct HostRequest(pub Caller);
 #[derive(Clone, Debug)]
 pub struct UiRequest(pub Caller);
 
-impl<S> FromRequestParts<S> for HostRequest
+async fn authenticate<S>(parts: &Parts, state: &S, rule: QshRule) -> Result<Caller, AppError>
 where
     Connect: FromRef<S>,
-    S: Send + Sync,
+{
+    Ok(Connect::from_ref(state).authenticate(parts, rule).await?)
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for HostRequest
+where
+    Connect: FromRef<S>,
 {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        QshAuth::from_request_parts(parts, state)
-            .await
-            .map(|QshAuth(c)| Self(c))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        authenticate(parts, state, QshRule::Request).await.map(Self)
     }
 }
 
-impl<S> FromRequestParts<S> for UiRequest
+impl<S: Send + Sync> FromRequestParts<S> for UiRequest
 where
     Connect: FromRef<S>,
-    S: Send + Sync,
 {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        ContextAuth::from_request_parts(parts, state)
-            .await
-            .map(|ContextAuth(c)| Self(c))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        authenticate(parts, state, QshRule::Context).await.map(Self)
     }
 }

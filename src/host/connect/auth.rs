@@ -1,72 +1,43 @@
-//! axum extractors for Jira's inbound tokens: [`QshAuth`] for descriptor routes, [`ContextAuth`] for the panel API.
+//! Verification of tenant tokens (HS256 with the site's shared secret), shared by the descriptor routes, the panel API
+//! and the `enabled`/`disabled` lifecycle callbacks.
 
 use axum::{
-    extract::{FromRef, FromRequestParts, OriginalUri},
-    http::request::Parts,
+    extract::OriginalUri,
+    http::{HeaderMap, Uri, request::Parts},
 };
+use secrecy::ExposeSecret;
 
 use super::{
     Connect,
-    jwt::{self, QshRule, RawRequest},
+    jwt::{self, Claims, QshRule, RawRequest},
 };
 use crate::{
-    error::AppError,
     host::{AuthError, Caller},
+    store::StoredTenant,
     tenant::AccountId,
 };
 
-/// A request from Jira to a descriptor route (iframe page, webhook): HS256 token with the qsh of this very request.
-#[derive(Clone, Debug)]
-pub struct QshAuth(pub Caller);
-
-/// A call from Clearance's own iframe script: a context token from `AP.context.getToken()` (qsh = `context-qsh`).
-#[derive(Clone, Debug)]
-pub struct ContextAuth(pub Caller);
-
-impl<S> FromRequestParts<S> for QshAuth
-where
-    Connect: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            Connect::from_ref(state)
-                .authenticate(parts, QshRule::Request)
-                .await?,
-        ))
-    }
-}
-
-impl<S> FromRequestParts<S> for ContextAuth
-where
-    Connect: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            Connect::from_ref(state)
-                .authenticate(parts, QshRule::Context)
-                .await?,
-        ))
-    }
+/// The request target a token is checked against: the original one, as received.
+pub(super) fn original_uri(parts: &Parts) -> &Uri {
+    // A router may have stripped a prefix from `parts.uri`; the signature covers the original target.
+    parts
+        .extensions
+        .get::<OriginalUri>()
+        .map(|o| &o.0)
+        .unwrap_or(&parts.uri)
 }
 
 impl Connect {
-    /// Verify the tenant token on a request: issuer is a known, active tenant; HS256 with its secret; not expired;
-    /// qsh per `rule`, computed from the raw request target.
-    async fn authenticate(&self, parts: &Parts, rule: QshRule) -> Result<Caller, AuthError> {
-        // The router may have stripped a prefix from `parts.uri`; the signature covers the original target.
-        let uri = parts
-            .extensions
-            .get::<OriginalUri>()
-            .map(|o| &o.0)
-            .unwrap_or(&parts.uri);
-        let token =
-            jwt::token_from_request(&parts.headers, uri.query()).ok_or(AuthError::MissingToken)?;
+    /// Verify a tenant token for `raw` under `rule`: HS256 header, issuer is a known tenant (in any state), signature
+    /// with its secret, not expired, qsh. Returns the tenant and the verified claims.
+    pub(super) async fn verify_tenant_token(
+        &self,
+        headers: &HeaderMap,
+        raw: RawRequest<'_>,
+        rule: QshRule,
+    ) -> Result<(StoredTenant, Claims), AuthError> {
+        let query = (!raw.query.is_empty()).then_some(raw.query);
+        let token = jwt::token_from_request(headers, query).ok_or(AuthError::MissingToken)?;
         jwt::require_algorithm(&token, jsonwebtoken::Algorithm::HS256)?;
         let iss = jwt::unverified_issuer(&token)?;
         let stored = self
@@ -75,25 +46,36 @@ impl Connect {
             .tenant_by_client_key(&iss)
             .await?
             .ok_or(AuthError::UnknownTenant(iss))?;
-        if !stored.tenant.state.is_active() {
-            return Err(AuthError::TenantInactive {
-                client_key: stored.tenant.client_key.clone(),
-                state: stored.tenant.state,
-            });
-        }
         let secret = self.open_secret(&stored)?;
         let claims = jwt::verify_hs256(
             &token,
-            secrecy::ExposeSecret::expose_secret(&secret).as_bytes(),
+            secret.expose_secret().as_bytes(),
             self.inner.leeway,
             true,
         )?;
+        jwt::check_qsh(&claims, rule, raw, &self.inner.base_path)?;
+        Ok((stored, claims))
+    }
+
+    /// Authenticate a call from Jira or the panel: a verified tenant token (per `rule`) from an active tenant.
+    pub(crate) async fn authenticate(
+        &self,
+        parts: &Parts,
+        rule: QshRule,
+    ) -> Result<Caller, AuthError> {
+        let uri = original_uri(parts);
         let raw = RawRequest {
             method: parts.method.as_str(),
             path: uri.path(),
             query: uri.query().unwrap_or(""),
         };
-        jwt::check_qsh(&claims, rule, raw, &self.inner.base_path)?;
+        let (stored, claims) = self.verify_tenant_token(&parts.headers, raw, rule).await?;
+        if !stored.tenant.state.is_active() {
+            return Err(AuthError::TenantInactive {
+                client_key: stored.tenant.client_key,
+                state: stored.tenant.state,
+            });
+        }
         let account_id = match claims.sub.as_deref() {
             None | Some("") => None,
             Some(sub) => Some(

@@ -4,17 +4,18 @@
 use axum::{
     Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, FromRef, OriginalUri, State},
-    http::{HeaderMap, Method, StatusCode},
+    extract::{DefaultBodyLimit, FromRef, Path, State},
+    http::{StatusCode, request::Parts},
     routing::post,
 };
 use jsonwebtoken::{Algorithm, Validation, decode};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 use url::Url;
 
 use super::{
     Connect,
+    auth::original_uri,
     jwt::{self, Claims, QshRule, RawRequest},
 };
 use crate::{
@@ -35,10 +36,7 @@ where
     Connect: FromRef<S>,
 {
     Router::new()
-        .route("/lifecycle/installed", post(installed))
-        .route("/lifecycle/uninstalled", post(uninstalled))
-        .route("/lifecycle/enabled", post(enabled))
-        .route("/lifecycle/disabled", post(disabled))
+        .route("/lifecycle/{event}", post(lifecycle))
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 
@@ -60,62 +58,68 @@ struct Payload {
     event_type: String,
 }
 
-/// The parts of the HTTP request a lifecycle token is checked against.
-struct Incoming<'a> {
-    method: &'a Method,
-    uri: &'a axum::http::Uri,
-    headers: &'a HeaderMap,
-}
-
-impl Incoming<'_> {
-    fn raw(&self) -> RawRequest<'_> {
-        RawRequest {
-            method: self.method.as_str(),
-            path: self.uri.path(),
-            query: self.uri.query().unwrap_or(""),
-        }
+/// `POST /lifecycle/{event}`: parse the body, verify the token the way this event is signed, apply it.
+async fn lifecycle(
+    State(connect): State<Connect>,
+    Path(event): Path<String>,
+    parts: Parts,
+    body: Bytes,
+) -> Result<StatusCode, AppError> {
+    let event = match event.as_str() {
+        "installed" | "uninstalled" | "enabled" | "disabled" => event,
+        other => return Err(AppError::NotFound(format!("no lifecycle event {other:?}"))),
+    };
+    let p = connect.parse_payload(&body, &event)?;
+    let uri = original_uri(&parts);
+    let raw = RawRequest {
+        method: parts.method.as_str(),
+        path: uri.path(),
+        query: uri.query().unwrap_or(""),
+    };
+    match event.as_str() {
+        "installed" => connect.installed(&parts, raw, p).await,
+        "uninstalled" => connect.uninstalled(&parts, raw, p).await,
+        "enabled" => connect.toggle(&parts, raw, p, TenantState::Enabled).await,
+        _ => connect.toggle(&parts, raw, p, TenantState::Disabled).await,
     }
-
-    fn token(&self) -> Result<String, AuthError> {
-        jwt::token_from_request(self.headers, self.uri.query()).ok_or(AuthError::MissingToken)
-    }
-}
-
-fn parse_payload(connect: &Connect, body: &[u8], event: &str) -> Result<Payload, AppError> {
-    let p: Payload = serde_json::from_slice(body).map_err(|e| {
-        AppError::BadRequest(format!(
-            "lifecycle body is not a valid {event} payload: {e}"
-        ))
-    })?;
-    if p.event_type != event {
-        return Err(AppError::BadRequest(format!(
-            "eventType {:?} sent to the {event} callback",
-            p.event_type
-        )));
-    }
-    if p.key != connect.inner.app_key {
-        return Err(AppError::BadRequest(format!(
-            "payload is for app key {:?}, this is {:?}",
-            p.key, connect.inner.app_key
-        )));
-    }
-    if p.client_key.is_empty() || p.client_key.len() > 256 {
-        return Err(AppError::BadRequest(
-            "clientKey must be 1-256 characters".into(),
-        ));
-    }
-    Ok(p)
 }
 
 impl Connect {
+    fn parse_payload(&self, body: &[u8], event: &str) -> Result<Payload, AppError> {
+        let p: Payload = serde_json::from_slice(body).map_err(|e| {
+            AppError::BadRequest(format!(
+                "lifecycle body is not a valid {event} payload: {e}"
+            ))
+        })?;
+        if p.event_type != event {
+            return Err(AppError::BadRequest(format!(
+                "eventType {:?} sent to the {event} callback",
+                p.event_type
+            )));
+        }
+        if p.key != self.inner.app_key {
+            return Err(AppError::BadRequest(format!(
+                "payload is for app key {:?}, this is {:?}",
+                p.key, self.inner.app_key
+            )));
+        }
+        if p.client_key.is_empty() || p.client_key.len() > 256 {
+            return Err(AppError::BadRequest(
+                "clientKey must be 1-256 characters".into(),
+            ));
+        }
+        Ok(p)
+    }
+
     /// Verify an Atlassian-signed lifecycle token: RS256 with the install key named by `kid`, `exp`, `aud` = our
     /// base URL (trailing slash tolerated), `qsh` of this request, and `iss` = the body's clientKey.
     async fn verify_signed_lifecycle(
         &self,
-        req: &Incoming<'_>,
+        parts: &Parts,
+        raw: RawRequest<'_>,
         client_key: &str,
     ) -> Result<Claims, AuthError> {
-        let token = req.token()?;
+        let token = jwt::token_from_request(&parts.headers, None).ok_or(AuthError::MissingToken)?;
         let header = jwt::require_algorithm(&token, Algorithm::RS256)?;
         let kid = header
             .kid
@@ -130,7 +134,7 @@ impl Connect {
         let claims = decode::<Claims>(&token, &key, &v)
             .map_err(jwt::describe)?
             .claims;
-        jwt::check_qsh(&claims, QshRule::Request, req.raw(), &self.inner.base_path)?;
+        jwt::check_qsh(&claims, QshRule::Request, raw, &self.inner.base_path)?;
         if claims.iss != client_key {
             return Err(AuthError::IssuerMismatch {
                 iss: claims.iss,
@@ -138,38 +142,6 @@ impl Connect {
             });
         }
         Ok(claims)
-    }
-
-    /// Verify a tenant-signed lifecycle token (enabled/disabled) against the stored secret of the body's clientKey.
-    async fn verify_tenant_lifecycle(
-        &self,
-        req: &Incoming<'_>,
-        client_key: &str,
-    ) -> Result<TenantState, AuthError> {
-        let token = req.token()?;
-        jwt::require_algorithm(&token, Algorithm::HS256)?;
-        let iss = jwt::unverified_issuer(&token)?;
-        if iss != client_key {
-            return Err(AuthError::IssuerMismatch {
-                iss,
-                client_key: client_key.to_owned(),
-            });
-        }
-        let stored = self
-            .inner
-            .store
-            .tenant_by_client_key(&iss)
-            .await?
-            .ok_or(AuthError::UnknownTenant(iss))?;
-        let secret = self.open_secret(&stored)?;
-        let claims = jwt::verify_hs256(
-            &token,
-            secret.expose_secret().as_bytes(),
-            self.inner.leeway,
-            true,
-        )?;
-        jwt::check_qsh(&claims, QshRule::Request, req.raw(), &self.inner.base_path)?;
-        Ok(stored.tenant.state)
     }
 
     /// A site URL from an install payload: https (http only on loopback) on an allowed Jira host.
@@ -184,6 +156,92 @@ impl Connect {
             return Err(AuthError::HostNotAllowed(raw.to_owned()).into());
         }
         Ok(url)
+    }
+
+    async fn installed(
+        &self,
+        parts: &Parts,
+        raw: RawRequest<'_>,
+        p: Payload,
+    ) -> Result<StatusCode, AppError> {
+        self.verify_signed_lifecycle(parts, raw, &p.client_key)
+            .await?;
+        let base_url = self.site_url(&p.base_url, "baseUrl")?;
+        let secret = validate_secret(p.shared_secret)?;
+        let record = InstallRecord {
+            shared_secret: SealedSecret(seal_secret(
+                &self.inner.keys,
+                &tenant_secret_context(&p.client_key),
+                &secret,
+            )),
+            display_url: display_url(p.display_url.as_deref(), &base_url),
+            base_url,
+            product_type: p.product_type.unwrap_or_else(|| "jira".into()),
+            description: p.description,
+            client_key: p.client_key,
+        };
+        let stored = self.inner.store.upsert_installed_tenant(&record).await?;
+        tracing::info!(client_key = %stored.tenant.client_key, base_url = %stored.tenant.base_url, "tenant installed");
+        Ok(StatusCode::NO_CONTENT)
+    }
+
+    async fn uninstalled(
+        &self,
+        parts: &Parts,
+        raw: RawRequest<'_>,
+        p: Payload,
+    ) -> Result<StatusCode, AppError> {
+        self.verify_signed_lifecycle(parts, raw, &p.client_key)
+            .await?;
+        match self
+            .inner
+            .store
+            .set_tenant_state(&p.client_key, TenantState::Uninstalled)
+            .await?
+        {
+            Some(_) => tracing::info!(client_key = %p.client_key, "tenant uninstalled; data kept"),
+            None => {
+                tracing::warn!(client_key = %p.client_key, "uninstall for a tenant we never stored")
+            }
+        }
+        Ok(StatusCode::NO_CONTENT)
+    }
+
+    /// `enabled` / `disabled`: a token signed with the stored secret of the body's clientKey.
+    async fn toggle(
+        &self,
+        parts: &Parts,
+        raw: RawRequest<'_>,
+        p: Payload,
+        to: TenantState,
+    ) -> Result<StatusCode, AppError> {
+        let (stored, claims) = self
+            .verify_tenant_token(&parts.headers, raw, QshRule::Request)
+            .await?;
+        if claims.iss != p.client_key {
+            return Err(AuthError::IssuerMismatch {
+                iss: claims.iss,
+                client_key: p.client_key,
+            }
+            .into());
+        }
+        let current = stored.tenant.state;
+        if current == TenantState::Uninstalled {
+            // `disabled` races `uninstalled` (Jira sends both within milliseconds): never resurrect an uninstalled
+            // tenant, and never let its old secret enable it again.
+            if to == TenantState::Disabled {
+                tracing::info!(client_key = %p.client_key, "disabled after uninstall; state stays uninstalled");
+                return Ok(StatusCode::NO_CONTENT);
+            }
+            return Err(AuthError::TenantInactive {
+                client_key: p.client_key,
+                state: current,
+            }
+            .into());
+        }
+        self.inner.store.set_tenant_state(&p.client_key, to).await?;
+        tracing::info!(client_key = %p.client_key, state = %to, "tenant state changed");
+        Ok(StatusCode::NO_CONTENT)
     }
 }
 
@@ -201,134 +259,4 @@ fn display_url(raw: Option<&str>, base: &Url) -> Url {
     raw.and_then(|s| Url::parse(s).ok())
         .filter(|u| u.scheme() == "https" || (u.scheme() == "http" && is_loopback(u)))
         .unwrap_or_else(|| base.clone())
-}
-
-async fn installed(
-    State(connect): State<Connect>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<StatusCode, AppError> {
-    let req = Incoming {
-        method: &method,
-        uri: &uri,
-        headers: &headers,
-    };
-    let p = parse_payload(&connect, &body, "installed")?;
-    connect.verify_signed_lifecycle(&req, &p.client_key).await?;
-    let base_url = connect.site_url(&p.base_url, "baseUrl")?;
-    let secret = validate_secret(p.shared_secret)?;
-    let record = InstallRecord {
-        shared_secret: SealedSecret(seal_secret(
-            &connect.inner.keys,
-            &tenant_secret_context(&p.client_key),
-            &secret,
-        )),
-        display_url: display_url(p.display_url.as_deref(), &base_url),
-        base_url,
-        product_type: p.product_type.unwrap_or_else(|| "jira".into()),
-        description: p.description,
-        client_key: p.client_key,
-    };
-    let stored = connect.inner.store.upsert_installed_tenant(&record).await?;
-    tracing::info!(client_key = %stored.tenant.client_key, base_url = %stored.tenant.base_url, "tenant installed");
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn uninstalled(
-    State(connect): State<Connect>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<StatusCode, AppError> {
-    let req = Incoming {
-        method: &method,
-        uri: &uri,
-        headers: &headers,
-    };
-    let p = parse_payload(&connect, &body, "uninstalled")?;
-    connect.verify_signed_lifecycle(&req, &p.client_key).await?;
-    match connect
-        .inner
-        .store
-        .set_tenant_state(&p.client_key, TenantState::Uninstalled)
-        .await?
-    {
-        Some(_) => tracing::info!(client_key = %p.client_key, "tenant uninstalled; data kept"),
-        None => {
-            tracing::warn!(client_key = %p.client_key, "uninstall for a tenant we never stored")
-        }
-    }
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn enabled(
-    State(connect): State<Connect>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<StatusCode, AppError> {
-    toggle(
-        connect,
-        Incoming {
-            method: &method,
-            uri: &uri,
-            headers: &headers,
-        },
-        &body,
-        TenantState::Enabled,
-    )
-    .await
-}
-
-async fn disabled(
-    State(connect): State<Connect>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<StatusCode, AppError> {
-    toggle(
-        connect,
-        Incoming {
-            method: &method,
-            uri: &uri,
-            headers: &headers,
-        },
-        &body,
-        TenantState::Disabled,
-    )
-    .await
-}
-
-async fn toggle(
-    connect: Connect,
-    req: Incoming<'_>,
-    body: &[u8],
-    to: TenantState,
-) -> Result<StatusCode, AppError> {
-    let p = parse_payload(&connect, body, to.as_str())?;
-    let current = connect.verify_tenant_lifecycle(&req, &p.client_key).await?;
-    if current == TenantState::Uninstalled {
-        // `disabled` races `uninstalled` (Jira sends both within milliseconds): never resurrect an uninstalled tenant.
-        if to == TenantState::Disabled {
-            tracing::info!(client_key = %p.client_key, "disabled after uninstall; state stays uninstalled");
-            return Ok(StatusCode::NO_CONTENT);
-        }
-        return Err(AuthError::TenantInactive {
-            client_key: p.client_key,
-            state: current,
-        }
-        .into());
-    }
-    connect
-        .inner
-        .store
-        .set_tenant_state(&p.client_key, to)
-        .await?;
-    tracing::info!(client_key = %p.client_key, state = %to, "tenant state changed");
-    Ok(StatusCode::NO_CONTENT)
 }

@@ -13,7 +13,6 @@ use std::{sync::Arc, time::Duration};
 use axum::{Router, extract::FromRef, routing::get};
 use secrecy::SecretString;
 
-pub use auth::{ContextAuth, QshAuth};
 pub use install_keys::InstallKeys;
 pub use outbound::ConnectJwtAuth;
 
