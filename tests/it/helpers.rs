@@ -206,6 +206,16 @@ impl TestApp {
         format!("{base_path}{path}")
     }
 
+    /// GET an app path with `Authorization: JWT <token>`.
+    pub async fn get(&self, path_and_query: &str, token: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path_and_query))
+            .header("Authorization", format!("JWT {token}"))
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn tenant(&self, client_key: &str) -> Option<StoredTenant> {
         self.state
             .store

@@ -49,13 +49,7 @@ async fn install_stores_tenant_with_sealed_secret(backend: Backend) {
     // And the stored secret works: a token signed with it opens the panel.
     let path = "/panel?issueKey=DATA-1";
     let token = app.tenant_token(&site, "GET", path, TenantToken::default());
-    let resp = app
-        .http
-        .get(app.url(path))
-        .header("Authorization", format!("JWT {token}"))
-        .send()
-        .await
-        .unwrap();
+    let resp = app.get(path, &token).await;
     assert_eq!(resp.status(), StatusCode::OK);
     app.cleanup().await;
 }
@@ -429,13 +423,7 @@ async fn uninstall_keeps_data_and_refuses_tokens(backend: Backend) {
 
     let path = "/panel?issueKey=DATA-1";
     let t = app.tenant_token(&site, "GET", path, TenantToken::default());
-    let resp = app
-        .http
-        .get(app.url(path))
-        .header("Authorization", format!("JWT {t}"))
-        .send()
-        .await
-        .unwrap();
+    let resp = app.get(path, &t).await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 
     // `disabled` racing after `uninstalled` does not resurrect the tenant; `enabled` is refused.
@@ -548,13 +536,7 @@ async fn enable_disable_need_the_tenant_secret(backend: Backend) {
     // A disabled tenant's iframe tokens are refused; the other tenant is unaffected.
     let path = "/panel?issueKey=DATA-1";
     let t = app.tenant_token(&site, "GET", path, TenantToken::default());
-    let resp = app
-        .http
-        .get(app.url(path))
-        .header("Authorization", format!("JWT {t}"))
-        .send()
-        .await
-        .unwrap();
+    let resp = app.get(path, &t).await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
         app.tenant(&other.client_key).await.unwrap().tenant.state,
@@ -596,13 +578,7 @@ async fn install_with_base_url_path(backend: Backend) {
     );
     let path = "/panel?issueKey=DATA-1&projectKey=DATA";
     let t = app.tenant_token(&resite, "GET", path, TenantToken::default());
-    let resp = app
-        .http
-        .get(app.url(path))
-        .header("Authorization", format!("JWT {t}"))
-        .send()
-        .await
-        .unwrap();
+    let resp = app.get(path, &t).await;
     assert_eq!(resp.status(), StatusCode::OK);
     app.cleanup().await;
 }

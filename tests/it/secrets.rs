@@ -75,13 +75,7 @@ async fn rotation_reseals_every_secret(backend: Backend) {
             ..Default::default()
         },
     );
-    let resp = app
-        .http
-        .get(app.url(path))
-        .header("Authorization", format!("JWT {t}"))
-        .send()
-        .await
-        .unwrap();
+    let resp = app.get(path, &t).await;
     assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
     app.cleanup().await;
 }

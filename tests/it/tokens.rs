@@ -413,13 +413,7 @@ async fn tenants_are_isolated(backend: Backend) {
             ..Default::default()
         },
     );
-    let resp = app
-        .http
-        .get(app.url(path))
-        .header("Authorization", format!("JWT {forged}"))
-        .send()
-        .await
-        .unwrap();
+    let resp = app.get(path, &forged).await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     // Each tenant's own token sees only itself.
     for site in [&a, &b] {
@@ -432,16 +426,7 @@ async fn tenants_are_isolated(backend: Backend) {
                 ..Default::default()
             },
         );
-        let body: serde_json::Value = app
-            .http
-            .get(app.url(path))
-            .header("Authorization", format!("JWT {t}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body: serde_json::Value = app.get(path, &t).await.json().await.unwrap();
         assert_eq!(body["site"], format!("{}/", site.base_url));
     }
     app.cleanup().await;
