@@ -61,6 +61,3 @@ pub enum JiraError {
     #[error("unexpected Jira response: {0}")]
     Decode(String),
 }
-
-/// How long to wait for Jira before giving up on one call.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);

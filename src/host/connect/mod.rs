@@ -13,8 +13,8 @@ use std::{sync::Arc, time::Duration};
 use axum::{Router, extract::FromRef, routing::get};
 use secrecy::SecretString;
 
-pub use install_keys::InstallKeys;
-pub use outbound::ConnectJwtAuth;
+use install_keys::InstallKeys;
+use outbound::ConnectJwtAuth;
 
 use super::AuthError;
 use crate::{
