@@ -1,0 +1,190 @@
+//! Layered configuration: built-in defaults, then an optional TOML file, then `CLEARANCE_*` environment variables,
+//! validated once at start-up with messages that name the setting and say how to fix it.
+
+mod hosts;
+mod raw;
+
+use std::{net::SocketAddr, path::Path, time::Duration};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+pub use hosts::{HostPatterns, is_loopback};
+use raw::RawConfig;
+
+use crate::crypto::MasterKeys;
+
+/// Hosts Jira Cloud sites live on; `*` matches exactly one DNS label.
+pub const DEFAULT_JIRA_HOSTS: [&str; 3] = ["*.atlassian.net", "*.jira.com", "*.jira-dev.com"];
+
+/// The validated configuration of one Clearance process.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Socket address the HTTP server binds to.
+    pub listen: SocketAddr,
+    /// Public base URL Jira calls (no trailing slash); https unless the host is loopback.
+    pub base_url: Url,
+    /// Atlassian Connect app key (descriptor `key`, `iss` of outbound tokens).
+    pub app_key: String,
+    /// sqlx database URL: `sqlite://…` or `postgres://…`.
+    pub database_url: SecretString,
+    /// Master keys for secrets at rest; `None` when `CLEARANCE_MASTER_KEY` is unset.
+    pub master_keys: Option<MasterKeys>,
+    /// Host patterns a tenant's `baseUrl` must match.
+    pub jira_hosts: HostPatterns,
+    /// Server that serves Atlassian's install public keys at `{url}/{kid}`.
+    pub install_keys_url: Url,
+    /// `text` or `json` log lines.
+    pub log_format: LogFormat,
+    /// Clock skew tolerated on inbound token `exp`.
+    pub jwt_leeway: Duration,
+    /// Timeout for calls Clearance makes (Jira, key server).
+    pub http_timeout: Duration,
+}
+
+/// Log output format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// A configuration problem, phrased for the person who has to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file or environment could not be read or parsed.
+    #[error("{0}")]
+    Load(String),
+    /// One or more settings are invalid.
+    #[error("invalid configuration:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<String>),
+}
+
+impl Config {
+    /// Load defaults → `file` (if given) → `CLEARANCE_*` environment, then validate.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(RawConfig::default()));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::Load(format!(
+                    "config file {} does not exist or is not a file (given with --config or CLEARANCE_CONFIG)",
+                    path.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        figment = figment.merge(Env::prefixed("CLEARANCE_").ignore(&["config"]));
+        let raw: RawConfig = figment
+            .extract()
+            .map_err(|e| ConfigError::Load(describe_figment_error(e)))?;
+        raw.validate()
+    }
+
+    /// Load from an explicit list of `(setting, value)` pairs over the defaults (used by tests and the demo).
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(RawConfig::default()));
+        for (key, value) in pairs {
+            // Parse like an environment variable would be, so "30" is a number and "a,b" a string.
+            let value: figment::value::Value =
+                value.parse().unwrap_or_else(|_| value.clone().into());
+            figment = figment.merge((key, value));
+        }
+        let raw: RawConfig = figment
+            .extract()
+            .map_err(|e| ConfigError::Load(describe_figment_error(e)))?;
+        raw.validate()
+    }
+
+    /// The master keys, or an error telling the operator how to make one.
+    pub fn require_master_keys(&self) -> Result<&MasterKeys, ConfigError> {
+        self.master_keys.as_ref().ok_or_else(|| {
+            ConfigError::Invalid(vec![
+                "CLEARANCE_MASTER_KEY (master_key) is not set; Clearance encrypts tenant secrets with it and will not \
+                 store them in the clear. Generate one with `clearance keygen` and set CLEARANCE_MASTER_KEY."
+                    .into(),
+            ])
+        })
+    }
+
+    /// Base URL as a string without a trailing slash (the descriptor `baseUrl`).
+    pub fn base_url_str(&self) -> &str {
+        self.base_url.as_str().trim_end_matches('/')
+    }
+}
+
+fn describe_figment_error(e: figment::Error) -> String {
+    e.into_iter()
+        .map(|err| {
+            let key = err.path.join(".");
+            let env = if key.is_empty() {
+                String::new()
+            } else {
+                format!(" (CLEARANCE_{})", key.to_uppercase())
+            };
+            let source = err
+                .metadata
+                .as_ref()
+                .map(|m| format!(" from {}", m.name))
+                .unwrap_or_default();
+            format!("setting `{key}`{env}{source}: {}", err.kind)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_validate() {
+        let cfg = Config::from_pairs([]).unwrap();
+        assert_eq!(cfg.listen.to_string(), "127.0.0.1:8080");
+        assert!(cfg.master_keys.is_none());
+        assert!(cfg.require_master_keys().is_err());
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_setting() {
+        let err = Config::from_pairs([
+            ("listen", "nope".to_string()),
+            ("base_url", "http://example.com".to_string()),
+            ("log_format", "xml".to_string()),
+            ("master_key", "short".to_string()),
+            ("jwt_leeway_secs", "abc".to_string()),
+            ("http_timeout_secs", "0".to_string()),
+        ])
+        .unwrap_err()
+        .to_string();
+        for needle in [
+            "CLEARANCE_LISTEN",
+            "CLEARANCE_BASE_URL",
+            "CLEARANCE_LOG_FORMAT",
+            "CLEARANCE_MASTER_KEY",
+            "CLEARANCE_JWT_LEEWAY_SECS",
+            "CLEARANCE_HTTP_TIMEOUT_SECS",
+        ] {
+            assert!(err.contains(needle), "{needle} missing in {err}");
+        }
+    }
+
+    #[test]
+    fn comma_separated_hosts() {
+        let cfg = Config::from_pairs([("jira_hosts", "a.example.com, *.example.org".to_string())])
+            .unwrap();
+        assert!(cfg.jira_hosts.matches("x.example.org"));
+        assert!(cfg.jira_hosts.matches("a.example.com"));
+        assert!(!cfg.jira_hosts.matches("x.atlassian.net"));
+    }
+}
