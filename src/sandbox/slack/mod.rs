@@ -1,0 +1,1 @@
+//! Slack simulator: Web API methods, incoming webhooks and a per-user inbox page.

@@ -1,0 +1,1 @@
+//! Demo warehouse: a deterministic generator of realistic data with personal information.
