@@ -137,6 +137,20 @@ pub async fn healthcheck(config: Option<&Path>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `clearance demo`: the app with the sandbox and the demo warehouse.
+pub async fn demo(opts: crate::sandbox::demo::DemoOptions) -> anyhow::Result<()> {
+    telemetry::init(crate::config::LogFormat::Text);
+    crate::sandbox::demo::run(opts).await
+}
+
+/// `clearance demo-data`: generate the demo warehouse into `out`.
+pub async fn demo_data(out: &str, rows: u64, seed: u64) -> anyhow::Result<()> {
+    telemetry::init(crate::config::LogFormat::Text);
+    let report = crate::sandbox::warehouse::generate(out, rows, seed).await?;
+    println!("{report}");
+    Ok(())
+}
+
 /// `clearance keygen`: print a new master key.
 pub fn keygen() {
     println!("{}", MasterKeys::generate().expose_secret());

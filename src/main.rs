@@ -36,6 +36,38 @@ enum Command {
     RotateKey,
     /// Exit 0 if the service on CLEARANCE_LISTEN answers /healthz (for container health checks).
     Healthcheck,
+    /// Try Clearance locally: the app, a simulated Jira site and Slack, and a demo warehouse with synthetic personal
+    /// data, with sample data-request tickets. Prints the one URL to open.
+    ///
+    /// Everything is kept in --data-dir; running the demo again resumes from it. Ignores CLEARANCE_* settings.
+    Demo {
+        /// Folder for the demo's databases, keys and simulator state.
+        #[arg(long, default_value = "data/demo")]
+        data_dir: PathBuf,
+        /// Port of the app.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Port of the simulated Jira site and Slack.
+        #[arg(long, default_value_t = 8081)]
+        sandbox_port: u16,
+        /// Customers in the demo warehouse (generated on first run).
+        #[arg(long, default_value_t = 10_000)]
+        rows: u64,
+    },
+    /// Generate the demo warehouse (customers, orders, payments, support tickets with synthetic personal data).
+    ///
+    /// Deterministic: the same --rows and --seed give the same data on every run and database.
+    DemoData {
+        /// Number of customers (orders ≈ 3×, payments ≈ 1 per order, tickets ≈ 0.5×).
+        #[arg(long, default_value_t = 10_000)]
+        rows: u64,
+        /// Target database: sqlite://PATH, postgres://…, or mysql://… (MariaDB).
+        #[arg(long, default_value = "sqlite://data/warehouse.db")]
+        out: String,
+        /// Random seed.
+        #[arg(long, default_value_t = clearance::sandbox::warehouse::DEFAULT_SEED)]
+        seed: u64,
+    },
 }
 
 #[tokio::main]
@@ -52,6 +84,23 @@ async fn main() -> ExitCode {
         }
         Command::RotateKey => clearance::commands::rotate_key(config).await,
         Command::Healthcheck => clearance::commands::healthcheck(config).await,
+        Command::Demo {
+            data_dir,
+            port,
+            sandbox_port,
+            rows,
+        } => {
+            clearance::commands::demo(clearance::sandbox::demo::DemoOptions {
+                data_dir,
+                port,
+                sandbox_port,
+                rows,
+            })
+            .await
+        }
+        Command::DemoData { rows, out, seed } => {
+            clearance::commands::demo_data(&out, rows, seed).await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

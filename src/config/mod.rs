@@ -39,6 +39,8 @@ pub struct Config {
     pub jira_hosts: HostPatterns,
     /// Server that serves Atlassian's install public keys at `{url}/{kid}`.
     pub install_keys_url: Url,
+    /// The Connect JavaScript API (`all.js`) the iframe pages load: Atlassian's CDN, or the sandbox's stand-in.
+    pub connect_js_url: Url,
     /// `text` or `json` log lines.
     pub log_format: LogFormat,
     /// Clock skew tolerated on inbound token `exp`.

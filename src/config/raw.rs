@@ -30,6 +30,8 @@ pub(super) struct RawConfig {
     #[serde(deserialize_with = "scalar")]
     install_keys_url: String,
     #[serde(deserialize_with = "scalar")]
+    connect_js_url: String,
+    #[serde(deserialize_with = "scalar")]
     log_format: String,
     #[serde(deserialize_with = "scalar")]
     jwt_leeway_secs: String,
@@ -48,6 +50,7 @@ impl Default for RawConfig {
             previous_master_keys: Vec::new(),
             jira_hosts: DEFAULT_JIRA_HOSTS.iter().map(|s| s.to_string()).collect(),
             install_keys_url: "https://connect-install-keys.atlassian.com".into(),
+            connect_js_url: "https://connect-cdn.atl-paas.net/all.js".into(),
             log_format: "text".into(),
             jwt_leeway_secs: "30".into(),
             http_timeout_secs: "10".into(),
@@ -186,37 +189,31 @@ impl RawConfig {
             ))
         });
 
-        match (
-            listen,
-            base_url,
-            master_keys,
-            jira_hosts,
-            install_keys_url,
-            log_format,
-            jwt_leeway,
-            http_timeout,
-        ) {
-            (
-                Ok(listen),
-                Ok(base_url),
-                Ok(master_keys),
-                Ok(jira_hosts),
-                Ok(install_keys_url),
-                Ok(log_format),
-                Ok(jwt_leeway),
-                Ok(http_timeout),
-            ) if problems.is_empty() => Ok(Config {
-                listen,
-                base_url,
+        let connect_js_url = parse_service_url(&self.connect_js_url).map_err(|e| {
+            problems.push(format!(
+                "CLEARANCE_CONNECT_JS_URL (connect_js_url) = {:?}: {e}",
+                self.connect_js_url
+            ))
+        });
+
+        // Every setting was checked above (each failure recorded in `problems`); build only if all passed.
+        let config = (|| {
+            Some(Config {
+                listen: listen.ok()?,
+                base_url: base_url.ok()?,
                 app_key: self.app_key,
                 database_url: SecretString::from(self.database_url),
-                master_keys,
-                jira_hosts,
-                install_keys_url,
-                log_format,
-                jwt_leeway,
-                http_timeout,
-            }),
+                master_keys: master_keys.ok()?,
+                jira_hosts: jira_hosts.ok()?,
+                install_keys_url: install_keys_url.ok()?,
+                connect_js_url: connect_js_url.ok()?,
+                log_format: log_format.ok()?,
+                jwt_leeway: jwt_leeway.ok()?,
+                http_timeout: http_timeout.ok()?,
+            })
+        })();
+        match config {
+            Some(c) if problems.is_empty() => Ok(c),
             _ => Err(ConfigError::Invalid(problems)),
         }
     }

@@ -3,6 +3,7 @@
 use askama::Template;
 use axum::{
     Router,
+    extract::State,
     http::{HeaderValue, header},
     response::{Html, IntoResponse, Response},
     routing::get,
@@ -22,14 +23,19 @@ pub(super) fn router() -> Router<AppState> {
 #[derive(Template)]
 #[template(path = "admin.html")]
 struct AdminPage<'a> {
+    connect_js: &'a str,
     site: &'a str,
     state: &'a str,
     installed_at: String,
 }
 
-async fn admin(HostRequest(caller): HostRequest) -> Result<Response> {
+async fn admin(
+    State(state): State<AppState>,
+    HostRequest(caller): HostRequest,
+) -> Result<Response> {
     let t = &caller.tenant;
     let page = AdminPage {
+        connect_js: state.cfg.connect_js_url.as_str(),
         site: t.display_url.as_str(),
         state: t.state.as_str(),
         installed_at: t.installed_at.format("%Y-%m-%d %H:%M UTC").to_string(),

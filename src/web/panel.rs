@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::{
     Json, Router,
-    extract::Query,
+    extract::{Query, State},
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -35,6 +35,7 @@ struct PanelParams {
 #[derive(Template)]
 #[template(path = "panel.html")]
 struct PanelPage<'a> {
+    connect_js: &'a str,
     issue_key: &'a str,
     project_key: &'a str,
     site: &'a str,
@@ -59,6 +60,7 @@ fn valid_project_key(key: &str) -> bool {
 }
 
 async fn panel(
+    State(state): State<AppState>,
     HostRequest(caller): HostRequest,
     Query(params): Query<PanelParams>,
 ) -> Result<Response> {
@@ -73,6 +75,7 @@ async fn panel(
         .filter(|p| valid_project_key(p))
         .unwrap_or_default();
     let page = PanelPage {
+        connect_js: state.cfg.connect_js_url.as_str(),
         issue_key: &params.issue_key,
         project_key: &project_key,
         site: caller.tenant.display_url.as_str(),

@@ -1,1 +1,418 @@
-//! Jira Cloud simulator.
+//! Jira Cloud simulator: one site with users, groups, issues and the installed app. It installs apps the way Jira
+//! does, verifies the app's JWT on every REST call, answers with Jira's status codes and JSON shapes, delivers
+//! webhooks with Jira's retry policy, hosts the app's iframes in an issue page, and misbehaves on demand.
+
+mod auth;
+mod faults;
+mod install;
+pub mod jql;
+pub mod keys;
+pub mod model;
+mod rest_attachments;
+mod rest_issues;
+mod rest_search;
+mod rest_users;
+mod view;
+mod webhooks;
+
+use std::{
+    path::PathBuf,
+    sync::{Arc, Mutex, MutexGuard},
+    time::Duration,
+};
+
+use axum::{Router, middleware};
+use chrono::Utc;
+use serde_json::Value;
+
+pub use faults::{Faults, WebhookFault};
+pub use keys::SimKeys;
+pub use model::{Issue, SiteState, User};
+pub use webhooks::{Attempt, Delivery};
+
+/// How the simulator behaves where Jira's timing would make tests slow.
+#[derive(Clone, Debug)]
+pub struct SimOptions {
+    /// Delays between webhook retries (Jira: 5-15 minutes; tests: milliseconds). Its length is the retry count.
+    pub webhook_retry_delays: Vec<Duration>,
+    /// How long Jira waits for the app to answer a webhook.
+    pub webhook_timeout: Duration,
+    /// Display name of the installed app's user.
+    pub app_user_name: String,
+    /// Extra links in the page header (name, URL), e.g. the Slack inbox in the demo.
+    pub links: Vec<(String, String)>,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        Self {
+            webhook_retry_delays: [50, 100, 200, 400, 800]
+                .into_iter()
+                .map(Duration::from_millis)
+                .collect(),
+            webhook_timeout: Duration::from_secs(10),
+            app_user_name: "Clearance".into(),
+            links: Vec::new(),
+        }
+    }
+}
+
+/// A simulated Jira Cloud site. Cheap to clone; all clones share the site.
+#[derive(Clone)]
+pub struct JiraSim {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    base_url: String,
+    state: Mutex<SiteState>,
+    keys: SimKeys,
+    http: reqwest::Client,
+    faults: Mutex<Faults>,
+    options: SimOptions,
+    deliveries: Mutex<Vec<Delivery>>,
+    save_path: Option<PathBuf>,
+}
+
+/// The roles the default people play, with their accountIds.
+pub mod people {
+    /// Files data requests.
+    pub const REQUESTER: &str = "557058:riley-requester";
+    /// Reviews and writes extractions (group `clearance-analysts`).
+    pub const ANALYST: &str = "557058:ana-analyst";
+    /// Approves personal data (group `clearance-privacy`).
+    pub const PRIVACY_OFFICER: &str = "557058:pia-privacy";
+    /// Administers Clearance (groups `clearance-admins`, `site-admins`).
+    pub const ADMIN: &str = "557058:adam-admin";
+}
+
+impl JiraSim {
+    /// A site at `base_url` (where [`JiraSim::router`] will be served), signing installs with `keys`.
+    pub fn new(base_url: &str, keys: SimKeys, options: SimOptions) -> Self {
+        Self::from_state(base_url, keys, options, Self::fresh_state(), None)
+    }
+
+    /// The state of a new, empty site: a new clientKey, a 10 MB upload limit, email API allowed.
+    pub fn fresh_state() -> SiteState {
+        SiteState {
+            client_key: uuid::Uuid::new_v4().to_string(),
+            next_id: 10_000,
+            upload_limit: 10 * 1024 * 1024,
+            email_api_allowed: true,
+            ..SiteState::default()
+        }
+    }
+
+    /// A site restored from `state`, saving every change to `save_path` when given.
+    pub fn from_state(
+        base_url: &str,
+        keys: SimKeys,
+        options: SimOptions,
+        state: SiteState,
+        save_path: Option<PathBuf>,
+    ) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(options.webhook_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent("Atlassian Connect (Jira simulator)")
+            .build()
+            .expect("building a reqwest client with static settings cannot fail");
+        Self {
+            inner: Arc::new(Inner {
+                base_url: base_url.trim_end_matches('/').to_owned(),
+                state: Mutex::new(state),
+                keys,
+                http,
+                faults: Mutex::new(Faults::default()),
+                options,
+                deliveries: Mutex::new(Vec::new()),
+                save_path,
+            }),
+        }
+    }
+
+    /// The site's base URL (no trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The install key this site signs with.
+    pub fn keys(&self) -> &SimKeys {
+        &self.inner.keys
+    }
+
+    /// The site's clientKey.
+    pub fn client_key(&self) -> String {
+        self.state().client_key.clone()
+    }
+
+    /// Every route of the site: REST API (JWT-verified, fault-injected), issue and admin pages, the `AP` script.
+    pub fn router(&self) -> Router {
+        let rest = Router::new()
+            .merge(rest_issues::router())
+            .merge(rest_attachments::router())
+            .merge(rest_search::router())
+            .merge(rest_users::router())
+            .layer(middleware::from_fn_with_state(
+                self.clone(),
+                auth::verify_app_jwt,
+            ))
+            .layer(middleware::from_fn_with_state(self.clone(), faults::inject));
+        Router::new()
+            .merge(rest)
+            .merge(view::router())
+            .with_state(self.clone())
+    }
+
+    /// Lock the site state. Callers that change it call [`JiraSim::changed`] afterwards.
+    pub fn state(&self) -> MutexGuard<'_, SiteState> {
+        self.inner
+            .state
+            .lock()
+            .expect("simulator state lock poisoned")
+    }
+
+    /// Persist the state if the simulator was given a save path (the demo).
+    pub fn changed(&self) {
+        let Some(path) = &self.inner.save_path else {
+            return;
+        };
+        let json = match serde_json::to_vec_pretty(&*self.state()) {
+            Ok(j) => j,
+            Err(e) => return tracing::error!(error = %e, "cannot serialize simulator state"),
+        };
+        let tmp = path.with_extension("tmp");
+        if let Err(e) = std::fs::write(&tmp, json).and_then(|()| std::fs::rename(&tmp, path)) {
+            tracing::error!(error = %e, path = %path.display(), "cannot save simulator state");
+        }
+    }
+
+    /// Switch faults on or off.
+    pub fn faults(&self) -> MutexGuard<'_, Faults> {
+        self.inner.faults.lock().expect("fault lock poisoned")
+    }
+
+    /// Webhook deliveries so far (including retries and dropped ones).
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.inner
+            .deliveries
+            .lock()
+            .expect("deliveries lock poisoned")
+            .clone()
+    }
+
+    /// Add (or replace) a user and put them in `groups`.
+    pub fn add_user(&self, account_id: &str, display_name: &str, email: &str, groups: &[&str]) {
+        {
+            let mut s = self.state();
+            s.users.insert(
+                account_id.to_owned(),
+                User {
+                    account_id: account_id.to_owned(),
+                    display_name: display_name.to_owned(),
+                    email: email.to_owned(),
+                    email_visible: false,
+                },
+            );
+            for g in groups {
+                let members = s.groups.entry((*g).to_owned()).or_default();
+                if !members.iter().any(|m| m == account_id) {
+                    members.push(account_id.to_owned());
+                }
+            }
+        }
+        self.changed();
+    }
+
+    /// The default people: a requester, an analyst, a privacy officer and an admin, in Clearance's default groups.
+    pub fn add_default_people(&self) {
+        self.add_user(
+            people::REQUESTER,
+            "Riley Requester",
+            "riley@example.com",
+            &["jira-users", "marketing"],
+        );
+        self.add_user(
+            people::ANALYST,
+            "Ana Analyst",
+            "ana@example.com",
+            &["jira-users", "clearance-analysts"],
+        );
+        self.add_user(
+            people::PRIVACY_OFFICER,
+            "Pia Privacy",
+            "pia@example.com",
+            &["jira-users", "clearance-privacy"],
+        );
+        self.add_user(
+            people::ADMIN,
+            "Adam Admin",
+            "adam@example.com",
+            &["jira-users", "clearance-admins", "site-admins"],
+        );
+    }
+
+    /// A new id for an issue, comment, attachment or changelog.
+    fn next_id(state: &mut SiteState) -> u64 {
+        state.next_id += 1;
+        state.next_id
+    }
+
+    /// The issue with this id or key (keys case-insensitively, as Jira matches them).
+    fn find_issue(state: &SiteState, id_or_key: &str) -> Option<u64> {
+        if let Ok(id) = id_or_key.parse::<u64>() {
+            return state.issues.contains_key(&id).then_some(id);
+        }
+        state
+            .issues
+            .values()
+            .find(|i| i.key.eq_ignore_ascii_case(id_or_key))
+            .map(|i| i.id)
+    }
+
+    /// Create an issue as `reporter` (fires `jira:issue_created`). Returns its key.
+    pub fn create_issue(
+        &self,
+        project: &str,
+        summary: &str,
+        description: &str,
+        labels: &[&str],
+        reporter: &str,
+    ) -> String {
+        let now = Utc::now();
+        let issue = {
+            let mut s = self.state();
+            let id = Self::next_id(&mut s);
+            let n = s.counters.entry(project.to_owned()).or_default();
+            *n += 1;
+            let key = format!("{project}-{n}");
+            let issue = Issue {
+                id,
+                key,
+                project: project.to_owned(),
+                summary: summary.to_owned(),
+                description: model::adf_text(description),
+                labels: labels.iter().map(|l| (*l).to_owned()).collect(),
+                reporter: reporter.to_owned(),
+                status: "To Do".into(),
+                issue_type: "Task".into(),
+                created: now,
+                updated: now,
+                comments: Vec::new(),
+                attachment_ids: Vec::new(),
+                properties: Default::default(),
+            };
+            s.issues.insert(id, issue.clone());
+            issue
+        };
+        self.changed();
+        self.fire_issue_event(
+            "jira:issue_created",
+            "issue_created",
+            &issue,
+            Some(reporter),
+            None,
+        );
+        issue.key
+    }
+
+    /// Edit an issue as `actor`: any of summary, labels, status (fires `jira:issue_updated` with a changelog).
+    pub fn edit_issue(
+        &self,
+        key: &str,
+        actor: &str,
+        summary: Option<&str>,
+        labels: Option<&[&str]>,
+        status: Option<&str>,
+    ) -> bool {
+        let labels: Option<Vec<String>> =
+            labels.map(|l| l.iter().map(|s| (*s).to_owned()).collect());
+        self.apply_edit(
+            key,
+            actor,
+            summary.map(str::to_owned),
+            None,
+            labels,
+            status.map(str::to_owned),
+        )
+        .is_some()
+    }
+
+    /// Delete an issue as `actor` (fires `jira:issue_deleted`).
+    pub fn delete_issue(&self, key: &str, actor: &str) -> bool {
+        let removed = {
+            let mut s = self.state();
+            let Some(id) = Self::find_issue(&s, key) else {
+                return false;
+            };
+            let issue = s.issues.remove(&id);
+            if let Some(i) = &issue {
+                for a in &i.attachment_ids {
+                    s.attachments.remove(a);
+                }
+            }
+            issue
+        };
+        self.changed();
+        if let Some(issue) = removed {
+            self.fire_issue_event(
+                "jira:issue_deleted",
+                "issue_deleted",
+                &issue,
+                Some(actor),
+                None,
+            );
+        }
+        true
+    }
+
+    /// Add a comment as `author` (fires `comment_created`). Returns the comment id.
+    pub fn add_comment(&self, key: &str, author: &str, text: &str) -> Option<u64> {
+        self.insert_comment(key, author, model::adf_text(text))
+    }
+
+    /// Attach a file as `author`. Returns the attachment id.
+    pub fn attach(
+        &self,
+        key: &str,
+        author: &str,
+        filename: &str,
+        mime_type: &str,
+        content: Vec<u8>,
+    ) -> Option<u64> {
+        let id = {
+            let mut s = self.state();
+            let issue_id = Self::find_issue(&s, key)?;
+            let id = Self::next_id(&mut s);
+            s.attachments.insert(
+                id,
+                model::Attachment {
+                    id,
+                    issue_id,
+                    filename: filename.to_owned(),
+                    mime_type: mime_type.to_owned(),
+                    author: author.to_owned(),
+                    created: Utc::now(),
+                    content,
+                },
+            );
+            let issue = s.issues.get_mut(&issue_id)?;
+            issue.attachment_ids.push(id);
+            issue.updated = Utc::now();
+            id
+        };
+        self.changed();
+        Some(id)
+    }
+
+    /// A copy of an issue by key.
+    pub fn issue(&self, key: &str) -> Option<Issue> {
+        let s = self.state();
+        Self::find_issue(&s, key).and_then(|id| s.issues.get(&id).cloned())
+    }
+
+    /// An issue property's value.
+    pub fn property(&self, key: &str, property: &str) -> Option<Value> {
+        self.issue(key)?.properties.get(property).cloned()
+    }
+}

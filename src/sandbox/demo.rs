@@ -1,0 +1,227 @@
+//! `clearance demo`: Clearance with SQLite in a local data folder, the Jira/Slack sandbox on a second port, and the
+//! demo warehouse; the app installed into a simulated site with sample data-request tickets. Stops on Ctrl-C and
+//! resumes from the saved state (delete the data folder to start over).
+
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+};
+
+use anyhow::Context;
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+
+use super::{
+    SLACK_PATH,
+    jira::{JiraSim, SimKeys, SimOptions, keys::Stored, people},
+    slack::SlackSim,
+    warehouse,
+};
+use crate::{
+    app::{self, AppState},
+    config::Config,
+    crypto::MasterKeys,
+};
+
+/// Where and how the demo runs.
+#[derive(Clone, Debug)]
+pub struct DemoOptions {
+    /// Folder for the app database, the sandbox state, the warehouse and the master key.
+    pub data_dir: PathBuf,
+    /// Port of the app.
+    pub port: u16,
+    /// Port of the Jira/Slack sandbox.
+    pub sandbox_port: u16,
+    /// Customers in the demo warehouse (created on first run).
+    pub rows: u64,
+}
+
+/// Read a file, or create it with `make()` (mode 0600: it may hold a key).
+fn read_or_create(
+    path: &Path,
+    make: impl FnOnce() -> anyhow::Result<String>,
+) -> anyhow::Result<String> {
+    if path.exists() {
+        return std::fs::read_to_string(path)
+            .with_context(|| format!("reading {}", path.display()));
+    }
+    let content = make()?;
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    let mut f = open
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(content.as_bytes())?;
+    Ok(content)
+}
+
+async fn bind(port: u16, what: &str, flag: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(("127.0.0.1", port))
+        .await
+        .with_context(|| format!("cannot listen on 127.0.0.1:{port} for the {what}; is another demo running? Choose another port with {flag}"))
+}
+
+/// Run the demo until Ctrl-C / SIGTERM.
+pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
+    let dir = &opts.data_dir;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let master = read_or_create(&dir.join("master.key"), || {
+        Ok(MasterKeys::generate().expose_secret().to_owned())
+    })?;
+    let keys_json = read_or_create(&dir.join("install-key.json"), || {
+        Ok(serde_json::to_string_pretty(SimKeys::generate()?.stored())?)
+    })?;
+    let keys = SimKeys::from_stored(
+        serde_json::from_str::<Stored>(&keys_json)
+            .context("install-key.json is damaged; delete the data folder")?,
+    );
+
+    let sandbox_listener = bind(opts.sandbox_port, "Jira/Slack sandbox", "--sandbox-port").await?;
+    let app_listener = bind(opts.port, "app", "--port").await?;
+    let sandbox_url = format!("http://127.0.0.1:{}", opts.sandbox_port);
+    let app_url = format!("http://127.0.0.1:{}", opts.port);
+
+    // The simulated Jira site, restored from its saved state when there is one.
+    let site_file = dir.join("jira-site.json");
+    let state = match std::fs::read(&site_file) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .context("jira-site.json is damaged; delete the data folder to start over")?,
+        Err(_) => JiraSim::fresh_state(),
+    };
+    let options = SimOptions {
+        links: vec![("Slack inbox".into(), format!("{SLACK_PATH}/inbox"))],
+        ..SimOptions::default()
+    };
+    let jira = JiraSim::from_state(&sandbox_url, keys, options, state, Some(site_file));
+    let fresh = jira.state().users.is_empty();
+    if fresh {
+        jira.add_default_people();
+    }
+    let slack = demo_slack(&jira);
+    super::serve_in_background(sandbox_listener, super::router(&jira, Some(slack)));
+
+    let warehouse_file = dir.join("warehouse.db");
+    if !warehouse_file.exists() {
+        tracing::info!(customers = opts.rows, "generating the demo warehouse");
+        let report = warehouse::generate(
+            &format!("sqlite://{}", warehouse_file.display()),
+            opts.rows,
+            warehouse::DEFAULT_SEED,
+        )
+        .await?;
+        tracing::info!(?report, "demo warehouse ready");
+    }
+
+    let cfg = Config::from_pairs([
+        ("listen", format!("127.0.0.1:{}", opts.port)),
+        ("base_url", app_url.clone()),
+        (
+            "database_url",
+            format!("sqlite://{}", dir.join("clearance.db").display()),
+        ),
+        ("master_key", master.trim().to_owned()),
+        ("jira_hosts", "127.0.0.1,localhost".to_owned()),
+        (
+            "install_keys_url",
+            format!("{sandbox_url}{}", super::KEYS_PATH),
+        ),
+        ("connect_js_url", format!("{sandbox_url}/_sandbox/all.js")),
+    ])?;
+    let state = AppState::build(cfg).await?;
+    let store = state.store.clone();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app::serve(state.clone(), app_listener, async {
+        let _ = stop_rx.await;
+    }));
+
+    // Install (again) when the site has no app or the app has no tenant for the site (e.g. its database was reset).
+    let installed = jira.state().app.is_some()
+        && store
+            .tenant_by_client_key(&jira.client_key())
+            .await?
+            .is_some_and(|t| t.tenant.state.is_active());
+    if !installed {
+        jira.install(&format!("{app_url}/atlassian-connect.json"))
+            .await
+            .context("installing Clearance into the simulated site")?;
+    }
+    if jira.state().issues.is_empty() {
+        sample_tickets(&jira);
+    }
+
+    println!(
+        "\nClearance demo is running.\n\n  Open {sandbox_url}/?as={}\n\n  \
+         Simulated Jira: the issue list; open a ticket to see the Clearance panel. Switch person at the top right:\n    \
+         Riley Requester (files requests), Ana Analyst, Pia Privacy (privacy officer), Adam Admin.\n  \
+         Admin page:     {sandbox_url}/plugins/servlet/ac/{}/clearance-admin?as={}\n  \
+         Slack inbox:    {sandbox_url}{SLACK_PATH}/inbox\n  \
+         App:            {app_url} (descriptor at /atlassian-connect.json)\n  \
+         Data folder:    {} (delete it to start over)\n\nCtrl-C stops; running the demo again resumes where you left off.\n",
+        people::REQUESTER,
+        state.cfg.app_key,
+        people::ADMIN,
+        dir.display()
+    );
+    app::shutdown_signal().await;
+    let _ = stop_tx.send(());
+    server.await.context("app task")??;
+    jira.changed();
+    store.close().await;
+    Ok(())
+}
+
+/// A Slack workspace with the demo people (same emails as in Jira) and a bot for Clearance.
+fn demo_slack(jira: &JiraSim) -> SlackSim {
+    let slack = SlackSim::new();
+    let team = slack.add_team("Clearance Demo");
+    slack.add_bot(&team.id, "clearance");
+    for u in jira.state().users.values() {
+        let handle = u.email.split('@').next().unwrap_or("user");
+        slack.add_user(&team.id, handle, &u.display_name, &u.email);
+    }
+    slack.add_channel(&team.id, "data-requests");
+    slack
+}
+
+/// The sample tickets: a plain request, one with personal data, one driven by an attached CSV of customer IDs.
+fn sample_tickets(jira: &JiraSim) {
+    let r = people::REQUESTER;
+    jira.create_issue(
+        "DATA",
+        "Monthly order volume by country, last 12 months",
+        "For the quarterly business review we need the number of orders and revenue per country and month.\n\n\
+         No customer-level data needed, aggregates only.",
+        &["data-request"],
+        r,
+    );
+    jira.create_issue(
+        "DATA",
+        "Emails of customers who opted in to marketing",
+        "Marketing is relaunching the newsletter and needs first name, last name and email of every customer with \
+         marketing consent, by country.",
+        &["data-request", "marketing"],
+        r,
+    );
+    let key = jira.create_issue(
+        "DATA",
+        "Order history for the customers in the attached list",
+        "Support needs the orders and payment status of the customers listed in the attached file (column \
+         customer_id) to resolve a billing complaint.",
+        &["data-request", "support"],
+        r,
+    );
+    let mut csv = String::from("customer_id\n");
+    for id in (7..=250).step_by(7) {
+        csv.push_str(&format!("{id}\n"));
+    }
+    jira.attach(&key, r, "customer_ids.csv", "text/csv", csv.into_bytes());
+    jira.create_issue(
+        "OPS",
+        "Rotate the VPN certificates",
+        "Not a data request: Clearance ignores it.",
+        &["ops"],
+        people::ADMIN,
+    );
+}

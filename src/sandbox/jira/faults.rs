@@ -1,0 +1,135 @@
+//! Fault injection, switchable per test: rate limits, 5xx bursts and slow answers on the REST API; duplicated,
+//! reordered, dropped and delayed webhook deliveries.
+
+use std::{collections::VecDeque, time::Duration};
+
+use axum::{
+    Json,
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use chrono::Utc;
+use serde_json::json;
+
+use super::JiraSim;
+
+/// What goes wrong, and for how many calls.
+#[derive(Debug, Default)]
+pub struct Faults {
+    /// The next N REST calls answer 429 with `Retry-After` and `X-RateLimit-*`.
+    pub rate_limited_calls: u32,
+    /// Seconds in `Retry-After` for rate-limited calls.
+    pub retry_after_secs: u64,
+    /// The next N REST calls answer with `server_error_status`.
+    pub server_errors: u32,
+    /// Status used for injected server errors (500 when unset).
+    pub server_error_status: Option<StatusCode>,
+    /// Every REST call waits this long before answering.
+    pub slow: Option<Duration>,
+    /// Faults applied to the next webhook deliveries, one each, in order.
+    pub webhooks: VecDeque<WebhookFault>,
+    /// Deliveries held back by [`WebhookFault::OutOfOrder`], released after the next one.
+    pub(super) held: Vec<super::webhooks::Held>,
+}
+
+/// A fault for one webhook delivery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WebhookFault {
+    /// Delivered twice (same identifier), as at-least-once delivery allows.
+    Duplicate,
+    /// Held back and delivered after the next delivery.
+    OutOfOrder,
+    /// Never delivered (reconciliation must find the change).
+    Drop,
+    /// Delivered after a delay.
+    Delay(Duration),
+}
+
+impl Faults {
+    /// Rate-limit the next `calls` REST calls with `Retry-After: retry_after_secs`.
+    pub fn rate_limit(&mut self, calls: u32, retry_after_secs: u64) {
+        self.rate_limited_calls = calls;
+        self.retry_after_secs = retry_after_secs;
+    }
+
+    /// Answer the next `calls` REST calls with `status`.
+    pub fn server_errors(&mut self, calls: u32, status: StatusCode) {
+        self.server_errors = calls;
+        self.server_error_status = Some(status);
+    }
+
+    /// Clear every fault.
+    pub fn clear(&mut self) {
+        *self = Self::default();
+    }
+}
+
+enum Injected {
+    None,
+    RateLimited(u64),
+    ServerError(StatusCode),
+}
+
+/// Middleware on the REST API applying the current faults.
+pub(super) async fn inject(State(sim): State<JiraSim>, req: Request, next: Next) -> Response {
+    let (injected, slow) = {
+        let mut f = sim.faults();
+        let injected = if f.rate_limited_calls > 0 {
+            f.rate_limited_calls -= 1;
+            Injected::RateLimited(f.retry_after_secs)
+        } else if f.server_errors > 0 {
+            f.server_errors -= 1;
+            Injected::ServerError(
+                f.server_error_status
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            )
+        } else {
+            Injected::None
+        };
+        (injected, f.slow)
+    };
+    if let Some(d) = slow {
+        tokio::time::sleep(d).await;
+    }
+    match injected {
+        Injected::None => next.run(req).await,
+        Injected::RateLimited(secs) => {
+            let mut resp = (
+                StatusCode::TOO_MANY_REQUESTS,
+                Json(json!({"errorMessages": ["Rate limit exceeded."], "errors": {}})),
+            )
+                .into_response();
+            let reset = (Utc::now() + chrono::Duration::seconds(secs as i64))
+                .format("%Y-%m-%dT%H:%MZ")
+                .to_string();
+            let h = resp.headers_mut();
+            for (name, value) in [
+                ("retry-after", secs.to_string()),
+                ("x-ratelimit-limit", "100".into()),
+                ("x-ratelimit-remaining", "0".into()),
+                ("x-ratelimit-reset", reset),
+                ("x-ratelimit-nearlimit", "true".into()),
+                ("ratelimit-reason", "jira-burst-based".into()),
+            ] {
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    h.insert(name, v);
+                }
+            }
+            resp
+        }
+        Injected::ServerError(status) => {
+            let mut resp = (
+                status,
+                Json(json!({"errorMessages": ["Internal server error"], "errors": {}})),
+            )
+                .into_response();
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                resp.headers_mut()
+                    .insert("retry-after", HeaderValue::from_static("1"));
+            }
+            resp
+        }
+    }
+}

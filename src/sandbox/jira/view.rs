@@ -1,0 +1,403 @@
+//! The site as a person sees it: an issue list, an issue page hosting the app's panel iframe (URL built as Jira
+//! builds it, with a qsh-bearing JWT for the viewing user), the app's admin page, a user switcher, and the sandbox
+//! `AP` bridge (`/_sandbox/all.js` in the iframe, context tokens minted by the host page).
+
+use askama::Template;
+use axum::{
+    Json, Router,
+    extract::{Path, Query, State},
+    http::{StatusCode, header},
+    response::{Html, IntoResponse, Response},
+    routing::{get, post},
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{JiraSim, model, people, rest_attachments};
+use crate::host::connect::{jwt::Claims, qsh};
+
+const ALL_JS: &str = include_str!("../../../static/sandbox/all.js");
+
+pub(super) fn router() -> Router<JiraSim> {
+    Router::new()
+        .route("/", get(index))
+        .route("/browse/{key}", get(issue_page))
+        .route("/plugins/servlet/ac/{app}/{module}", get(app_page))
+        .route("/_sandbox/all.js", get(all_js))
+        .route("/_sandbox/context-token", post(context_token))
+        .merge(rest_attachments::media_router())
+}
+
+#[derive(Deserialize, Default)]
+struct Viewer {
+    #[serde(rename = "as", default)]
+    viewer: Option<String>,
+}
+
+struct Chrome {
+    viewer: String,
+    users: Vec<(String, String)>,
+    admin_url: Option<String>,
+    links: Vec<(String, String)>,
+}
+
+impl JiraSim {
+    fn chrome(&self, viewer: Option<String>) -> Chrome {
+        let s = self.state();
+        let users: Vec<(String, String)> = s
+            .users
+            .values()
+            .map(|u| (u.account_id.clone(), u.display_name.clone()))
+            .collect();
+        let viewer = viewer
+            .filter(|v| s.users.contains_key(v))
+            .unwrap_or_else(|| people::REQUESTER.to_owned());
+        let admin_url = s.app.as_ref().and_then(|a| {
+            let (module, _) = a.module("adminPages")?;
+            Some(format!(
+                "/plugins/servlet/ac/{}/{module}?as={viewer}",
+                a.key
+            ))
+        });
+        Chrome {
+            viewer,
+            users,
+            admin_url,
+            links: self.inner.options.links.clone(),
+        }
+    }
+
+    /// The iframe URL Jira would load for a module URL from the descriptor: context parameters substituted, the
+    /// standard parameters added, and a JWT (HS256, sub = viewer) whose qsh covers the whole URL.
+    pub fn iframe_url(
+        &self,
+        module_url: &str,
+        viewer: &str,
+        issue: Option<&model::Issue>,
+    ) -> Option<String> {
+        let s = self.state();
+        let app = s.app.as_ref().filter(|a| a.enabled)?;
+        let mut url = module_url.to_owned();
+        if let Some(i) = issue {
+            url = url
+                .replace("{issue.key}", &i.key)
+                .replace("{issue.id}", &i.id.to_string())
+                .replace("{project.key}", &i.project);
+        }
+        let mut extra = form_urlencoded::Serializer::new(String::new());
+        extra
+            .append_pair("xdm_e", self.base_url())
+            .append_pair("xdm_c", "channel-clearance")
+            .append_pair("cp", "")
+            .append_pair("xdm_deprecated_addon_key_do_not_use", &app.key)
+            .append_pair("lic", "none")
+            .append_pair("cv", "1001.0.0-SNAPSHOT")
+            .append_pair("tz", "UTC")
+            .append_pair("loc", "en-US");
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let full = format!("{}{url}{sep}{}", app.base_url, extra.finish());
+        let parsed = url::Url::parse(&full).ok()?;
+        let base_path = url::Url::parse(&app.base_url)
+            .ok()?
+            .path()
+            .trim_end_matches('/')
+            .to_owned();
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = Claims {
+            iss: s.client_key.clone(),
+            sub: Some(viewer.to_owned()),
+            qsh: Some(qsh::query_string_hash(
+                "GET",
+                parsed.path(),
+                parsed.query().unwrap_or(""),
+                &base_path,
+            )),
+            iat: Some(now),
+            exp: now + 180,
+            context: Some(json!({})),
+        };
+        let token = sign(&claims, &app.shared_secret)?;
+        Some(format!("{full}&jwt={token}"))
+    }
+
+    /// A context token for `viewer`, as `AP.context.getToken()` returns it (qsh = `context-qsh`, 15 minutes).
+    pub fn context_token(&self, viewer: &str, context: Value) -> Option<String> {
+        let s = self.state();
+        let app = s.app.as_ref().filter(|a| a.enabled)?;
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = Claims {
+            iss: s.client_key.clone(),
+            sub: Some(viewer.to_owned()),
+            qsh: Some(qsh::CONTEXT_QSH.to_owned()),
+            iat: Some(now),
+            exp: now + 900,
+            context: Some(context),
+        };
+        sign(&claims, &app.shared_secret)
+    }
+}
+
+fn sign(claims: &Claims, secret: &str) -> Option<String> {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .ok()
+}
+
+fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("template error: {e}"),
+        )
+            .into_response(),
+    }
+}
+
+struct Row {
+    key: String,
+    summary: String,
+    labels: Vec<String>,
+    status: String,
+    reporter: String,
+}
+
+#[derive(Template)]
+#[template(path = "sandbox/jira_index.html")]
+struct IndexPage {
+    viewer: String,
+    users: Vec<(String, String)>,
+    admin_url: Option<String>,
+    links: Vec<(String, String)>,
+    issues: Vec<Row>,
+    app_key: Option<String>,
+}
+
+async fn index(State(sim): State<JiraSim>, Query(v): Query<Viewer>) -> Response {
+    let c = sim.chrome(v.viewer);
+    let (issues, app_key) = {
+        let s = sim.state();
+        let name = |id: &str| {
+            s.users
+                .get(id)
+                .map_or_else(|| id.to_owned(), |u| u.display_name.clone())
+        };
+        let rows = s.issues.values().rev().map(|i| Row {
+            key: i.key.clone(),
+            summary: i.summary.clone(),
+            labels: i.labels.clone(),
+            status: i.status.clone(),
+            reporter: name(&i.reporter),
+        });
+        (rows.collect(), s.app.as_ref().map(|a| a.key.clone()))
+    };
+    render(&IndexPage {
+        viewer: c.viewer,
+        users: c.users,
+        admin_url: c.admin_url,
+        links: c.links,
+        issues,
+        app_key,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "sandbox/jira_issue.html")]
+struct IssuePage {
+    viewer: String,
+    users: Vec<(String, String)>,
+    admin_url: Option<String>,
+    links: Vec<(String, String)>,
+    key: String,
+    project: String,
+    summary: String,
+    description: Vec<String>,
+    status: String,
+    reporter: String,
+    labels: Vec<String>,
+    attachments: Vec<(String, String, usize)>,
+    comments: Vec<(String, String, Vec<String>)>,
+    panel_name: String,
+    panel_src: Option<String>,
+    viewer_json: String,
+    context_json: String,
+}
+
+fn paragraphs(doc: &Value) -> Vec<String> {
+    model::adf_plain(doc)
+        .split("\n\n")
+        .map(str::to_owned)
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+async fn issue_page(
+    State(sim): State<JiraSim>,
+    Path(key): Path<String>,
+    Query(v): Query<Viewer>,
+) -> Response {
+    let Some(issue) = sim.issue(&key) else {
+        return (StatusCode::NOT_FOUND, "Issue does not exist").into_response();
+    };
+    let c = sim.chrome(v.viewer);
+    let (attachments, comments, reporter, panel) = {
+        let s = sim.state();
+        let name = |id: &str| {
+            s.users.get(id).map_or_else(
+                || sim.inner.options.app_user_name.clone(),
+                |u| u.display_name.clone(),
+            )
+        };
+        let attachments = issue
+            .attachment_ids
+            .iter()
+            .filter_map(|id| s.attachments.get(id))
+            .map(|a| {
+                (
+                    a.filename.clone(),
+                    format!("/rest/api/3/attachment/content/{}", a.id),
+                    a.content.len(),
+                )
+            })
+            .collect();
+        let comments = issue
+            .comments
+            .iter()
+            .map(|c| {
+                (
+                    name(&c.author),
+                    model::jira_time(c.created),
+                    paragraphs(&c.body),
+                )
+            })
+            .collect();
+        let panel = s.app.as_ref().and_then(|a| {
+            a.descriptor["modules"]["webPanels"]
+                .as_array()?
+                .first()
+                .cloned()
+        });
+        (attachments, comments, name(&issue.reporter), panel)
+    };
+    let panel_name = panel
+        .as_ref()
+        .and_then(|p| p["name"]["value"].as_str())
+        .unwrap_or("App")
+        .to_owned();
+    let panel_src = panel
+        .as_ref()
+        .and_then(|p| p["url"].as_str())
+        .and_then(|u| sim.iframe_url(u, &c.viewer, Some(&issue)));
+    let context = json!({"jira": {"issue": {"key": issue.key, "id": issue.id.to_string()}, "project": {"key": issue.project}}});
+    render(&IssuePage {
+        viewer_json: json!(c.viewer).to_string(),
+        context_json: context.to_string(),
+        viewer: c.viewer,
+        users: c.users,
+        admin_url: c.admin_url,
+        links: c.links,
+        project: issue.project.clone(),
+        summary: issue.summary.clone(),
+        description: paragraphs(&issue.description),
+        status: issue.status.clone(),
+        labels: issue.labels.clone(),
+        key: issue.key,
+        reporter,
+        attachments,
+        comments,
+        panel_name,
+        panel_src,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "sandbox/jira_page.html")]
+struct AppPage {
+    viewer: String,
+    users: Vec<(String, String)>,
+    admin_url: Option<String>,
+    links: Vec<(String, String)>,
+    panel_name: String,
+    panel_src: Option<String>,
+    viewer_json: String,
+    context_json: String,
+}
+
+async fn app_page(
+    State(sim): State<JiraSim>,
+    Path((app_key, module)): Path<(String, String)>,
+    Query(v): Query<Viewer>,
+) -> Response {
+    let c = sim.chrome(v.viewer);
+    let found = {
+        let s = sim.state();
+        s.app.as_ref().filter(|a| a.key == app_key).and_then(|a| {
+            ["adminPages", "generalPages"].iter().find_map(|kind| {
+                a.descriptor["modules"][kind]
+                    .as_array()?
+                    .iter()
+                    .find(|m| m["key"] == module.as_str())
+                    .cloned()
+            })
+        })
+    };
+    let Some(m) = found else {
+        return (StatusCode::NOT_FOUND, "No such app page").into_response();
+    };
+    let panel_src = m["url"]
+        .as_str()
+        .and_then(|u| sim.iframe_url(u, &c.viewer, None));
+    render(&AppPage {
+        viewer_json: json!(c.viewer).to_string(),
+        context_json: json!({"jira": {}}).to_string(),
+        viewer: c.viewer,
+        users: c.users,
+        admin_url: c.admin_url,
+        links: c.links,
+        panel_name: m["name"]["value"].as_str().unwrap_or("App").to_owned(),
+        panel_src,
+    })
+}
+
+async fn all_js() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/javascript; charset=utf-8",
+            ),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        ALL_JS,
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenRequest {
+    account_id: String,
+    #[serde(default)]
+    context: Value,
+}
+
+async fn context_token(State(sim): State<JiraSim>, Json(req): Json<TokenRequest>) -> Response {
+    if !sim.state().users.contains_key(&req.account_id) {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "unknown user"})),
+        )
+            .into_response();
+    }
+    match sim.context_token(&req.account_id, req.context) {
+        Some(token) => Json(json!({"token": token})).into_response(),
+        None => (
+            StatusCode::CONFLICT,
+            Json(json!({"error": "app not installed or disabled"})),
+        )
+            .into_response(),
+    }
+}

@@ -1,0 +1,83 @@
+//! Misbehaviour on demand: rate limits (HTTP 429 with `Retry-After`), a workspace-wide `invalid_auth`, revoked
+//! tokens and revoked webhooks. All switchable while the simulator serves.
+
+use std::collections::{HashMap, HashSet};
+
+use super::SlackSim;
+
+/// Method name under which incoming-webhook posts are counted and rate limited.
+pub const WEBHOOK_METHOD: &str = "incoming-webhook";
+
+/// The faults currently switched on.
+#[derive(Default)]
+pub(super) struct Faults {
+    /// Calls still to be rejected with 429, whatever the method, and their `Retry-After`.
+    next_limited: u32,
+    next_retry_after: u64,
+    /// Methods rejected with 429 until cleared, with their `Retry-After`.
+    limited_methods: HashMap<String, u64>,
+    /// Every token answers `invalid_auth`.
+    pub invalid_auth: bool,
+    /// Tokens answering `token_revoked`.
+    pub revoked_tokens: HashSet<String>,
+    /// Webhook paths answering 403 `invalid_token`.
+    pub revoked_webhooks: HashSet<String>,
+}
+
+impl Faults {
+    /// Whether a call to `method` is rate limited now, and for how many seconds; consumes one of the
+    /// "next N calls" if any are left.
+    pub fn take_rate_limit(&mut self, method: &str) -> Option<u64> {
+        if self.next_limited > 0 {
+            self.next_limited -= 1;
+            return Some(self.next_retry_after);
+        }
+        self.limited_methods.get(method).copied()
+    }
+}
+
+impl SlackSim {
+    /// Answer the next `calls` calls (any Web API method or webhook) with HTTP 429 and
+    /// `Retry-After: retry_after_secs`, as Slack does when an app goes over its rate limit.
+    pub fn rate_limit_next(&self, calls: u32, retry_after_secs: u64) {
+        let mut state = self.lock();
+        state.faults.next_limited = calls;
+        state.faults.next_retry_after = retry_after_secs;
+    }
+
+    /// Answer every call to `method` (e.g. `chat.postMessage`, or [`WEBHOOK_METHOD`]) with HTTP 429 and
+    /// `Retry-After: retry_after_secs` until [`SlackSim::clear_rate_limits`].
+    pub fn rate_limit_method(&self, method: &str, retry_after_secs: u64) {
+        self.lock()
+            .faults
+            .limited_methods
+            .insert(method.to_owned(), retry_after_secs);
+    }
+
+    /// Lift every rate limit.
+    pub fn clear_rate_limits(&self) {
+        let mut state = self.lock();
+        state.faults.next_limited = 0;
+        state.faults.limited_methods.clear();
+    }
+
+    /// While `on`, every token is refused with `invalid_auth` (as after the app is uninstalled).
+    pub fn set_invalid_auth(&self, on: bool) {
+        self.lock().faults.invalid_auth = on;
+    }
+
+    /// Revoke a bot token: from now on Slack answers `token_revoked` for it.
+    pub fn revoke_token(&self, token: &str) {
+        self.lock().faults.revoked_tokens.insert(token.to_owned());
+    }
+
+    /// Revoke an incoming webhook (by its [`super::Webhook::path`]): posts get 403 `invalid_token`.
+    pub fn revoke_webhook(&self, path: &str) {
+        self.lock().faults.revoked_webhooks.insert(path.to_owned());
+    }
+
+    /// Switch every fault off: rate limits, `invalid_auth`, revoked tokens and webhooks.
+    pub fn clear_faults(&self) {
+        self.lock().faults = Faults::default();
+    }
+}
