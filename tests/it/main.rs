@@ -3,6 +3,7 @@
 mod helpers;
 
 mod cli;
+mod demo;
 mod descriptor;
 mod health;
 mod jira_client;

@@ -76,7 +76,7 @@ impl Actual<'_> {
                 let (actual_project, actual_number) = split_key(key)?;
                 eq_ignore_case(actual_project, project).then(|| actual_number.cmp(number))
             }
-            (Self::Key { id, .. }, Value::Id(wanted)) => (id == wanted).then_some(Ordering::Equal),
+            (Self::Key { id, .. }, Value::Id(wanted)) => Some(id.cmp(wanted)),
             (Self::Date(actual), Value::Date(date)) => Some(actual.cmp(&date.resolve(now)?)),
             _ => None,
         }

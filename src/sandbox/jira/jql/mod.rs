@@ -8,11 +8,13 @@
 //!   `updated` / `updatedDate`, `status`, `reporter` (account ID), `issuetype` (alias `type`);
 //!   field names and keywords are case-insensitive;
 //! - operators `=`, `!=`, `in (…)`, `not in (…)`, `is [not] EMPTY` (or `NULL`), and `<`, `<=`, `>`, `>=` on
-//!   dates and keys (`key > ABC-5`: issues of ABC numbered above 5); the operators each field accepts are Jira's;
+//!   dates and keys (`key > ABC-5`: issues of ABC numbered above 5; `id > 10005` compares ids); each field
+//!   accepts Jira's operators for it;
 //! - values: bare words, `"…"` or `'…'` strings with `\"`, `\'`, `\\`, `\n`, `\t`, `\r`, `\ `, `\uXXXX`
 //!   escapes, lists; for keys `ABC-12` or a numeric issue id; for dates `yyyy-MM-dd`, `yyyy/MM/dd`, either
-//!   with ` HH:mm`, periods (`-15m`, `-2h`, `-1d`, `-1w`, `"4w 2d"`) relative to `now`, and `now()`,
-//!   `startOfDay([inc])`, `endOfDay([inc])`;
+//!   with ` HH:mm`, epoch milliseconds, periods (`-15m`, `-2h`, `-1d`, `-1w`, `"4w 2d"`) relative to `now`,
+//!   and `now()`, `startOfDay([inc])`, `endOfDay([inc])`; Jira's reserved words (`user`, `start`, `end`, …)
+//!   and characters (`@`, `/`, `+`, …) must be quoted;
 //! - `AND` (`&`, `&&`), `OR` (`|`, `||`), `NOT` (`!`), parentheses; precedence NOT > AND > OR;
 //! - `ORDER BY` on `created`, `updated`, `key`, `id`, at most 7 fields.
 //!

@@ -37,6 +37,7 @@ const RESERVED_WORDS: &[&str] = &[
 
 const VALID_OPERATORS: &str = "The valid operators are '=', '!=', '<', '>', '<=', '>=', '~', '!~', 'IN', 'NOT IN', \
                                'IS' and 'IS NOT'.";
+
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,

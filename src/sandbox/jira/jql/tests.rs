@@ -251,6 +251,7 @@ fn key_operators() {
     assert_eq!(got("key < DATA-12"), ["DATA-1", "DATA-2"]);
     assert_eq!(got("key <= DATA-1"), ["DATA-1"]);
     assert_eq!(got("id = 10003"), ["OPS-3"], "a number is an issue id");
+    assert_eq!(got("id > 10003"), ["DATA-12"], "ids compare numerically");
     assert_eq!(got("issue in (10001, DATA-2)"), ["DATA-1", "DATA-2"]);
 }
 
