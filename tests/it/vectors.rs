@@ -10,23 +10,23 @@ use clearance::host::connect::{
 use serde::Deserialize;
 
 #[derive(Deserialize)]
-struct Vectors {
-    secret: String,
-    tests: Vec<Case>,
+pub(crate) struct Vectors {
+    pub secret: String,
+    pub tests: Vec<Case>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Case {
-    name: String,
-    canonical_url: String,
-    signed_url: String,
+pub(crate) struct Case {
+    pub name: String,
+    pub canonical_url: String,
+    pub signed_url: String,
     #[serde(default)]
-    addon_base_url: Option<String>,
+    pub addon_base_url: Option<String>,
 }
 
 /// Split a signed URL into (raw path, raw query without `jwt`, token) without re-encoding anything.
-fn split(url: &str) -> (String, String, String) {
+pub(crate) fn split(url: &str) -> (String, String, String) {
     let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
     let path_and_query = &after_scheme[after_scheme.find('/').unwrap_or(after_scheme.len())..];
     let (path, query) = path_and_query
@@ -43,7 +43,7 @@ fn split(url: &str) -> (String, String, String) {
     (path.to_owned(), kept.join("&"), token)
 }
 
-fn load() -> Vectors {
+pub(crate) fn load() -> Vectors {
     let raw = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/connect-jwt-vectors.json"

@@ -67,7 +67,7 @@ impl JiraSim {
         let app = self.state().app.clone().context("no app installed")?;
         let url = lifecycle_url(&app, event)?;
         let token = self
-            .webhook_token(&url)
+            .sign_app_request("POST", &url, None)
             .context("cannot sign the lifecycle call")?;
         self.post_lifecycle(&url, &token, &self.lifecycle_body(&app, event, false))
             .await?;

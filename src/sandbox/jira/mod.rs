@@ -12,6 +12,7 @@ mod rest_attachments;
 mod rest_issues;
 mod rest_search;
 mod rest_users;
+mod signing;
 mod view;
 mod webhooks;
 

@@ -14,7 +14,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{JiraSim, model, people, rest_attachments};
-use crate::host::connect::{jwt::Claims, qsh};
 
 const ALL_JS: &str = include_str!("../../../static/sandbox/all.js");
 
@@ -96,54 +95,10 @@ impl JiraSim {
             .append_pair("loc", "en-US");
         let sep = if url.contains('?') { '&' } else { '?' };
         let full = format!("{}{url}{sep}{}", app.base_url, extra.finish());
-        let parsed = url::Url::parse(&full).ok()?;
-        let base_path = url::Url::parse(&app.base_url)
-            .ok()?
-            .path()
-            .trim_end_matches('/')
-            .to_owned();
-        let now = jsonwebtoken::get_current_timestamp();
-        let claims = Claims {
-            iss: s.client_key.clone(),
-            sub: Some(viewer.to_owned()),
-            qsh: Some(qsh::query_string_hash(
-                "GET",
-                parsed.path(),
-                parsed.query().unwrap_or(""),
-                &base_path,
-            )),
-            iat: Some(now),
-            exp: now + 180,
-            context: Some(json!({})),
-        };
-        let token = sign(&claims, &app.shared_secret)?;
+        drop(s);
+        let token = self.sign_app_request("GET", &full, Some(viewer))?;
         Some(format!("{full}&jwt={token}"))
     }
-
-    /// A context token for `viewer`, as `AP.context.getToken()` returns it (qsh = `context-qsh`, 15 minutes).
-    pub fn context_token(&self, viewer: &str, context: Value) -> Option<String> {
-        let s = self.state();
-        let app = s.app.as_ref().filter(|a| a.enabled)?;
-        let now = jsonwebtoken::get_current_timestamp();
-        let claims = Claims {
-            iss: s.client_key.clone(),
-            sub: Some(viewer.to_owned()),
-            qsh: Some(qsh::CONTEXT_QSH.to_owned()),
-            iat: Some(now),
-            exp: now + 900,
-            context: Some(context),
-        };
-        sign(&claims, &app.shared_secret)
-    }
-}
-
-fn sign(claims: &Claims, secret: &str) -> Option<String> {
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::default(),
-        claims,
-        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .ok()
 }
 
 fn render(t: &impl Template) -> Response {

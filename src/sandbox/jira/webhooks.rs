@@ -7,7 +7,6 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{JiraSim, WebhookFault, model::Issue, rest_issues::issue_json};
-use crate::host::connect::{jwt::Claims, qsh};
 
 /// One webhook delivery and every attempt at it.
 #[derive(Clone, Debug, Serialize)]
@@ -167,7 +166,7 @@ impl JiraSim {
         };
         let delays = self.inner.options.webhook_retry_delays.clone();
         for retry in 0..=delays.len() as u32 {
-            let Some(token) = self.webhook_token(&url) else {
+            let Some(token) = self.sign_app_request("POST", &url, None) else {
                 return;
             };
             let mut req = self
@@ -203,37 +202,5 @@ impl JiraSim {
                 None => return,
             }
         }
-    }
-
-    /// The JWT Jira puts on a webhook: HS256 with the install secret, `iss` = clientKey, qsh of the POST.
-    pub(super) fn webhook_token(&self, url: &str) -> Option<String> {
-        let s = self.state();
-        let app = s.app.as_ref()?;
-        let parsed = url::Url::parse(url).ok()?;
-        let base_path = url::Url::parse(&app.base_url)
-            .ok()?
-            .path()
-            .trim_end_matches('/')
-            .to_owned();
-        let now = jsonwebtoken::get_current_timestamp();
-        let claims = Claims {
-            iss: s.client_key.clone(),
-            sub: None,
-            qsh: Some(qsh::query_string_hash(
-                "POST",
-                parsed.path(),
-                parsed.query().unwrap_or(""),
-                &base_path,
-            )),
-            iat: Some(now),
-            exp: now + 180,
-            context: Some(json!({})),
-        };
-        jsonwebtoken::encode(
-            &jsonwebtoken::Header::default(),
-            &claims,
-            &jsonwebtoken::EncodingKey::from_secret(app.shared_secret.as_bytes()),
-        )
-        .ok()
     }
 }

@@ -7,6 +7,7 @@
 //!
 //! [`generate`] loads a database; [`Generator`] yields the same rows without one (for tests and benchmarks).
 
+mod chunk;
 mod encode;
 mod generator;
 mod iban;
@@ -19,6 +20,7 @@ mod rows;
 mod schema;
 mod target;
 mod text;
+mod write;
 
 pub use generator::Generator;
 pub use iban::iban_valid;
