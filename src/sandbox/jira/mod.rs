@@ -3,6 +3,7 @@
 //! webhooks with Jira's retry policy, hosts the app's iframes in an issue page, and misbehaves on demand.
 
 mod auth;
+mod edits;
 mod faults;
 mod install;
 pub mod jql;

@@ -9,14 +9,13 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
     JiraSim,
     auth::AppCaller,
-    model::{self, Comment, Issue, jira_time},
+    model::{Comment, Issue, jira_time},
 };
 
 /// Jira's error body: `{"errorMessages": [...], "errors": {}}`.
@@ -72,7 +71,7 @@ fn status_json(name: &str) -> Value {
     json!({"name": name, "statusCategory": {"key": category.0, "name": category.1}})
 }
 
-fn comment_json(sim: &JiraSim, c: &Comment) -> Value {
+pub(super) fn comment_json(sim: &JiraSim, c: &Comment) -> Value {
     json!({
         "id": c.id.to_string(),
         "self": format!("{}/rest/api/3/comment/{}", sim.base_url(), c.id),
@@ -442,108 +441,4 @@ async fn transition(
     };
     sim.apply_edit(&key, &app, None, None, None, Some((*to).to_owned()));
     StatusCode::NO_CONTENT.into_response()
-}
-
-impl JiraSim {
-    /// A user as other users (and apps) see them: the email only when the profile makes it visible.
-    pub(super) fn public_user(&self, account_id: &str) -> Value {
-        let s = self.state();
-        match s.users.get(account_id) {
-            Some(u) => {
-                let mut v = json!({"accountId": u.account_id, "displayName": u.display_name, "active": true, "accountType": "atlassian",
-                                   "self": format!("{}/rest/api/3/user?accountId={}", self.base_url(), u.account_id)});
-                if u.email_visible {
-                    v["emailAddress"] = json!(u.email);
-                }
-                v
-            }
-            None => {
-                json!({"accountId": account_id, "accountType": "app", "active": true, "displayName": self.inner.options.app_user_name})
-            }
-        }
-    }
-
-    /// Apply an edit and fire `jira:issue_updated` with a changelog of what changed. None if no such issue.
-    pub(super) fn apply_edit(
-        &self,
-        key: &str,
-        actor: &str,
-        summary: Option<String>,
-        description: Option<Value>,
-        labels: Option<Vec<String>>,
-        status: Option<String>,
-    ) -> Option<Issue> {
-        let (issue, items) = {
-            let mut s = self.state();
-            let id = Self::find_issue(&s, key)?;
-            let changelog_id = Self::next_id(&mut s);
-            let issue = s.issues.get_mut(&id)?;
-            let mut items = Vec::new();
-            let mut item = |field: &str, from: String, to: String| {
-                items.push(json!({"field": field, "fieldtype": "jira", "fieldId": field, "from": null, "fromString": from, "to": null, "toString": to}));
-            };
-            if let Some(v) = summary.filter(|v| *v != issue.summary) {
-                item(
-                    "summary",
-                    std::mem::replace(&mut issue.summary, v.clone()),
-                    v,
-                );
-            }
-            if let Some(v) = description.filter(|v| *v != issue.description) {
-                item(
-                    "description",
-                    model::adf_plain(&issue.description),
-                    model::adf_plain(&v),
-                );
-                issue.description = v;
-            }
-            if let Some(v) = labels.filter(|v| *v != issue.labels) {
-                item("labels", issue.labels.join(" "), v.join(" "));
-                issue.labels = v;
-            }
-            if let Some(v) = status.filter(|v| *v != issue.status) {
-                item("status", std::mem::replace(&mut issue.status, v.clone()), v);
-            }
-            if !items.is_empty() {
-                issue.updated = Utc::now();
-            }
-            (
-                issue.clone(),
-                json!({"id": changelog_id.to_string(), "items": items}),
-            )
-        };
-        self.changed();
-        if items["items"].as_array().is_some_and(|a| !a.is_empty()) {
-            self.fire_issue_event(
-                "jira:issue_updated",
-                "issue_generic",
-                &issue,
-                Some(actor),
-                Some(items),
-            );
-        }
-        Some(issue)
-    }
-
-    /// Append a comment (fires `comment_created`).
-    pub(super) fn insert_comment(&self, key: &str, author: &str, body: Value) -> Option<u64> {
-        let (issue, comment) = {
-            let mut s = self.state();
-            let id = Self::find_issue(&s, key)?;
-            let cid = Self::next_id(&mut s);
-            let issue = s.issues.get_mut(&id)?;
-            let c = Comment {
-                id: cid,
-                author: author.to_owned(),
-                body,
-                created: Utc::now(),
-            };
-            issue.comments.push(c.clone());
-            issue.updated = c.created;
-            (issue.clone(), c)
-        };
-        self.changed();
-        self.fire_comment_event(&issue, comment_json(self, &comment));
-        Some(comment.id)
-    }
 }
