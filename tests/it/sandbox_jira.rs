@@ -17,7 +17,7 @@ use clearance::{
     jira::JiraError,
     sandbox::{
         self,
-        jira::{JiraSim, SimKeys, SimOptions, WebhookFault, people},
+        jira::{IssueEdit, JiraSim, SimKeys, SimOptions, WebhookFault, people},
     },
     tenant::TenantState,
 };
@@ -720,4 +720,101 @@ fn simulator_signing_reproduces_the_official_vectors() {
             case.name
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_fire_updates_with_changelogs() {
+    let (sim, app) = site_and_app(Backend::Sqlite).await;
+    let key = sim.create_issue("DATA", "x", "y", &["data-request", "q4"], people::REQUESTER);
+    sim.edit_issue(&key, people::ANALYST, IssueEdit::labels(&["q4"]))
+        .unwrap();
+    sim.edit_issue(
+        &key,
+        people::ANALYST,
+        IssueEdit {
+            reporter: Some(people::ADMIN.into()),
+            ..IssueEdit::default()
+        },
+    )
+    .unwrap();
+    // Nothing changed: no event.
+    sim.edit_issue(&key, people::ANALYST, IssueEdit::labels(&["q4"]))
+        .unwrap();
+
+    // Through REST, as the app: remove a label with `update`, and an unknown reporter is refused.
+    let http = reqwest::Client::new();
+    let url = format!("{}/rest/api/3/issue/{key}", sim.base_url());
+    let put = |body: Value| {
+        http.put(&url)
+            .header(
+                "Authorization",
+                format!("JWT {}", app_token(&sim, "PUT", &url, |_, _| {})),
+            )
+            .json(&body)
+            .send()
+    };
+    assert_eq!(
+        put(json!({"update": {"labels": [{"add": "triaged"}, {"remove": "q4"}]}}))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        put(json!({"fields": {"reporter": {"accountId": "nobody"}}}))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        put(json!({"fields": {"labels": ["has space"]}}))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(sim.issue(&key).unwrap().labels, vec!["triaged"]);
+
+    let updates: Vec<Value> = wait_for(|| {
+        let u: Vec<Value> = sim
+            .deliveries()
+            .into_iter()
+            .filter(|d| d.event == "jira:issue_updated")
+            .map(|d| d.body)
+            .collect();
+        (u.len() >= 3).then_some(u)
+    })
+    .await;
+    assert_eq!(
+        updates.len(),
+        3,
+        "no event for an edit that changed nothing"
+    );
+    let labels = &updates[0]["changelog"]["items"][0];
+    assert_eq!(
+        (
+            labels["field"].as_str(),
+            labels["fromString"].as_str(),
+            labels["toString"].as_str()
+        ),
+        (Some("labels"), Some("data-request q4"), Some("q4"))
+    );
+    assert_eq!(updates[0]["user"]["accountId"], people::ANALYST);
+    let reporter = &updates[1]["changelog"]["items"][0];
+    assert_eq!(
+        (reporter["field"].as_str(), reporter["to"].as_str()),
+        (Some("reporter"), Some(people::ADMIN))
+    );
+    assert_eq!(updates[2]["changelog"]["items"][0]["toString"], "triaged");
+    // And every one of them reached the app, authenticated.
+    wait_for(|| {
+        sim.deliveries()
+            .iter()
+            .filter(|d| d.event == "jira:issue_updated")
+            .all(|d| d.attempts.first().and_then(|a| a.status) == Some(204))
+            .then_some(())
+    })
+    .await;
+    app.cleanup().await;
 }

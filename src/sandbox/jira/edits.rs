@@ -4,6 +4,31 @@
 use chrono::Utc;
 use serde_json::{Value, json};
 
+/// What an edit changes; `None` fields stay as they are.
+#[derive(Clone, Debug, Default)]
+pub struct IssueEdit {
+    /// New summary.
+    pub summary: Option<String>,
+    /// New description (ADF).
+    pub description: Option<Value>,
+    /// New labels (the whole list).
+    pub labels: Option<Vec<String>>,
+    /// New reporter accountId.
+    pub reporter: Option<String>,
+    /// New status name.
+    pub status: Option<String>,
+}
+
+impl IssueEdit {
+    /// Replace the labels.
+    pub fn labels(labels: &[&str]) -> Self {
+        Self {
+            labels: Some(labels.iter().map(|l| (*l).to_owned()).collect()),
+            ..Self::default()
+        }
+    }
+}
+
 use super::{
     JiraSim,
     model::{self, Comment, Issue},
@@ -29,16 +54,16 @@ impl JiraSim {
         }
     }
 
-    /// Apply an edit and fire `jira:issue_updated` with a changelog of what changed. None if no such issue.
-    pub(super) fn apply_edit(
-        &self,
-        key: &str,
-        actor: &str,
-        summary: Option<String>,
-        description: Option<Value>,
-        labels: Option<Vec<String>>,
-        status: Option<String>,
-    ) -> Option<Issue> {
+    /// Apply `edit` as `actor` and fire `jira:issue_updated` with a changelog of what changed (nothing fires when
+    /// nothing changed). `None` if there is no such issue.
+    pub fn edit_issue(&self, key: &str, actor: &str, edit: IssueEdit) -> Option<Issue> {
+        let IssueEdit {
+            summary,
+            description,
+            labels,
+            reporter,
+            status,
+        } = edit;
         let (issue, items) = {
             let mut s = self.state();
             let id = Self::find_issue(&s, key)?;
@@ -69,6 +94,12 @@ impl JiraSim {
             }
             if let Some(v) = status.filter(|v| *v != issue.status) {
                 item("status", std::mem::replace(&mut issue.status, v.clone()), v);
+            }
+            // User fields carry accountIds in from/to (after the last use of `item`).
+            if let Some(v) = reporter.filter(|v| *v != issue.reporter) {
+                items.push(json!({"field": "reporter", "fieldtype": "jira", "fieldId": "reporter",
+                                  "from": issue.reporter, "fromString": null, "to": v, "toString": null}));
+                issue.reporter = v;
             }
             if !items.is_empty() {
                 issue.updated = Utc::now();

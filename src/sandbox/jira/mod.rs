@@ -27,6 +27,7 @@ use axum::{Router, middleware};
 use chrono::Utc;
 use serde_json::Value;
 
+pub use edits::IssueEdit;
 pub use faults::{Faults, WebhookFault};
 pub use keys::SimKeys;
 pub use model::{Issue, SiteState, User};
@@ -316,28 +317,6 @@ impl JiraSim {
             None,
         );
         issue.key
-    }
-
-    /// Edit an issue as `actor`: any of summary, labels, status (fires `jira:issue_updated` with a changelog).
-    pub fn edit_issue(
-        &self,
-        key: &str,
-        actor: &str,
-        summary: Option<&str>,
-        labels: Option<&[&str]>,
-        status: Option<&str>,
-    ) -> bool {
-        let labels: Option<Vec<String>> =
-            labels.map(|l| l.iter().map(|s| (*s).to_owned()).collect());
-        self.apply_edit(
-            key,
-            actor,
-            summary.map(str::to_owned),
-            None,
-            labels,
-            status.map(str::to_owned),
-        )
-        .is_some()
     }
 
     /// Delete an issue as `actor` (fires `jira:issue_deleted`).

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    JiraSim,
+    IssueEdit, JiraSim,
     auth::AppCaller,
     model::{Comment, Issue, jira_time},
 };
@@ -216,7 +216,14 @@ async fn create(
     let label_refs: Vec<&str> = labels.iter().map(String::as_str).collect();
     let key = sim.create_issue(project, summary, "", &label_refs, &reporter);
     if description.is_object() {
-        sim.apply_edit(&key, &reporter, None, Some(description), None, None);
+        sim.edit_issue(
+            &key,
+            &reporter,
+            IssueEdit {
+                description: Some(description),
+                ..IssueEdit::default()
+            },
+        );
     }
     let Some(issue) = sim.issue(&key) else {
         return no_issue();
@@ -238,6 +245,14 @@ async fn edit(
         return no_issue();
     };
     let summary = v["fields"]["summary"].as_str().map(str::to_owned);
+    let reporter = v["fields"]["reporter"]["accountId"]
+        .as_str()
+        .map(str::to_owned);
+    if let Some(r) = &reporter
+        && !sim.state().users.contains_key(r)
+    {
+        return (StatusCode::BAD_REQUEST, Json(json!({"errorMessages": [], "errors": {"reporter": "Specified reporter is not a user."}}))).into_response();
+    }
     let description = v["fields"].get("description").cloned();
     let mut labels: Option<Vec<String>> = v["fields"]["labels"].as_array().map(|a| {
         a.iter()
@@ -261,7 +276,17 @@ async fn edit(
     if let Some(r) = labels.as_deref().and_then(labels_error) {
         return r;
     }
-    sim.apply_edit(&key, &app, summary, description, labels, None);
+    sim.edit_issue(
+        &key,
+        &app,
+        IssueEdit {
+            summary,
+            description,
+            labels,
+            reporter,
+            status: None,
+        },
+    );
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -439,6 +464,13 @@ async fn transition(
     else {
         return (StatusCode::BAD_REQUEST, Json(json!({"errorMessages": ["Transition id is not valid for this issue."], "errors": {}}))).into_response();
     };
-    sim.apply_edit(&key, &app, None, None, None, Some((*to).to_owned()));
+    sim.edit_issue(
+        &key,
+        &app,
+        IssueEdit {
+            status: Some((*to).to_owned()),
+            ..IssueEdit::default()
+        },
+    );
     StatusCode::NO_CONTENT.into_response()
 }
