@@ -104,14 +104,25 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
 
     let warehouse_file = dir.join("warehouse.db");
     if !warehouse_file.exists() {
+        // Build under a temporary name and rename when complete, so an interrupted first run starts over cleanly.
+        let partial = dir.join("warehouse.partial.db");
+        for stale in [
+            "warehouse.partial.db",
+            "warehouse.partial.db-wal",
+            "warehouse.partial.db-shm",
+        ] {
+            let _ = std::fs::remove_file(dir.join(stale));
+        }
         tracing::info!(customers = opts.rows, "generating the demo warehouse");
         let report = warehouse::generate(
-            &format!("sqlite://{}", warehouse_file.display()),
+            &format!("sqlite://{}", partial.display()),
             opts.rows,
             warehouse::DEFAULT_SEED,
         )
         .await?;
-        tracing::info!(?report, "demo warehouse ready");
+        std::fs::rename(&partial, &warehouse_file)
+            .with_context(|| format!("moving {} into place", partial.display()))?;
+        tracing::info!(%report, "demo warehouse ready");
     }
 
     let cfg = Config::from_pairs([

@@ -361,6 +361,12 @@ async fn load_and_check(db: Db) {
         4,
         "indexes on email and the three foreign keys"
     );
+    let marker = format!("SELECT COUNT(*) FROM clearance_demo WHERE customers = {ROWS}");
+    assert_eq!(
+        db.count(&marker).await,
+        1,
+        "one marker row for the last run"
+    );
     db.drop().await;
 }
 
@@ -482,6 +488,39 @@ fn generator_is_deterministic_and_realistic() {
         "{with_email} {with_phone} {with_card} of {t}"
     );
     assert!(Generator::new(50, 2).collect::<Vec<_>>() != Generator::new(50, 3).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refuses_to_drop_tables_it_did_not_create() {
+    let db = Db::sqlite();
+    let url = db.url();
+    let file = url.trim_start_matches("sqlite://");
+    std::fs::create_dir_all(std::path::Path::new(file).parent().expect("folder")).expect("mkdir");
+    let opts = format!("{url}?mode=rwc");
+    let mut c = SqliteConnection::connect(&opts)
+        .await
+        .expect("create sqlite");
+    c.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, note TEXT)")
+        .await
+        .expect("create");
+    c.execute("INSERT INTO orders VALUES (1, 'real data')")
+        .await
+        .expect("insert");
+    let e = format!(
+        "{:#}",
+        warehouse::generate(&url, 10, 1)
+            .await
+            .expect_err("must refuse")
+    );
+    assert!(
+        e.contains("already has tables named orders") && e.contains("empty database"),
+        "{e}"
+    );
+    assert_eq!(
+        db.count("SELECT COUNT(*) FROM orders WHERE note = 'real data'")
+            .await,
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

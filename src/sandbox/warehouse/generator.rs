@@ -2,20 +2,29 @@
 //! seed, with no database. Each customer draws from its own RNG seeded by `(seed, customer number)` and ids are
 //! handed out in order, so the same `rows` and seed give the same rows on every run, whatever the batch size.
 
-use chrono::{DateTime, Utc};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 use super::{
+    draw::{pick, splitmix, timestamp, weighted},
     iban::random_iban,
     luhn::random_card,
     names::Country,
-    person::{customer, pick},
+    person::customer,
     rows::{Batch, Order, Payment, SupportTicket},
     text::{TicketContext, ticket},
 };
 
 /// 2026-01-01T00:00:00Z: everything happens before this.
 const HISTORY_UNTIL: i64 = 1_767_225_600;
+/// Order statuses, drawn with the weights in [`Generator::order`].
+const STATUSES: [&str; 6] = [
+    "delivered",
+    "shipped",
+    "paid",
+    "pending",
+    "cancelled",
+    "refunded",
+];
 
 /// Deterministic stream of demo rows for `rows` customers. As an [`Iterator`] it yields one [`Batch`] per
 /// customer (the customer with its orders, payments and tickets); [`Generator::next_batch`] makes bigger ones.
@@ -94,9 +103,9 @@ impl Generator {
             batch.orders.push(order);
         }
         let orders = &batch.orders[first_order..];
-        let paid_by_card = batch.payments[first_payment..]
+        let card_used = batch.payments[first_payment..]
             .iter()
-            .any(|p| p.method == "card");
+            .find_map(|p| p.card_number.as_deref());
 
         for at in times(&mut rng, &[65, 22, 10, 3], since) {
             let opened_at = timestamp(at);
@@ -110,7 +119,7 @@ impl Generator {
                     .rev()
                     .find(|o| o.ordered_at <= opened_at)
                     .map(|o| (o.id, o.ordered_at)),
-                card: paid_by_card.then(|| wallet.cards[0].as_str()),
+                card: card_used,
                 iban: &wallet.iban,
                 mail_domain: pick(&mut rng, &country.mail_domains),
             };
@@ -135,14 +144,6 @@ impl Generator {
         at: i64,
         currency: &'static str,
     ) -> Order {
-        const STATUSES: [&str; 6] = [
-            "delivered",
-            "shipped",
-            "paid",
-            "pending",
-            "cancelled",
-            "refunded",
-        ];
         let status = STATUSES[weighted(rng, &[80, 5, 3, 3, 6, 3])];
         let total_cents = match rng.random_range(0..100) {
             0..50 => rng.random_range(990..5_000),
@@ -237,30 +238,6 @@ fn times(rng: &mut StdRng, weights: &[u32], since: i64) -> Vec<i64> {
         .collect();
     v.sort_unstable();
     v
-}
-
-/// An index into `weights`, drawn in proportion to them.
-fn weighted(rng: &mut StdRng, weights: &[u32]) -> usize {
-    let mut x = rng.random_range(0..weights.iter().sum::<u32>());
-    for (i, &w) in weights.iter().enumerate() {
-        if x < w {
-            return i;
-        }
-        x -= w;
-    }
-    0
-}
-
-fn timestamp(secs: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(secs, 0).unwrap_or_default()
-}
-
-/// SplitMix64 finaliser: spreads neighbouring customer numbers over unrelated RNG seeds.
-fn splitmix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 #[cfg(test)]

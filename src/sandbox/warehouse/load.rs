@@ -24,21 +24,25 @@ use super::{
 /// Chunks waiting between the generator thread and the writers.
 const CHUNKS_IN_FLIGHT: usize = 2;
 /// Minimum time between progress reports.
-const PROGRESS_EVERY: Duration = Duration::from_secs(2);
+const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 /// Largest accepted `rows`: ids stay far inside `BIGINT`, and it is far more than a disk holds anyway.
 const MAX_ROWS: u64 = 1 << 40;
 
-/// Customers per chunk (one transaction for SQLite and MySQL) and writer connections, per engine.
+/// Customers per chunk (one transaction for SQLite and MySQL) and writer connections, per engine: SQLite has one
+/// writer; MySQL parses and inserts on one core per connection; PostgreSQL streams one table per connection.
 fn plan(engine: Engine) -> (usize, usize) {
     match engine {
-        Engine::Sqlite => (2_000, 1),
-        Engine::MySql => (2_000, 2),
+        Engine::Sqlite => (5_000, 1),
+        Engine::MySql => (
+            2_000,
+            std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4)),
+        ),
         Engine::Postgres => (2_000, 4),
     }
 }
 
 /// Generate `rows` customers (and their orders, payments and tickets) from `seed` into the database at `url`,
-/// replacing any previous demo tables; `on_progress` is called every few seconds and once at the end of the load.
+/// replacing any previous demo tables (but refusing to drop same-named tables it did not create); `on_progress` is called every few seconds and once at the end of the load.
 pub(crate) async fn load(
     url: &str,
     rows: u64,
@@ -54,12 +58,21 @@ pub(crate) async fn load(
     let engine = target.engine;
     let (per_chunk, writers) = plan(engine);
     let mut main = target.connect().await?;
-    main.run_all(
-        &schema::drop_tables(),
-        "drop the previous demo tables",
-        &shown,
-    )
-    .await?;
+    let existing = main
+        .strings(&schema::existing_tables(engine), "list tables", &shown)
+        .await?;
+    if !existing.is_empty() && !existing.iter().any(|t| t == schema::MARKER) {
+        anyhow::bail!(
+            "{shown} already has tables named {} that the demo generator did not create (no {} table); \
+             refusing to drop them: use an empty database",
+            existing.join(", "),
+            schema::MARKER
+        );
+    }
+    let mut replace = schema::drop_tables();
+    replace.extend(schema::create_marker(engine, rows, seed));
+    main.run_all(&replace, "replace the previous demo tables", &shown)
+        .await?;
     main.run_all(
         &schema::create_tables(engine),
         "create the demo tables",
@@ -154,6 +167,10 @@ pub(crate) async fn load(
         started.elapsed(),
     ));
 
+    tracing::info!(
+        "demo data: {} rows stored; creating indexes and foreign keys",
+        report.total_rows()
+    );
     let indexing = Instant::now();
     main.run_all(&schema::finish(engine), "index the demo tables", &shown)
         .await?;

@@ -8,6 +8,7 @@
 //! [`generate`] loads a database; [`Generator`] yields the same rows without one (for tests and benchmarks).
 
 mod chunk;
+mod draw;
 mod encode;
 mod generator;
 mod iban;
@@ -37,7 +38,9 @@ pub const TABLE_NAMES: [&str; 4] = ["customers", "orders", "payments", "support_
 
 /// Generate `rows` customers with their orders, payments and support tickets from `seed` into the database at
 /// `url` (`sqlite://path` — file and folder created —, `postgres://…`, `mysql://…` or `mariadb://…`), after
-/// dropping any previous demo tables. Logs progress at `info` every few seconds.
+/// dropping any previous demo tables. A small `clearance_demo` table marks the database as demo data; without it,
+/// existing tables named like the demo's are left alone and the load fails. Logs progress at `info` every few
+/// seconds.
 ///
 /// Errors name the URL (password hidden) and the failed step, ready to print with `{:#}`.
 pub async fn generate(url: &str, rows: u64, seed: u64) -> anyhow::Result<Report> {

@@ -1,10 +1,11 @@
 //! One customer: country, name, e-mail derived from the name, E.164 phone, address in the country's format, birth
 //! date, consent and sign-up time.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Months, NaiveDate, NaiveTime, Utc};
 use rand::{Rng, rngs::StdRng};
 
 use super::{
+    draw::pick,
     names::{Country, GLOBAL_MAIL_DOMAINS, PostalStyle, StreetStyle, ascii_fold, countries},
     rows::Customer,
 };
@@ -29,9 +30,14 @@ pub(crate) fn customer(rng: &mut StdRng, id: i64) -> (Customer, &'static Country
         .and_then(|d| d.checked_add_days(chrono::Days::new(birth_days)))
         .unwrap_or_default();
     let marketing_consent = rng.random_ratio(2, 5);
-    let created_at =
-        DateTime::<Utc>::from_timestamp(rng.random_range(SIGNUPS_FROM..SIGNUPS_UNTIL), 0)
-            .unwrap_or_default();
+    // Customers sign up once they are adults (the youngest turn 18 before the last sign-up).
+    let adult = birth_date
+        .checked_add_months(Months::new(18 * 12))
+        .map_or(SIGNUPS_FROM, |d| {
+            d.and_time(NaiveTime::MIN).and_utc().timestamp()
+        });
+    let signed_up = rng.random_range(SIGNUPS_FROM.max(adult)..SIGNUPS_UNTIL);
+    let created_at = DateTime::<Utc>::from_timestamp(signed_up, 0).unwrap_or_default();
     let customer = Customer {
         id,
         first_name,
@@ -47,11 +53,6 @@ pub(crate) fn customer(rng: &mut StdRng, id: i64) -> (Customer, &'static Country
         created_at,
     };
     (customer, country)
-}
-
-/// A uniformly chosen element of a non-empty list.
-pub(crate) fn pick<T: Copy>(rng: &mut StdRng, items: &[T]) -> T {
-    items[rng.random_range(0..items.len())]
 }
 
 fn pick_country(rng: &mut StdRng) -> &'static Country {
@@ -165,6 +166,13 @@ mod tests {
                 PostalStyle::Dutch => assert_eq!(c.postal_code.len(), 7, "{}", c.postal_code),
                 PostalStyle::British => assert!(c.postal_code.contains(' '), "{}", c.postal_code),
             }
+            let adult = c
+                .birth_date
+                .checked_add_months(chrono::Months::new(18 * 12));
+            assert!(
+                adult.is_some_and(|a| a <= c.created_at.date_naive()),
+                "{c:?}"
+            );
             let year = c.birth_date.format("%Y").to_string();
             assert!(
                 ("1940".."2007").contains(&year.as_str()),

@@ -9,7 +9,9 @@ use super::schema::Engine;
 pub struct TableReport {
     /// Rows inserted.
     pub rows: u64,
-    /// Time inside this table's `INSERT` / `COPY` statements (generation and encoding run on another thread).
+    /// Time the writers spent in this table's `INSERT` statements, summed over connections (generation and encoding
+    /// run on another thread). For PostgreSQL, which streams all tables at once, only the client's side: sending
+    /// the `COPY` data and waiting for the end of each stream.
     pub write_time: Duration,
 }
 
@@ -110,11 +112,12 @@ impl fmt::Display for Report {
 /// How far a load is, passed to the progress callback.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Progress {
-    /// Customers committed so far (with all their rows).
+    /// Customers whose rows are all written (committed on SQLite and MySQL; streamed on PostgreSQL, whose `COPY`
+    /// streams commit when the load ends).
     pub customers_done: u64,
     /// Customers asked for.
     pub customers_total: u64,
-    /// Rows committed so far in all tables.
+    /// Rows written so far in all tables.
     pub rows_done: u64,
     /// Since the start of the load.
     pub elapsed: Duration,

@@ -160,13 +160,56 @@ fn sql_type(engine: Engine, kind: Kind) -> String {
     }
 }
 
-/// Statements that drop the demo tables if they exist, children first.
-pub(crate) fn drop_tables() -> Vec<String> {
-    TABLES
+/// Marks a database as holding demo data. The demo tables are only dropped when it exists (or when none of them
+/// does), so pointing the generator at a real database cannot destroy real tables that happen to share a name.
+pub(crate) const MARKER: &str = "clearance_demo";
+
+/// A query listing which of the demo tables and the marker exist, one name per row.
+pub(crate) fn existing_tables(engine: Engine) -> String {
+    let names: Vec<String> = TABLES
         .iter()
-        .rev()
-        .map(|t| format!("DROP TABLE IF EXISTS {}", t.name))
-        .collect()
+        .map(|t| t.name)
+        .chain([MARKER])
+        .map(|n| format!("'{n}'"))
+        .collect();
+    let names = names.join(", ");
+    match engine {
+        Engine::Sqlite => {
+            format!("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({names})")
+        }
+        Engine::Postgres => format!(
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name IN ({names})"
+        ),
+        Engine::MySql => format!(
+            "SELECT CAST(table_name AS CHAR) FROM information_schema.tables \
+             WHERE table_schema = DATABASE() AND table_name IN ({names})"
+        ),
+    }
+}
+
+/// Statements that drop the demo tables if they exist, children first, then the marker.
+pub(crate) fn drop_tables() -> Vec<String> {
+    let names = TABLES.iter().rev().map(|t| t.name).chain([MARKER]);
+    names.map(|n| format!("DROP TABLE IF EXISTS {n}")).collect()
+}
+
+/// The marker table and its one row: how many customers from which seed.
+pub(crate) fn create_marker(engine: Engine, rows: u64, seed: u64) -> Vec<String> {
+    let text = if engine == Engine::Sqlite {
+        "TEXT"
+    } else {
+        "VARCHAR(200)"
+    };
+    vec![
+        format!(
+            "CREATE TABLE {MARKER} (customers BIGINT NOT NULL, seed {text} NOT NULL, note {text} NOT NULL)"
+        ),
+        format!(
+            "INSERT INTO {MARKER} (customers, seed, note) VALUES ({rows}, '{seed}', \
+             'synthetic data from clearance demo-data; replaced on every run')"
+        ),
+    ]
 }
 
 /// `CREATE TABLE` statements, parents first.

@@ -47,6 +47,25 @@ impl Target {
                  mysql://USER@HOST/DB (mariadb:// also works)"
             );
         };
+        match engine {
+            Engine::Sqlite => {
+                let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+                if path.split('?').next().unwrap_or_default().is_empty() {
+                    bail!(
+                        "database URL {shown:?} names no file: use sqlite://PATH, e.g. sqlite://data/demo.db"
+                    );
+                }
+            }
+            Engine::MySql => {
+                let database = url::Url::parse(&url).map(|u| u.path().trim_matches('/').to_owned());
+                if database.is_ok_and(|d| d.is_empty()) {
+                    bail!(
+                        "database URL {shown:?} names no database: use mysql://USER@HOST/DATABASE"
+                    );
+                }
+            }
+            Engine::Postgres => {}
+        }
         Ok(Self { engine, shown, url })
     }
 
@@ -59,14 +78,13 @@ impl Target {
         Ok(match self.engine {
             Engine::Sqlite => {
                 let opts = SqliteConnectOptions::from_str(&self.url)
-                    .with_context(bad_url)?
+                    .db(bad_url)?
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Off)
                     .foreign_keys(false)
                     .busy_timeout(Duration::from_secs(10))
-                    .pragma("cache_size", "-65536")
-                    .pragma("temp_store", "memory");
+                    .pragma("cache_size", "-65536");
                 let file = opts.get_filename().to_path_buf();
                 if let Some(dir) = file
                     .parent()
@@ -75,32 +93,24 @@ impl Target {
                     std::fs::create_dir_all(dir)
                         .with_context(|| format!("cannot create folder {}", dir.display()))?;
                 }
-                Conn::Sqlite(
-                    SqliteConnection::connect_with(&opts)
-                        .await
-                        .with_context(cannot)?,
-                )
+                Conn::Sqlite(SqliteConnection::connect_with(&opts).await.db(cannot)?)
             }
             Engine::Postgres => {
-                let opts = PgConnectOptions::from_str(&self.url).with_context(bad_url)?;
-                let mut conn = PgConnection::connect_with(&opts)
-                    .await
-                    .with_context(cannot)?;
+                let opts = PgConnectOptions::from_str(&self.url).db(bad_url)?;
+                let mut conn = PgConnection::connect_with(&opts).await.db(cannot)?;
                 conn.execute("SET synchronous_commit = off")
                     .await
-                    .with_context(cannot)?;
+                    .db(cannot)?;
                 Conn::Postgres(conn)
             }
             Engine::MySql => {
                 let opts = MySqlConnectOptions::from_str(&self.url)
-                    .with_context(bad_url)?
+                    .db(bad_url)?
                     .charset("utf8mb4");
-                let mut conn = MySqlConnection::connect_with(&opts)
-                    .await
-                    .with_context(cannot)?;
+                let mut conn = MySqlConnection::connect_with(&opts).await.db(cannot)?;
                 conn.execute("SET SESSION unique_checks = 0, foreign_key_checks = 0")
                     .await
-                    .with_context(cannot)?;
+                    .db(cannot)?;
                 Conn::MySql(conn)
             }
         })
@@ -122,9 +132,25 @@ impl Conn {
                 Self::Postgres(c) => c.execute(sql).await.map(drop),
                 Self::MySql(c) => c.execute(sql).await.map(drop),
             };
-            done.with_context(|| format!("cannot {what} in {shown}"))?;
+            done.db(|| format!("cannot {what} in {shown}"))?;
         }
         Ok(())
+    }
+
+    /// The first column of every row of `sql`, as text.
+    pub async fn strings(
+        &mut self,
+        sql: &str,
+        what: &str,
+        shown: &str,
+    ) -> anyhow::Result<Vec<String>> {
+        let sql = sqlx::AssertSqlSafe(sql);
+        let rows = match self {
+            Self::Sqlite(c) => sqlx::query_scalar(sql).fetch_all(c).await,
+            Self::Postgres(c) => sqlx::query_scalar(sql).fetch_all(c).await,
+            Self::MySql(c) => sqlx::query_scalar(sql).fetch_all(c).await,
+        };
+        rows.db(|| format!("cannot {what} in {shown}"))
     }
 
     /// Close the connection cleanly (flushes SQLite's WAL on the last connection).
@@ -134,7 +160,28 @@ impl Conn {
             Self::Postgres(c) => c.close().await,
             Self::MySql(c) => c.close().await,
         }
-        .context("cannot close the database connection")
+        .db(|| "cannot close the database connection".to_owned())
+    }
+}
+
+/// Adds what failed to a driver error, as one line: the database's own message when it sent one (without the
+/// driver's repetition of it), else the driver's.
+pub(crate) trait DbContext<T> {
+    fn db(self, what: impl FnOnce() -> String) -> anyhow::Result<T>;
+}
+
+impl<T> DbContext<T> for Result<T, sqlx::Error> {
+    fn db(self, what: impl FnOnce() -> String) -> anyhow::Result<T> {
+        self.map_err(|e| {
+            let why = match e.as_database_error() {
+                Some(d) => match d.code() {
+                    Some(code) => format!("{} (code {code})", d.message()),
+                    None => d.message().to_owned(),
+                },
+                None => e.to_string(),
+            };
+            anyhow::anyhow!("{}: {why}", what())
+        })
     }
 }
 
@@ -183,6 +230,8 @@ mod tests {
             Some("mysql://root@h/db")
         );
         assert!(Target::parse("sqlite::memory:").is_ok());
+        assert!(Target::parse("sqlite://").is_err());
+        assert!(Target::parse("mysql://root@h:3306/").is_err());
         let err = Target::parse("oracle://u:pw@h/db")
             .err()
             .map(|e| e.to_string())

@@ -5,7 +5,6 @@
 
 use std::{sync::Arc, time::Instant};
 
-use anyhow::Context;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, postgres::PgCopyIn};
 use tokio::sync::{Mutex, mpsc};
 
@@ -13,7 +12,7 @@ use super::{
     chunk::{Body, Chunk},
     encode::column_list,
     schema::TABLES,
-    target::Conn,
+    target::{Conn, DbContext},
 };
 
 /// What a writer reports to the coordinator.
@@ -61,38 +60,38 @@ async fn insert_chunk(
     let commit = || format!("cannot commit in {shown}");
     match conn {
         Conn::Sqlite(c) => {
-            let mut tx = c.begin().await.with_context(begin)?;
+            let mut tx = c.begin().await.db(begin)?;
             for part in chunk.parts {
                 let (t0, table, rows) = (Instant::now(), part.table, part.rows);
                 let Body::Sqlite(args) = part.body else {
                     continue;
                 };
                 let q = sqlx::query_with(AssertSqlSafe(part.sql), args);
-                q.execute(&mut *tx).await.with_context(|| failed(table))?;
+                q.execute(&mut *tx).await.db(|| failed(table))?;
                 let _ = events.send(Event::Rows {
                     table,
                     rows,
                     time: t0.elapsed(),
                 });
             }
-            tx.commit().await.with_context(commit)?;
+            tx.commit().await.db(commit)?;
         }
         Conn::MySql(c) => {
-            let mut tx = c.begin().await.with_context(begin)?;
+            let mut tx = c.begin().await.db(begin)?;
             for part in chunk.parts {
                 let (t0, table, rows) = (Instant::now(), part.table, part.rows);
                 let Body::MySql(args) = part.body else {
                     continue;
                 };
                 let q = sqlx::query_with(AssertSqlSafe(part.sql), args);
-                q.execute(&mut *tx).await.with_context(|| failed(table))?;
+                q.execute(&mut *tx).await.db(|| failed(table))?;
                 let _ = events.send(Event::Rows {
                     table,
                     rows,
                     time: t0.elapsed(),
                 });
             }
-            tx.commit().await.with_context(commit)?;
+            tx.commit().await.db(commit)?;
         }
         Conn::Postgres(_) => anyhow::bail!("internal error: PostgreSQL loads with COPY"),
     }
@@ -134,11 +133,7 @@ async fn copy_all(
     for (table, conn) in conns.iter_mut().enumerate() {
         let t = TABLES[table];
         let sql = format!("COPY {} ({}) FROM STDIN", t.name, column_list(t));
-        copies.push(
-            conn.copy_in_raw(&sql)
-                .await
-                .with_context(|| failed(table))?,
-        );
+        copies.push(conn.copy_in_raw(&sql).await.db(|| failed(table))?);
     }
     while let Some(chunk) = chunks.recv().await {
         for part in chunk.parts {
@@ -146,10 +141,7 @@ async fn copy_all(
             let Body::Copy(data) = part.body else {
                 continue;
             };
-            copies[table]
-                .send(data)
-                .await
-                .with_context(|| failed(table))?;
+            copies[table].send(data).await.db(|| failed(table))?;
             let _ = events.send(Event::Rows {
                 table,
                 rows,
@@ -160,7 +152,7 @@ async fn copy_all(
     }
     for (table, copy) in copies.into_iter().enumerate() {
         let t0 = Instant::now();
-        copy.finish().await.with_context(|| failed(table))?;
+        copy.finish().await.db(|| failed(table))?;
         let _ = events.send(Event::Rows {
             table,
             rows: 0,
