@@ -168,6 +168,13 @@ async fn get_issue(
     Json(body).into_response()
 }
 
+/// The JSON body and the issue a write names, or Jira's 400 / 404.
+fn body_and_issue(sim: &JiraSim, key: &str, body: &[u8]) -> Result<(Value, Issue), Box<Response>> {
+    let v = parse_json(body)?;
+    let issue = sim.issue(key).ok_or_else(|| Box::new(no_issue()))?;
+    Ok((v, issue))
+}
+
 /// A JSON request body, or Jira's 400 for a malformed one.
 fn parse_json(body: &[u8]) -> Result<Value, Box<Response>> {
     serde_json::from_slice(body).map_err(|e| {
@@ -237,12 +244,9 @@ async fn edit(
     Path(key): Path<String>,
     body: Bytes,
 ) -> Response {
-    let v = match parse_json(&body) {
-        Ok(v) => v,
+    let (v, issue) = match body_and_issue(&sim, &key, &body) {
+        Ok(x) => x,
         Err(r) => return *r,
-    };
-    let Some(issue) = sim.issue(&key) else {
-        return no_issue();
     };
     let summary = v["fields"]["summary"].as_str().map(str::to_owned);
     let reporter = v["fields"]["reporter"]["accountId"]
@@ -447,12 +451,9 @@ async fn transition(
     Path(key): Path<String>,
     body: Bytes,
 ) -> Response {
-    let v = match parse_json(&body) {
-        Ok(v) => v,
+    let (v, issue) = match body_and_issue(&sim, &key, &body) {
+        Ok(x) => x,
         Err(r) => return *r,
-    };
-    let Some(issue) = sim.issue(&key) else {
-        return no_issue();
     };
     let id = v["transition"]["id"]
         .as_str()
