@@ -16,6 +16,8 @@ pub mod error;
 pub mod host;
 /// Jira Cloud REST client.
 pub mod jira;
+/// Durable background jobs: queue runner, retries, leases.
+pub mod jobs;
 /// Jira/Slack simulator and demo warehouse (demo and tests only; never mounted by `serve`).
 pub mod sandbox;
 /// All SQL: SQLite and PostgreSQL.

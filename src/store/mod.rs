@@ -3,6 +3,7 @@
 //! Queries are written once in the dialect both engines accept (`$n` placeholders, `ON CONFLICT`, `RETURNING`) and
 //! run on whichever pool is configured; the schema lives in `migrations/{sqlite,postgres}/`.
 
+mod jobs;
 mod tenants;
 
 use std::{path::Path, str::FromStr, time::Duration};
@@ -15,6 +16,7 @@ use sqlx::{
     },
 };
 
+pub use jobs::{AttemptRow, Finish, JobRow, NewJob};
 pub use tenants::{InstallRecord, SealedSecret, StoredTenant};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");

@@ -100,6 +100,8 @@ pub struct TestApp {
     pub state: AppState,
     pub master_key: String,
     pub http: reqwest::Client,
+    /// The app's database URL (a second instance can open the same database).
+    pub database_url: String,
     /// Paths the install-key server was asked for, in order.
     pub key_requests: Arc<std::sync::Mutex<Vec<String>>>,
     pg_cleanup: Option<(String, String)>,
@@ -171,6 +173,7 @@ impl TestApp {
             master_key,
             http: reqwest::Client::new(),
             key_requests,
+            database_url,
             pg_cleanup,
             _dir: dir,
             shutdown: Some(tx),

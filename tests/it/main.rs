@@ -7,6 +7,7 @@ mod demo;
 mod descriptor;
 mod health;
 mod jira_client;
+mod jobs;
 mod lifecycle;
 mod sandbox_jira;
 mod sandbox_jql;

@@ -1,0 +1,43 @@
+//! Durable background jobs: handlers registered by kind, a runner that claims due jobs with a lease, runs them with a
+//! heartbeat and a timeout, and retries with exponential backoff (honouring `Retry-After`) until they are dead.
+
+mod backoff;
+mod runner;
+
+use std::{future::Future, pin::Pin, time::Duration};
+
+pub use backoff::Backoff;
+pub use runner::{Runner, RunnerConfig};
+
+use crate::store::JobRow;
+
+/// Why a job attempt failed, and whether to try again.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Try again later; `after` is the delay the remote side asked for (Jira's or Slack's `Retry-After`).
+    #[error("{error}")]
+    Retry {
+        /// What went wrong.
+        error: String,
+        /// Requested delay, if any.
+        after: Option<Duration>,
+    },
+    /// Trying again cannot help (bad payload, object gone for good); the job is dead at once.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl From<anyhow::Error> for JobError {
+    fn from(e: anyhow::Error) -> Self {
+        Self::Retry {
+            error: format!("{e:#}"),
+            after: None,
+        }
+    }
+}
+
+/// What a handler returns.
+pub type JobFuture = Pin<Box<dyn Future<Output = Result<(), JobError>> + Send>>;
+
+/// A job handler: gets the shared context and the claimed job (payload holds ids; reload state and no-op if gone).
+pub type Handler<C> = std::sync::Arc<dyn Fn(C, JobRow) -> JobFuture + Send + Sync>;

@@ -1,0 +1,196 @@
+//! The worker loop: claim due jobs with a lease, run each with a heartbeat that extends the lease and a timeout,
+//! record the attempt, retry with backoff or mark dead; on shutdown stop claiming and let in-flight jobs finish.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use chrono::Utc;
+use tokio::{sync::watch, task::JoinSet};
+use tracing::Instrument;
+
+use super::{Backoff, Handler, JobError, JobFuture};
+use crate::store::{Finish, JobRow, Store};
+
+/// How a runner claims and runs jobs.
+#[derive(Clone, Debug)]
+pub struct RunnerConfig {
+    /// This worker's name in leases (unique per process).
+    pub worker_id: String,
+    /// Lease per claim; a heartbeat extends it every third of it while the job runs.
+    pub lease: Duration,
+    /// Sleep between polls when nothing is due.
+    pub poll: Duration,
+    /// Jobs claimed (and run concurrently) per round.
+    pub batch: i64,
+    /// Longest a single attempt may run.
+    pub job_timeout: Duration,
+    /// Retry delays.
+    pub backoff: Backoff,
+}
+
+impl Default for RunnerConfig {
+    fn default() -> Self {
+        Self {
+            worker_id: format!("{}-{}", hostname(), uuid::Uuid::new_v4().simple()),
+            lease: Duration::from_secs(60),
+            poll: Duration::from_millis(500),
+            batch: 8,
+            job_timeout: Duration::from_secs(30 * 60),
+            backoff: Backoff::default(),
+        }
+    }
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "clearance".into())
+}
+
+/// Runs registered handlers for claimed jobs.
+pub struct Runner<C> {
+    store: Store,
+    ctx: C,
+    handlers: HashMap<String, Handler<C>>,
+    cfg: RunnerConfig,
+}
+
+impl<C: Clone + Send + Sync + 'static> Runner<C> {
+    /// A runner over `store` passing `ctx` to handlers.
+    pub fn new(store: Store, ctx: C, cfg: RunnerConfig) -> Self {
+        if cfg.lease < cfg.job_timeout.min(Duration::from_secs(3)) {
+            tracing::warn!(?cfg.lease, "job lease is very short; heartbeats may not keep up");
+        }
+        Self {
+            store,
+            ctx,
+            handlers: HashMap::new(),
+            cfg,
+        }
+    }
+
+    /// Register the handler for `kind`.
+    pub fn register<F, Fut>(&mut self, kind: &str, f: F)
+    where
+        F: Fn(C, JobRow) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<(), JobError>> + Send + 'static,
+    {
+        let h: Handler<C> = Arc::new(move |ctx, job| -> JobFuture { Box::pin(f(ctx, job)) });
+        self.handlers.insert(kind.to_owned(), h);
+    }
+
+    /// Claim one round of due jobs and run them to their end. Returns how many were claimed.
+    pub async fn run_once(&self) -> anyhow::Result<usize> {
+        let jobs = self
+            .store
+            .claim_jobs(&self.cfg.worker_id, self.cfg.lease, self.cfg.batch)
+            .await?;
+        let n = jobs.len();
+        let mut set = JoinSet::new();
+        for job in jobs {
+            set.spawn(self.attempt(job));
+        }
+        while let Some(res) = set.join_next().await {
+            if let Err(e) = res {
+                tracing::error!(error = %e, "job supervisor task failed");
+            }
+        }
+        Ok(n)
+    }
+
+    /// Poll until `shutdown` turns true; in-flight jobs of the current round finish first.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let claimed = match self.run_once().await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::error!(error = %format!("{e:#}"), "claiming jobs failed");
+                    0
+                }
+            };
+            if claimed == 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep(self.cfg.poll) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }
+        tracing::info!(worker = %self.cfg.worker_id, "job runner stopped");
+    }
+
+    /// Run one claimed job and record how it ended.
+    fn attempt(&self, job: JobRow) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let store = self.store.clone();
+        let ctx = self.ctx.clone();
+        let handler = self.handlers.get(&job.kind).cloned();
+        let cfg = self.cfg.clone();
+        let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, attempt = job.attempts);
+        async move {
+            let started = Utc::now();
+            let finish = if job.attempts > job.max_attempts {
+                Finish::Dead { error: format!("gave up after {} attempts (the last ones never finished)", job.max_attempts) }
+            } else if let Some(handler) = handler {
+                let outcome = run_with_heartbeat(&store, &cfg, &job, handler(ctx, job.clone())).await;
+                decide(&cfg.backoff, &job, outcome)
+            } else {
+                Finish::Dead { error: format!("no handler for job kind {:?}", job.kind) }
+            };
+            match store.finish_job(&job.id, &cfg.worker_id, job.attempts, started, &finish).await {
+                Ok(true) => tracing::debug!(job.id = %job.id, ?finish, "job attempt recorded"),
+                Ok(false) => tracing::warn!(job.id = %job.id, "lease lost: another worker took this job over"),
+                Err(e) => tracing::error!(job.id = %job.id, error = %e, "cannot record the job's end; its lease will expire"),
+            }
+        }
+        .instrument(span)
+    }
+}
+
+/// Run the handler in its own task (a panic becomes a failure), extending the lease while it runs.
+async fn run_with_heartbeat(
+    store: &Store,
+    cfg: &RunnerConfig,
+    job: &JobRow,
+    fut: JobFuture,
+) -> Result<(), JobError> {
+    let mut task = tokio::spawn(tokio::time::timeout(cfg.job_timeout, fut));
+    let beat = cfg.lease / 3;
+    loop {
+        tokio::select! {
+            res = &mut task => {
+                return match res {
+                    Ok(Ok(r)) => r,
+                    Ok(Err(_)) => Err(JobError::Retry { error: format!("timed out after {:?}", cfg.job_timeout), after: None }),
+                    Err(e) if e.is_panic() => Err(JobError::Retry { error: "the job panicked".into(), after: None }),
+                    Err(e) => Err(JobError::Retry { error: format!("the job was cancelled: {e}"), after: None }),
+                };
+            }
+            _ = tokio::time::sleep(beat) => {
+                match store.extend_job_lease(&job.id, &cfg.worker_id, cfg.lease).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::warn!(job.id = %job.id, "lease lost while running"),
+                    Err(e) => tracing::warn!(job.id = %job.id, error = %e, "cannot extend the lease"),
+                }
+            }
+        }
+    }
+}
+
+/// Retry with backoff while attempts remain, else dead.
+fn decide(backoff: &Backoff, job: &JobRow, outcome: Result<(), JobError>) -> Finish {
+    match outcome {
+        Ok(()) => Finish::Done,
+        Err(JobError::Permanent(error)) => Finish::Dead { error },
+        Err(JobError::Retry { error, .. }) if job.attempts >= job.max_attempts => Finish::Dead {
+            error: format!("{error} (attempt {} of {})", job.attempts, job.max_attempts),
+        },
+        Err(JobError::Retry { error, after }) => {
+            let delay = backoff.delay(job.attempts, after);
+            let at = Utc::now()
+                + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::seconds(60));
+            Finish::Retry { at, error }
+        }
+    }
+}

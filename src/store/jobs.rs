@@ -1,0 +1,248 @@
+//! The `jobs` and `job_attempts` tables: enqueue (deduplicated), claim with a lease, finish, extend, re-run.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::{QueryContext, Result, Store, with_pool};
+
+macro_rules! job_columns {
+    () => {
+        "id, tenant_id, kind, payload, dedupe_key, state, priority, run_at, attempts, max_attempts, locked_by, \
+         locked_until, last_error, created_at, updated_at, finished_at"
+    };
+}
+
+/// A job to enqueue.
+#[derive(Clone, Debug)]
+pub struct NewJob {
+    /// Handler name.
+    pub kind: String,
+    /// Owning tenant, if any.
+    pub tenant_id: Option<String>,
+    /// Ids the handler needs (JSON).
+    pub payload: serde_json::Value,
+    /// At most one queued or running job per `(kind, dedupe_key)`.
+    pub dedupe_key: Option<String>,
+    /// Higher runs first.
+    pub priority: i32,
+    /// Not before.
+    pub run_at: DateTime<Utc>,
+    /// Tries before the job is dead.
+    pub max_attempts: i32,
+}
+
+/// A stored job.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct JobRow {
+    /// Job id.
+    pub id: String,
+    /// Owning tenant.
+    pub tenant_id: Option<String>,
+    /// Handler name.
+    pub kind: String,
+    /// JSON payload.
+    pub payload: String,
+    /// Deduplication key.
+    pub dedupe_key: Option<String>,
+    /// `queued`, `running`, `done` or `dead`.
+    pub state: String,
+    /// Priority.
+    pub priority: i32,
+    /// Due time.
+    pub run_at: DateTime<Utc>,
+    /// Claims so far (the current one included while running).
+    pub attempts: i32,
+    /// Limit of attempts.
+    pub max_attempts: i32,
+    /// Worker holding the lease.
+    pub locked_by: Option<String>,
+    /// Lease expiry.
+    pub locked_until: Option<DateTime<Utc>>,
+    /// Error of the last failed attempt.
+    pub last_error: Option<String>,
+    /// Enqueued.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Done or dead at.
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// One recorded try.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AttemptRow {
+    /// Attempt number (1-based).
+    pub attempt: i32,
+    /// Worker that ran it.
+    pub worker: String,
+    /// Start.
+    pub started_at: DateTime<Utc>,
+    /// End.
+    pub finished_at: DateTime<Utc>,
+    /// `done`, `retry`, `dead` or `lease_lost`.
+    pub outcome: String,
+    /// Error message, if it failed.
+    pub error: Option<String>,
+}
+
+/// How an attempt ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Finish {
+    /// Completed.
+    Done,
+    /// Failed; run again at the given time.
+    Retry {
+        /// Next run.
+        at: DateTime<Utc>,
+        /// What went wrong.
+        error: String,
+    },
+    /// Failed for good (or out of attempts); kept for admins to inspect and re-run.
+    Dead {
+        /// What went wrong.
+        error: String,
+    },
+}
+
+impl Store {
+    /// Enqueue a job. Returns its id, or `None` when an equal `(kind, dedupe_key)` job is already queued or running.
+    pub async fn enqueue_job(&self, job: &NewJob) -> Result<Option<String>> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = Utc::now();
+        let sql = "INSERT INTO jobs (id, tenant_id, kind, payload, dedupe_key, state, priority, run_at, attempts, \
+                   max_attempts, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, 0, $8, $9, $9) \
+                   ON CONFLICT DO NOTHING";
+        let n = with_pool!(self, pool => sqlx::query(sql)
+            .bind(&id)
+            .bind(&job.tenant_id)
+            .bind(&job.kind)
+            .bind(job.payload.to_string())
+            .bind(&job.dedupe_key)
+            .bind(job.priority)
+            .bind(job.run_at)
+            .bind(job.max_attempts)
+            .bind(now)
+            .execute(pool)
+            .await
+            .op("enqueueing a job").map(|r| r.rows_affected()))?;
+        Ok((n == 1).then_some(id))
+    }
+
+    /// Claim up to `limit` due jobs (queued and due, or running with an expired lease) for `worker` for `lease`.
+    /// On PostgreSQL concurrent claimers skip each other's rows (`FOR UPDATE SKIP LOCKED`); SQLite serialises writers.
+    pub async fn claim_jobs(
+        &self,
+        worker: &str,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<JobRow>> {
+        let now = Utc::now();
+        let until =
+            now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+        let rows: Vec<JobRow> = match self {
+            Store::Sqlite(pool) => sqlx::query_as(concat!(
+                "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, \
+                 updated_at = $3 WHERE id IN (SELECT id FROM jobs WHERE (state = 'queued' AND run_at <= $3) \
+                 OR (state = 'running' AND locked_until < $3) ORDER BY priority DESC, run_at LIMIT $4) RETURNING ",
+                job_columns!()
+            ))
+            .bind(worker)
+            .bind(until)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+            .op("claiming jobs")?,
+            Store::Postgres(pool) => sqlx::query_as(concat!(
+                "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, \
+                 updated_at = $3 WHERE id IN (SELECT id FROM jobs WHERE (state = 'queued' AND run_at <= $3) \
+                 OR (state = 'running' AND locked_until < $3) ORDER BY priority DESC, run_at LIMIT $4 \
+                 FOR UPDATE SKIP LOCKED) RETURNING ",
+                job_columns!()
+            ))
+            .bind(worker)
+            .bind(until)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+            .op("claiming jobs")?,
+        };
+        Ok(rows)
+    }
+
+    /// Extend `worker`'s lease on a running job. False if the lease was lost to another worker.
+    pub async fn extend_job_lease(&self, id: &str, worker: &str, lease: Duration) -> Result<bool> {
+        let until =
+            Utc::now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+        let sql = "UPDATE jobs SET locked_until = $3 WHERE id = $1 AND locked_by = $2 AND state = 'running'";
+        let n = with_pool!(self, pool => sqlx::query(sql).bind(id).bind(worker).bind(until).execute(pool).await
+            .op("extending a job lease").map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    /// Record the end of `worker`'s attempt `attempt` (started at `started`) and move the job on. Returns false, and
+    /// records `lease_lost`, if the job is no longer this worker's (its lease expired and another worker claimed it).
+    pub async fn finish_job(
+        &self,
+        id: &str,
+        worker: &str,
+        attempt: i32,
+        started: DateTime<Utc>,
+        finish: &Finish,
+    ) -> Result<bool> {
+        let now = Utc::now();
+        let (state, run_at, error, outcome) = match finish {
+            Finish::Done => ("done", None, None, "done"),
+            Finish::Retry { at, error } => ("queued", Some(*at), Some(error.as_str()), "retry"),
+            Finish::Dead { error } => ("dead", None, Some(error.as_str()), "dead"),
+        };
+        let finished_at = matches!(finish, Finish::Done | Finish::Dead { .. }).then_some(now);
+        let update = "UPDATE jobs SET state = $3, run_at = COALESCE($4, run_at), last_error = COALESCE($5, last_error), \
+                      locked_by = NULL, locked_until = NULL, updated_at = $6, finished_at = $7 \
+                      WHERE id = $1 AND locked_by = $2 AND state = 'running'";
+        let record = "INSERT INTO job_attempts (job_id, attempt, worker, started_at, finished_at, outcome, error) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await.op("starting to finish a job")?;
+            let n = sqlx::query(update)
+                .bind(id).bind(worker).bind(state).bind(run_at).bind(error).bind(now).bind(finished_at)
+                .execute(&mut *tx).await.op("finishing a job")?.rows_affected();
+            let outcome = if n == 1 { outcome } else { "lease_lost" };
+            sqlx::query(record)
+                .bind(id).bind(attempt).bind(worker).bind(started).bind(now).bind(outcome).bind(error)
+                .execute(&mut *tx).await.op("recording a job attempt")?;
+            tx.commit().await.op("committing a job's end")?;
+            Ok(n == 1)
+        })
+    }
+
+    /// Queue a dead job again with a fresh set of attempts. False if it is not dead.
+    pub async fn rerun_job(&self, id: &str) -> Result<bool> {
+        let now = Utc::now();
+        let sql = "UPDATE jobs SET state = 'queued', attempts = 0, run_at = $2, updated_at = $2, finished_at = NULL \
+                   WHERE id = $1 AND state = 'dead'";
+        let n = with_pool!(self, pool => sqlx::query(sql).bind(id).bind(now).execute(pool).await.op("re-running a job").map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    /// A job by id.
+    pub async fn job(&self, id: &str) -> Result<Option<JobRow>> {
+        let sql = concat!("SELECT ", job_columns!(), " FROM jobs WHERE id = $1");
+        with_pool!(self, pool => sqlx::query_as(sql).bind(id).fetch_optional(pool).await.op("reading a job"))
+    }
+
+    /// Every attempt at a job, in order.
+    pub async fn job_attempts(&self, id: &str) -> Result<Vec<AttemptRow>> {
+        let sql = "SELECT attempt, worker, started_at, finished_at, outcome, error FROM job_attempts \
+                   WHERE job_id = $1 ORDER BY finished_at, attempt";
+        with_pool!(self, pool => sqlx::query_as(sql).bind(id).fetch_all(pool).await.op("reading job attempts"))
+    }
+
+    /// Jobs per state, e.g. `[("done", 12), ("queued", 3)]`.
+    pub async fn job_counts(&self) -> Result<Vec<(String, i64)>> {
+        let sql = "SELECT state, COUNT(*) FROM jobs GROUP BY state ORDER BY state";
+        with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await.op("counting jobs"))
+    }
+}
