@@ -8,7 +8,12 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
 use crate::{
-    config::Config, host::connect::Connect, jira::JiraClient, store::Store, tenant::Tenant,
+    config::Config,
+    host::connect::Connect,
+    jira::JiraClient,
+    jobs::{Runner, RunnerConfig},
+    store::Store,
+    tenant::Tenant,
 };
 
 /// State shared by every handler.
@@ -83,17 +88,31 @@ pub fn http_client(cfg: &Config) -> anyhow::Result<reqwest::Client> {
         .context("building the HTTP client")
 }
 
-/// Serve `state` on `listener` until `shutdown` completes, then finish in-flight requests.
+/// Serve `state` on `listener` and run the job worker until `shutdown` completes; then stop claiming jobs, finish
+/// in-flight requests and jobs, and return.
 pub async fn serve(
     state: AppState,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = state.cfg.worker.then(|| {
+        let mut runner = Runner::new(state.store.clone(), state.clone(), RunnerConfig::default());
+        crate::requests::register(&mut runner);
+        tokio::spawn(runner.run(stop_rx))
+    });
     let router = crate::web::router(state);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
+    let served = axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        })
         .await
-        .context("HTTP server failed")
+        .context("HTTP server failed");
+    if let Some(w) = worker {
+        w.await.context("job worker task")?;
+    }
+    served
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -18,6 +18,8 @@ pub mod host;
 pub mod jira;
 /// Durable background jobs: queue runner, retries, leases.
 pub mod jobs;
+/// The domain: data requests (intake, sync with Jira).
+pub mod requests;
 /// Jira/Slack simulator and demo warehouse (demo and tests only; never mounted by `serve`).
 pub mod sandbox;
 /// All SQL: SQLite and PostgreSQL.

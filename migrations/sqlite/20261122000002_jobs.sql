@@ -5,7 +5,8 @@ CREATE TABLE jobs (
     tenant_id    TEXT REFERENCES tenants (id),
     kind         TEXT NOT NULL,
     payload      TEXT NOT NULL,
-    -- at most one queued or running job per (kind, dedupe_key); NULL = no deduplication
+    -- at most one queued job per (kind, dedupe_key); NULL = no deduplication. A running one does not count: an
+    -- event arriving while its twin runs must still get a run that sees it.
     dedupe_key   TEXT,
     state        TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'dead')),
     priority     INTEGER NOT NULL DEFAULT 0,
@@ -20,7 +21,7 @@ CREATE TABLE jobs (
     finished_at  TEXT
 ) STRICT;
 CREATE INDEX jobs_due ON jobs (state, run_at);
-CREATE UNIQUE INDEX jobs_dedupe ON jobs (kind, dedupe_key) WHERE dedupe_key IS NOT NULL AND state IN ('queued', 'running');
+CREATE UNIQUE INDEX jobs_dedupe ON jobs (kind, dedupe_key) WHERE dedupe_key IS NOT NULL AND state = 'queued';
 
 -- One row per try, for the admin page and for proving exactly-once completion.
 CREATE TABLE job_attempts (

@@ -41,6 +41,8 @@ pub struct Config {
     pub install_keys_url: Url,
     /// The Connect JavaScript API (`all.js`) the iframe pages load: Atlassian's CDN, or the sandbox's stand-in.
     pub connect_js_url: Url,
+    /// Whether this process runs background jobs (several processes may; an API-only one sets false).
+    pub worker: bool,
     /// `text` or `json` log lines.
     pub log_format: LogFormat,
     /// Clock skew tolerated on inbound token `exp`.
@@ -166,6 +168,7 @@ mod tests {
             ("master_key", "short".to_string()),
             ("jwt_leeway_secs", "abc".to_string()),
             ("http_timeout_secs", "0".to_string()),
+            ("worker", "maybe".to_string()),
         ])
         .unwrap_err()
         .to_string();
@@ -176,6 +179,7 @@ mod tests {
             "CLEARANCE_MASTER_KEY",
             "CLEARANCE_JWT_LEEWAY_SECS",
             "CLEARANCE_HTTP_TIMEOUT_SECS",
+            "CLEARANCE_WORKER",
         ] {
             assert!(err.contains(needle), "{needle} missing in {err}");
         }

@@ -32,6 +32,8 @@ pub(super) struct RawConfig {
     #[serde(deserialize_with = "scalar")]
     connect_js_url: String,
     #[serde(deserialize_with = "scalar")]
+    worker: String,
+    #[serde(deserialize_with = "scalar")]
     log_format: String,
     #[serde(deserialize_with = "scalar")]
     jwt_leeway_secs: String,
@@ -51,6 +53,7 @@ impl Default for RawConfig {
             jira_hosts: DEFAULT_JIRA_HOSTS.iter().map(|s| s.to_string()).collect(),
             install_keys_url: "https://connect-install-keys.atlassian.com".into(),
             connect_js_url: "https://connect-cdn.atl-paas.net/all.js".into(),
+            worker: "true".into(),
             log_format: "text".into(),
             jwt_leeway_secs: "30".into(),
             http_timeout_secs: "10".into(),
@@ -196,6 +199,15 @@ impl RawConfig {
             ))
         });
 
+        let worker = match self.worker.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            other => {
+                problems.push(format!("CLEARANCE_WORKER (worker) = {other:?}; use true (run jobs in this process) or false"));
+                Err(())
+            }
+        };
+
         // Every setting was checked above (each failure recorded in `problems`); build only if all passed.
         let config = (|| {
             Some(Config {
@@ -207,6 +219,7 @@ impl RawConfig {
                 jira_hosts: jira_hosts.ok()?,
                 install_keys_url: install_keys_url.ok()?,
                 connect_js_url: connect_js_url.ok()?,
+                worker: worker.ok()?,
                 log_format: log_format.ok()?,
                 jwt_leeway: jwt_leeway.ok()?,
                 http_timeout: http_timeout.ok()?,

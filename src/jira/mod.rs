@@ -1,6 +1,7 @@
 //! Jira Cloud REST client. It knows Jira's API, not how Jira authenticates us: a host adapter supplies a
 //! [`JiraSite`] (REST base URL + a [`JiraAuth`] that authorizes each request).
 
+pub mod adf;
 mod client;
 
 use std::{sync::Arc, time::Duration};

@@ -114,7 +114,12 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
             if claimed == 0 {
                 tokio::select! {
                     _ = tokio::time::sleep(self.cfg.poll) => {}
-                    _ = shutdown.changed() => {}
+                    changed = shutdown.changed() => {
+                        // The sender is gone: nobody can ask us to stop any more, so stop now.
+                        if changed.is_err() {
+                            break;
+                        }
+                    }
                 }
             }
         }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{QueryContext, Result, Store, with_pool};
+use super::{QueryContext, Result, Store, StoreError, with_pool};
 
 macro_rules! job_columns {
     () => {
@@ -22,7 +22,7 @@ pub struct NewJob {
     pub tenant_id: Option<String>,
     /// Ids the handler needs (JSON).
     pub payload: serde_json::Value,
-    /// At most one queued or running job per `(kind, dedupe_key)`.
+    /// At most one queued job per `(kind, dedupe_key)` (a running one does not count).
     pub dedupe_key: Option<String>,
     /// Higher runs first.
     pub priority: i32,
@@ -106,7 +106,7 @@ pub enum Finish {
 }
 
 impl Store {
-    /// Enqueue a job. Returns its id, or `None` when an equal `(kind, dedupe_key)` job is already queued or running.
+    /// Enqueue a job. Returns its id, or `None` when an equal `(kind, dedupe_key)` job is already queued.
     pub async fn enqueue_job(&self, job: &NewJob) -> Result<Option<String>> {
         let id = uuid::Uuid::new_v4().to_string();
         let now = Utc::now();
@@ -206,9 +206,24 @@ impl Store {
                       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.op("starting to finish a job")?;
-            let n = sqlx::query(update)
+            let mut n = match sqlx::query(update)
                 .bind(id).bind(worker).bind(state).bind(run_at).bind(error).bind(now).bind(finished_at)
-                .execute(&mut *tx).await.op("finishing a job")?.rows_affected();
+                .execute(&mut *tx).await
+            {
+                Ok(r) => r.rows_affected(),
+                // A retry would make two queued twins: the newer queued one covers this work, so this one ends.
+                Err(sqlx::Error::Database(e)) if e.is_unique_violation() => 0,
+                Err(e) => return Err(StoreError::Query { op: "finishing a job", source: e }),
+            };
+            let superseded = n == 0 && matches!(finish, Finish::Retry { .. });
+            if superseded {
+                tx.rollback().await.op("rolling back a superseded retry")?;
+                tx = pool.begin().await.op("starting to finish a superseded job")?;
+                n = sqlx::query(update)
+                    .bind(id).bind(worker).bind("done").bind(None::<DateTime<Utc>>)
+                    .bind(error.map(|e| format!("{e} (superseded by a newer queued run)"))).bind(now).bind(now)
+                    .execute(&mut *tx).await.op("finishing a superseded job")?.rows_affected();
+            }
             let outcome = if n == 1 { outcome } else { "lease_lost" };
             sqlx::query(record)
                 .bind(id).bind(attempt).bind(worker).bind(started).bind(now).bind(outcome).bind(error)

@@ -3,6 +3,7 @@
 //! Queries are written once in the dialect both engines accept (`$n` placeholders, `ON CONFLICT`, `RETURNING`) and
 //! run on whichever pool is configured; the schema lives in `migrations/{sqlite,postgres}/`.
 
+mod intake;
 mod jobs;
 mod tenants;
 
@@ -16,6 +17,7 @@ use sqlx::{
     },
 };
 
+pub use intake::{IssueSnapshot, RequestRow, WebhookEvent};
 pub use jobs::{AttemptRow, Finish, JobRow, NewJob};
 pub use tenants::{InstallRecord, SealedSecret, StoredTenant};
 

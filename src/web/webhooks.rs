@@ -1,18 +1,19 @@
-//! Jira webhooks (`POST /webhooks/{event}`): request-bound JWT, a JSON body whose `webhookEvent` matches the route.
-//! Intake (dedupe, storage, jobs) builds on this in the requests module.
+//! Jira webhooks (`POST /webhooks/{event}`): request-bound JWT, then intake stores the delivery (deduplicated) and its
+//! sync job and answers 204 at once; a duplicate is answered 204 too, so Jira stops retrying.
 
 use axum::{
-    Json, Router,
-    extract::{DefaultBodyLimit, Path},
-    http::StatusCode,
+    Router,
+    body::Bytes,
+    extract::{DefaultBodyLimit, Path, State},
+    http::{HeaderMap, StatusCode},
     routing::post,
 };
-use serde::Deserialize;
 
 use crate::{
     app::AppState,
     error::{AppError, Result},
     host::HostRequest,
+    requests::intake::{self, Delivery},
 };
 
 /// Jira drops payloads over 25 MB; issue events are far smaller. Anything above this is refused.
@@ -22,15 +23,6 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/webhooks/{event}", post(receive))
         .layer(DefaultBodyLimit::max(MAX_BODY))
-}
-
-/// The envelope every Jira webhook body carries.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Envelope {
-    webhook_event: String,
-    #[serde(default)]
-    timestamp: Option<i64>,
 }
 
 /// Route segment → the `webhookEvent` Jira sends to it (see the descriptor).
@@ -45,20 +37,24 @@ fn expected_event(route: &str) -> Option<&'static str> {
 }
 
 async fn receive(
+    State(state): State<AppState>,
     HostRequest(caller): HostRequest,
     Path(route): Path<String>,
-    body: axum::body::Bytes,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Result<StatusCode> {
     let expected =
         expected_event(&route).ok_or_else(|| AppError::NotFound(format!("no webhook {route}")))?;
-    let Json(envelope): Json<Envelope> = Json::from_bytes(&body)
-        .map_err(|e| AppError::BadRequest(format!("webhook body is not valid JSON: {e}")))?;
-    if envelope.webhook_event != expected {
-        return Err(AppError::BadRequest(format!(
-            "webhookEvent {:?} delivered to the {route} webhook",
-            envelope.webhook_event
-        )));
-    }
-    tracing::info!(client_key = %caller.tenant.client_key, event = expected, timestamp = envelope.timestamp, "webhook received");
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let delivery = Delivery {
+        identifier: header("x-atlassian-webhook-identifier"),
+        retry: header("x-atlassian-webhook-retry")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0),
+        expected_event: expected,
+        body: &body,
+    };
+    let outcome = intake::receive(&state.store, &caller.tenant, delivery).await?;
+    tracing::info!(client_key = %caller.tenant.client_key, event = expected, ?outcome, "webhook received");
     Ok(StatusCode::NO_CONTENT)
 }

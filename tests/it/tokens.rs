@@ -223,7 +223,7 @@ async fn webhook_tokens(backend: Backend) {
     let site = Site::new("acme");
     app.install(&site).await;
     let path = "/webhooks/issue-created";
-    let body = json!({"webhookEvent": "jira:issue_created", "timestamp": 1_700_000_000_000i64, "issue": {"key": "DATA-1"}});
+    let body = json!({"webhookEvent": "jira:issue_created", "timestamp": 1_700_000_000_000i64, "issue": {"id": "10001", "key": "DATA-1"}});
     let post = |t: String, b: serde_json::Value| {
         app.http
             .post(app.url(path))

@@ -162,27 +162,9 @@ pub fn adf_text(text: &str) -> Value {
     json!({"type": "doc", "version": 1, "content": paragraphs})
 }
 
-/// Plain text of an ADF document (text nodes, paragraphs separated by blank lines).
+/// Plain text of an ADF document (the app's own reading of ADF).
 pub fn adf_plain(doc: &Value) -> String {
-    fn walk(v: &Value, out: &mut String) {
-        if let Some(t) = v["text"].as_str() {
-            out.push_str(t);
-        }
-        if let Some(children) = v["content"].as_array() {
-            for c in children {
-                walk(c, out);
-            }
-            if matches!(
-                v["type"].as_str(),
-                Some("paragraph" | "heading" | "listItem" | "codeBlock")
-            ) {
-                out.push_str("\n\n");
-            }
-        }
-    }
-    let mut out = String::new();
-    walk(doc, &mut out);
-    out.trim_end().to_owned()
+    crate::jira::adf::plain_text(doc)
 }
 
 mod b64 {

@@ -1,0 +1,52 @@
+//! Atlassian Document Format: plain text out of an ADF document (descriptions and comments).
+
+use serde_json::Value;
+
+/// The text of an ADF document: text nodes in order, block nodes separated by blank lines, hard breaks as newlines,
+/// mentions as their display text. Anything that is not ADF yields an empty string (or the string itself).
+pub fn plain_text(doc: &Value) -> String {
+    fn walk(v: &Value, out: &mut String, depth: usize) {
+        if depth > 64 {
+            return;
+        }
+        match v["type"].as_str() {
+            Some("text") => out.push_str(v["text"].as_str().unwrap_or_default()),
+            Some("hardBreak") => out.push('\n'),
+            Some("mention") => out.push_str(v["attrs"]["text"].as_str().unwrap_or_default()),
+            _ => {}
+        }
+        if let Some(children) = v["content"].as_array() {
+            for c in children {
+                walk(c, out, depth + 1);
+            }
+            if matches!(
+                v["type"].as_str(),
+                Some("paragraph" | "heading" | "listItem" | "codeBlock" | "blockquote")
+            ) {
+                out.push_str("\n\n");
+            }
+        }
+    }
+    if let Some(s) = doc.as_str() {
+        return s.to_owned();
+    }
+    let mut out = String::new();
+    walk(doc, &mut out, 0);
+    out.trim_end().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn paragraphs_breaks_and_mentions() {
+        let doc = json!({"type": "doc", "version": 1, "content": [
+            {"type": "paragraph", "content": [{"type": "text", "text": "Hello "}, {"type": "mention", "attrs": {"text": "@Ana"}}]},
+            {"type": "paragraph", "content": [{"type": "text", "text": "a"}, {"type": "hardBreak"}, {"type": "text", "text": "b"}]}
+        ]});
+        assert_eq!(super::plain_text(&doc), "Hello @Ana\n\na\nb");
+        assert_eq!(super::plain_text(&json!(null)), "");
+        assert_eq!(super::plain_text(&json!("plain")), "plain");
+    }
+}

@@ -1,0 +1,100 @@
+//! Webhook intake: a verified delivery is stored (deduplicated per tenant on its identifier) together with the
+//! sync job for its issue, in one transaction; no Jira or warehouse call happens in the request.
+
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::sync;
+use crate::{
+    error::AppError,
+    store::{NewJob, Store, WebhookEvent},
+    tenant::Tenant,
+};
+
+/// What the webhook route hands over.
+pub struct Delivery<'a> {
+    /// `X-Atlassian-Webhook-Identifier`, if Jira sent one.
+    pub identifier: Option<&'a str>,
+    /// `X-Atlassian-Webhook-Retry`.
+    pub retry: i32,
+    /// The event the route expects.
+    pub expected_event: &'static str,
+    /// Raw body.
+    pub body: &'a [u8],
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Envelope {
+    webhook_event: String,
+    #[serde(default)]
+    issue: Option<IssueRef>,
+}
+
+#[derive(Deserialize)]
+struct IssueRef {
+    id: Value,
+}
+
+/// Outcome of an intake.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Intake {
+    /// Stored, and a sync job queued.
+    Accepted,
+    /// The same delivery was stored before; nothing written.
+    Duplicate,
+}
+
+/// Validate and store a delivery for `tenant`. Malformed bodies are refused before anything is written.
+pub async fn receive(store: &Store, tenant: &Tenant, d: Delivery<'_>) -> Result<Intake, AppError> {
+    let envelope: Envelope = serde_json::from_slice(d.body)
+        .map_err(|e| AppError::BadRequest(format!("webhook body is not valid JSON: {e}")))?;
+    if envelope.webhook_event != d.expected_event {
+        return Err(AppError::BadRequest(format!(
+            "webhookEvent {:?} delivered to the {} webhook",
+            envelope.webhook_event, d.expected_event
+        )));
+    }
+    let issue_id = match envelope.issue.map(|i| i.id) {
+        Some(Value::String(s))
+            if !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Some(s)
+        }
+        Some(Value::Number(n)) if n.is_u64() => Some(n.to_string()),
+        None => None,
+        Some(other) => {
+            return Err(AppError::BadRequest(format!(
+                "issue.id {other} is not a Jira issue id"
+            )));
+        }
+    };
+    // Jira always sends an identifier; without one the delivery cannot be deduplicated, but it is still kept.
+    let identifier = d
+        .identifier
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("missing-{}", uuid::Uuid::new_v4()));
+    let job = issue_id.as_ref().map(|issue| NewJob {
+        kind: sync::KIND.into(),
+        tenant_id: Some(tenant.id.clone()),
+        payload: json!({"tenant_id": tenant.id, "issue_id": issue}),
+        dedupe_key: Some(format!("{}:{issue}", tenant.id)),
+        priority: 0,
+        run_at: Utc::now(),
+        max_attempts: 8,
+    });
+    let ev = WebhookEvent {
+        tenant_id: tenant.id.clone(),
+        identifier,
+        event: envelope.webhook_event,
+        issue_id,
+        retry: d.retry,
+        body: String::from_utf8_lossy(d.body).into_owned(),
+    };
+    Ok(if store.record_webhook(&ev, job.as_ref()).await? {
+        Intake::Accepted
+    } else {
+        Intake::Duplicate
+    })
+}

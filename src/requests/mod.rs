@@ -1,0 +1,29 @@
+//! The domain core: data requests mirrored from Jira issues. Webhooks are stored and turned into sync jobs (intake);
+//! the sync job reads the issue through the Jira client and creates, refreshes or cancels the request.
+
+pub mod intake;
+pub mod sync;
+
+use crate::{app::AppState, jobs::Runner};
+
+/// Request states (the state machine's commands arrive with the review and approval work).
+pub mod state {
+    /// Picked up from Jira, nobody has looked at it yet.
+    pub const NEW: &str = "new";
+    /// The trigger label was removed or the issue deleted; kept, not deleted.
+    pub const CANCELLED: &str = "cancelled";
+    /// States a request can still be cancelled from by Jira-side changes.
+    pub const OPEN: [&str; 6] = [
+        "new",
+        "in_review",
+        "awaiting_privacy_approval",
+        "approved",
+        "extracting",
+        "failed",
+    ];
+}
+
+/// Register the request jobs with a runner.
+pub fn register(runner: &mut Runner<AppState>) {
+    runner.register(sync::KIND, sync::run);
+}
