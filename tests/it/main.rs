@@ -6,6 +6,7 @@ mod cli;
 mod demo;
 mod descriptor;
 mod health;
+mod intake;
 mod jira_client;
 mod jobs;
 mod lifecycle;

@@ -35,7 +35,7 @@ on_each_backend!(
 );
 
 /// A site plus the app, configured to trust the site's install keys, with the app installed.
-async fn site_and_app(backend: Backend) -> (JiraSim, TestApp) {
+pub(crate) async fn site_and_app(backend: Backend) -> (JiraSim, TestApp) {
     let sim = sandbox::spawn_site(SimKeys::generate().unwrap(), SimOptions::default())
         .await
         .unwrap();
@@ -57,7 +57,20 @@ async fn site_and_app(backend: Backend) -> (JiraSim, TestApp) {
     (sim, app)
 }
 
-async fn wait_for<T>(mut probe: impl FnMut() -> Option<T>) -> T {
+/// Like [`wait_for`], with an async probe.
+pub(crate) async fn wait_for_async<T, F: std::future::Future<Output = Option<T>>>(
+    mut probe: impl FnMut() -> F,
+) -> T {
+    for _ in 0..400 {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("condition not reached within 10 s");
+}
+
+pub(crate) async fn wait_for<T>(mut probe: impl FnMut() -> Option<T>) -> T {
     for _ in 0..200 {
         if let Some(v) = probe() {
             return v;
