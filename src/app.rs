@@ -99,6 +99,11 @@ pub async fn serve(
     let worker = state.cfg.worker.then(|| {
         let mut runner = Runner::new(state.store.clone(), state.clone(), RunnerConfig::default());
         crate::requests::register(&mut runner);
+        tokio::spawn(schedule_reconciliation(
+            state.store.clone(),
+            state.cfg.reconcile_interval,
+            stop_rx.clone(),
+        ));
         tokio::spawn(runner.run(stop_rx))
     });
     let router = crate::web::router(state);
@@ -113,6 +118,23 @@ pub async fn serve(
         w.await.context("job worker task")?;
     }
     served
+}
+
+/// Enqueue a reconciliation per active tenant every `every`, until `stop`.
+async fn schedule_reconciliation(
+    store: Store,
+    every: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            changed = stop.changed() => if changed.is_err() || *stop.borrow() { return },
+        }
+        if let Err(e) = crate::requests::reconcile::schedule_all(&store).await {
+            tracing::warn!(error = %e, "cannot schedule reconciliation");
+        }
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -43,6 +43,8 @@ pub struct Config {
     pub connect_js_url: Url,
     /// Whether this process runs background jobs (several processes may; an API-only one sets false).
     pub worker: bool,
+    /// How often each tenant is reconciled with Jira (a bounded search for what webhooks missed).
+    pub reconcile_interval: Duration,
     /// `text` or `json` log lines.
     pub log_format: LogFormat,
     /// Clock skew tolerated on inbound token `exp`.

@@ -34,6 +34,8 @@ pub(super) struct RawConfig {
     #[serde(deserialize_with = "scalar")]
     worker: String,
     #[serde(deserialize_with = "scalar")]
+    reconcile_interval_secs: String,
+    #[serde(deserialize_with = "scalar")]
     log_format: String,
     #[serde(deserialize_with = "scalar")]
     jwt_leeway_secs: String,
@@ -54,6 +56,7 @@ impl Default for RawConfig {
             install_keys_url: "https://connect-install-keys.atlassian.com".into(),
             connect_js_url: "https://connect-cdn.atl-paas.net/all.js".into(),
             worker: "true".into(),
+            reconcile_interval_secs: "300".into(),
             log_format: "text".into(),
             jwt_leeway_secs: "30".into(),
             http_timeout_secs: "10".into(),
@@ -208,6 +211,13 @@ impl RawConfig {
             }
         };
 
+        let reconcile_interval = seconds(&self.reconcile_interval_secs, 1..=86_400).map_err(|()| {
+            problems.push(format!(
+                "CLEARANCE_RECONCILE_INTERVAL_SECS (reconcile_interval_secs) = {:?}; use whole seconds 1-86400 (default 300)",
+                self.reconcile_interval_secs
+            ))
+        });
+
         // Every setting was checked above (each failure recorded in `problems`); build only if all passed.
         let config = (|| {
             Some(Config {
@@ -220,6 +230,7 @@ impl RawConfig {
                 install_keys_url: install_keys_url.ok()?,
                 connect_js_url: connect_js_url.ok()?,
                 worker: worker.ok()?,
+                reconcile_interval: reconcile_interval.ok()?,
                 log_format: log_format.ok()?,
                 jwt_leeway: jwt_leeway.ok()?,
                 http_timeout: http_timeout.ok()?,

@@ -1,14 +1,12 @@
 //! Webhook intake: a verified delivery is stored (deduplicated per tenant on its identifier) together with the
 //! sync job for its issue, in one transaction; no Jira or warehouse call happens in the request.
 
-use chrono::Utc;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::sync;
 use crate::{
     error::AppError,
-    store::{NewJob, Store, WebhookEvent},
+    store::{Store, WebhookEvent},
     tenant::Tenant,
 };
 
@@ -75,15 +73,9 @@ pub async fn receive(store: &Store, tenant: &Tenant, d: Delivery<'_>) -> Result<
         .identifier
         .map(str::to_owned)
         .unwrap_or_else(|| format!("missing-{}", uuid::Uuid::new_v4()));
-    let job = issue_id.as_ref().map(|issue| NewJob {
-        kind: sync::KIND.into(),
-        tenant_id: Some(tenant.id.clone()),
-        payload: json!({"tenant_id": tenant.id, "issue_id": issue}),
-        dedupe_key: Some(format!("{}:{issue}", tenant.id)),
-        priority: 0,
-        run_at: Utc::now(),
-        max_attempts: 8,
-    });
+    let job = issue_id
+        .as_ref()
+        .map(|issue| super::reconcile::sync_job(&tenant.id, issue));
     let ev = WebhookEvent {
         tenant_id: tenant.id.clone(),
         identifier,

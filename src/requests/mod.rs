@@ -1,7 +1,9 @@
 //! The domain core: data requests mirrored from Jira issues. Webhooks are stored and turned into sync jobs (intake);
-//! the sync job reads the issue through the Jira client and creates, refreshes or cancels the request.
+//! the sync job reads the issue through the Jira client and creates, refreshes or cancels the request; a periodic
+//! reconciliation finds what dropped webhooks missed.
 
 pub mod intake;
+pub mod reconcile;
 pub mod sync;
 
 use crate::{app::AppState, jobs::Runner};
@@ -26,4 +28,5 @@ pub mod state {
 /// Register the request jobs with a runner.
 pub fn register(runner: &mut Runner<AppState>) {
     runner.register(sync::KIND, sync::run);
+    runner.register(reconcile::KIND, reconcile::run);
 }

@@ -202,6 +202,12 @@ impl Store {
             .fetch_optional(pool).await.op("moving a request"))
     }
 
+    /// Ids of the tenants that are installed or enabled.
+    pub async fn active_tenant_ids(&self) -> Result<Vec<String>> {
+        let sql = "SELECT id FROM tenants WHERE state IN ('installed', 'enabled') ORDER BY id";
+        with_pool!(self, pool => sqlx::query_scalar(sql).fetch_all(pool).await.op("listing active tenants"))
+    }
+
     /// A tenant by its own id (with its sealed secret).
     pub async fn tenant_by_id(&self, id: &str) -> Result<Option<super::StoredTenant>> {
         let client_key: Option<String> = with_pool!(self, pool => sqlx::query_scalar("SELECT client_key FROM tenants WHERE id = $1")

@@ -10,13 +10,14 @@ use reqwest::StatusCode;
 use crate::{
     helpers::{Backend, TenantToken, TestApp},
     on_each_backend,
-    sandbox_jira::{site_and_app, wait_for_async},
+    sandbox_jira::{site_and_app, site_and_app_with, wait_for_async},
 };
 
 on_each_backend!(
     labelled_ticket_becomes_a_request,
     label_and_deletion_drive_cancellation,
-    duplicates_and_reordering_converge
+    duplicates_and_reordering_converge,
+    dropped_webhooks_are_found_by_reconciliation,
 );
 
 async fn request(app: &TestApp, sim: &JiraSim, key: &str) -> Option<RequestRow> {
@@ -198,5 +199,27 @@ async fn malformed_deliveries_change_nothing() {
             .unwrap(),
         0
     );
+    app.cleanup().await;
+}
+
+async fn dropped_webhooks_are_found_by_reconciliation(backend: Backend) {
+    let (sim, app) =
+        site_and_app_with(backend, vec![("reconcile_interval_secs", "1".into())]).await;
+    // The creation webhook is lost: only the periodic search can find the ticket.
+    sim.faults().webhooks.push_back(WebhookFault::Drop);
+    let key = sim.create_issue(
+        "DATA",
+        "lost in transit",
+        "",
+        &["data-request"],
+        people::REQUESTER,
+    );
+    assert!(sim.deliveries()[0].dropped);
+    until(&app, &sim, &key, |r| r.state == "new").await;
+    // The label removal is lost too: reconciliation re-checks open requests.
+    sim.faults().webhooks.push_back(WebhookFault::Drop);
+    sim.edit_issue(&key, people::REQUESTER, IssueEdit::labels(&[]))
+        .unwrap();
+    until(&app, &sim, &key, |r| r.state == "cancelled").await;
     app.cleanup().await;
 }

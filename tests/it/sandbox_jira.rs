@@ -36,17 +36,26 @@ on_each_backend!(
 
 /// A site plus the app, configured to trust the site's install keys, with the app installed.
 pub(crate) async fn site_and_app(backend: Backend) -> (JiraSim, TestApp) {
+    site_and_app_with(backend, Vec::new()).await
+}
+
+/// [`site_and_app`] with extra app settings.
+pub(crate) async fn site_and_app_with(
+    backend: Backend,
+    mut settings: Vec<(&'static str, String)>,
+) -> (JiraSim, TestApp) {
     let sim = sandbox::spawn_site(SimKeys::generate().unwrap(), SimOptions::default())
         .await
         .unwrap();
     sim.add_default_people();
+    settings.push((
+        "install_keys_url",
+        format!("{}{}", sim.base_url(), sandbox::KEYS_PATH),
+    ));
     let app = TestApp::spawn_with(
         backend,
         Options {
-            settings: vec![(
-                "install_keys_url",
-                format!("{}{}", sim.base_url(), sandbox::KEYS_PATH),
-            )],
+            settings,
             ..Default::default()
         },
     )

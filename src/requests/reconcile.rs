@@ -1,0 +1,169 @@
+//! The `reconcile` job: Jira webhooks are best-effort, so per tenant a bounded JQL search (trigger label, updated
+//! in the recent window, paged with `nextPageToken`) and every still-open request are synced again. What a dropped
+//! webhook missed converges here.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{state, sync};
+use crate::{
+    app::AppState,
+    jira::JiraError,
+    jobs::JobError,
+    store::{JobRow, NewJob, Store, StoreError},
+};
+
+/// Job kind.
+pub const KIND: &str = "reconcile";
+
+/// How far back each run looks, in minutes (runs are more frequent than this, so windows overlap).
+const WINDOW_MINUTES: u32 = 60;
+/// Page size for the search (ids only, so Jira allows large pages).
+const PAGE: u32 = 500;
+/// Pages per run at most (bounded work; the next run continues).
+const MAX_PAGES: usize = 20;
+
+#[derive(Deserialize)]
+struct Payload {
+    tenant_id: String,
+}
+
+/// A JQL string literal.
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The bounded search for recently updated requests of a tenant.
+pub fn jql(label: &str, projects: Option<&str>) -> String {
+    let mut q = format!(
+        "labels = {} AND updated >= -{WINDOW_MINUTES}m",
+        quote(label)
+    );
+    if let Some(list) = projects.filter(|p| !p.trim().is_empty()) {
+        let keys: Vec<String> = list.split(',').map(|k| quote(k.trim())).collect();
+        q.push_str(&format!(" AND project in ({})", keys.join(", ")));
+    }
+    q.push_str(" ORDER BY updated ASC");
+    q
+}
+
+/// The sync job for one issue.
+pub fn sync_job(tenant_id: &str, issue_id: &str) -> NewJob {
+    NewJob {
+        kind: sync::KIND.into(),
+        tenant_id: Some(tenant_id.to_owned()),
+        payload: json!({"tenant_id": tenant_id, "issue_id": issue_id}),
+        dedupe_key: Some(format!("{tenant_id}:{issue_id}")),
+        priority: 0,
+        run_at: chrono::Utc::now(),
+        max_attempts: 8,
+    }
+}
+
+fn store_err(e: StoreError) -> JobError {
+    JobError::from(anyhow::Error::new(e))
+}
+
+/// Run one reconciliation for a tenant.
+pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
+    let p: Payload = serde_json::from_str(&job.payload)
+        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+    let store = &app.store;
+    let Some(stored) = store.tenant_by_id(&p.tenant_id).await.map_err(store_err)? else {
+        return Err(JobError::Permanent(format!(
+            "tenant {} is gone",
+            p.tenant_id
+        )));
+    };
+    if !stored.tenant.state.is_active() {
+        return Ok(());
+    }
+    let (label, projects) = store
+        .tenant_trigger(&p.tenant_id)
+        .await
+        .map_err(store_err)?
+        .unwrap_or(("data-request".into(), None));
+    let jira = app.jira(&stored.tenant).await?;
+    let query: String =
+        form_urlencoded::byte_serialize(jql(&label, projects.as_deref()).as_bytes()).collect();
+    let mut token: Option<String> = None;
+    let mut found = 0usize;
+    for _ in 0..MAX_PAGES {
+        let mut path = format!("/rest/api/3/search/jql?jql={query}&maxResults={PAGE}&fields=id");
+        if let Some(t) = &token {
+            path.push_str("&nextPageToken=");
+            path.extend(form_urlencoded::byte_serialize(t.as_bytes()));
+        }
+        let page: Value = jira.get_json(&path).await.map_err(|e| match e {
+            JiraError::RateLimited { retry_after } => JobError::Retry {
+                error: "Jira rate limit".into(),
+                after: retry_after,
+            },
+            other => JobError::Retry {
+                error: other.to_string(),
+                after: None,
+            },
+        })?;
+        for issue in page["issues"].as_array().into_iter().flatten() {
+            if let Some(id) = issue["id"].as_str() {
+                store
+                    .enqueue_job(&sync_job(&p.tenant_id, id))
+                    .await
+                    .map_err(store_err)?;
+                found += 1;
+            }
+        }
+        token = page["nextPageToken"].as_str().map(str::to_owned);
+        if page["isLast"] != false || token.is_none() {
+            break;
+        }
+    }
+    // Open requests whose label may have been removed (the search above cannot see those).
+    let open = store.requests(&p.tenant_id).await.map_err(store_err)?;
+    for r in open
+        .iter()
+        .filter(|r| state::OPEN.contains(&r.state.as_str()))
+    {
+        store
+            .enqueue_job(&sync_job(&p.tenant_id, &r.issue_id))
+            .await
+            .map_err(store_err)?;
+    }
+    tracing::info!(tenant = %stored.tenant.client_key, found, "reconciled");
+    Ok(())
+}
+
+/// Enqueue a reconciliation for every active tenant (at most one queued per tenant).
+pub async fn schedule_all(store: &Store) -> Result<usize, StoreError> {
+    let mut n = 0;
+    for tenant_id in store.active_tenant_ids().await? {
+        let job = NewJob {
+            kind: KIND.into(),
+            tenant_id: Some(tenant_id.clone()),
+            payload: json!({"tenant_id": tenant_id}),
+            dedupe_key: Some(tenant_id),
+            priority: -1,
+            run_at: chrono::Utc::now(),
+            max_attempts: 3,
+        };
+        if store.enqueue_job(&job).await?.is_some() {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bounded_query_with_quoting() {
+        assert_eq!(
+            super::jql("data-request", None),
+            "labels = \"data-request\" AND updated >= -60m ORDER BY updated ASC"
+        );
+        assert_eq!(
+            super::jql("a\"b", Some("DATA, OPS")),
+            "labels = \"a\\\"b\" AND updated >= -60m AND project in (\"DATA\", \"OPS\") ORDER BY updated ASC"
+        );
+    }
+}
