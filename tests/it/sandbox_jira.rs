@@ -52,6 +52,7 @@ pub(crate) async fn site_and_app_with(
         "install_keys_url",
         format!("{}{}", sim.base_url(), sandbox::KEYS_PATH),
     ));
+    settings.push(("worker", "true".into()));
     let app = TestApp::spawn_with(
         backend,
         Options {
