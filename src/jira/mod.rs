@@ -11,7 +11,7 @@ use url::Url;
 
 pub use client::{JiraClient, Myself};
 
-/// Authorizes one outgoing request (Connect: a JWT with the request's qsh; Forge: a bearer token).
+/// Authorizes one outgoing request (a token signed for this exact request, or a bearer token; the host adapter decides).
 pub trait JiraAuth: Send + Sync {
     /// The `Authorization` header value for `method` on `url`.
     fn authorization(&self, method: &Method, url: &Url) -> Result<HeaderValue, JiraError>;
