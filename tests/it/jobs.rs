@@ -16,7 +16,7 @@ use clearance::{
 use serde_json::json;
 
 use crate::{
-    helpers::{Backend, Options, TestApp},
+    helpers::{Backend, TestApp},
     on_each_backend,
 };
 
@@ -72,14 +72,8 @@ fn counting_runner(store: &Store, worker: &str, seen: Seen) -> Runner<Seen> {
 }
 
 async fn job_runs_once_and_is_recorded(backend: Backend) {
-    let app = TestApp::spawn_with(
-        backend,
-        Options {
-            settings: vec![("worker", "false".into())],
-            ..Default::default()
-        },
-    )
-    .await;
+    // TestApp's worker is off by default: only the runners these tests build touch the queue.
+    let app = TestApp::spawn(backend).await;
     let store = &app.state.store;
     let id = store.enqueue_job(&job("count", 1)).await.unwrap().unwrap();
     let seen: Seen = Arc::default();
@@ -105,14 +99,8 @@ async fn job_runs_once_and_is_recorded(backend: Backend) {
 }
 
 async fn retries_then_dead_then_rerun(backend: Backend) {
-    let app = TestApp::spawn_with(
-        backend,
-        Options {
-            settings: vec![("worker", "false".into())],
-            ..Default::default()
-        },
-    )
-    .await;
+    // TestApp's worker is off by default: only the runners these tests build touch the queue.
+    let app = TestApp::spawn(backend).await;
     let store = &app.state.store;
     let id = store.enqueue_job(&job("flaky", 1)).await.unwrap().unwrap();
     let healthy = Arc::new(Mutex::new(false));
@@ -160,14 +148,8 @@ async fn retries_then_dead_then_rerun(backend: Backend) {
 }
 
 async fn retry_after_and_permanent_errors(backend: Backend) {
-    let app = TestApp::spawn_with(
-        backend,
-        Options {
-            settings: vec![("worker", "false".into())],
-            ..Default::default()
-        },
-    )
-    .await;
+    // TestApp's worker is off by default: only the runners these tests build touch the queue.
+    let app = TestApp::spawn(backend).await;
     let store = &app.state.store;
     let limited = store
         .enqueue_job(&job("limited", 1))
@@ -212,14 +194,8 @@ async fn retry_after_and_permanent_errors(backend: Backend) {
 }
 
 async fn dedupe_and_unknown_kinds(backend: Backend) {
-    let app = TestApp::spawn_with(
-        backend,
-        Options {
-            settings: vec![("worker", "false".into())],
-            ..Default::default()
-        },
-    )
-    .await;
+    // TestApp's worker is off by default: only the runners these tests build touch the queue.
+    let app = TestApp::spawn(backend).await;
     let store = &app.state.store;
     let keyed = |k: &str| NewJob {
         dedupe_key: Some(k.into()),
@@ -265,14 +241,8 @@ async fn dedupe_and_unknown_kinds(backend: Backend) {
 }
 
 async fn crashed_worker_lease_is_taken_over(backend: Backend) {
-    let app = TestApp::spawn_with(
-        backend,
-        Options {
-            settings: vec![("worker", "false".into())],
-            ..Default::default()
-        },
-    )
-    .await;
+    // TestApp's worker is off by default: only the runners these tests build touch the queue.
+    let app = TestApp::spawn(backend).await;
     let store = &app.state.store;
     let id = store.enqueue_job(&job("count", 5)).await.unwrap().unwrap();
     // A worker claims the job and dies without a word.
@@ -316,14 +286,8 @@ async fn crashed_worker_lease_is_taken_over(backend: Backend) {
 }
 
 async fn two_instances_run_every_job_exactly_once(backend: Backend) {
-    let app = TestApp::spawn_with(
-        backend,
-        Options {
-            settings: vec![("worker", "false".into())],
-            ..Default::default()
-        },
-    )
-    .await;
+    // TestApp's worker is off by default: only the runners these tests build touch the queue.
+    let app = TestApp::spawn(backend).await;
     let other = Store::connect(&app.database_url).await.unwrap();
     const N: u64 = 150;
     for n in 0..N {
