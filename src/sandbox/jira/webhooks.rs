@@ -50,16 +50,6 @@ fn should_retry(status: Option<u16>) -> bool {
 }
 
 impl JiraSim {
-    fn user_json(&self, account_id: &str) -> Value {
-        let s = self.state();
-        match s.users.get(account_id) {
-            Some(u) => {
-                json!({"accountId": u.account_id, "displayName": u.display_name, "active": true, "accountType": "atlassian"})
-            }
-            None => json!({"accountId": account_id, "accountType": "app", "active": true}),
-        }
-    }
-
     /// Fire an issue event (`jira:issue_created|updated|deleted`) to the app.
     pub(super) fn fire_issue_event(
         &self,
@@ -76,7 +66,7 @@ impl JiraSim {
             "issue": issue_json(self, issue, None),
         });
         if let Some(a) = actor {
-            body["user"] = self.user_json(a);
+            body["user"] = self.public_user(a);
         }
         if let Some(c) = changelog {
             body["changelog"] = c;
