@@ -12,7 +12,7 @@ use crate::{
     host::connect::Connect,
     jira::JiraClient,
     jobs::{Runner, RunnerConfig},
-    store::Store,
+    store::{Store, StoredTenant},
     tenant::Tenant,
 };
 
@@ -61,14 +61,19 @@ impl AppState {
         })
     }
 
-    /// A Jira client for `tenant`, through whichever host adapter the tenant came in by.
+    /// A Jira client for `tenant`, through whichever host adapter the tenant came in by (reads its stored secret).
     pub async fn jira(&self, tenant: &Tenant) -> anyhow::Result<JiraClient> {
         let stored = self
             .store
             .tenant_by_client_key(&tenant.client_key)
             .await?
             .with_context(|| format!("tenant {} is gone", tenant.client_key))?;
-        let site = self.connect.jira_site(&stored)?;
+        Ok(self.jira_for(&stored)?)
+    }
+
+    /// A Jira client for a tenant already loaded with its sealed secret (no database round trip).
+    pub fn jira_for(&self, stored: &StoredTenant) -> Result<JiraClient, crate::host::AuthError> {
+        let site = self.connect.jira_site(stored)?;
         Ok(JiraClient::new(self.http.clone(), site))
     }
 }

@@ -36,6 +36,40 @@ impl From<anyhow::Error> for JobError {
     }
 }
 
+impl From<crate::store::StoreError> for JobError {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self::Retry {
+            error: e.to_string(),
+            after: None,
+        }
+    }
+}
+
+impl From<crate::host::AuthError> for JobError {
+    fn from(e: crate::host::AuthError) -> Self {
+        Self::Retry {
+            error: e.to_string(),
+            after: None,
+        }
+    }
+}
+
+/// A rate-limited Jira call is retried no sooner than Jira asked; anything else with backoff.
+impl From<crate::jira::JiraError> for JobError {
+    fn from(e: crate::jira::JiraError) -> Self {
+        match e {
+            crate::jira::JiraError::RateLimited { retry_after } => Self::Retry {
+                error: "Jira rate limit".into(),
+                after: retry_after,
+            },
+            other => Self::Retry {
+                error: other.to_string(),
+                after: None,
+            },
+        }
+    }
+}
+
 /// What a handler returns.
 pub type JobFuture = Pin<Box<dyn Future<Output = Result<(), JobError>> + Send>>;
 

@@ -6,7 +6,11 @@ pub mod intake;
 pub mod reconcile;
 pub mod sync;
 
-use crate::{app::AppState, jobs::Runner};
+use crate::{
+    app::AppState,
+    jobs::{JobError, Runner},
+    store::{Store, StoredTenant},
+};
 
 /// Request states (the state machine's commands arrive with the review and approval work).
 pub mod state {
@@ -29,4 +33,18 @@ pub mod state {
 pub fn register(runner: &mut Runner<AppState>) {
     runner.register(sync::KIND, sync::run);
     runner.register(reconcile::KIND, reconcile::run);
+}
+
+/// The tenant a job works for: a tenant that is gone fails the job for good; an inactive one (disabled,
+/// uninstalled) gives `None`, and the job has nothing to do.
+async fn active_tenant(store: &Store, tenant_id: &str) -> Result<Option<StoredTenant>, JobError> {
+    let stored = store
+        .tenant_by_id(tenant_id)
+        .await?
+        .ok_or_else(|| JobError::Permanent(format!("tenant {tenant_id} is gone")))?;
+    if !stored.tenant.state.is_active() {
+        tracing::info!(tenant = %stored.tenant.client_key, "tenant not active; job skipped");
+        return Ok(None);
+    }
+    Ok(Some(stored))
 }

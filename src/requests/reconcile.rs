@@ -8,7 +8,6 @@ use serde_json::{Value, json};
 use super::{state, sync};
 use crate::{
     app::AppState,
-    jira::JiraError,
     jobs::JobError,
     store::{JobRow, NewJob, Store, StoreError},
 };
@@ -60,30 +59,19 @@ pub fn sync_job(tenant_id: &str, issue_id: &str) -> NewJob {
     }
 }
 
-fn store_err(e: StoreError) -> JobError {
-    JobError::from(anyhow::Error::new(e))
-}
-
 /// Run one reconciliation for a tenant.
 pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     let p: Payload = serde_json::from_str(&job.payload)
         .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
     let store = &app.store;
-    let Some(stored) = store.tenant_by_id(&p.tenant_id).await.map_err(store_err)? else {
-        return Err(JobError::Permanent(format!(
-            "tenant {} is gone",
-            p.tenant_id
-        )));
-    };
-    if !stored.tenant.state.is_active() {
+    let Some(stored) = super::active_tenant(store, &p.tenant_id).await? else {
         return Ok(());
-    }
+    };
     let (label, projects) = store
         .tenant_trigger(&p.tenant_id)
-        .await
-        .map_err(store_err)?
+        .await?
         .unwrap_or(("data-request".into(), None));
-    let jira = app.jira(&stored.tenant).await?;
+    let jira = app.jira_for(&stored)?;
     let query: String =
         form_urlencoded::byte_serialize(jql(&label, projects.as_deref()).as_bytes()).collect();
     let mut token: Option<String> = None;
@@ -94,22 +82,10 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
             path.push_str("&nextPageToken=");
             path.extend(form_urlencoded::byte_serialize(t.as_bytes()));
         }
-        let page: Value = jira.get_json(&path).await.map_err(|e| match e {
-            JiraError::RateLimited { retry_after } => JobError::Retry {
-                error: "Jira rate limit".into(),
-                after: retry_after,
-            },
-            other => JobError::Retry {
-                error: other.to_string(),
-                after: None,
-            },
-        })?;
+        let page: Value = jira.get_json(&path).await?;
         for issue in page["issues"].as_array().into_iter().flatten() {
             if let Some(id) = issue["id"].as_str() {
-                store
-                    .enqueue_job(&sync_job(&p.tenant_id, id))
-                    .await
-                    .map_err(store_err)?;
+                store.enqueue_job(&sync_job(&p.tenant_id, id)).await?;
                 found += 1;
             }
         }
@@ -119,15 +95,14 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
         }
     }
     // Open requests whose label may have been removed (the search above cannot see those).
-    let open = store.requests(&p.tenant_id).await.map_err(store_err)?;
+    let open = store.requests(&p.tenant_id).await?;
     for r in open
         .iter()
         .filter(|r| state::OPEN.contains(&r.state.as_str()))
     {
         store
             .enqueue_job(&sync_job(&p.tenant_id, &r.issue_id))
-            .await
-            .map_err(store_err)?;
+            .await?;
     }
     tracing::info!(tenant = %stored.tenant.client_key, found, "reconciled");
     Ok(())

@@ -22,43 +22,16 @@ struct Payload {
     issue_id: String,
 }
 
-fn jira_failure(e: JiraError) -> JobError {
-    match e {
-        JiraError::RateLimited { retry_after } => JobError::Retry {
-            error: "Jira rate limit".into(),
-            after: retry_after,
-        },
-        other => JobError::Retry {
-            error: other.to_string(),
-            after: None,
-        },
-    }
-}
-
 /// Run one sync.
 pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     let p: Payload = serde_json::from_str(&job.payload)
         .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
     let store = &app.store;
-    let Some(stored) = store
-        .tenant_by_id(&p.tenant_id)
-        .await
-        .map_err(|e| JobError::from(anyhow::Error::new(e)))?
-    else {
-        return Err(JobError::Permanent(format!(
-            "tenant {} is gone",
-            p.tenant_id
-        )));
-    };
-    if !stored.tenant.state.is_active() {
-        tracing::info!(tenant = %stored.tenant.client_key, "tenant not active; sync skipped");
+    let Some(stored) = super::active_tenant(store, &p.tenant_id).await? else {
         return Ok(());
-    }
-    let jira = app.jira(&stored.tenant).await?;
-    let existing = store
-        .request_by_issue(&p.tenant_id, &p.issue_id)
-        .await
-        .map_err(|e| JobError::from(anyhow::Error::new(e)))?;
+    };
+    let jira = app.jira_for(&stored)?;
+    let existing = store.request_by_issue(&p.tenant_id, &p.issue_id).await?;
     let path = format!(
         "/rest/api/3/issue/{}?fields=summary,description,reporter,labels,project",
         p.issue_id
@@ -74,12 +47,11 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
                         state::CANCELLED,
                         Some("the Jira issue was deleted"),
                     )
-                    .await
-                    .map_err(|e| JobError::from(anyhow::Error::new(e)))?;
+                    .await?;
             }
             return Ok(());
         }
-        Err(e) => return Err(jira_failure(e)),
+        Err(e) => return Err(e.into()),
     };
     let f = &issue["fields"];
     let snapshot = IssueSnapshot {
@@ -98,40 +70,30 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     };
     let (label, projects) = store
         .tenant_trigger(&p.tenant_id)
-        .await
-        .map_err(|e| JobError::from(anyhow::Error::new(e)))?
+        .await?
         .unwrap_or_else(|| ("data-request".into(), None));
     let in_project = projects.as_deref().is_none_or(|list| {
         list.split(',')
             .any(|k| k.trim().eq_ignore_ascii_case(&snapshot.project_key))
     });
     let wanted = in_project && snapshot.labels.contains(&label);
-    let err = |e: crate::store::StoreError| JobError::from(anyhow::Error::new(e));
     match (wanted, existing) {
         (true, existing) => {
-            let row = store
-                .upsert_request(&p.tenant_id, &snapshot)
-                .await
-                .map_err(err)?;
+            let row = store.upsert_request(&p.tenant_id, &snapshot).await?;
             if existing.as_ref().is_some_and(|r| {
                 r.state == state::CANCELLED && r.reason.as_deref() == Some(LABEL_REMOVED)
             }) {
                 // The label came back: the request is open again.
                 store
                     .move_request(&row.id, &[state::CANCELLED], state::NEW, None)
-                    .await
-                    .map_err(err)?;
+                    .await?;
             }
         }
         (false, Some(r)) => {
-            store
-                .upsert_request(&p.tenant_id, &snapshot)
-                .await
-                .map_err(err)?;
+            store.upsert_request(&p.tenant_id, &snapshot).await?;
             store
                 .move_request(&r.id, &state::OPEN, state::CANCELLED, Some(LABEL_REMOVED))
-                .await
-                .map_err(err)?;
+                .await?;
         }
         (false, None) => {}
     }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{NewJob, QueryContext, Result, Store, with_pool};
+use super::{NewJob, QueryContext, Result, Store, jobs::insert_job, with_pool};
 
 /// A verified webhook delivery to store.
 #[derive(Clone, Debug)]
@@ -86,9 +86,6 @@ impl Store {
         let now = Utc::now();
         let insert_event = "INSERT INTO webhook_events (id, tenant_id, identifier, event, issue_id, retry, received_at, body) \
                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING";
-        let insert_job = "INSERT INTO jobs (id, tenant_id, kind, payload, dedupe_key, state, priority, run_at, attempts, \
-                          max_attempts, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, 0, $8, $9, $9) \
-                          ON CONFLICT DO NOTHING";
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.op("starting webhook intake")?;
             let fresh = sqlx::query(insert_event)
@@ -96,10 +93,7 @@ impl Store {
                 .bind(&ev.issue_id).bind(ev.retry).bind(now).bind(&ev.body)
                 .execute(&mut *tx).await.op("storing a webhook event")?.rows_affected() == 1;
             if fresh && let Some(job) = job {
-                sqlx::query(insert_job)
-                    .bind(uuid::Uuid::new_v4().to_string()).bind(&job.tenant_id).bind(&job.kind)
-                    .bind(job.payload.to_string()).bind(&job.dedupe_key).bind(job.priority).bind(job.run_at)
-                    .bind(job.max_attempts).bind(now)
+                insert_job!(uuid::Uuid::new_v4().to_string(), job, now)
                     .execute(&mut *tx).await.op("enqueueing the webhook's job")?;
             }
             tx.commit().await.op("committing webhook intake")?;
@@ -206,15 +200,5 @@ impl Store {
     pub async fn active_tenant_ids(&self) -> Result<Vec<String>> {
         let sql = "SELECT id FROM tenants WHERE state IN ('installed', 'enabled') ORDER BY id";
         with_pool!(self, pool => sqlx::query_scalar(sql).fetch_all(pool).await.op("listing active tenants"))
-    }
-
-    /// A tenant by its own id (with its sealed secret).
-    pub async fn tenant_by_id(&self, id: &str) -> Result<Option<super::StoredTenant>> {
-        let client_key: Option<String> = with_pool!(self, pool => sqlx::query_scalar("SELECT client_key FROM tenants WHERE id = $1")
-            .bind(id).fetch_optional(pool).await.op("finding a tenant"))?;
-        match client_key {
-            Some(ck) => self.tenant_by_client_key(&ck).await,
-            None => Ok(None),
-        }
     }
 }

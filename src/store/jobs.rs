@@ -13,6 +13,28 @@ macro_rules! job_columns {
     };
 }
 
+/// The enqueue statement for a [`NewJob`], bound and ready to execute on any pool or transaction (a macro because
+/// the query type differs per database). Deduplicated jobs insert nothing (`ON CONFLICT DO NOTHING`).
+macro_rules! insert_job {
+    ($id:expr, $job:expr, $now:expr) => {
+        sqlx::query(
+            "INSERT INTO jobs (id, tenant_id, kind, payload, dedupe_key, state, priority, run_at, attempts, \
+             max_attempts, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, 0, $8, $9, $9) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind($id)
+        .bind(&$job.tenant_id)
+        .bind(&$job.kind)
+        .bind($job.payload.to_string())
+        .bind(&$job.dedupe_key)
+        .bind($job.priority)
+        .bind($job.run_at)
+        .bind($job.max_attempts)
+        .bind($now)
+    };
+}
+pub(super) use insert_job;
+
 /// A job to enqueue.
 #[derive(Clone, Debug)]
 pub struct NewJob {
@@ -110,19 +132,7 @@ impl Store {
     pub async fn enqueue_job(&self, job: &NewJob) -> Result<Option<String>> {
         let id = uuid::Uuid::new_v4().to_string();
         let now = Utc::now();
-        let sql = "INSERT INTO jobs (id, tenant_id, kind, payload, dedupe_key, state, priority, run_at, attempts, \
-                   max_attempts, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, 0, $8, $9, $9) \
-                   ON CONFLICT DO NOTHING";
-        let n = with_pool!(self, pool => sqlx::query(sql)
-            .bind(&id)
-            .bind(&job.tenant_id)
-            .bind(&job.kind)
-            .bind(job.payload.to_string())
-            .bind(&job.dedupe_key)
-            .bind(job.priority)
-            .bind(job.run_at)
-            .bind(job.max_attempts)
-            .bind(now)
+        let n = with_pool!(self, pool => insert_job!(&id, job, now)
             .execute(pool)
             .await
             .op("enqueueing a job").map(|r| r.rows_affected()))?;

@@ -140,6 +140,18 @@ impl Store {
         row.map(TryInto::try_into).transpose()
     }
 
+    /// The tenant with this id (Clearance's own id), if any.
+    #[instrument(skip_all)]
+    pub async fn tenant_by_id(&self, id: &str) -> Result<Option<StoredTenant>> {
+        let sql = concat!("SELECT ", columns!(), " FROM tenants WHERE id = $1");
+        let row: Option<TenantRow> = with_pool!(self, pool => sqlx::query_as(sql)
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .op("looking up a tenant by id"))?;
+        row.map(TryInto::try_into).transpose()
+    }
+
     /// Set a tenant's lifecycle state; `uninstalled` also records when. Returns the updated tenant.
     #[instrument(skip_all, fields(client_key, state = %state))]
     pub async fn set_tenant_state(
