@@ -12,6 +12,7 @@ use crate::{
     host::connect::Connect,
     jira::JiraClient,
     jobs::{Runner, RunnerConfig},
+    requests::roles::GroupCache,
     store::{Store, StoredTenant},
     tenant::Tenant,
 };
@@ -27,6 +28,8 @@ pub struct AppState {
     pub connect: Connect,
     /// The one outbound HTTP client (Jira, key server).
     pub http: reqwest::Client,
+    /// Users' Jira groups, cached briefly for role checks.
+    pub groups: Arc<GroupCache>,
 }
 
 impl FromRef<AppState> for Connect {
@@ -58,6 +61,7 @@ impl AppState {
             store,
             connect,
             http,
+            groups: Arc::new(GroupCache::default()),
         })
     }
 

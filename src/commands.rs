@@ -54,6 +54,65 @@ pub async fn migrate(config: Option<&Path>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `clearance audit verify`: check the chains; prints one line per tenant and returns whether all are intact.
+pub async fn audit_verify(config: Option<&Path>, tenant: Option<&str>) -> anyhow::Result<bool> {
+    let store = open_store(config).await?;
+    let tenants = match tenant {
+        Some(t) => vec![find_tenant(&store, t).await?],
+        None => store.tenant_keys().await?,
+    };
+    let mut all_ok = true;
+    for (id, client_key) in &tenants {
+        let report = crate::audit::verify::verify(&store, id).await?;
+        all_ok &= report.ok();
+        println!("{client_key}: {report}");
+    }
+    if tenants.is_empty() {
+        println!("no tenants; nothing to verify");
+    }
+    store.close().await;
+    Ok(all_ok)
+}
+
+/// `clearance audit export`: a tenant's events to a file or standard output.
+pub async fn audit_export(
+    config: Option<&Path>,
+    tenant: &str,
+    format: crate::audit::export::Format,
+    out: Option<&Path>,
+) -> anyhow::Result<()> {
+    let store = open_store(config).await?;
+    let (id, client_key) = find_tenant(&store, tenant).await?;
+    let n = match out {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            crate::audit::export::export(&store, &id, format, std::io::BufWriter::new(file)).await?
+        }
+        None => crate::audit::export::export(&store, &id, format, std::io::stdout().lock()).await?,
+    };
+    eprintln!("{n} audit event(s) of {client_key} exported");
+    store.close().await;
+    Ok(())
+}
+
+async fn open_store(config: Option<&Path>) -> anyhow::Result<Store> {
+    let cfg = load(config)?;
+    let store = Store::connect(cfg.database_url.expose_secret()).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// A tenant named by clientKey or id, as `(id, client_key)`.
+async fn find_tenant(store: &Store, name: &str) -> anyhow::Result<(String, String)> {
+    store
+        .tenant_keys()
+        .await?
+        .into_iter()
+        .find(|(id, key)| id == name || key == name)
+        .ok_or_else(|| anyhow::anyhow!("no tenant with clientKey or id {name:?}"))
+}
+
 /// `clearance check-config`: validate and print the effective settings (secrets redacted).
 pub fn check_config(config: Option<&Path>) -> anyhow::Result<()> {
     let cfg = Config::load(config)?;

@@ -21,6 +21,18 @@ pub enum AppError {
     /// Nothing here.
     #[error("not found: {0}")]
     NotFound(String),
+    /// The caller is known but may not do this; the message says why.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// Not possible in the current state, or based on something that changed since.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Well-formed but unacceptable input; the message names the field.
+    #[error("unprocessable: {0}")]
+    Unprocessable(String),
+    /// A service we depend on (Jira) failed; the message says which.
+    #[error("upstream: {0}")]
+    Upstream(String),
     /// Our fault; logged with its cause chain, opaque to the caller.
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
@@ -52,6 +64,10 @@ impl AppError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Upstream(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -63,7 +79,9 @@ impl IntoResponse for AppError {
         match &self {
             Self::Unauthorized(reason) => tracing::warn!(%reason, "request refused"),
             Self::BadRequest(msg) => tracing::info!(%msg, "bad request"),
-            Self::NotFound(_) => {}
+            Self::NotFound(_) | Self::Forbidden(_) | Self::Conflict(_) | Self::Unprocessable(_) => {
+            }
+            Self::Upstream(msg) => tracing::warn!(%msg, "upstream failure"),
             Self::Internal(e) => {
                 tracing::error!(error.cause_chain = ?e, error.message = %e, "internal error")
             }
@@ -71,7 +89,11 @@ impl IntoResponse for AppError {
         let message = match &self {
             Self::Unauthorized(_) => "authentication failed".to_owned(),
             Self::BadRequest(m) => m.clone(),
-            Self::NotFound(m) => m.clone(),
+            Self::NotFound(m)
+            | Self::Forbidden(m)
+            | Self::Conflict(m)
+            | Self::Unprocessable(m)
+            | Self::Upstream(m) => m.clone(),
             Self::Internal(_) => "internal error; see the server log".to_owned(),
         };
         let mut resp = (status, Json(json!({ "error": message }))).into_response();

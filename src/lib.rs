@@ -4,12 +4,16 @@
 
 /// Building and running the service: state, HTTP client, server, shutdown.
 pub mod app;
+/// The tamper-evident audit log: hash chain, verification, export.
+pub mod audit;
 /// CLI subcommand bodies.
 pub mod commands;
 /// Layered configuration and its validation.
 pub mod config;
 /// Secrets at rest: AEAD under rotating master keys.
 pub mod crypto;
+/// Canonical JSON and SHA-256 digests.
+pub mod digest;
 /// `AppError` and its HTTP mapping.
 pub mod error;
 /// Host adapters (Atlassian Connect now, Forge later): inbound auth and outbound signing.
@@ -18,7 +22,7 @@ pub mod host;
 pub mod jira;
 /// Durable background jobs: queue runner, retries, leases.
 pub mod jobs;
-/// The domain: data requests (intake, sync with Jira).
+/// The domain: data requests (intake, sync with Jira, state machine, roles, approvals, write-back).
 pub mod requests;
 /// Jira/Slack simulator and demo warehouse (demo and tests only; never mounted by `serve`).
 pub mod sandbox;

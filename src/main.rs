@@ -36,6 +36,11 @@ enum Command {
     RotateKey,
     /// Exit 0 if the service on CLEARANCE_LISTEN answers /healthz (for container health checks).
     Healthcheck,
+    /// Check or export the tamper-evident audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Try Clearance locally: the app, a simulated Jira site and Slack, and a demo warehouse with synthetic personal
     /// data, with sample data-request tickets. Prints the one URL to open.
     ///
@@ -70,6 +75,30 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check every tenant's hash chain (or one tenant's) and name the first broken event.
+    ///
+    /// Exits 0 when every chain checks out, 1 when one is broken.
+    Verify {
+        /// Only this tenant (its Connect clientKey or Clearance tenant id).
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Write a tenant's audit events, in chain order, as CSV or JSON lines.
+    Export {
+        /// The tenant (its Connect clientKey or Clearance tenant id).
+        #[arg(long)]
+        tenant: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: clearance::audit::export::Format,
+        /// Output file (standard output when absent).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -84,6 +113,21 @@ async fn main() -> ExitCode {
         }
         Command::RotateKey => clearance::commands::rotate_key(config).await,
         Command::Healthcheck => clearance::commands::healthcheck(config).await,
+        Command::Audit {
+            command: AuditCommand::Verify { tenant },
+        } => match clearance::commands::audit_verify(config, tenant.as_deref()).await {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(1),
+            Err(e) => Err(e),
+        },
+        Command::Audit {
+            command:
+                AuditCommand::Export {
+                    tenant,
+                    format,
+                    out,
+                },
+        } => clearance::commands::audit_export(config, &tenant, format, out.as_deref()).await,
         Command::Demo {
             data_dir,
             port,

@@ -1,6 +1,17 @@
-//! Atlassian Document Format: plain text out of an ADF document (descriptions and comments).
+//! Atlassian Document Format: plain text out of an ADF document (descriptions and comments), and simple documents
+//! of paragraphs for the comments Clearance writes.
 
-use serde_json::Value;
+use serde_json::{Value, json};
+
+/// A document of plain-text paragraphs (ADF text nodes are never interpreted as markup).
+pub fn doc(paragraphs: &[&str]) -> Value {
+    let content: Vec<Value> = paragraphs
+        .iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| json!({"type": "paragraph", "content": [{"type": "text", "text": p}]}))
+        .collect();
+    json!({"type": "doc", "version": 1, "content": content})
+}
 
 /// The text of an ADF document: text nodes in order, block nodes separated by blank lines, hard breaks as newlines,
 /// mentions as their display text. Anything that is not ADF yields an empty string (or the string itself).

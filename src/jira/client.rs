@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode, header::AUTHORIZATION};
 use serde::{Deserialize, de::DeserializeOwned};
+use serde_json::Value;
 use url::Url;
 
 use super::{JiraError, JiraSite};
@@ -63,16 +64,42 @@ impl JiraClient {
             .map_err(|e| JiraError::Decode(e.to_string()))
     }
 
+    /// `PUT` a JSON body (entity properties, edits); Jira's answer body, if any, is ignored.
+    pub async fn put_json(&self, path_and_query: &str, body: &Value) -> Result<(), JiraError> {
+        let url = self.url(path_and_query)?;
+        self.send_body(Method::PUT, url, Some(body)).await.map(drop)
+    }
+
+    /// `POST` a JSON body and decode the JSON answer.
+    pub async fn post_json<T: DeserializeOwned>(
+        &self,
+        path_and_query: &str,
+        body: &Value,
+    ) -> Result<T, JiraError> {
+        let url = self.url(path_and_query)?;
+        let resp = self.send_body(Method::POST, url, Some(body)).await?;
+        resp.json::<T>()
+            .await
+            .map_err(|e| JiraError::Decode(e.to_string()))
+    }
+
     async fn send(&self, method: Method, url: Url) -> Result<reqwest::Response, JiraError> {
-        let auth = self.site.auth.authorization(&method, &url)?;
         // GET requests never carry a body: Jira answers 403 to a GET with a body.
-        let resp = self
-            .http
-            .request(method, url)
-            .header(AUTHORIZATION, auth)
-            .send()
-            .await?;
-        check_status(resp).await
+        self.send_body(method, url, None).await
+    }
+
+    async fn send_body(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+    ) -> Result<reqwest::Response, JiraError> {
+        let auth = self.site.auth.authorization(&method, &url)?;
+        let mut req = self.http.request(method, url).header(AUTHORIZATION, auth);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        check_status(req.send().await?).await
     }
 }
 

@@ -1,10 +1,16 @@
 //! The domain core: data requests mirrored from Jira issues. Webhooks are stored and turned into sync jobs (intake);
 //! the sync job reads the issue through the Jira client and creates, refreshes or cancels the request; a periodic
-//! reconciliation finds what dropped webhooks missed.
+//! reconciliation finds what dropped webhooks missed. People move requests through review and approval with commands
+//! checked by the state machine, roles and separation of duties; every change is audited and written back to Jira.
 
+pub mod commands;
 pub mod intake;
+pub mod machine;
+pub mod plan;
 pub mod reconcile;
+pub mod roles;
 pub mod sync;
+pub mod writeback;
 
 use crate::{
     app::AppState,
@@ -12,27 +18,11 @@ use crate::{
     store::{Store, StoredTenant},
 };
 
-/// Request states (the state machine's commands arrive with the review and approval work).
-pub mod state {
-    /// Picked up from Jira, nobody has looked at it yet.
-    pub const NEW: &str = "new";
-    /// The trigger label was removed or the issue deleted; kept, not deleted.
-    pub const CANCELLED: &str = "cancelled";
-    /// States a request can still be cancelled from by Jira-side changes.
-    pub const OPEN: [&str; 6] = [
-        "new",
-        "in_review",
-        "awaiting_privacy_approval",
-        "approved",
-        "extracting",
-        "failed",
-    ];
-}
-
 /// Register the request jobs with a runner.
 pub fn register(runner: &mut Runner<AppState>) {
     runner.register(sync::KIND, sync::run);
     runner.register(reconcile::KIND, reconcile::run);
+    runner.register(writeback::KIND, writeback::run);
 }
 
 /// The tenant a job works for: a tenant that is gone fails the job for good; an inactive one (disabled,

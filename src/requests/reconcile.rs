@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{state, sync};
+use super::{machine::State, sync};
 use crate::{
     app::AppState,
     jobs::JobError,
@@ -98,7 +98,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     let open = store.requests(&p.tenant_id).await?;
     for r in open
         .iter()
-        .filter(|r| state::OPEN.contains(&r.state.as_str()))
+        .filter(|r| State::parse(&r.state).is_some_and(State::is_open))
     {
         store
             .enqueue_job(&sync_job(&p.tenant_id, &r.issue_id))

@@ -3,14 +3,18 @@
 //! or for deliveries out of order, converges on the same state.
 
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use super::state;
+use super::{
+    commands,
+    machine::{State, SystemEvent},
+    writeback,
+};
 use crate::{
     app::AppState,
     jira::{JiraError, adf},
     jobs::JobError,
-    store::{IssueSnapshot, JobRow},
+    store::{IssueSnapshot, JobRow, Upserted},
 };
 
 /// Job kind.
@@ -31,7 +35,6 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
         return Ok(());
     };
     let jira = app.jira_for(&stored)?;
-    let existing = store.request_by_issue(&p.tenant_id, &p.issue_id).await?;
     let path = format!(
         "/rest/api/3/issue/{}?fields=summary,description,reporter,labels,project",
         p.issue_id
@@ -39,23 +42,64 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     let issue: Value = match jira.get_json(&path).await {
         Ok(v) => v,
         Err(JiraError::NotFound(_)) => {
-            if let Some(r) = existing {
-                store
-                    .move_request(
-                        &r.id,
-                        &state::OPEN,
-                        state::CANCELLED,
-                        Some("the Jira issue was deleted"),
-                    )
-                    .await?;
+            let mut tx = store.begin().await?;
+            if let Some(r) = tx.lock_request_by_issue(&p.tenant_id, &p.issue_id).await? {
+                let deleted = SystemEvent::Cancel {
+                    reason: "the Jira issue was deleted".into(),
+                    issue_deleted: true,
+                };
+                commands::observe(&mut tx, &r, &deleted, commands::JIRA)
+                    .await
+                    .map_err(exec_error)?;
             }
+            tx.commit().await?;
             return Ok(());
         }
         Err(e) => return Err(e.into()),
     };
+    let snapshot = snapshot(&p.issue_id, &issue);
+    let (label, projects) = store
+        .tenant_trigger(&p.tenant_id)
+        .await?
+        .unwrap_or_else(|| ("data-request".into(), None));
+    let in_project = projects.as_deref().is_none_or(|list| {
+        list.split(',')
+            .any(|k| k.trim().eq_ignore_ascii_case(&snapshot.project_key))
+    });
+    let wanted = in_project && snapshot.labels.contains(&label);
+    let mut tx = store.begin().await?;
+    let existing = tx.lock_request_by_issue(&p.tenant_id, &p.issue_id).await?;
+    if !wanted && existing.is_none() {
+        return Ok(());
+    }
+    let Upserted { row, created } = tx.upsert_request(&p.tenant_id, &snapshot).await?;
+    if created {
+        let detail = json!({"issue_key": row.issue_key, "to": row.state});
+        commands::audit(&mut tx, &row, commands::JIRA, writeback::CREATED, detail).await?;
+    } else if wanted {
+        if row.state == State::Cancelled.as_str() && row.reason.as_deref() == Some(LABEL_REMOVED) {
+            // The label came back: the request is open again.
+            commands::observe(&mut tx, &row, &SystemEvent::Restore, commands::JIRA)
+                .await
+                .map_err(exec_error)?;
+        }
+    } else {
+        let removed = SystemEvent::Cancel {
+            reason: LABEL_REMOVED.into(),
+            issue_deleted: false,
+        };
+        commands::observe(&mut tx, &row, &removed, commands::JIRA)
+            .await
+            .map_err(exec_error)?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+fn snapshot(issue_id: &str, issue: &Value) -> IssueSnapshot {
     let f = &issue["fields"];
-    let snapshot = IssueSnapshot {
-        issue_id: p.issue_id.clone(),
+    IssueSnapshot {
+        issue_id: issue_id.to_owned(),
         issue_key: issue["key"].as_str().unwrap_or_default().to_owned(),
         project_key: f["project"]["key"].as_str().unwrap_or_default().to_owned(),
         summary: f["summary"].as_str().unwrap_or_default().to_owned(),
@@ -67,37 +111,15 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
             .flatten()
             .filter_map(|l| l.as_str().map(str::to_owned))
             .collect(),
-    };
-    let (label, projects) = store
-        .tenant_trigger(&p.tenant_id)
-        .await?
-        .unwrap_or_else(|| ("data-request".into(), None));
-    let in_project = projects.as_deref().is_none_or(|list| {
-        list.split(',')
-            .any(|k| k.trim().eq_ignore_ascii_case(&snapshot.project_key))
-    });
-    let wanted = in_project && snapshot.labels.contains(&label);
-    match (wanted, existing) {
-        (true, existing) => {
-            let row = store.upsert_request(&p.tenant_id, &snapshot).await?;
-            if existing.as_ref().is_some_and(|r| {
-                r.state == state::CANCELLED && r.reason.as_deref() == Some(LABEL_REMOVED)
-            }) {
-                // The label came back: the request is open again.
-                store
-                    .move_request(&row.id, &[state::CANCELLED], state::NEW, None)
-                    .await?;
-            }
-        }
-        (false, Some(r)) => {
-            store.upsert_request(&p.tenant_id, &snapshot).await?;
-            store
-                .move_request(&r.id, &state::OPEN, state::CANCELLED, Some(LABEL_REMOVED))
-                .await?;
-        }
-        (false, None) => {}
     }
-    Ok(())
+}
+
+/// Recording an observed change failed (storage): try again.
+fn exec_error(e: commands::ExecError) -> JobError {
+    JobError::Retry {
+        error: e.to_string(),
+        after: None,
+    }
 }
 
 /// Reason recorded when the trigger label is removed.

@@ -1,7 +1,7 @@
-//! Intake tables: webhook deliveries (deduplicated per tenant) stored together with the job they trigger, tenants'
-//! trigger settings, and the `requests` rows the sync job keeps in step with Jira.
+//! Intake tables: webhook deliveries (deduplicated per tenant) stored together with the job they trigger, and
+//! tenants' trigger settings.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use super::{NewJob, QueryContext, Result, Store, jobs::insert_job, with_pool};
 
@@ -20,63 +20,6 @@ pub struct WebhookEvent {
     pub retry: i32,
     /// The raw JSON body.
     pub body: String,
-}
-
-/// A data request as stored.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct RequestRow {
-    /// Request id.
-    pub id: String,
-    /// Tenant.
-    pub tenant_id: String,
-    /// Jira issue id (stable across key changes).
-    pub issue_id: String,
-    /// Current issue key.
-    pub issue_key: String,
-    /// Project key.
-    pub project_key: String,
-    /// Issue summary.
-    pub summary: String,
-    /// Description as plain text.
-    pub description: String,
-    /// Reporter accountId (the requester).
-    pub reporter: Option<String>,
-    /// Labels as a JSON array.
-    pub labels: String,
-    /// State machine state.
-    pub state: String,
-    /// Why it is in that state (failed, rejected, cancelled).
-    pub reason: Option<String>,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last change.
-    pub updated_at: DateTime<Utc>,
-}
-
-/// The issue fields a request mirrors, as read from Jira.
-#[derive(Clone, Debug)]
-pub struct IssueSnapshot {
-    /// Issue id.
-    pub issue_id: String,
-    /// Issue key.
-    pub issue_key: String,
-    /// Project key.
-    pub project_key: String,
-    /// Summary.
-    pub summary: String,
-    /// Plain-text description.
-    pub description: String,
-    /// Reporter accountId.
-    pub reporter: Option<String>,
-    /// Labels.
-    pub labels: Vec<String>,
-}
-
-macro_rules! request_columns {
-    () => {
-        "id, tenant_id, issue_id, issue_key, project_key, summary, description, reporter, labels, state, reason, \
-         created_at, updated_at"
-    };
 }
 
 impl Store {
@@ -126,74 +69,6 @@ impl Store {
         let sql = "UPDATE tenants SET trigger_label = $2, trigger_projects = $3 WHERE id = $1";
         with_pool!(self, pool => sqlx::query(sql).bind(tenant_id).bind(label).bind(projects).execute(pool).await
             .op("changing trigger settings").map(|_| ()))
-    }
-
-    /// The request for a Jira issue, if there is one.
-    pub async fn request_by_issue(
-        &self,
-        tenant_id: &str,
-        issue_id: &str,
-    ) -> Result<Option<RequestRow>> {
-        let sql = concat!(
-            "SELECT ",
-            request_columns!(),
-            " FROM requests WHERE tenant_id = $1 AND issue_id = $2"
-        );
-        with_pool!(self, pool => sqlx::query_as(sql).bind(tenant_id).bind(issue_id).fetch_optional(pool).await
-            .op("reading a request"))
-    }
-
-    /// A tenant's requests, newest first.
-    pub async fn requests(&self, tenant_id: &str) -> Result<Vec<RequestRow>> {
-        let sql = concat!(
-            "SELECT ",
-            request_columns!(),
-            " FROM requests WHERE tenant_id = $1 ORDER BY created_at DESC, id"
-        );
-        with_pool!(self, pool => sqlx::query_as(sql).bind(tenant_id).fetch_all(pool).await.op("listing requests"))
-    }
-
-    /// Create the request for an issue (state `new`) or refresh the mirrored fields of the existing one.
-    pub async fn upsert_request(&self, tenant_id: &str, s: &IssueSnapshot) -> Result<RequestRow> {
-        let now = Utc::now();
-        let labels = serde_json::to_string(&s.labels).unwrap_or_else(|_| "[]".into());
-        let sql = concat!(
-            "INSERT INTO requests (",
-            request_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'new', NULL, $10, $10) \
-             ON CONFLICT (tenant_id, issue_id) DO UPDATE SET issue_key = excluded.issue_key, \
-             project_key = excluded.project_key, summary = excluded.summary, description = excluded.description, \
-             reporter = excluded.reporter, labels = excluded.labels, updated_at = excluded.updated_at RETURNING ",
-            request_columns!()
-        );
-        with_pool!(self, pool => sqlx::query_as(sql)
-            .bind(uuid::Uuid::new_v4().to_string()).bind(tenant_id).bind(&s.issue_id).bind(&s.issue_key)
-            .bind(&s.project_key).bind(&s.summary).bind(&s.description).bind(&s.reporter).bind(&labels).bind(now)
-            .fetch_one(pool).await.op("storing a request"))
-    }
-
-    /// Move a request to `state` with a reason, only if it is currently in one of `from`. Returns the row if moved.
-    pub async fn move_request(
-        &self,
-        id: &str,
-        from: &[&str],
-        state: &str,
-        reason: Option<&str>,
-    ) -> Result<Option<RequestRow>> {
-        let Some(current) = with_pool!(self, pool => sqlx::query_scalar::<_, String>("SELECT state FROM requests WHERE id = $1")
-            .bind(id).fetch_optional(pool).await.op("reading a request's state"))?
-        else {
-            return Ok(None);
-        };
-        if !from.contains(&current.as_str()) {
-            return Ok(None);
-        }
-        let sql = concat!(
-            "UPDATE requests SET state = $3, reason = $4, updated_at = $5 WHERE id = $1 AND state = $2 RETURNING ",
-            request_columns!()
-        );
-        with_pool!(self, pool => sqlx::query_as(sql).bind(id).bind(&current).bind(state).bind(reason).bind(Utc::now())
-            .fetch_optional(pool).await.op("moving a request"))
     }
 
     /// Ids of the tenants that are installed or enabled.

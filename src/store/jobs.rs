@@ -138,7 +138,23 @@ impl Store {
             .op("enqueueing a job").map(|r| r.rows_affected()))?;
         Ok((n == 1).then_some(id))
     }
+}
 
+impl super::Tx {
+    /// Enqueue a job inside the transaction (it exists only if the transaction commits). Returns the new job's id, or
+    /// `None` when an identical job is already queued.
+    pub async fn enqueue_job(&mut self, job: &NewJob) -> Result<Option<String>> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = Utc::now();
+        let n = super::with_tx!(self, c => insert_job!(&id, job, now)
+            .execute(&mut *c)
+            .await
+            .op("enqueueing a job").map(|r| r.rows_affected()))?;
+        Ok((n == 1).then_some(id))
+    }
+}
+
+impl Store {
     /// Claim up to `limit` due jobs (queued and due, or running with an expired lease) for `worker` for `lease`.
     /// On PostgreSQL concurrent claimers skip each other's rows (`FOR UPDATE SKIP LOCKED`); SQLite serialises writers.
     pub async fn claim_jobs(

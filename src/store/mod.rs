@@ -3,9 +3,12 @@
 //! Queries are written once in the dialect both engines accept (`$n` placeholders, `ON CONFLICT`, `RETURNING`) and
 //! run on whichever pool is configured; the schema lives in `migrations/{sqlite,postgres}/`.
 
+mod audit;
 mod intake;
 mod jobs;
+mod requests;
 mod tenants;
+mod tx;
 
 use std::{path::Path, str::FromStr, time::Duration};
 
@@ -17,9 +20,13 @@ use sqlx::{
     },
 };
 
-pub use intake::{IssueSnapshot, RequestRow, WebhookEvent};
+pub use audit::{AuditEvent, NewAuditEvent};
+pub use intake::WebhookEvent;
 pub use jobs::{AttemptRow, Finish, JobRow, NewJob};
-pub use tenants::{InstallRecord, SealedSecret, StoredTenant};
+pub use requests::{IssueSnapshot, RequestRow, Upserted};
+pub use tenants::{InstallRecord, RolePolicy, SealedSecret, StoredTenant};
+pub use tx::Tx;
+pub(crate) use tx::with_tx;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");

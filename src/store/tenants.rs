@@ -210,3 +210,52 @@ impl Store {
         })
     }
 }
+
+/// A tenant's mapping from Jira groups to Clearance roles, and its separation-of-duty switch.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RolePolicy {
+    /// Groups whose members are analysts.
+    pub analyst_groups: Vec<String>,
+    /// Groups whose members are privacy officers.
+    pub privacy_groups: Vec<String>,
+    /// Groups whose members are admins.
+    pub admin_groups: Vec<String>,
+    /// The privacy officer who approves may not be the analyst who wrote the plan.
+    pub sod_author_not_approver: bool,
+}
+
+fn groups_from_json(column: &'static str, raw: &str) -> Result<Vec<String>> {
+    serde_json::from_str(raw).map_err(|e| StoreError::Corrupt {
+        table: "tenants",
+        detail: format!("{column} is not a JSON list of group names: {e}"),
+    })
+}
+
+impl Store {
+    /// A tenant's role policy (`None` if the tenant does not exist).
+    pub async fn role_policy(&self, tenant_id: &str) -> Result<Option<RolePolicy>> {
+        let sql = "SELECT analyst_groups, privacy_groups, admin_groups, sod_author_not_approver FROM tenants \
+                   WHERE id = $1";
+        let row: Option<(String, String, String, bool)> = with_pool!(self, pool => sqlx::query_as(sql)
+            .bind(tenant_id).fetch_optional(pool).await.op("reading the role policy"))?;
+        row.map(|(a, p, ad, sod)| {
+            Ok(RolePolicy {
+                analyst_groups: groups_from_json("analyst_groups", &a)?,
+                privacy_groups: groups_from_json("privacy_groups", &p)?,
+                admin_groups: groups_from_json("admin_groups", &ad)?,
+                sod_author_not_approver: sod,
+            })
+        })
+        .transpose()
+    }
+
+    /// Replace a tenant's role policy.
+    pub async fn set_role_policy(&self, tenant_id: &str, p: &RolePolicy) -> Result<()> {
+        let json = |g: &Vec<String>| serde_json::to_string(g).unwrap_or_else(|_| "[]".into());
+        let sql = "UPDATE tenants SET analyst_groups = $2, privacy_groups = $3, admin_groups = $4, \
+                   sod_author_not_approver = $5 WHERE id = $1";
+        with_pool!(self, pool => sqlx::query(sql).bind(tenant_id).bind(json(&p.analyst_groups))
+            .bind(json(&p.privacy_groups)).bind(json(&p.admin_groups)).bind(p.sod_author_not_approver)
+            .execute(pool).await.op("changing the role policy").map(|_| ()))
+    }
+}

@@ -3,6 +3,7 @@
 mod admin;
 mod health;
 mod panel;
+mod requests_api;
 mod webhooks;
 
 use std::time::Duration;
@@ -26,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(panel::router())
         .merge(admin::router())
+        .merge(requests_api::router())
         .merge(webhooks::router());
     let base_path = state.cfg.base_url.path().trim_end_matches('/').to_owned();
     let routes = if base_path.is_empty() {

@@ -1,0 +1,566 @@
+//! The request state machine: states, the commands people give and the events the system records, and the guard of
+//! every transition (from which state, by which role, never by the requester, with separation of duties).
+//!
+//! Pure functions over the stored row: they return the changed row with the audit facts, or an error that says why
+//! nothing changed. [`super::commands`] runs them under a row lock and stores the result with its audit event.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::plan::Plan;
+use crate::store::{RequestRow, RolePolicy};
+
+/// Where a request is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    /// Picked up from Jira, nobody has looked at it yet.
+    New,
+    /// An analyst is reviewing it and writing the plan.
+    InReview,
+    /// Personal data is involved; a privacy officer must approve the plan.
+    AwaitingPrivacyApproval,
+    /// The plan (by its digest) may be run.
+    Approved,
+    /// The extraction is running.
+    Extracting,
+    /// The bundle is on the issue.
+    Delivered,
+    /// The bundle was removed after its retention period.
+    Expired,
+    /// Not feasible or not allowed; the reason says why.
+    Rejected,
+    /// The extraction or delivery failed; the reason says what to do.
+    Failed,
+    /// The trigger label was removed or the issue deleted.
+    Cancelled,
+}
+
+impl State {
+    /// Every state, in workflow order.
+    pub const ALL: [State; 10] = [
+        State::New,
+        State::InReview,
+        State::AwaitingPrivacyApproval,
+        State::Approved,
+        State::Extracting,
+        State::Delivered,
+        State::Expired,
+        State::Rejected,
+        State::Failed,
+        State::Cancelled,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::New => "new",
+            State::InReview => "in_review",
+            State::AwaitingPrivacyApproval => "awaiting_privacy_approval",
+            State::Approved => "approved",
+            State::Extracting => "extracting",
+            State::Delivered => "delivered",
+            State::Expired => "expired",
+            State::Rejected => "rejected",
+            State::Failed => "failed",
+            State::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parse a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// Still in progress: a Jira-side cancellation applies.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            State::New
+                | State::InReview
+                | State::AwaitingPrivacyApproval
+                | State::Approved
+                | State::Extracting
+                | State::Failed
+        )
+    }
+}
+
+/// What a person may do, from their Jira groups.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Roles {
+    /// Reviews requests, writes plans, runs extractions.
+    pub analyst: bool,
+    /// Approves plans that involve personal data.
+    pub privacy: bool,
+    /// Configures Clearance for the site.
+    pub admin: bool,
+}
+
+/// A command from a person (the panel API). The acting account comes from the verified token, never from here.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Command {
+    /// Analyst takes the request (`new → in_review`, or takes it over from another analyst).
+    Claim,
+    /// Analyst writes or changes the plan; a change after submission or approval voids the approval and returns
+    /// the request to review.
+    SavePlan {
+        /// The new plan.
+        plan: Box<Plan>,
+    },
+    /// Analyst submits: to the privacy officer if personal data is involved, else approved directly when the
+    /// personal-data scan of this plan found nothing.
+    Submit {
+        /// Whether personal data is involved.
+        personal_data: bool,
+    },
+    /// Privacy officer approves the plan whose digest they were shown.
+    Approve {
+        /// The digest the approver saw.
+        digest: String,
+    },
+    /// Analyst (not feasible) or privacy officer (not allowed) rejects, with a reason.
+    Reject {
+        /// Why, in words the requester can act on.
+        reason: String,
+    },
+    /// Analyst reopens a rejected or failed request for review.
+    Reopen,
+    /// Analyst starts the approved extraction.
+    Extract,
+}
+
+impl Command {
+    /// Name for messages and audit actions.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Claim => "claim",
+            Command::SavePlan { .. } => "save_plan",
+            Command::Submit { .. } => "submit",
+            Command::Approve { .. } => "approve",
+            Command::Reject { .. } => "reject",
+            Command::Reopen => "reopen",
+            Command::Extract => "extract",
+        }
+    }
+}
+
+/// Something the system observed (Jira sync, jobs); not available to people through the API.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SystemEvent {
+    /// The trigger label was removed, or the issue deleted.
+    Cancel {
+        /// Why.
+        reason: String,
+        /// The issue is gone (a delivered attachment went with it).
+        issue_deleted: bool,
+    },
+    /// The trigger label came back on a request cancelled for its removal.
+    Restore,
+    /// The bundle was attached to the issue.
+    Delivered {
+        /// Rows, file name and hash, attachment id.
+        detail: Value,
+    },
+    /// The extraction or delivery failed.
+    Fail {
+        /// What to do about it.
+        reason: String,
+    },
+    /// Retention ended; the bundle was removed.
+    Expire,
+}
+
+/// Findings of the personal-data scan, stored on the request by the extraction engine's dry run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PiiScan {
+    /// The plan digest the scan ran for.
+    pub digest: String,
+    /// Columns that look personal.
+    pub findings: Vec<PiiFinding>,
+}
+
+/// One column that looks personal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PiiFinding {
+    /// Output column.
+    pub column: String,
+    /// What it looks like (`email`, `phone`, `iban`…).
+    pub category: String,
+}
+
+/// A transition that happened: the row to store and what to write into the audit chain.
+#[derive(Clone, Debug)]
+pub struct Change {
+    /// The request after the change.
+    pub row: RequestRow,
+    /// Audit action (`request.approved`…).
+    pub action: &'static str,
+    /// Audit facts (digests, reasons; never data).
+    pub detail: Value,
+}
+
+/// Why a command changed nothing.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    /// The actor may not do this (role, own request, separation of duties).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Not possible in the request's current state.
+    #[error("{0}")]
+    NotNow(String),
+    /// The command's input is wrong.
+    #[error("{0}")]
+    Invalid(String),
+    /// The command refers to something that has changed since (the plan digest).
+    #[error("{0}")]
+    Stale(String),
+}
+
+const LONGEST_REASON: usize = 2000;
+
+/// Apply a person's command. `Ok(None)` means it was already so (saving an unchanged plan).
+pub fn decide(
+    row: &RequestRow,
+    actor: &str,
+    roles: Roles,
+    cmd: &Command,
+    policy: &RolePolicy,
+    now: DateTime<Utc>,
+) -> Result<Option<Change>, CommandError> {
+    let state = current(row)?;
+    if row.reporter.as_deref() == Some(actor) {
+        return Err(CommandError::Forbidden(format!(
+            "you asked for this data, so you cannot {} this request; another analyst or privacy officer must",
+            cmd.name().replace('_', " ")
+        )));
+    }
+    let need = |ok: bool, role: &str| {
+        if ok {
+            Ok(())
+        } else {
+            Err(CommandError::Forbidden(format!(
+                "only {role} can {} a request; ask an admin to add you to one of the groups mapped to that role",
+                cmd.name().replace('_', " ")
+            )))
+        }
+    };
+    let from = |allowed: &[State]| {
+        if allowed.contains(&state) {
+            Ok(())
+        } else {
+            let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
+            Err(CommandError::NotNow(format!(
+                "cannot {} a request that is {}; possible when it is {}",
+                cmd.name().replace('_', " "),
+                state.as_str(),
+                names.join(" or ")
+            )))
+        }
+    };
+    let mut next = row.clone();
+    let (action, detail) = match cmd {
+        Command::Claim => {
+            need(roles.analyst, "analysts")?;
+            from(&[State::New, State::InReview])?;
+            if row.reviewer.as_deref() == Some(actor) && state == State::InReview {
+                return Ok(None);
+            }
+            next.state = State::InReview.as_str().into();
+            next.reviewer = Some(actor.into());
+            (
+                "request.claimed",
+                json!({"previous_reviewer": row.reviewer}),
+            )
+        }
+        Command::SavePlan { plan } => {
+            need(roles.analyst, "analysts")?;
+            from(&[
+                State::InReview,
+                State::AwaitingPrivacyApproval,
+                State::Approved,
+            ])?;
+            plan.validate().map_err(CommandError::Invalid)?;
+            let plan = (**plan).clone().normalized();
+            let digest = plan.digest();
+            if row.plan_digest.as_deref() == Some(digest.as_str()) {
+                return Ok(None);
+            }
+            let voided = state != State::InReview;
+            next.plan = Some(
+                serde_json::to_string(&plan).map_err(|e| CommandError::Invalid(e.to_string()))?,
+            );
+            next.plan_digest = Some(digest.clone());
+            next.plan_author = Some(actor.into());
+            next.pii_scan = None;
+            next.state = State::InReview.as_str().into();
+            clear_approval(&mut next);
+            if voided {
+                next.reason = Some(
+                    "the plan changed after it was submitted; review and submit it again".into(),
+                );
+            }
+            (
+                "request.plan_saved",
+                json!({"digest": digest, "previous_digest": row.plan_digest, "approval_voided": voided,
+                       "previous_state": state.as_str()}),
+            )
+        }
+        Command::Submit { personal_data } => {
+            need(roles.analyst, "analysts")?;
+            from(&[State::InReview])?;
+            let digest = row.plan_digest.clone().ok_or_else(|| {
+                CommandError::Invalid("write the extraction plan before submitting".into())
+            })?;
+            next.pii = Some(*personal_data);
+            next.reason = None;
+            if *personal_data {
+                next.state = State::AwaitingPrivacyApproval.as_str().into();
+                (
+                    "request.submitted",
+                    json!({"digest": digest, "personal_data": true}),
+                )
+            } else {
+                scan_agrees(row, &digest)?;
+                next.state = State::Approved.as_str().into();
+                next.approved_digest = Some(digest.clone());
+                next.approved_by = Some(actor.into());
+                next.approved_at = Some(now);
+                (
+                    "request.approved",
+                    json!({"digest": digest, "personal_data": false}),
+                )
+            }
+        }
+        Command::Approve { digest } => {
+            need(roles.privacy, "privacy officers")?;
+            from(&[State::AwaitingPrivacyApproval])?;
+            if policy.sod_author_not_approver && row.plan_author.as_deref() == Some(actor) {
+                return Err(CommandError::Forbidden(
+                    "you wrote this extraction plan, so another privacy officer must approve it (separation of duties)"
+                        .into(),
+                ));
+            }
+            if row.plan_digest.as_deref() != Some(digest.as_str()) {
+                return Err(CommandError::Stale(
+                    "the plan changed since you opened it; review the current plan and approve again".into(),
+                ));
+            }
+            next.state = State::Approved.as_str().into();
+            next.approved_digest = Some(digest.clone());
+            next.approved_by = Some(actor.into());
+            next.approved_at = Some(now);
+            next.reason = None;
+            (
+                "request.approved",
+                json!({"digest": digest, "personal_data": true}),
+            )
+        }
+        Command::Reject { reason } => {
+            match state {
+                State::InReview => need(roles.analyst, "analysts")?,
+                State::AwaitingPrivacyApproval => need(roles.privacy, "privacy officers")?,
+                _ => from(&[State::InReview, State::AwaitingPrivacyApproval])?,
+            }
+            let reason = reason.trim();
+            if reason.is_empty() || reason.chars().count() > LONGEST_REASON {
+                return Err(CommandError::Invalid(format!(
+                    "give a reason the requester can act on (1 to {LONGEST_REASON} characters)"
+                )));
+            }
+            next.state = State::Rejected.as_str().into();
+            next.reason = Some(reason.into());
+            clear_approval(&mut next);
+            (
+                "request.rejected",
+                json!({"reason": reason, "digest": row.plan_digest}),
+            )
+        }
+        Command::Reopen => {
+            need(roles.analyst, "analysts")?;
+            from(&[State::Rejected, State::Failed])?;
+            next.state = State::InReview.as_str().into();
+            next.reason = None;
+            next.reviewer = Some(actor.into());
+            clear_approval(&mut next);
+            (
+                "request.reopened",
+                json!({"previous_state": state.as_str(), "previous_reason": row.reason}),
+            )
+        }
+        Command::Extract => {
+            need(roles.analyst, "analysts")?;
+            from(&[State::Approved])?;
+            if row.approved_digest.is_none() || row.approved_digest != row.plan_digest {
+                return Err(CommandError::Stale(
+                    "the plan no longer matches what was approved; submit it for approval again"
+                        .into(),
+                ));
+            }
+            next.state = State::Extracting.as_str().into();
+            (
+                "request.extraction_started",
+                json!({"digest": row.approved_digest}),
+            )
+        }
+    };
+    Ok(Some(Change {
+        row: next,
+        action,
+        detail,
+    }))
+}
+
+/// The commands `actor` could give now: those whose role, state and duty guards pass (their input may still be
+/// refused, e.g. a direct approval without a clean scan). For showing the right buttons; the server checks again.
+pub fn permitted(
+    row: &RequestRow,
+    actor: &str,
+    roles: Roles,
+    policy: &RolePolicy,
+) -> Vec<&'static str> {
+    let probe_plan = Plan {
+        source: "probe".into(),
+        sql: "SELECT 1".into(),
+        id_list: None,
+        masking: Default::default(),
+        max_rows: 1,
+        max_bytes: 1,
+        format: super::plan::Format::Csv,
+        encryption: super::plan::Encryption::Age,
+        recipients: Vec::new(),
+    };
+    let probes = [
+        Command::Claim,
+        Command::SavePlan {
+            plan: Box::new(probe_plan),
+        },
+        Command::Submit {
+            personal_data: true,
+        },
+        Command::Approve {
+            digest: row.plan_digest.clone().unwrap_or_default(),
+        },
+        Command::Reject {
+            reason: "probe".into(),
+        },
+        Command::Reopen,
+        Command::Extract,
+    ];
+    probes
+        .iter()
+        .filter(|cmd| {
+            matches!(
+                decide(row, actor, roles, cmd, policy, Utc::now()),
+                Ok(_) | Err(CommandError::Invalid(_) | CommandError::Stale(_))
+            )
+        })
+        .map(Command::name)
+        .collect()
+}
+
+/// Apply something the system observed. `Ok(None)` when it does not apply in the current state (a label removed
+/// from a delivered request, a restore of a request that was not cancelled for its label).
+pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, CommandError> {
+    let state = current(row)?;
+    let mut next = row.clone();
+    let (action, detail) = match ev {
+        SystemEvent::Cancel {
+            reason,
+            issue_deleted,
+        } => {
+            let delivered = state == State::Delivered;
+            if !(state.is_open() || (delivered && *issue_deleted)) {
+                return Ok(None);
+            }
+            next.state = State::Cancelled.as_str().into();
+            next.reason = Some(reason.clone());
+            clear_approval(&mut next);
+            (
+                "request.cancelled",
+                json!({"reason": reason, "previous_state": state.as_str(), "attachment_gone": delivered}),
+            )
+        }
+        SystemEvent::Restore => {
+            if state != State::Cancelled {
+                return Ok(None);
+            }
+            next.state = State::New.as_str().into();
+            next.reason = None;
+            next.reviewer = None;
+            ("request.restored", json!({}))
+        }
+        SystemEvent::Delivered { detail } => {
+            expect(state, State::Extracting, "deliver")?;
+            next.state = State::Delivered.as_str().into();
+            next.reason = None;
+            ("request.delivered", detail.clone())
+        }
+        SystemEvent::Fail { reason } => {
+            expect(state, State::Extracting, "fail")?;
+            next.state = State::Failed.as_str().into();
+            next.reason = Some(reason.clone());
+            ("request.failed", json!({"reason": reason}))
+        }
+        SystemEvent::Expire => {
+            expect(state, State::Delivered, "expire")?;
+            next.state = State::Expired.as_str().into();
+            ("request.expired", json!({}))
+        }
+    };
+    Ok(Some(Change {
+        row: next,
+        action,
+        detail,
+    }))
+}
+
+fn current(row: &RequestRow) -> Result<State, CommandError> {
+    State::parse(&row.state).ok_or_else(|| {
+        CommandError::NotNow(format!(
+            "the request is in an unknown state {:?}",
+            row.state
+        ))
+    })
+}
+
+fn expect(state: State, wanted: State, what: &str) -> Result<(), CommandError> {
+    if state == wanted {
+        Ok(())
+    } else {
+        Err(CommandError::NotNow(format!(
+            "cannot {what} a request that is {}; expected {}",
+            state.as_str(),
+            wanted.as_str()
+        )))
+    }
+}
+
+fn clear_approval(r: &mut RequestRow) {
+    r.approved_digest = None;
+    r.approved_by = None;
+    r.approved_at = None;
+}
+
+/// Direct approval without a privacy officer needs a scan of exactly this plan that found nothing.
+fn scan_agrees(row: &RequestRow, digest: &str) -> Result<(), CommandError> {
+    let scan: Option<PiiScan> = row
+        .pii_scan
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok());
+    match scan {
+        Some(s) if s.digest == digest && s.findings.is_empty() => Ok(()),
+        Some(s) if s.digest == digest => {
+            let cols: Vec<String> = s.findings.iter().map(|f| format!("{} ({})", f.column, f.category)).collect();
+            Err(CommandError::Invalid(format!(
+                "the personal-data scan found {}; submit for privacy approval instead",
+                cols.join(", ")
+            )))
+        }
+        _ => Err(CommandError::Invalid(
+            "the personal-data scan has not run on this plan yet; run a dry run, or submit for privacy approval".into(),
+        )),
+    }
+}

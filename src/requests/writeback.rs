@@ -1,0 +1,136 @@
+//! The `issue_writeback` job: after a state change, tell Jira. It sets the issue's `clearance-request` entity
+//! property (indexed by the descriptor, so `clearanceStatus = "approved"` works in JQL) to the request's current
+//! state, and adds a short ADF comment for the changes people wait for. Never SQL, results, secrets or personal data.
+//!
+//! Idempotent: the property always carries the current state (late or repeated runs converge), and each comment
+//! ends with its audit event number, which a retry looks for before posting again.
+
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::{
+    app::AppState,
+    jira::{JiraClient, JiraError, adf},
+    jobs::JobError,
+    store::{AuditEvent, JobRow, NewJob, RequestRow},
+};
+
+/// Job kind.
+pub const KIND: &str = "issue_writeback";
+/// Audit action of a request's creation.
+pub const CREATED: &str = "request.created";
+/// Issue entity property key.
+pub const PROPERTY: &str = "clearance-request";
+
+#[derive(Deserialize)]
+struct Payload {
+    tenant_id: String,
+    request_id: String,
+    seq: i64,
+}
+
+/// The write-back job for the audit event `seq` about `row`.
+pub fn job(row: &RequestRow, seq: i64) -> NewJob {
+    NewJob {
+        kind: KIND.into(),
+        tenant_id: Some(row.tenant_id.clone()),
+        payload: json!({"tenant_id": row.tenant_id, "request_id": row.id, "seq": seq}),
+        dedupe_key: Some(format!("{}:{seq}", row.id)),
+        priority: 0,
+        run_at: Utc::now(),
+        max_attempts: 10,
+    }
+}
+
+/// Run one write-back.
+pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
+    let p: Payload = serde_json::from_str(&job.payload)
+        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+    let Some(stored) = super::active_tenant(&app.store, &p.tenant_id).await? else {
+        return Ok(());
+    };
+    let Some(row) = app.store.request(&p.tenant_id, &p.request_id).await? else {
+        return Ok(());
+    };
+    let jira = app.jira_for(&stored)?;
+    let updated = row
+        .updated_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let property = json!({"state": row.state, "updated": updated, "requestId": row.id});
+    let path = format!("/rest/api/3/issue/{}/properties/{PROPERTY}", row.issue_id);
+    match jira.put_json(&path, &property).await {
+        Err(JiraError::NotFound(_)) => return Ok(()), // the issue is gone; nothing to tell
+        other => other?,
+    }
+    let Some(event) = app.store.audit_event(&p.tenant_id, p.seq).await? else {
+        return Ok(());
+    };
+    if let Some(text) = comment_text(&event) {
+        let footer = footer(event.seq);
+        if !already_commented(&jira, &row.issue_id, &footer).await? {
+            let body = json!({"body": adf::doc(&[&text, &footer])});
+            let _: Value = jira
+                .post_json(
+                    &format!("/rest/api/3/issue/{}/comment", row.issue_id),
+                    &body,
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+fn footer(seq: i64) -> String {
+    format!("— Clearance, audit event #{seq}")
+}
+
+/// The comment for the changes people care about, `None` for the rest.
+fn comment_text(ev: &AuditEvent) -> Option<String> {
+    let detail: Value = serde_json::from_str(&ev.detail).unwrap_or(Value::Null);
+    let short = |d: &Value| {
+        d.as_str()
+            .map(|s| s.chars().take(12).collect::<String>())
+            .unwrap_or_default()
+    };
+    let reason = detail["reason"].as_str().unwrap_or("no reason given");
+    Some(match ev.action.as_str() {
+        "request.submitted" => {
+            "Clearance: the extraction plan involves personal data and is waiting for a privacy officer's approval."
+                .to_owned()
+        }
+        "request.approved" => format!(
+            "Clearance: the extraction plan was approved (plan digest {}…). Any change to it voids this approval.",
+            short(&detail["digest"])
+        ),
+        "request.rejected" => format!("Clearance: the request was rejected. Reason: {reason}"),
+        "request.delivered" => {
+            "Clearance: the encrypted data file was delivered to this issue; the secret to open it was sent by Slack."
+                .to_owned()
+        }
+        "request.failed" => format!("Clearance: the extraction failed. {reason}"),
+        _ => return None,
+    })
+}
+
+/// Whether a comment with this footer is already on the issue (a retry after Jira accepted the first post).
+async fn already_commented(
+    jira: &JiraClient,
+    issue_id: &str,
+    footer: &str,
+) -> Result<bool, JiraError> {
+    #[derive(Deserialize)]
+    struct Page {
+        comments: Vec<Comment>,
+    }
+    #[derive(Deserialize)]
+    struct Comment {
+        body: Value,
+    }
+    let path = format!("/rest/api/3/issue/{issue_id}/comment?orderBy=-created&maxResults=100");
+    let page: Page = jira.get_json(&path).await?;
+    Ok(page
+        .comments
+        .iter()
+        .any(|c| adf::plain_text(&c.body).contains(footer)))
+}

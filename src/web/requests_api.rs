@@ -1,0 +1,152 @@
+//! The panel API for data requests (context tokens only): read a request with what the caller may do, and give
+//! commands. The acting account is the token's `sub`; nothing in the body can name another.
+
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{Path, State},
+    routing::{get, post},
+};
+use serde_json::{Value, json};
+
+use crate::{
+    app::AppState,
+    error::{AppError, Result},
+    host::{Caller, UiRequest},
+    requests::{
+        commands::{self, ExecError},
+        machine::{self, Command, CommandError},
+    },
+    store::RequestRow,
+    tenant::AccountId,
+};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/panel/requests/{issue_id}", get(show))
+        .route("/api/panel/requests/{issue_id}/commands", post(command))
+}
+
+fn issue_id(raw: &str) -> Result<&str> {
+    if (1..=20).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(raw)
+    } else {
+        Err(AppError::BadRequest(format!(
+            "{raw:?} is not a Jira issue id"
+        )))
+    }
+}
+
+fn account(caller: &Caller) -> Result<&AccountId> {
+    caller.account_id.as_ref().ok_or_else(|| {
+        AppError::Forbidden("this token names no user; open the panel as a logged-in user".into())
+    })
+}
+
+/// `GET /api/panel/requests/{issue_id}`: the request, the caller's roles and permitted commands, its audit trail.
+async fn show(
+    State(app): State<AppState>,
+    UiRequest(caller): UiRequest,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>> {
+    let id = issue_id(&raw)?;
+    let me = account(&caller)?;
+    let row = app
+        .store
+        .request_by_issue(&caller.tenant.id, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("issue {id} is not a data request")))?;
+    let roles = commands::roles_of(&app, &caller.tenant, me)
+        .await
+        .map_err(exec_error)?;
+    let policy = app
+        .store
+        .role_policy(&caller.tenant.id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("tenant is gone".into()))?;
+    let audit: Vec<Value> = app
+        .store
+        .request_audit(&row.id)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let detail = e.detail_value().unwrap_or(Value::Null);
+            json!({"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action, "detail": detail})
+        })
+        .collect();
+    Ok(Json(json!({
+        "request": view(&row),
+        "you": {
+            "accountId": me.as_ref(),
+            "roles": roles,
+            "requester": row.reporter.as_deref() == Some(me.as_ref()),
+        },
+        "allowed": machine::permitted(&row, me.as_ref(), roles, &policy),
+        "audit": audit,
+    })))
+}
+
+/// `POST /api/panel/requests/{issue_id}/commands` with `{"command": "approve", "digest": "…"}` and the like.
+async fn command(
+    State(app): State<AppState>,
+    UiRequest(caller): UiRequest,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>> {
+    let id = issue_id(&raw)?;
+    let me = account(&caller)?;
+    let cmd: Command = serde_json::from_slice(&body)
+        .map_err(|e| AppError::BadRequest(format!("not a valid command: {e}")))?;
+    let outcome = commands::execute(&app, &caller.tenant, me, id, &cmd)
+        .await
+        .map_err(exec_error)?;
+    Ok(Json(json!({
+        "request": view(&outcome.request),
+        "changed": outcome.event.is_some(),
+        "event": outcome.event.map(|e| json!({"seq": e.seq, "action": e.action, "hash": e.hash})),
+    })))
+}
+
+fn exec_error(e: ExecError) -> AppError {
+    match e {
+        ExecError::Command(CommandError::Forbidden(m)) => AppError::Forbidden(m),
+        ExecError::Command(CommandError::NotNow(m) | CommandError::Stale(m)) => {
+            AppError::Conflict(m)
+        }
+        ExecError::Command(CommandError::Invalid(m)) => AppError::Unprocessable(m),
+        ExecError::NotFound(issue) => {
+            AppError::NotFound(format!("issue {issue} is not a data request"))
+        }
+        ExecError::Jira(j) => AppError::Upstream(format!("cannot read your Jira groups: {j}")),
+        ExecError::Store(s) => s.into(),
+        ExecError::Other(o) => AppError::Internal(o),
+    }
+}
+
+fn view(r: &RequestRow) -> Value {
+    let plan: Value = r
+        .plan
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok())
+        .unwrap_or(Value::Null);
+    json!({
+        "id": r.id,
+        "issueId": r.issue_id,
+        "issueKey": r.issue_key,
+        "summary": r.summary,
+        "state": r.state,
+        "reason": r.reason,
+        "requester": r.reporter,
+        "reviewer": r.reviewer,
+        "plan": plan,
+        "planDigest": r.plan_digest,
+        "planAuthor": r.plan_author,
+        "personalData": r.pii,
+        "approvedDigest": r.approved_digest,
+        "approvedBy": r.approved_by,
+        "approvedAt": r.approved_at,
+        "createdAt": r.created_at,
+        "updatedAt": r.updated_at,
+        "version": r.version,
+    })
+}
