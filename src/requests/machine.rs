@@ -564,3 +564,7 @@ fn scan_agrees(row: &RequestRow, digest: &str) -> Result<(), CommandError> {
         )),
     }
 }
+
+#[cfg(test)]
+#[path = "machine_tests.rs"]
+mod tests;
