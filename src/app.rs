@@ -106,7 +106,11 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = state.cfg.worker.then(|| {
-        let mut runner = Runner::new(state.store.clone(), state.clone(), RunnerConfig::default());
+        let runner_cfg = RunnerConfig {
+            lease: state.cfg.job_lease,
+            ..RunnerConfig::default()
+        };
+        let mut runner = Runner::new(state.store.clone(), state.clone(), runner_cfg);
         crate::requests::register(&mut runner);
         tokio::spawn(schedule_reconciliation(
             state.store.clone(),

@@ -146,6 +146,10 @@ pub fn check_config(config: Option<&Path>) -> anyhow::Result<()> {
             "CLEARANCE_HTTP_TIMEOUT_SECS",
             cfg.http_timeout.as_secs().to_string(),
         ),
+        (
+            "CLEARANCE_JOB_LEASE_SECS",
+            cfg.job_lease.as_secs().to_string(),
+        ),
     ];
     for (k, v) in rows {
         println!("{k:<28} {v}");

@@ -45,6 +45,9 @@ pub struct Config {
     pub worker: bool,
     /// How often each tenant is reconciled with Jira (a bounded search for what webhooks missed).
     pub reconcile_interval: Duration,
+    /// How long a worker's claim on a job lasts without a heartbeat: how soon another process takes over the jobs
+    /// of a worker that died. A running job's lease is extended every third of it.
+    pub job_lease: Duration,
     /// `text` or `json` log lines.
     pub log_format: LogFormat,
     /// Clock skew tolerated on inbound token `exp`.
@@ -184,6 +187,25 @@ mod tests {
             "CLEARANCE_WORKER",
         ] {
             assert!(err.contains(needle), "{needle} missing in {err}");
+        }
+    }
+
+    #[test]
+    fn job_lease_is_whole_seconds_in_range() {
+        assert_eq!(
+            Config::from_pairs([]).unwrap().job_lease,
+            Duration::from_secs(60)
+        );
+        let cfg = Config::from_pairs([("job_lease_secs", "2".to_string())]).unwrap();
+        assert_eq!(cfg.job_lease, Duration::from_secs(2));
+        for bad in ["0", "3601", "-5", "1.5", "soon", ""] {
+            let err = Config::from_pairs([("job_lease_secs", bad.to_string())])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("CLEARANCE_JOB_LEASE_SECS") && err.contains("1-3600"),
+                "{bad:?}: {err}"
+            );
         }
     }
 

@@ -36,6 +36,8 @@ pub(super) struct RawConfig {
     #[serde(deserialize_with = "scalar")]
     reconcile_interval_secs: String,
     #[serde(deserialize_with = "scalar")]
+    job_lease_secs: String,
+    #[serde(deserialize_with = "scalar")]
     log_format: String,
     #[serde(deserialize_with = "scalar")]
     jwt_leeway_secs: String,
@@ -57,6 +59,7 @@ impl Default for RawConfig {
             connect_js_url: "https://connect-cdn.atl-paas.net/all.js".into(),
             worker: "true".into(),
             reconcile_interval_secs: "300".into(),
+            job_lease_secs: "60".into(),
             log_format: "text".into(),
             jwt_leeway_secs: "30".into(),
             http_timeout_secs: "10".into(),
@@ -218,6 +221,13 @@ impl RawConfig {
             ))
         });
 
+        let job_lease = seconds(&self.job_lease_secs, 1..=3600).map_err(|()| {
+            problems.push(format!(
+                "CLEARANCE_JOB_LEASE_SECS (job_lease_secs) = {:?}; use whole seconds 1-3600 (default 60)",
+                self.job_lease_secs
+            ))
+        });
+
         // Every setting was checked above (each failure recorded in `problems`); build only if all passed.
         let config = (|| {
             Some(Config {
@@ -231,6 +241,7 @@ impl RawConfig {
                 connect_js_url: connect_js_url.ok()?,
                 worker: worker.ok()?,
                 reconcile_interval: reconcile_interval.ok()?,
+                job_lease: job_lease.ok()?,
                 log_format: log_format.ok()?,
                 jwt_leeway: jwt_leeway.ok()?,
                 http_timeout: http_timeout.ok()?,

@@ -82,6 +82,51 @@ impl Site {
     }
 }
 
+/// A fresh, empty database for one test: a SQLite file in a folder the test owns, or a new PostgreSQL database.
+pub struct TestDb {
+    /// Its URL, for the app (or several app processes).
+    pub url: String,
+    /// The admin URL and the database's name, to drop it afterwards (PostgreSQL only).
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// A new database on `backend`; SQLite files go into `dir`.
+    pub async fn create(backend: Backend, dir: &std::path::Path) -> Self {
+        match backend {
+            Backend::Sqlite => Self {
+                url: format!("sqlite://{}", dir.join("clearance.db").display()),
+                pg: None,
+            },
+            Backend::Postgres(admin) => {
+                let name = format!("clearance_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = PgConnection::connect(&admin)
+                    .await
+                    .expect("connect to CLEARANCE_TEST_POSTGRES_URL");
+                conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .await
+                    .expect("create test database");
+                let mut url = url::Url::parse(&admin).expect("postgres url");
+                url.set_path(&format!("/{name}"));
+                Self {
+                    url: url.to_string(),
+                    pg: Some((admin, name)),
+                }
+            }
+        }
+    }
+
+    /// Drop the PostgreSQL database (connections still open are ended); nothing to do for SQLite.
+    pub async fn drop_database(self) {
+        if let Some((admin, name)) = self.pg
+            && let Ok(mut conn) = PgConnection::connect(&admin).await
+        {
+            let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let _ = conn.execute(sqlx::AssertSqlSafe(drop)).await;
+        }
+    }
+}
+
 /// Options for [`TestApp::spawn_with`].
 #[derive(Default)]
 pub struct Options {
@@ -104,7 +149,7 @@ pub struct TestApp {
     pub database_url: String,
     /// Paths the install-key server was asked for, in order.
     pub key_requests: Arc<std::sync::Mutex<Vec<String>>>,
-    pg_cleanup: Option<(String, String)>,
+    db: Option<TestDb>,
     _dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -116,24 +161,8 @@ impl TestApp {
 
     pub async fn spawn_with(backend: Backend, opts: Options) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (database_url, pg_cleanup) = match backend {
-            Backend::Sqlite => (
-                format!("sqlite://{}", dir.path().join("clearance.db").display()),
-                None,
-            ),
-            Backend::Postgres(admin) => {
-                let name = format!("clearance_test_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = PgConnection::connect(&admin)
-                    .await
-                    .expect("connect to CLEARANCE_TEST_POSTGRES_URL");
-                conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .await
-                    .expect("create test database");
-                let mut url = url::Url::parse(&admin).expect("postgres url");
-                url.set_path(&format!("/{name}"));
-                (url.to_string(), Some((admin, name)))
-            }
-        };
+        let db = TestDb::create(backend, dir.path()).await;
+        let database_url = db.url.clone();
         let key_requests = Arc::new(std::sync::Mutex::new(Vec::new()));
         let key_server = if opts.key_server_down {
             dead_address().await
@@ -177,7 +206,7 @@ impl TestApp {
             http: reqwest::Client::new(),
             key_requests,
             database_url,
-            pg_cleanup,
+            db: Some(db),
             _dir: dir,
             shutdown: Some(tx),
         }
@@ -189,11 +218,8 @@ impl TestApp {
             let _ = tx.send(());
         }
         self.state.store.close().await;
-        if let Some((admin, name)) = self.pg_cleanup.take()
-            && let Ok(mut conn) = PgConnection::connect(&admin).await
-        {
-            let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-            let _ = conn.execute(sqlx::AssertSqlSafe(drop)).await;
+        if let Some(db) = self.db.take() {
+            db.drop_database().await;
         }
     }
 

@@ -10,6 +10,7 @@ mod intake;
 mod jira_client;
 mod jobs;
 mod lifecycle;
+mod processes;
 mod sandbox_jira;
 mod sandbox_jql;
 mod sandbox_slack;

@@ -3,6 +3,7 @@
 //! webhooks with Jira's retry policy, hosts the app's iframes in an issue page, and misbehaves on demand.
 
 mod auth;
+mod calls;
 mod edits;
 mod faults;
 mod install;
@@ -27,6 +28,7 @@ use axum::{Router, middleware};
 use chrono::Utc;
 use serde_json::Value;
 
+pub use calls::RestCall;
 pub use edits::IssueEdit;
 pub use faults::{Faults, WebhookFault};
 pub use keys::SimKeys;
@@ -74,6 +76,7 @@ struct Inner {
     faults: Mutex<Faults>,
     options: SimOptions,
     deliveries: Mutex<Vec<Delivery>>,
+    calls: Mutex<calls::CallLog>,
     save_path: Option<PathBuf>,
 }
 
@@ -129,6 +132,7 @@ impl JiraSim {
                 faults: Mutex::new(Faults::default()),
                 options,
                 deliveries: Mutex::new(Vec::new()),
+                calls: Mutex::new(calls::CallLog::default()),
                 save_path,
             }),
         }
@@ -160,7 +164,8 @@ impl JiraSim {
                 self.clone(),
                 auth::verify_app_jwt,
             ))
-            .layer(middleware::from_fn_with_state(self.clone(), faults::inject));
+            .layer(middleware::from_fn_with_state(self.clone(), faults::inject))
+            .layer(middleware::from_fn_with_state(self.clone(), calls::record));
         Router::new()
             .merge(rest)
             .merge(view::router())
