@@ -100,10 +100,11 @@ pub struct Roles {
 
 /// A command from a person (the panel API). The acting account comes from the verified token, never from here.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+// Struct variants even without fields: serde ignores unknown fields next to the tag of a unit variant.
 #[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     /// Analyst takes the request (`new → in_review`, or takes it over from another analyst).
-    Claim,
+    Claim {},
     /// Analyst writes or changes the plan; a change after submission or approval voids the approval and returns
     /// the request to review.
     SavePlan {
@@ -127,22 +128,22 @@ pub enum Command {
         reason: String,
     },
     /// Analyst reopens a rejected or failed request for review.
-    Reopen,
+    Reopen {},
     /// Analyst starts the approved extraction.
-    Extract,
+    Extract {},
 }
 
 impl Command {
     /// Name for messages and audit actions.
     pub fn name(&self) -> &'static str {
         match self {
-            Command::Claim => "claim",
+            Command::Claim {} => "claim",
             Command::SavePlan { .. } => "save_plan",
             Command::Submit { .. } => "submit",
             Command::Approve { .. } => "approve",
             Command::Reject { .. } => "reject",
-            Command::Reopen => "reopen",
-            Command::Extract => "extract",
+            Command::Reopen {} => "reopen",
+            Command::Extract {} => "extract",
         }
     }
 }
@@ -262,7 +263,7 @@ pub fn decide(
     };
     let mut next = row.clone();
     let (action, detail) = match cmd {
-        Command::Claim => {
+        Command::Claim {} => {
             need(roles.analyst, "analysts")?;
             from(&[State::New, State::InReview])?;
             if row.reviewer.as_deref() == Some(actor) && state == State::InReview {
@@ -378,7 +379,7 @@ pub fn decide(
                 json!({"reason": reason, "digest": row.plan_digest}),
             )
         }
-        Command::Reopen => {
+        Command::Reopen {} => {
             need(roles.analyst, "analysts")?;
             from(&[State::Rejected, State::Failed])?;
             next.state = State::InReview.as_str().into();
@@ -390,7 +391,7 @@ pub fn decide(
                 json!({"previous_state": state.as_str(), "previous_reason": row.reason}),
             )
         }
-        Command::Extract => {
+        Command::Extract {} => {
             need(roles.analyst, "analysts")?;
             from(&[State::Approved])?;
             if row.approved_digest.is_none() || row.approved_digest != row.plan_digest {
@@ -433,7 +434,7 @@ pub fn permitted(
         recipients: Vec::new(),
     };
     let probes = [
-        Command::Claim,
+        Command::Claim {},
         Command::SavePlan {
             plan: Box::new(probe_plan),
         },
@@ -446,8 +447,8 @@ pub fn permitted(
         Command::Reject {
             reason: "probe".into(),
         },
-        Command::Reopen,
-        Command::Extract,
+        Command::Reopen {},
+        Command::Extract {},
     ];
     probes
         .iter()

@@ -60,8 +60,11 @@ fn row(state: State) -> RequestRow {
         plan_author: Some(ANALYST.into()),
         pii: None,
         pii_scan: None,
-        approved_digest: matches!(state, State::Approved | State::Extracting | State::Delivered)
-            .then(|| digest.clone()),
+        approved_digest: matches!(
+            state,
+            State::Approved | State::Extracting | State::Delivered
+        )
+        .then(|| digest.clone()),
         approved_by: None,
         approved_at: None,
     }
@@ -75,7 +78,7 @@ fn changed_plan() -> Command {
 
 fn commands(r: &RequestRow) -> Vec<Command> {
     vec![
-        Command::Claim,
+        Command::Claim {},
         changed_plan(),
         Command::Submit {
             personal_data: true,
@@ -86,12 +89,17 @@ fn commands(r: &RequestRow) -> Vec<Command> {
         Command::Reject {
             reason: "not feasible".into(),
         },
-        Command::Reopen,
-        Command::Extract,
+        Command::Reopen {},
+        Command::Extract {},
     ]
 }
 
-fn run(r: &RequestRow, actor: &str, roles: Roles, cmd: &Command) -> Result<Option<Change>, CommandError> {
+fn run(
+    r: &RequestRow,
+    actor: &str,
+    roles: Roles,
+    cmd: &Command,
+) -> Result<Option<Change>, CommandError> {
     decide(r, actor, roles, cmd, &policy(true), Utc::now())
 }
 
@@ -116,18 +124,31 @@ fn transition_table() {
         let r = row(state);
         for cmd in commands(&r) {
             let got = run(&r, OTHER_ANALYST, ALL_ROLES, &cmd);
-            match allowed.iter().find(|(s, c, _)| *s == state && *c == cmd.name()) {
+            match allowed
+                .iter()
+                .find(|(s, c, _)| *s == state && *c == cmd.name())
+            {
                 Some((_, _, to)) => {
                     let change = got
                         .unwrap_or_else(|e| panic!("{} from {}: {e}", cmd.name(), state.as_str()))
                         .expect("a change");
-                    assert_eq!(change.row.state, to.as_str(), "{} from {}", cmd.name(), state.as_str());
+                    assert_eq!(
+                        change.row.state,
+                        to.as_str(),
+                        "{} from {}",
+                        cmd.name(),
+                        state.as_str()
+                    );
                 }
                 None => match got {
                     Err(CommandError::NotNow(msg)) => {
                         assert!(msg.contains(state.as_str()), "{msg}");
                     }
-                    other => panic!("{} from {} should be refused, got {other:?}", cmd.name(), state.as_str()),
+                    other => panic!(
+                        "{} from {} should be refused, got {other:?}",
+                        cmd.name(),
+                        state.as_str()
+                    ),
                 },
             }
         }
@@ -140,8 +161,14 @@ fn the_requester_can_do_nothing_to_their_own_request() {
         let r = row(state);
         for cmd in commands(&r) {
             match run(&r, REQUESTER, ALL_ROLES, &cmd) {
-                Err(CommandError::Forbidden(msg)) => assert!(msg.contains("you asked for this data"), "{msg}"),
-                other => panic!("requester {} from {}: {other:?}", cmd.name(), state.as_str()),
+                Err(CommandError::Forbidden(msg)) => {
+                    assert!(msg.contains("you asked for this data"), "{msg}")
+                }
+                other => panic!(
+                    "requester {} from {}: {other:?}",
+                    cmd.name(),
+                    state.as_str()
+                ),
             }
         }
     }
@@ -151,12 +178,17 @@ fn the_requester_can_do_nothing_to_their_own_request() {
 fn each_command_needs_its_role() {
     let no_roles = Roles::default();
     let cases = [
-        (State::New, Command::Claim),
+        (State::New, Command::Claim {}),
         (State::InReview, changed_plan()),
-        (State::InReview, Command::Submit { personal_data: true }),
+        (
+            State::InReview,
+            Command::Submit {
+                personal_data: true,
+            },
+        ),
         (State::InReview, Command::Reject { reason: "x".into() }),
-        (State::Rejected, Command::Reopen),
-        (State::Approved, Command::Extract),
+        (State::Rejected, Command::Reopen {}),
+        (State::Approved, Command::Extract {}),
     ];
     for (state, cmd) in &cases {
         let r = row(*state);
@@ -169,7 +201,9 @@ fn each_command_needs_its_role() {
         }
     }
     let r = row(State::AwaitingPrivacyApproval);
-    let approve = Command::Approve { digest: r.plan_digest.clone().unwrap() };
+    let approve = Command::Approve {
+        digest: r.plan_digest.clone().unwrap(),
+    };
     let reject = Command::Reject { reason: "x".into() };
     for cmd in [&approve, &reject] {
         assert!(
@@ -184,21 +218,39 @@ fn each_command_needs_its_role() {
 #[test]
 fn the_plan_author_cannot_approve_unless_the_tenant_allows_it() {
     let r = row(State::AwaitingPrivacyApproval);
-    let approve = Command::Approve { digest: r.plan_digest.clone().unwrap() };
+    let approve = Command::Approve {
+        digest: r.plan_digest.clone().unwrap(),
+    };
     let refused = decide(&r, ANALYST, ALL_ROLES, &approve, &policy(true), Utc::now());
-    assert!(matches!(refused, Err(CommandError::Forbidden(m)) if m.contains("separation of duties")));
-    let allowed = decide(&r, ANALYST, ALL_ROLES, &approve, &policy(false), Utc::now()).unwrap().unwrap();
+    assert!(
+        matches!(refused, Err(CommandError::Forbidden(m)) if m.contains("separation of duties"))
+    );
+    let allowed = decide(&r, ANALYST, ALL_ROLES, &approve, &policy(false), Utc::now())
+        .unwrap()
+        .unwrap();
     assert_eq!(allowed.row.approved_by.as_deref(), Some(ANALYST));
 }
 
 #[test]
 fn approval_binds_to_the_digest_shown() {
     let r = row(State::AwaitingPrivacyApproval);
-    let stale = Command::Approve { digest: "0".repeat(64) };
-    assert!(matches!(run(&r, PRIVACY, PRIVACY_ONLY, &stale), Err(CommandError::Stale(_))));
-    let ok = run(&r, PRIVACY, PRIVACY_ONLY, &Command::Approve { digest: r.plan_digest.clone().unwrap() })
-        .unwrap()
-        .unwrap();
+    let stale = Command::Approve {
+        digest: "0".repeat(64),
+    };
+    assert!(matches!(
+        run(&r, PRIVACY, PRIVACY_ONLY, &stale),
+        Err(CommandError::Stale(_))
+    ));
+    let ok = run(
+        &r,
+        PRIVACY,
+        PRIVACY_ONLY,
+        &Command::Approve {
+            digest: r.plan_digest.clone().unwrap(),
+        },
+    )
+    .unwrap()
+    .unwrap();
     assert_eq!(ok.row.approved_digest, r.plan_digest);
     assert_eq!(ok.action, "request.approved");
 }
@@ -206,33 +258,60 @@ fn approval_binds_to_the_digest_shown() {
 #[test]
 fn a_plan_change_voids_the_approval() {
     let r = row(State::Approved);
-    let change = run(&r, OTHER_ANALYST, ANALYST_ONLY, &changed_plan()).unwrap().unwrap();
+    let change = run(&r, OTHER_ANALYST, ANALYST_ONLY, &changed_plan())
+        .unwrap()
+        .unwrap();
     assert_eq!(change.row.state, "in_review");
     assert_eq!(change.row.approved_digest, None);
     assert_ne!(change.row.plan_digest, r.plan_digest);
     assert_eq!(change.row.plan_author.as_deref(), Some(OTHER_ANALYST));
     assert_eq!(change.detail["approval_voided"], json!(true));
-    assert!(change.row.reason.as_deref().unwrap_or_default().contains("plan changed"));
+    assert!(
+        change
+            .row
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("plan changed")
+    );
     // Saving the same plan again changes nothing.
-    let same = Command::SavePlan { plan: Box::new(sample()) };
-    assert!(run(&row(State::InReview), ANALYST, ANALYST_ONLY, &same).unwrap().is_none());
+    let same = Command::SavePlan {
+        plan: Box::new(sample()),
+    };
+    assert!(
+        run(&row(State::InReview), ANALYST, ANALYST_ONLY, &same)
+            .unwrap()
+            .is_none()
+    );
     // An approved row whose plan no longer matches cannot be extracted.
     let mut tampered = row(State::Approved);
     tampered.plan_digest = Some("f".repeat(64));
-    assert!(matches!(run(&tampered, ANALYST, ANALYST_ONLY, &Command::Extract), Err(CommandError::Stale(_))));
+    assert!(matches!(
+        run(&tampered, ANALYST, ANALYST_ONLY, &Command::Extract {}),
+        Err(CommandError::Stale(_))
+    ));
 }
 
 #[test]
 fn direct_approval_needs_a_clean_scan_of_this_plan() {
-    let submit = Command::Submit { personal_data: false };
+    let submit = Command::Submit {
+        personal_data: false,
+    };
     let mut r = row(State::InReview);
     let no_scan = run(&r, ANALYST, ANALYST_ONLY, &submit);
     assert!(matches!(no_scan, Err(CommandError::Invalid(m)) if m.contains("has not run")));
     let digest = r.plan_digest.clone().unwrap();
     r.pii_scan = Some(json!({"digest": "0".repeat(64), "findings": []}).to_string());
-    assert!(matches!(run(&r, ANALYST, ANALYST_ONLY, &submit), Err(CommandError::Invalid(m)) if m.contains("has not run")));
-    r.pii_scan = Some(json!({"digest": digest, "findings": [{"column": "email", "category": "email"}]}).to_string());
-    assert!(matches!(run(&r, ANALYST, ANALYST_ONLY, &submit), Err(CommandError::Invalid(m)) if m.contains("email (email)")));
+    assert!(
+        matches!(run(&r, ANALYST, ANALYST_ONLY, &submit), Err(CommandError::Invalid(m)) if m.contains("has not run"))
+    );
+    r.pii_scan = Some(
+        json!({"digest": digest, "findings": [{"column": "email", "category": "email"}]})
+            .to_string(),
+    );
+    assert!(
+        matches!(run(&r, ANALYST, ANALYST_ONLY, &submit), Err(CommandError::Invalid(m)) if m.contains("email (email)"))
+    );
     r.pii_scan = Some(json!({"digest": digest, "findings": []}).to_string());
     let ok = run(&r, ANALYST, ANALYST_ONLY, &submit).unwrap().unwrap();
     assert_eq!(ok.row.state, "approved");
@@ -246,53 +325,105 @@ fn submit_needs_a_plan_and_reject_a_reason() {
     let mut r = row(State::InReview);
     r.plan = None;
     r.plan_digest = None;
-    let submit = Command::Submit { personal_data: true };
-    assert!(matches!(run(&r, ANALYST, ANALYST_ONLY, &submit), Err(CommandError::Invalid(_))));
+    let submit = Command::Submit {
+        personal_data: true,
+    };
+    assert!(matches!(
+        run(&r, ANALYST, ANALYST_ONLY, &submit),
+        Err(CommandError::Invalid(_))
+    ));
     for reason in ["", "   ", &"x".repeat(2001)] {
-        let cmd = Command::Reject { reason: reason.into() };
-        assert!(matches!(run(&r, ANALYST, ANALYST_ONLY, &cmd), Err(CommandError::Invalid(_))));
+        let cmd = Command::Reject {
+            reason: reason.into(),
+        };
+        assert!(matches!(
+            run(&r, ANALYST, ANALYST_ONLY, &cmd),
+            Err(CommandError::Invalid(_))
+        ));
     }
 }
 
 #[test]
 fn system_events() {
-    let cancel = |deleted| SystemEvent::Cancel { reason: "gone".into(), issue_deleted: deleted };
+    let cancel = |deleted| SystemEvent::Cancel {
+        reason: "gone".into(),
+        issue_deleted: deleted,
+    };
     for state in State::ALL {
         let r = row(state);
         let label_removed = observe(&r, &cancel(false)).unwrap();
-        assert_eq!(label_removed.is_some(), state.is_open(), "{}", state.as_str());
+        assert_eq!(
+            label_removed.is_some(),
+            state.is_open(),
+            "{}",
+            state.as_str()
+        );
         let deleted = observe(&r, &cancel(true)).unwrap();
-        assert_eq!(deleted.is_some(), state.is_open() || state == State::Delivered);
+        assert_eq!(
+            deleted.is_some(),
+            state.is_open() || state == State::Delivered
+        );
         if state == State::Delivered {
             assert_eq!(deleted.unwrap().detail["attachment_gone"], json!(true));
         }
-        assert_eq!(observe(&r, &SystemEvent::Restore).unwrap().is_some(), state == State::Cancelled);
-        let fail = observe(&r, &SystemEvent::Fail { reason: "source unreachable".into() });
+        assert_eq!(
+            observe(&r, &SystemEvent::Restore).unwrap().is_some(),
+            state == State::Cancelled
+        );
+        let fail = observe(
+            &r,
+            &SystemEvent::Fail {
+                reason: "source unreachable".into(),
+            },
+        );
         assert_eq!(fail.is_ok(), state == State::Extracting);
-        assert_eq!(observe(&r, &SystemEvent::Expire).is_ok(), state == State::Delivered);
+        assert_eq!(
+            observe(&r, &SystemEvent::Expire).is_ok(),
+            state == State::Delivered
+        );
     }
 }
 
 #[test]
 fn permitted_lists_what_the_guards_allow() {
     let r = row(State::AwaitingPrivacyApproval);
-    assert_eq!(permitted(&r, PRIVACY, PRIVACY_ONLY, &policy(true)), vec!["approve", "reject"]);
-    assert_eq!(permitted(&r, ANALYST, ALL_ROLES, &policy(true)), vec!["save_plan", "reject"]);
+    assert_eq!(
+        permitted(&r, PRIVACY, PRIVACY_ONLY, &policy(true)),
+        vec!["approve", "reject"]
+    );
+    assert_eq!(
+        permitted(&r, ANALYST, ALL_ROLES, &policy(true)),
+        vec!["save_plan", "reject"]
+    );
     assert!(permitted(&r, REQUESTER, ALL_ROLES, &policy(true)).is_empty());
-    assert_eq!(permitted(&row(State::New), OTHER_ANALYST, ANALYST_ONLY, &policy(true)), vec!["claim"]);
+    assert_eq!(
+        permitted(&row(State::New), OTHER_ANALYST, ANALYST_ONLY, &policy(true)),
+        vec!["claim"]
+    );
 }
 
 #[test]
 fn commands_parse_strictly() {
-    let ok: Command = serde_json::from_value(json!({"command": "approve", "digest": "ab"})).unwrap();
-    assert_eq!(ok, Command::Approve { digest: "ab".into() });
+    let ok: Command =
+        serde_json::from_value(json!({"command": "approve", "digest": "ab"})).unwrap();
+    assert_eq!(
+        ok,
+        Command::Approve {
+            digest: "ab".into()
+        }
+    );
     for bad in [
         json!({"command": "approve"}),
         json!({"command": "approve", "digest": "ab", "actor": "someone-else"}),
+        json!({"command": "claim", "actor": "someone-else"}),
+        json!({"command": "extract", "as": "someone-else"}),
         json!({"command": "cancel", "reason": "x"}),
         json!({"command": "expire"}),
         json!({"digest": "ab"}),
     ] {
-        assert!(serde_json::from_value::<Command>(bad.clone()).is_err(), "{bad}");
+        assert!(
+            serde_json::from_value::<Command>(bad.clone()).is_err(),
+            "{bad}"
+        );
     }
 }

@@ -18,3 +18,4 @@ mod sandbox_warehouse;
 mod secrets;
 mod tokens;
 mod vectors;
+mod workflow;

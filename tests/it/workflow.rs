@@ -1,0 +1,596 @@
+//! Review and approval end to end: people act through the panel API with context tokens from the simulated Jira;
+//! roles come from their Jira groups; every forbidden action is refused and changes nothing; approval binds to the
+//! plan digest; each change is audited, chained and written back to the Jira issue.
+
+use clearance::{
+    audit,
+    requests::writeback,
+    sandbox::jira::{JiraSim, people},
+    store::{RequestRow, RolePolicy},
+};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::{
+    helpers::{Backend, TestApp},
+    on_each_backend,
+    sandbox_jira::{site_and_app, wait_for_async},
+};
+
+on_each_backend!(
+    review_and_approval_end_to_end,
+    forbidden_actions_change_nothing,
+    a_change_after_approval_voids_it,
+    bad_commands_are_refused,
+);
+
+/// Analyst and privacy officer in one person, for the separation-of-duty rule.
+const DUAL: &str = "557058:dana-dual";
+
+struct Ctx {
+    sim: JiraSim,
+    app: TestApp,
+    issue_id: String,
+    key: String,
+}
+
+async fn setup(backend: Backend) -> Ctx {
+    let (sim, app) = site_and_app(backend).await;
+    sim.add_user(
+        DUAL,
+        "Dana Dual",
+        "dana@example.com",
+        &["clearance-analysts", "clearance-privacy"],
+    );
+    let key = sim.create_issue(
+        "DATA",
+        "Churned customers",
+        "Emails of churned customers",
+        &["data-request"],
+        people::REQUESTER,
+    );
+    let issue_id = sim.issue(&key).unwrap().id.to_string();
+    let ctx = Ctx {
+        sim,
+        app,
+        issue_id,
+        key,
+    };
+    wait_for_async(|| async { ctx.row().await }).await;
+    ctx
+}
+
+impl Ctx {
+    async fn tenant_id(&self) -> String {
+        self.app
+            .tenant(&self.sim.client_key())
+            .await
+            .unwrap()
+            .tenant
+            .id
+    }
+
+    async fn row(&self) -> Option<RequestRow> {
+        let t = self.tenant_id().await;
+        self.app
+            .state
+            .store
+            .request_by_issue(&t, &self.issue_id)
+            .await
+            .unwrap()
+    }
+
+    fn token(&self, who: &str) -> String {
+        self.sim
+            .context_token(
+                who,
+                json!({"jira": {"issue": {"id": self.issue_id, "key": self.key}}}),
+            )
+            .unwrap()
+    }
+
+    async fn show(&self, who: &str) -> (StatusCode, Value) {
+        let resp = self
+            .app
+            .http
+            .get(
+                self.app
+                    .url(&format!("/api/panel/requests/{}", self.issue_id)),
+            )
+            .header("Authorization", format!("JWT {}", self.token(who)))
+            .send()
+            .await
+            .unwrap();
+        (resp.status(), resp.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn send(&self, who: &str, body: Value) -> (StatusCode, Value) {
+        self.send_raw(&self.token(who), &self.issue_id, body.to_string())
+            .await
+    }
+
+    async fn send_raw(&self, token: &str, issue_id: &str, body: String) -> (StatusCode, Value) {
+        let resp = self
+            .app
+            .http
+            .post(
+                self.app
+                    .url(&format!("/api/panel/requests/{issue_id}/commands")),
+            )
+            .header("Authorization", format!("JWT {token}"))
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (resp.status(), resp.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn ok(&self, who: &str, body: Value) -> Value {
+        let (status, v) = self.send(who, body.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{who} {body}: {v}");
+        v
+    }
+
+    /// The request's stored version and its number of audit events: both unchanged by a refused command.
+    async fn fingerprint(&self) -> (i64, usize, String) {
+        let r = self.row().await.unwrap();
+        let events = self
+            .app
+            .state
+            .store
+            .request_audit(&r.id)
+            .await
+            .unwrap()
+            .len();
+        (r.version, events, r.state)
+    }
+
+    async fn property_state(&self) -> Option<String> {
+        self.sim
+            .property(&self.key, writeback::PROPERTY)
+            .and_then(|p| p["state"].as_str().map(str::to_owned))
+    }
+
+    async fn wait_property(&self, state: &str) {
+        wait_for_async(|| async {
+            (self.property_state().await.as_deref() == Some(state)).then_some(())
+        })
+        .await;
+    }
+
+    fn comments_with(&self, text: &str) -> usize {
+        let issue = self.sim.issue(&self.key).unwrap();
+        issue
+            .comments
+            .iter()
+            .filter(|c| clearance::jira::adf::plain_text(&c.body).contains(text))
+            .count()
+    }
+}
+
+fn plan(max_rows: u64) -> Value {
+    json!({
+        "source": "warehouse",
+        "sql": "SELECT customer_id, email FROM customers WHERE churned",
+        "masking": {"email": "mask"},
+        "max_rows": max_rows,
+        "max_bytes": 10_000_000,
+        "format": "csv",
+        "encryption": "age",
+        "recipients": [people::REQUESTER],
+    })
+}
+
+async fn review_and_approval_end_to_end(backend: Backend) {
+    let c = setup(backend).await;
+    c.wait_property("new").await;
+
+    let (status, view) = c.show(people::ANALYST).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(view["request"]["state"], "new");
+    assert_eq!(view["you"]["roles"]["analyst"], true);
+    assert_eq!(view["you"]["roles"]["privacy"], false);
+    assert_eq!(view["allowed"], json!(["claim"]));
+
+    c.ok(people::ANALYST, json!({"command": "claim"})).await;
+    let saved = c
+        .ok(
+            people::ANALYST,
+            json!({"command": "save_plan", "plan": plan(1000)}),
+        )
+        .await;
+    let digest = saved["request"]["planDigest"].as_str().unwrap().to_owned();
+    assert_eq!(digest.len(), 64);
+    let submitted = c
+        .ok(
+            people::ANALYST,
+            json!({"command": "submit", "personal_data": true}),
+        )
+        .await;
+    assert_eq!(submitted["request"]["state"], "awaiting_privacy_approval");
+    c.wait_property("awaiting_privacy_approval").await;
+    wait_for_async(|| async {
+        (c.comments_with("waiting for a privacy officer") == 1).then_some(())
+    })
+    .await;
+
+    let (_, view) = c.show(people::PRIVACY_OFFICER).await;
+    assert_eq!(view["allowed"], json!(["approve", "reject"]));
+    assert_eq!(view["request"]["plan"]["masking"]["email"], "mask");
+    let approved = c
+        .ok(
+            people::PRIVACY_OFFICER,
+            json!({"command": "approve", "digest": digest}),
+        )
+        .await;
+    assert_eq!(approved["request"]["state"], "approved");
+    assert_eq!(approved["request"]["approvedBy"], people::PRIVACY_OFFICER);
+    assert_eq!(approved["request"]["approvedDigest"], digest.as_str());
+    c.wait_property("approved").await;
+    wait_for_async(|| async {
+        (c.comments_with("extraction plan was approved") == 1).then_some(())
+    })
+    .await;
+
+    let extracting = c.ok(people::ANALYST, json!({"command": "extract"})).await;
+    assert_eq!(extracting["request"]["state"], "extracting");
+    c.wait_property("extracting").await;
+
+    // The trail: who did what, in order, chained.
+    let r = c.row().await.unwrap();
+    let events = c.app.state.store.request_audit(&r.id).await.unwrap();
+    let trail: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| (e.action.as_str(), e.actor.as_str()))
+        .collect();
+    assert_eq!(
+        trail,
+        [
+            ("request.created", "jira"),
+            ("request.claimed", people::ANALYST),
+            ("request.plan_saved", people::ANALYST),
+            ("request.submitted", people::ANALYST),
+            ("request.approved", people::PRIVACY_OFFICER),
+            ("request.extraction_started", people::ANALYST),
+        ]
+    );
+    let approval = events
+        .iter()
+        .find(|e| e.action == "request.approved")
+        .unwrap();
+    assert_eq!(approval.detail_value().unwrap()["digest"], digest.as_str());
+    let report = audit::verify::verify(&c.app.state.store, &c.tenant_id().await)
+        .await
+        .unwrap();
+    assert!(report.ok(), "{report}");
+    assert_eq!(report.verified, 6);
+    // The panel shows the trail too.
+    let (_, view) = c.show(people::REQUESTER).await;
+    assert_eq!(view["audit"].as_array().unwrap().len(), 6);
+    assert_eq!(view["you"]["requester"], true);
+    assert_eq!(view["allowed"], json!([]));
+
+    // A write-back that runs again (a retry after Jira accepted the comment) does not comment twice.
+    let seq = approval.seq;
+    let again = c
+        .app
+        .state
+        .store
+        .enqueue_job(&writeback::job(&r, seq))
+        .await
+        .unwrap()
+        .expect("enqueued");
+    let job = wait_for_async(|| async {
+        c.app
+            .state
+            .store
+            .job(&again)
+            .await
+            .unwrap()
+            .filter(|j| j.state == "done" || j.state == "dead")
+    })
+    .await;
+    assert_eq!(job.state, "done", "{:?}", job.last_error);
+    assert_eq!(c.comments_with("extraction plan was approved"), 1);
+    assert_eq!(c.comments_with(&format!("audit event #{seq}")), 1);
+    // Never any plan content in Jira.
+    assert_eq!(c.comments_with("SELECT"), 0);
+    c.app.cleanup().await;
+}
+
+async fn forbidden_actions_change_nothing(backend: Backend) {
+    let c = setup(backend).await;
+    let refused = |who: &'static str, body: Value, status: StatusCode, words: &'static str| {
+        let c = &c;
+        async move {
+            let before = c.fingerprint().await;
+            let (got, v) = c.send(who, body.clone()).await;
+            assert_eq!(got, status, "{who} {body}: {v}");
+            let msg = v["error"].as_str().unwrap_or_default().to_owned();
+            assert!(msg.contains(words), "{who} {body}: {msg}");
+            assert_eq!(
+                c.fingerprint().await,
+                before,
+                "{who} {body} changed something"
+            );
+        }
+    };
+    let forbidden = StatusCode::FORBIDDEN;
+    // The requester cannot review their own request, nor can someone without the analyst role.
+    refused(
+        people::REQUESTER,
+        json!({"command": "claim"}),
+        forbidden,
+        "you asked for this data",
+    )
+    .await;
+    refused(
+        people::PRIVACY_OFFICER,
+        json!({"command": "claim"}),
+        forbidden,
+        "only analysts",
+    )
+    .await;
+    refused(
+        people::ADMIN,
+        json!({"command": "claim"}),
+        forbidden,
+        "only analysts",
+    )
+    .await;
+    c.ok(DUAL, json!({"command": "claim"})).await;
+    refused(
+        people::REQUESTER,
+        json!({"command": "save_plan", "plan": plan(1)}),
+        forbidden,
+        "you asked",
+    )
+    .await;
+    c.ok(DUAL, json!({"command": "save_plan", "plan": plan(10)}))
+        .await;
+    refused(
+        people::PRIVACY_OFFICER,
+        json!({"command": "submit", "personal_data": true}),
+        forbidden,
+        "only analysts",
+    )
+    .await;
+    // Approving before submission is not possible in this state.
+    let digest = c.row().await.unwrap().plan_digest.unwrap();
+    let approve = json!({"command": "approve", "digest": digest});
+    refused(
+        people::PRIVACY_OFFICER,
+        approve.clone(),
+        StatusCode::CONFLICT,
+        "in_review",
+    )
+    .await;
+    c.ok(DUAL, json!({"command": "submit", "personal_data": true}))
+        .await;
+    // Not an analyst's job; never the requester's; not the plan's author while separation of duties is on.
+    refused(
+        people::ANALYST,
+        approve.clone(),
+        forbidden,
+        "only privacy officers",
+    )
+    .await;
+    refused(people::REQUESTER, approve.clone(), forbidden, "you asked").await;
+    refused(DUAL, approve.clone(), forbidden, "separation of duties").await;
+    refused(
+        people::REQUESTER,
+        json!({"command": "extract"}),
+        forbidden,
+        "you asked",
+    )
+    .await;
+    // With the switch off for this tenant, the author may approve.
+    let tenant = c.tenant_id().await;
+    let mut policy = c
+        .app
+        .state
+        .store
+        .role_policy(&tenant)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(policy.sod_author_not_approver, "on by default");
+    assert_eq!(policy.analyst_groups, ["clearance-analysts"]);
+    policy.sod_author_not_approver = false;
+    c.app
+        .state
+        .store
+        .set_role_policy(&tenant, &policy)
+        .await
+        .unwrap();
+    c.ok(DUAL, approve).await;
+    refused(
+        people::REQUESTER,
+        json!({"command": "extract"}),
+        forbidden,
+        "you asked",
+    )
+    .await;
+    refused(
+        people::PRIVACY_OFFICER,
+        json!({"command": "extract"}),
+        forbidden,
+        "only analysts",
+    )
+    .await;
+    // Group mapping is the tenant's: with analysts mapped to another group, the analyst is no longer one.
+    c.app
+        .state
+        .store
+        .set_role_policy(
+            &tenant,
+            &RolePolicy {
+                analyst_groups: vec!["data-team".into()],
+                ..policy
+            },
+        )
+        .await
+        .unwrap();
+    refused(
+        people::ANALYST,
+        json!({"command": "extract"}),
+        forbidden,
+        "only analysts",
+    )
+    .await;
+    c.app.cleanup().await;
+}
+
+async fn a_change_after_approval_voids_it(backend: Backend) {
+    let c = setup(backend).await;
+    c.ok(people::ANALYST, json!({"command": "claim"})).await;
+    let first = c
+        .ok(
+            people::ANALYST,
+            json!({"command": "save_plan", "plan": plan(100)}),
+        )
+        .await;
+    let old = first["request"]["planDigest"].as_str().unwrap().to_owned();
+    c.ok(
+        people::ANALYST,
+        json!({"command": "submit", "personal_data": true}),
+    )
+    .await;
+    c.ok(
+        people::PRIVACY_OFFICER,
+        json!({"command": "approve", "digest": old}),
+    )
+    .await;
+
+    // One more row than approved: back to review, approval gone, cannot extract.
+    let changed = c
+        .ok(
+            people::ANALYST,
+            json!({"command": "save_plan", "plan": plan(101)}),
+        )
+        .await;
+    assert_eq!(changed["request"]["state"], "in_review");
+    assert_eq!(changed["request"]["approvedDigest"], Value::Null);
+    assert!(
+        changed["request"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("plan changed")
+    );
+    let new = changed["request"]["planDigest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(new, old);
+    let (status, v) = c.send(people::ANALYST, json!({"command": "extract"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    c.wait_property("in_review").await;
+
+    // The privacy officer approving what they saw before the change is refused.
+    c.ok(
+        people::ANALYST,
+        json!({"command": "submit", "personal_data": true}),
+    )
+    .await;
+    let (status, v) = c
+        .send(
+            people::PRIVACY_OFFICER,
+            json!({"command": "approve", "digest": old}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("plan changed"));
+    c.ok(
+        people::PRIVACY_OFFICER,
+        json!({"command": "approve", "digest": new}),
+    )
+    .await;
+
+    // The void is on record.
+    let r = c.row().await.unwrap();
+    let events = c.app.state.store.request_audit(&r.id).await.unwrap();
+    let void = events
+        .iter()
+        .find(|e| {
+            e.action == "request.plan_saved" && e.detail_value().unwrap()["approval_voided"] == true
+        })
+        .expect("a voiding plan change");
+    let d = void.detail_value().unwrap();
+    assert_eq!(
+        (d["from"].as_str(), d["to"].as_str()),
+        (Some("approved"), Some("in_review"))
+    );
+    c.app.cleanup().await;
+}
+
+async fn bad_commands_are_refused(backend: Backend) {
+    let c = setup(backend).await;
+    let analyst = c.token(people::ANALYST);
+    let before = c.fingerprint().await;
+    let cases: Vec<(String, String, StatusCode)> = vec![
+        (
+            c.issue_id.clone(),
+            "{not json".into(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            c.issue_id.clone(),
+            json!({"command": "launch"}).to_string(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            c.issue_id.clone(),
+            json!({"command": "cancel", "reason": "x"}).to_string(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            c.issue_id.clone(),
+            json!({"command": "claim", "actor": people::PRIVACY_OFFICER}).to_string(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "DATA-1".into(),
+            json!({"command": "claim"}).to_string(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "99999".into(),
+            json!({"command": "claim"}).to_string(),
+            StatusCode::NOT_FOUND,
+        ),
+    ];
+    for (issue, body, status) in cases {
+        let (got, v) = c.send_raw(&analyst, &issue, body.clone()).await;
+        assert_eq!(got, status, "{issue} {body}: {v}");
+        assert!(v["error"].is_string(), "{v}");
+    }
+    // A plan that is incomplete is refused with the field named.
+    c.ok(people::ANALYST, json!({"command": "claim"})).await;
+    let claimed = c.fingerprint().await;
+    let mut bad = plan(10);
+    bad["max_rows"] = json!(0);
+    let (status, v) = c
+        .send(
+            people::ANALYST,
+            json!({"command": "save_plan", "plan": bad}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("max_rows"));
+    assert_eq!(c.fingerprint().await, claimed);
+    // No token at all.
+    let path = format!("/api/panel/requests/{}/commands", c.issue_id);
+    let resp = c
+        .app
+        .http
+        .post(c.app.url(&path))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(c.fingerprint().await.0, claimed.0);
+    assert_ne!(before.0, claimed.0);
+    c.app.cleanup().await;
+}
