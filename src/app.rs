@@ -12,6 +12,7 @@ use crate::{
     host::connect::Connect,
     jira::JiraClient,
     jobs::{Runner, RunnerConfig},
+    metrics::Metrics,
     requests::roles::GroupCache,
     store::{Store, StoredTenant},
     tenant::Tenant,
@@ -30,6 +31,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// Users' Jira groups, cached briefly for role checks.
     pub groups: Arc<GroupCache>,
+    /// Prometheus metrics of this instance.
+    pub metrics: Arc<Metrics>,
 }
 
 impl FromRef<AppState> for Connect {
@@ -62,6 +65,7 @@ impl AppState {
             connect,
             http,
             groups: Arc::new(GroupCache::default()),
+            metrics: Arc::new(Metrics::default()),
         })
     }
 
@@ -78,7 +82,7 @@ impl AppState {
     /// A Jira client for a tenant already loaded with its sealed secret (no database round trip).
     pub fn jira_for(&self, stored: &StoredTenant) -> Result<JiraClient, crate::host::AuthError> {
         let site = self.connect.jira_site(stored)?;
-        Ok(JiraClient::new(self.http.clone(), site))
+        Ok(JiraClient::new(self.http.clone(), site).with_metrics(self.metrics.clone()))
     }
 }
 
@@ -110,7 +114,8 @@ pub async fn serve(
             lease: state.cfg.job_lease,
             ..RunnerConfig::default()
         };
-        let mut runner = Runner::new(state.store.clone(), state.clone(), runner_cfg);
+        let mut runner = Runner::new(state.store.clone(), state.clone(), runner_cfg)
+            .with_metrics(state.metrics.clone());
         crate::requests::register(&mut runner);
         tokio::spawn(schedule_reconciliation(
             state.store.clone(),

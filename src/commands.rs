@@ -150,6 +150,13 @@ pub fn check_config(config: Option<&Path>) -> anyhow::Result<()> {
             "CLEARANCE_JOB_LEASE_SECS",
             cfg.job_lease.as_secs().to_string(),
         ),
+        (
+            "CLEARANCE_METRICS_TOKEN",
+            match cfg.metrics_token {
+                Some(_) => "set (GET /metrics requires it)".to_owned(),
+                None => "not set (GET /metrics is open; keep it off the internet)".to_owned(),
+            },
+        ),
     ];
     for (k, v) in rows {
         println!("{k:<28} {v}");

@@ -22,6 +22,8 @@ pub mod host;
 pub mod jira;
 /// Durable background jobs: queue runner, retries, leases.
 pub mod jobs;
+/// Prometheus metrics.
+pub mod metrics;
 /// The domain: data requests (intake, sync with Jira, state machine, roles, approvals, write-back).
 pub mod requests;
 /// Jira/Slack simulator and demo warehouse (demo and tests only; never mounted by `serve`).

@@ -54,6 +54,8 @@ pub struct Config {
     pub jwt_leeway: Duration,
     /// Timeout for calls Clearance makes (Jira, key server).
     pub http_timeout: Duration,
+    /// Bearer token `GET /metrics` requires; `None` leaves it open (bind it to a private network then).
+    pub metrics_token: Option<SecretString>,
 }
 
 /// Log output format.
@@ -206,6 +208,29 @@ mod tests {
                 err.contains("CLEARANCE_JOB_LEASE_SECS") && err.contains("1-3600"),
                 "{bad:?}: {err}"
             );
+        }
+    }
+
+    #[test]
+    fn metrics_token_is_optional_but_not_weak() {
+        assert!(Config::from_pairs([]).unwrap().metrics_token.is_none());
+        assert!(
+            Config::from_pairs([("metrics_token", " ".to_string())])
+                .unwrap()
+                .metrics_token
+                .is_none()
+        );
+        let cfg = Config::from_pairs([("metrics_token", "0123456789abcdef".to_string())]).unwrap();
+        assert!(cfg.metrics_token.is_some());
+        assert!(
+            !format!("{cfg:?}").contains("0123456789abcdef"),
+            "token redacted in Debug"
+        );
+        for bad in ["short", "has a space inside it ok"] {
+            let err = Config::from_pairs([("metrics_token", bad.to_string())])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("CLEARANCE_METRICS_TOKEN"), "{bad:?}: {err}");
         }
     }
 

@@ -43,6 +43,8 @@ pub(super) struct RawConfig {
     jwt_leeway_secs: String,
     #[serde(deserialize_with = "scalar")]
     http_timeout_secs: String,
+    #[serde(default, deserialize_with = "optional_scalar")]
+    metrics_token: Option<String>,
 }
 
 impl Default for RawConfig {
@@ -63,6 +65,7 @@ impl Default for RawConfig {
             log_format: "text".into(),
             jwt_leeway_secs: "30".into(),
             http_timeout_secs: "10".into(),
+            metrics_token: None,
         }
     }
 }
@@ -228,6 +231,21 @@ impl RawConfig {
             ))
         });
 
+        let metrics_token = match self.metrics_token.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(t) if t.len() >= 16 && t.bytes().all(|b| b.is_ascii_graphic()) => {
+                Ok(Some(SecretString::from(t)))
+            }
+            Some(_) => {
+                problems.push(
+                    "CLEARANCE_METRICS_TOKEN (metrics_token): use at least 16 printable characters without spaces \
+                     (e.g. the output of `clearance keygen`), or leave it unset"
+                        .into(),
+                );
+                Err(())
+            }
+        };
+
         // Every setting was checked above (each failure recorded in `problems`); build only if all passed.
         let config = (|| {
             Some(Config {
@@ -245,6 +263,7 @@ impl RawConfig {
                 log_format: log_format.ok()?,
                 jwt_leeway: jwt_leeway.ok()?,
                 http_timeout: http_timeout.ok()?,
+                metrics_token: metrics_token.ok()?,
             })
         })();
         match config {

@@ -1,6 +1,9 @@
 //! The HTTP side of the Jira client: one shared `reqwest::Client`, per-call authorization, status → [`JiraError`].
 
-use std::time::Duration;
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use reqwest::{Method, StatusCode, header::AUTHORIZATION};
 use serde::{Deserialize, de::DeserializeOwned};
@@ -8,6 +11,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::{JiraError, JiraSite};
+use crate::metrics::Metrics;
 
 /// Longest piece of an error body kept for the message.
 const ERROR_BODY_CHARS: usize = 300;
@@ -17,6 +21,7 @@ const ERROR_BODY_CHARS: usize = 300;
 pub struct JiraClient {
     http: reqwest::Client,
     site: JiraSite,
+    metrics: Option<Arc<Metrics>>,
 }
 
 /// `GET /rest/api/3/myself`: the account the app acts as.
@@ -36,7 +41,17 @@ pub struct Myself {
 impl JiraClient {
     /// A client for `site` over the shared `http` client.
     pub fn new(http: reqwest::Client, site: JiraSite) -> Self {
-        Self { http, site }
+        Self {
+            http,
+            site,
+            metrics: None,
+        }
+    }
+
+    /// Record every call's latency and status in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// The absolute URL of a REST path (`/rest/api/3/…`, query included) under the site base URL.
@@ -95,11 +110,20 @@ impl JiraClient {
         body: Option<&Value>,
     ) -> Result<reqwest::Response, JiraError> {
         let auth = self.site.auth.authorization(&method, &url)?;
-        let mut req = self.http.request(method, url).header(AUTHORIZATION, auth);
+        let started = Instant::now();
+        let mut req = self
+            .http
+            .request(method.clone(), url)
+            .header(AUTHORIZATION, auth);
         if let Some(body) = body {
             req = req.json(body);
         }
-        check_status(req.send().await?).await
+        let sent = req.send().await;
+        if let Some(m) = &self.metrics {
+            let status = sent.as_ref().ok().map(|r| r.status().as_u16());
+            m.jira_call(method.as_str(), status, started.elapsed());
+        }
+        check_status(sent?).await
     }
 }
 

@@ -3,6 +3,8 @@
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
+use crate::metrics::Metrics;
+
 use chrono::Utc;
 use tokio::{sync::watch, task::JoinSet};
 use tracing::Instrument;
@@ -53,6 +55,7 @@ pub struct Runner<C> {
     ctx: C,
     handlers: HashMap<String, Handler<C>>,
     cfg: RunnerConfig,
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl<C: Clone + Send + Sync + 'static> Runner<C> {
@@ -66,7 +69,14 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
             ctx,
             handlers: HashMap::new(),
             cfg,
+            metrics: None,
         }
+    }
+
+    /// Count attempts by kind and outcome in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Register the handler for `kind`.
@@ -132,6 +142,7 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
         let ctx = self.ctx.clone();
         let handler = self.handlers.get(&job.kind).cloned();
         let cfg = self.cfg.clone();
+        let metrics = self.metrics.clone();
         let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, attempt = job.attempts);
         async move {
             let started = Utc::now();
@@ -143,6 +154,14 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
             } else {
                 Finish::Dead { error: format!("no handler for job kind {:?}", job.kind) }
             };
+            if let Some(m) = &metrics {
+                let outcome = match finish {
+                    Finish::Done => "done",
+                    Finish::Retry { .. } => "retry",
+                    Finish::Dead { .. } => "dead",
+                };
+                m.job(&job.kind, outcome);
+            }
             match store.finish_job(&job.id, &cfg.worker_id, job.attempts, started, &finish).await {
                 Ok(true) => tracing::debug!(job.id = %job.id, ?finish, "job attempt recorded"),
                 Ok(false) => tracing::warn!(job.id = %job.id, "lease lost: another worker took this job over"),

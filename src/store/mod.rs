@@ -7,6 +7,7 @@ mod audit;
 mod intake;
 mod jobs;
 mod requests;
+mod stats;
 mod tenants;
 mod tx;
 
@@ -24,6 +25,7 @@ pub use audit::{AuditEvent, NewAuditEvent};
 pub use intake::WebhookEvent;
 pub use jobs::{AttemptRow, Finish, JobRow, NewJob};
 pub use requests::{IssueSnapshot, RequestRow, Upserted};
+pub use stats::QueueStats;
 pub use tenants::{InstallRecord, RolePolicy, SealedSecret, StoredTenant};
 pub use tx::Tx;
 pub(crate) use tx::with_tx;

@@ -2,6 +2,7 @@
 
 mod admin;
 mod health;
+mod metrics;
 mod panel;
 mod requests_api;
 mod webhooks;
@@ -28,7 +29,8 @@ pub fn router(state: AppState) -> Router {
         .merge(panel::router())
         .merge(admin::router())
         .merge(requests_api::router())
-        .merge(webhooks::router());
+        .merge(metrics::router())
+        .merge(webhooks::router(state.clone()));
     let base_path = state.cfg.base_url.path().trim_end_matches('/').to_owned();
     let routes = if base_path.is_empty() {
         routes

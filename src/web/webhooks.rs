@@ -4,8 +4,10 @@
 use axum::{
     Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, Path, State},
+    extract::{DefaultBodyLimit, Path, Request, State},
     http::{HeaderMap, StatusCode},
+    middleware::{self, Next},
+    response::Response,
     routing::post,
 };
 
@@ -13,16 +15,26 @@ use crate::{
     app::AppState,
     error::{AppError, Result},
     host::HostRequest,
-    requests::intake::{self, Delivery},
+    requests::intake::{self, Delivery, Intake},
 };
 
 /// Jira drops payloads over 25 MB; issue events are far smaller. Anything above this is refused.
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
-pub(super) fn router() -> Router<AppState> {
+pub(super) fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/webhooks/{event}", post(receive))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn_with_state(state, count_rejections))
+}
+
+/// Deliveries refused before or by the handler (bad token, malformed body, too large) count as rejected.
+async fn count_rejections(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    if resp.status().is_client_error() || resp.status().is_server_error() {
+        state.metrics.webhook("rejected");
+    }
+    resp
 }
 
 /// Route segment → the `webhookEvent` Jira sends to it (see the descriptor).
@@ -55,6 +67,10 @@ async fn receive(
         body: &body,
     };
     let outcome = intake::receive(&state.store, &caller.tenant, delivery).await?;
+    state.metrics.webhook(match outcome {
+        Intake::Accepted => "accepted",
+        Intake::Duplicate => "duplicate",
+    });
     tracing::info!(client_key = %caller.tenant.client_key, event = expected, ?outcome, "webhook received");
     Ok(StatusCode::NO_CONTENT)
 }

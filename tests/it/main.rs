@@ -11,6 +11,7 @@ mod intake;
 mod jira_client;
 mod jobs;
 mod lifecycle;
+mod metrics;
 mod processes;
 mod sandbox_jira;
 mod sandbox_jql;

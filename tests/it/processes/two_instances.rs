@@ -112,11 +112,12 @@ async fn two_instances_share_webhooks_and_jobs_exactly_once() {
     let requested: BTreeSet<_> = requests.iter().map(|r| r.issue_id.clone()).collect();
     assert_eq!(requests.len(), ISSUES, "one request per issue");
     assert_eq!(requested, issue_ids);
-    // Jira saw one read per issue: no job ran twice, recorded or not.
+    // Jira saw one read per issue: no sync job ran twice, recorded or not (the write-back of each new request's
+    // state is a PUT, not counted here).
     let reads: Vec<_> = sim
         .rest_calls()
         .into_iter()
-        .filter(|c| c.path.starts_with("/rest/api/3/issue/"))
+        .filter(|c| c.method == "GET" && c.path.starts_with("/rest/api/3/issue/"))
         .collect();
     let read_ids: BTreeSet<_> = reads
         .iter()
