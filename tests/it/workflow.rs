@@ -18,6 +18,7 @@ use crate::{
 };
 
 on_each_backend!(
+    groups_are_cached_and_jira_failures_explained,
     review_and_approval_end_to_end,
     forbidden_actions_change_nothing,
     a_change_after_approval_voids_it,
@@ -592,5 +593,44 @@ async fn bad_commands_are_refused(backend: Backend) {
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(c.fingerprint().await.0, claimed.0);
     assert_ne!(before.0, claimed.0);
+    c.app.cleanup().await;
+}
+
+async fn groups_are_cached_and_jira_failures_explained(backend: Backend) {
+    let c = setup(backend).await;
+    let group_reads = || {
+        c.sim
+            .rest_calls()
+            .into_iter()
+            .filter(|call| call.path.starts_with("/rest/api/3/user/groups"))
+            .count()
+    };
+    let (status, _) = c.show(people::ANALYST).await;
+    assert_eq!(status, StatusCode::OK);
+    c.ok(people::ANALYST, json!({"command": "claim"})).await;
+    c.show(people::ANALYST).await;
+    assert_eq!(group_reads(), 1, "one Jira read per user while cached");
+    c.show(people::PRIVACY_OFFICER).await;
+    assert_eq!(group_reads(), 2);
+
+    // Jira failing to say who someone is: a clear 502, nothing changed.
+    c.wait_property("in_review").await;
+    let before = c.fingerprint().await;
+    c.sim
+        .faults()
+        .server_errors(5, reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    let (status, v) = c.send(DUAL, json!({"command": "claim"})).await;
+    c.sim
+        .faults()
+        .server_errors(0, reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot read your Jira groups"),
+        "{v}"
+    );
+    assert_eq!(c.fingerprint().await, before);
     c.app.cleanup().await;
 }
