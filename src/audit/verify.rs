@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::chain::{self, GENESIS, Link};
+use super::chain::{self, GENESIS};
 use crate::store::{Result, Store};
 
 /// Events read per query.
@@ -102,18 +102,7 @@ pub async fn verify(store: &Store, tenant_id: &str) -> Result<Report> {
                 Ok(d) => d,
                 Err(e) => return Ok(report(expected - 1, at(e.to_string()))),
             };
-            let recomputed = chain::hash(
-                &prev,
-                &Link {
-                    tenant_id: &ev.tenant_id,
-                    seq: ev.seq,
-                    at: &ev.at,
-                    actor: &ev.actor,
-                    action: &ev.action,
-                    request_id: ev.request_id.as_deref(),
-                    detail: &detail,
-                },
-            );
+            let recomputed = chain::hash(&prev, &ev.link(&detail));
             if recomputed != ev.hash {
                 let problem =
                     "its content was changed after it was written (hash mismatch)".to_owned();

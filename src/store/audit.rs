@@ -159,6 +159,19 @@ impl Store {
 }
 
 impl AuditEvent {
+    /// The fields its hash covers, with `detail` parsed from [`AuditEvent::detail_value`].
+    pub fn link<'a>(&'a self, detail: &'a Value) -> Link<'a> {
+        Link {
+            tenant_id: &self.tenant_id,
+            seq: self.seq,
+            at: &self.at,
+            actor: &self.actor,
+            action: &self.action,
+            request_id: self.request_id.as_deref(),
+            detail,
+        }
+    }
+
     /// The event's facts as JSON.
     pub fn detail_value(&self) -> Result<Value> {
         serde_json::from_str(&self.detail).map_err(|e| StoreError::Corrupt {

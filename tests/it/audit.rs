@@ -23,14 +23,8 @@ on_each_backend!(
 
 /// The binary with a clean environment (no CLEARANCE_* from the test run) on the test's database.
 fn clearance(database_url: &str) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_clearance"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("CLEARANCE_") {
-            c.env_remove(k);
-        }
-    }
-    c.env("CLEARANCE_DATABASE_URL", database_url)
-        .env("RUST_LOG", "warn");
+    let mut c = crate::helpers::clearance_command();
+    c.env("CLEARANCE_DATABASE_URL", database_url);
     c
 }
 
@@ -163,18 +157,7 @@ async fn tampering_is_detected(backend: Backend) {
         let mut ev = app.state.store.audit_page(t, 2, 1).await.unwrap().remove(0);
         ev.actor = "557058:forger".into();
         let detail = ev.detail_value().unwrap();
-        clearance::audit::chain::hash(
-            &ev.prev_hash,
-            &clearance::audit::chain::Link {
-                tenant_id: t,
-                seq: ev.seq,
-                at: &ev.at,
-                actor: &ev.actor,
-                action: &ev.action,
-                request_id: ev.request_id.as_deref(),
-                detail: &detail,
-            },
-        )
+        clearance::audit::chain::hash(&ev.prev_hash, &ev.link(&detail))
     };
     exec(
         &app,

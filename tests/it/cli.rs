@@ -6,15 +6,7 @@ use std::process::Command;
 use secrecy::ExposeSecret;
 
 fn clearance() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_clearance"));
-    // Start from a clean slate: no CLEARANCE_* from the caller's environment.
-    for (k, _) in std::env::vars() {
-        if k.starts_with("CLEARANCE_") {
-            c.env_remove(k);
-        }
-    }
-    c.env("RUST_LOG", "warn");
-    c
+    crate::helpers::clearance_command()
 }
 
 #[test]

@@ -422,3 +422,15 @@ pub async fn dead_address() -> SocketAddr {
     drop(l);
     addr
 }
+
+/// The `clearance` binary with a clean environment: no CLEARANCE_* from the test run, warnings only in its log.
+pub fn clearance_command() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_clearance"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("CLEARANCE_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("RUST_LOG", "warn");
+    c
+}
