@@ -1,5 +1,7 @@
 -- The review and approval workflow: the extraction plan and its digest, who reviewed and approved, per-tenant role
 -- mapping and separation-of-duty switch, and the hash-chained audit log.
+-- the issue's attachments as read by the sync job (JSON list of {id, filename, size, mimeType, created})
+ALTER TABLE requests ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE requests ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE requests ADD COLUMN reviewer TEXT;
 -- JSON extraction plan (see requests::plan), its SHA-256 and who last changed it (the analyst)

@@ -49,6 +49,7 @@ fn row(state: State) -> RequestRow {
         description: "d".into(),
         reporter: Some(REQUESTER.into()),
         labels: "[]".into(),
+        attachments: "[]".into(),
         state: state.as_str().into(),
         reason: None,
         created_at: Utc::now(),

@@ -36,7 +36,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     };
     let jira = app.jira_for(&stored)?;
     let path = format!(
-        "/rest/api/3/issue/{}?fields=summary,description,reporter,labels,project",
+        "/rest/api/3/issue/{}?fields=summary,description,reporter,labels,project,attachment",
         p.issue_id
     );
     let issue: Value = match jira.get_json(&path).await {
@@ -110,6 +110,15 @@ fn snapshot(issue_id: &str, issue: &Value) -> IssueSnapshot {
             .into_iter()
             .flatten()
             .filter_map(|l| l.as_str().map(str::to_owned))
+            .collect(),
+        attachments: f["attachment"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| {
+                json!({"id": a["id"], "filename": a["filename"], "size": a["size"], "mimeType": a["mimeType"],
+                       "created": a["created"]})
+            })
             .collect(),
     }
 }

@@ -26,6 +26,8 @@ pub struct RequestRow {
     pub reporter: Option<String>,
     /// Labels as a JSON array.
     pub labels: String,
+    /// The issue's attachments as a JSON array of `{id, filename, size, mimeType, created}`.
+    pub attachments: String,
     /// State machine state.
     pub state: String,
     /// Why it is in that state (failed, rejected, cancelled).
@@ -73,6 +75,8 @@ pub struct IssueSnapshot {
     pub reporter: Option<String>,
     /// Labels.
     pub labels: Vec<String>,
+    /// Attachments (`{id, filename, size, mimeType, created}` each).
+    pub attachments: Vec<serde_json::Value>,
 }
 
 /// What [`Tx::upsert_request`] did.
@@ -86,7 +90,7 @@ pub struct Upserted {
 
 macro_rules! request_columns {
     () => {
-        "id, tenant_id, issue_id, issue_key, project_key, summary, description, reporter, labels, state, reason, \
+        "id, tenant_id, issue_id, issue_key, project_key, summary, description, reporter, labels, attachments, state, reason, \
          created_at, updated_at, version, reviewer, plan, plan_digest, plan_author, pii, pii_scan, approved_digest, \
          approved_by, approved_at"
     };
@@ -154,27 +158,30 @@ impl Tx {
     pub async fn upsert_request(&mut self, tenant_id: &str, s: &IssueSnapshot) -> Result<Upserted> {
         let now = Utc::now();
         let labels = serde_json::to_string(&s.labels).unwrap_or_else(|_| "[]".into());
+        let attachments = serde_json::to_string(&s.attachments).unwrap_or_else(|_| "[]".into());
         let insert = concat!(
             "INSERT INTO requests (id, tenant_id, issue_id, issue_key, project_key, summary, description, reporter, \
-             labels, state, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'new', $10, $10) \
+             labels, attachments, state, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, 'new', $10, $10) \
              ON CONFLICT (tenant_id, issue_id) DO NOTHING RETURNING ",
             request_columns!()
         );
         let created: Option<RequestRow> = with_tx!(self, c => sqlx::query_as(insert)
             .bind(uuid::Uuid::new_v4().to_string()).bind(tenant_id).bind(&s.issue_id).bind(&s.issue_key)
             .bind(&s.project_key).bind(&s.summary).bind(&s.description).bind(&s.reporter).bind(&labels).bind(now)
+            .bind(&attachments)
             .fetch_optional(&mut *c).await.op("creating a request"))?;
         if let Some(row) = created {
             return Ok(Upserted { row, created: true });
         }
         let update = concat!(
             "UPDATE requests SET issue_key = $3, project_key = $4, summary = $5, description = $6, reporter = $7, \
-             labels = $8, updated_at = $9 WHERE tenant_id = $1 AND issue_id = $2 RETURNING ",
+             labels = $8, updated_at = $9, attachments = $10 WHERE tenant_id = $1 AND issue_id = $2 RETURNING ",
             request_columns!()
         );
         let row = with_tx!(self, c => sqlx::query_as(update)
             .bind(tenant_id).bind(&s.issue_id).bind(&s.issue_key).bind(&s.project_key).bind(&s.summary)
-            .bind(&s.description).bind(&s.reporter).bind(&labels).bind(now)
+            .bind(&s.description).bind(&s.reporter).bind(&labels).bind(now).bind(&attachments)
             .fetch_one(&mut *c).await.op("refreshing a request"))?;
         Ok(Upserted {
             row,

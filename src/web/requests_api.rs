@@ -134,6 +134,7 @@ fn view(r: &RequestRow) -> Value {
         "issueId": r.issue_id,
         "issueKey": r.issue_key,
         "summary": r.summary,
+        "attachments": serde_json::from_str::<Value>(&r.attachments).unwrap_or(Value::Null),
         "state": r.state,
         "reason": r.reason,
         "requester": r.reporter,

@@ -187,9 +187,28 @@ async fn review_and_approval_end_to_end(backend: Backend) {
     let c = setup(backend).await;
     c.wait_property("new").await;
 
+    // An ID file attached to the ticket reaches the request through the sync job.
+    c.sim.attach(
+        &c.key,
+        people::REQUESTER,
+        "customer_ids.csv",
+        "text/csv",
+        b"customer_id\n1\n2\n".to_vec(),
+    );
+    wait_for_async(|| async {
+        c.row()
+            .await
+            .filter(|r| r.attachments.contains("customer_ids.csv"))
+    })
+    .await;
     let (status, view) = c.show(people::ANALYST).await;
     assert_eq!(status, StatusCode::OK, "{view}");
     assert_eq!(view["request"]["state"], "new");
+    assert_eq!(
+        view["request"]["attachments"][0]["filename"],
+        "customer_ids.csv"
+    );
+    assert_eq!(view["request"]["attachments"][0]["size"], 16);
     assert_eq!(view["you"]["roles"]["analyst"], true);
     assert_eq!(view["you"]["roles"]["privacy"], false);
     assert_eq!(view["allowed"], json!(["claim"]));

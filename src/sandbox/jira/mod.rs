@@ -357,7 +357,8 @@ impl JiraSim {
         self.insert_comment(key, author, model::adf_text(text))
     }
 
-    /// Attach a file as `author`. Returns the attachment id.
+    /// Attach a file as `author` (fires `jira:issue_updated` with an `Attachment` changelog item, as Jira does).
+    /// Returns the attachment id.
     pub fn attach(
         &self,
         key: &str,
@@ -366,10 +367,11 @@ impl JiraSim {
         mime_type: &str,
         content: Vec<u8>,
     ) -> Option<u64> {
-        let id = {
+        let (id, issue, changelog_id) = {
             let mut s = self.state();
             let issue_id = Self::find_issue(&s, key)?;
             let id = Self::next_id(&mut s);
+            let changelog_id = Self::next_id(&mut s);
             s.attachments.insert(
                 id,
                 model::Attachment {
@@ -385,9 +387,19 @@ impl JiraSim {
             let issue = s.issues.get_mut(&issue_id)?;
             issue.attachment_ids.push(id);
             issue.updated = Utc::now();
-            id
+            (id, issue.clone(), changelog_id)
         };
         self.changed();
+        let changelog = serde_json::json!({"id": changelog_id.to_string(), "items": [{
+            "field": "Attachment", "fieldtype": "jira", "fieldId": "attachment",
+            "from": null, "fromString": null, "to": id.to_string(), "toString": filename}]});
+        self.fire_issue_event(
+            "jira:issue_updated",
+            "issue_updated",
+            &issue,
+            Some(author),
+            Some(changelog),
+        );
         Some(id)
     }
 
