@@ -141,6 +141,17 @@ impl Store {
 }
 
 impl super::Tx {
+    /// Queue a dead job again with a fresh set of attempts (only a job of `tenant_id`, when given). False if there is
+    /// no such dead job.
+    pub async fn rerun_job(&mut self, tenant_id: Option<&str>, id: &str) -> Result<bool> {
+        let now = Utc::now();
+        let sql = "UPDATE jobs SET state = 'queued', attempts = 0, run_at = $2, updated_at = $2, finished_at = NULL \
+                   WHERE id = $1 AND state = 'dead' AND ($3 IS NULL OR tenant_id = $3)";
+        let n = super::with_tx!(self, c => sqlx::query(sql).bind(id).bind(now).bind(tenant_id)
+            .execute(&mut *c).await.op("re-running a job").map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
     /// Enqueue a job inside the transaction (it exists only if the transaction commits). Returns the new job's id, or
     /// `None` when an identical job is already queued.
     pub async fn enqueue_job(&mut self, job: &NewJob) -> Result<Option<String>> {
@@ -261,11 +272,26 @@ impl Store {
 
     /// Queue a dead job again with a fresh set of attempts. False if it is not dead.
     pub async fn rerun_job(&self, id: &str) -> Result<bool> {
-        let now = Utc::now();
-        let sql = "UPDATE jobs SET state = 'queued', attempts = 0, run_at = $2, updated_at = $2, finished_at = NULL \
-                   WHERE id = $1 AND state = 'dead'";
-        let n = with_pool!(self, pool => sqlx::query(sql).bind(id).bind(now).execute(pool).await.op("re-running a job").map(|r| r.rows_affected()))?;
-        Ok(n == 1)
+        let mut tx = self.begin().await?;
+        let done = tx.rerun_job(None, id).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// A tenant's jobs in `state`, most recently changed first.
+    pub async fn tenant_jobs(
+        &self,
+        tenant_id: &str,
+        state: &str,
+        limit: i64,
+    ) -> Result<Vec<JobRow>> {
+        let sql = concat!(
+            "SELECT ",
+            job_columns!(),
+            " FROM jobs WHERE tenant_id = $1 AND state = $2 ORDER BY updated_at DESC, id LIMIT $3"
+        );
+        with_pool!(self, pool => sqlx::query_as(sql).bind(tenant_id).bind(state).bind(limit).fetch_all(pool).await
+            .op("listing a tenant's jobs"))
     }
 
     /// A job by id.

@@ -1,6 +1,7 @@
 //! HTTP surface: merges each area's router and adds the layers (tracing without query strings, timeouts, limits).
 
 mod admin;
+mod admin_api;
 mod health;
 mod metrics;
 mod panel;
@@ -28,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(panel::router())
         .merge(admin::router())
+        .merge(admin_api::router())
         .merge(requests_api::router())
         .merge(metrics::router())
         .merge(webhooks::router(state.clone()));

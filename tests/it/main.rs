@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod admin_api;
 mod audit;
 mod cli;
 mod demo;

@@ -1,0 +1,163 @@
+//! The admin API (context tokens, admin role checked on the server): dead jobs with their errors and a re-run, the
+//! audit chain's verification, and the audit export. The admin page (a later issue) is built on it.
+
+use axum::{
+    Json, Router,
+    extract::{Path, Query, State},
+    http::header,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::{
+    app::AppState,
+    audit::{export, verify},
+    error::{AppError, Result},
+    host::{Caller, UiRequest},
+    requests::commands,
+    store::NewAuditEvent,
+};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/admin/jobs", get(jobs))
+        .route("/api/admin/jobs/{id}/rerun", post(rerun))
+        .route("/api/admin/audit/verify", get(audit_verify))
+        .route("/api/admin/audit/export", get(audit_export))
+}
+
+/// The caller's account id, if they are an admin of this site.
+async fn admin(app: &AppState, caller: &Caller) -> Result<String> {
+    let account = caller
+        .account_id
+        .as_ref()
+        .ok_or_else(|| AppError::Forbidden("this token names no user".into()))?;
+    let roles = commands::roles_of(app, &caller.tenant, account)
+        .await
+        .map_err(|e| AppError::Upstream(e.to_string()))?;
+    if roles.admin {
+        Ok(account.to_string())
+    } else {
+        Err(AppError::Forbidden(
+            "only Clearance admins can do this; ask a site admin to add you to a group mapped to the admin role".into(),
+        ))
+    }
+}
+
+#[derive(Deserialize)]
+struct JobsQuery {
+    #[serde(default = "dead")]
+    state: String,
+}
+
+fn dead() -> String {
+    "dead".into()
+}
+
+/// `GET /api/admin/jobs?state=dead`: this site's jobs in a state (newest change first, at most 200).
+async fn jobs(
+    State(app): State<AppState>,
+    UiRequest(caller): UiRequest,
+    Query(q): Query<JobsQuery>,
+) -> Result<Json<Value>> {
+    admin(&app, &caller).await?;
+    if !["queued", "running", "done", "dead"].contains(&q.state.as_str()) {
+        return Err(AppError::BadRequest(format!(
+            "state {:?}: use queued, running, done or dead",
+            q.state
+        )));
+    }
+    let rows = app
+        .store
+        .tenant_jobs(&caller.tenant.id, &q.state, 200)
+        .await?;
+    let jobs: Vec<Value> = rows
+        .into_iter()
+        .map(|j| {
+            json!({"id": j.id, "kind": j.kind, "state": j.state, "attempts": j.attempts, "maxAttempts": j.max_attempts,
+                   "lastError": j.last_error, "runAt": j.run_at, "updatedAt": j.updated_at})
+        })
+        .collect();
+    Ok(Json(json!({ "jobs": jobs })))
+}
+
+/// `POST /api/admin/jobs/{id}/rerun`: queue a dead job of this site again; audited.
+async fn rerun(
+    State(app): State<AppState>,
+    UiRequest(caller): UiRequest,
+    Path(id): Path<String>,
+) -> Result<Json<Value>> {
+    let actor = admin(&app, &caller).await?;
+    let mut tx = app.store.begin().await?;
+    if !tx.rerun_job(Some(&caller.tenant.id), &id).await? {
+        return Err(AppError::NotFound(format!("no dead job {id} on this site")));
+    }
+    let event = tx
+        .append_audit(
+            &caller.tenant.id,
+            &NewAuditEvent {
+                actor,
+                action: "job.rerun".into(),
+                request_id: None,
+                detail: json!({"job_id": id}),
+            },
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Json(json!({"rerun": id, "auditSeq": event.seq})))
+}
+
+/// `GET /api/admin/audit/verify`: this site's chain, checked now.
+async fn audit_verify(
+    State(app): State<AppState>,
+    UiRequest(caller): UiRequest,
+) -> Result<Json<Value>> {
+    admin(&app, &caller).await?;
+    let report = verify::verify(&app.store, &caller.tenant.id).await?;
+    let broken = report
+        .broken
+        .as_ref()
+        .map(|b| json!({"seq": b.seq, "eventId": b.event_id, "problem": b.problem}));
+    Ok(Json(
+        json!({"ok": report.ok(), "verified": report.verified, "broken": broken, "summary": report.to_string()}),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ExportQuery {
+    #[serde(default)]
+    format: Option<String>,
+}
+
+/// `GET /api/admin/audit/export?format=csv|jsonl`: this site's audit events as a download.
+async fn audit_export(
+    State(app): State<AppState>,
+    UiRequest(caller): UiRequest,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response> {
+    admin(&app, &caller).await?;
+    let (format, mime, ext) = match q.format.as_deref().unwrap_or("csv") {
+        "csv" => (export::Format::Csv, "text/csv; charset=utf-8", "csv"),
+        "jsonl" => (export::Format::Jsonl, "application/x-ndjson", "jsonl"),
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "format {other:?}: use csv or jsonl"
+            )));
+        }
+    };
+    let mut body = Vec::new();
+    export::export(&app.store, &caller.tenant.id, format, &mut body)
+        .await
+        .map_err(AppError::Internal)?;
+    let disposition = format!("attachment; filename=\"clearance-audit.{ext}\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
+}
