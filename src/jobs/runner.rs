@@ -61,8 +61,8 @@ pub struct Runner<C> {
 impl<C: Clone + Send + Sync + 'static> Runner<C> {
     /// A runner over `store` passing `ctx` to handlers.
     pub fn new(store: Store, ctx: C, cfg: RunnerConfig) -> Self {
-        if cfg.lease < cfg.job_timeout.min(Duration::from_secs(3)) {
-            tracing::warn!(?cfg.lease, "job lease is very short; heartbeats may not keep up");
+        if cfg.lease < Duration::from_secs(2) {
+            tracing::warn!(?cfg.lease, "job lease is under 2 s; a busy worker's heartbeat may not keep up");
         }
         Self {
             store,

@@ -177,35 +177,37 @@ impl Store {
         let now = Utc::now();
         let until =
             now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
-        let rows: Vec<JobRow> = match self {
-            Store::Sqlite(pool) => sqlx::query_as(concat!(
-                "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, \
-                 updated_at = $3 WHERE id IN (SELECT id FROM jobs WHERE (state = 'queued' AND run_at <= $3) \
-                 OR (state = 'running' AND locked_until < $3) ORDER BY priority DESC, run_at LIMIT $4) RETURNING ",
-                job_columns!()
-            ))
-            .bind(worker)
-            .bind(until)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(pool)
-            .await
-            .op("claiming jobs")?,
-            Store::Postgres(pool) => sqlx::query_as(concat!(
-                "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, \
-                 updated_at = $3 WHERE id IN (SELECT id FROM jobs WHERE (state = 'queued' AND run_at <= $3) \
-                 OR (state = 'running' AND locked_until < $3) ORDER BY priority DESC, run_at LIMIT $4 \
-                 FOR UPDATE SKIP LOCKED) RETURNING ",
-                job_columns!()
-            ))
-            .bind(worker)
-            .bind(until)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(pool)
-            .await
-            .op("claiming jobs")?,
+        let mut tx = self.begin().await?;
+        // The attempt whose worker stopped renewing its lease (crashed, killed, cut off) ends in the history.
+        let lost = "INSERT INTO job_attempts (job_id, attempt, worker, started_at, finished_at, outcome, error) \
+                    SELECT id, attempts, COALESCE(locked_by, 'unknown'), updated_at, $1, 'lease_lost', \
+                    'the worker stopped renewing its lease (crashed or cut off); the job was taken over' \
+                    FROM jobs WHERE state = 'running' AND locked_until < $1 ON CONFLICT DO NOTHING";
+        let skip_locked = match &tx {
+            super::Tx::Sqlite(_) => "",
+            super::Tx::Postgres(_) => " FOR UPDATE SKIP LOCKED",
         };
+        let claim = format!(
+            concat!(
+                "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, \
+                 updated_at = $3 WHERE id IN (SELECT id FROM jobs WHERE (state = 'queued' AND run_at <= $3) \
+                 OR (state = 'running' AND locked_until < $3) ORDER BY priority DESC, run_at LIMIT $4{}) RETURNING ",
+                job_columns!()
+            ),
+            skip_locked
+        );
+        let rows: Vec<JobRow> = super::with_tx!(&mut tx, c => {
+            sqlx::query(lost).bind(now).execute(&mut *c).await.op("recording abandoned job attempts")?;
+            sqlx::query_as(sqlx::AssertSqlSafe(claim))
+                .bind(worker)
+                .bind(until)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&mut *c)
+                .await
+                .op("claiming jobs")?
+        });
+        tx.commit().await?;
         Ok(rows)
     }
 

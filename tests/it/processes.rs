@@ -85,10 +85,18 @@ async fn killed_worker_job_completes_once_after_lease(backend: Backend) {
         done.attempts, 2,
         "the dead process's claim counts: {done:?}"
     );
+    // The history tells both: the killed process's attempt lost its lease, the new one completed the job once.
     let attempts = setup.store.job_attempts(&job.id).await.unwrap();
-    assert_eq!(attempts.len(), 1, "one recorded attempt: {attempts:?}");
-    let a = &attempts[0];
-    assert_eq!((a.attempt, a.outcome.as_str()), (2, "done"), "{a:?}");
+    let outcomes: Vec<_> = attempts
+        .iter()
+        .map(|a| (a.attempt, a.outcome.as_str()))
+        .collect();
+    assert_eq!(outcomes, [(1, "lease_lost"), (2, "done")], "{attempts:?}");
+    assert!(
+        attempts[0].worker.starts_with("proc-first-"),
+        "{attempts:?}"
+    );
+    let a = &attempts[1];
     assert!(a.worker.starts_with("proc-second-"), "{a:?}");
     assert!(
         a.started_at >= lease_end,
