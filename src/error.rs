@@ -7,7 +7,11 @@ use axum::{
 };
 use serde_json::json;
 
-use crate::{host::AuthError, store::StoreError};
+use crate::{
+    host::AuthError,
+    requests::{commands::ExecError, machine::CommandError},
+    store::StoreError,
+};
 
 /// An error a handler returns.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +58,25 @@ impl From<AuthError> for AppError {
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         Self::Internal(anyhow::Error::new(e))
+    }
+}
+
+/// Refusals keep their words; a Jira failure is a bad gateway; storage and the rest are internal.
+impl From<ExecError> for AppError {
+    fn from(e: ExecError) -> Self {
+        match e {
+            ExecError::Command(CommandError::Forbidden(m)) => Self::Forbidden(m),
+            ExecError::Command(CommandError::NotNow(m) | CommandError::Stale(m)) => {
+                Self::Conflict(m)
+            }
+            ExecError::Command(CommandError::Invalid(m)) => Self::Unprocessable(m),
+            ExecError::NotFound(issue) => {
+                Self::NotFound(format!("issue {issue} is not a data request"))
+            }
+            ExecError::Jira(j) => Self::Upstream(format!("cannot read your Jira groups: {j}")),
+            ExecError::Store(s) => s.into(),
+            ExecError::Other(o) => Self::Internal(o),
+        }
     }
 }
 

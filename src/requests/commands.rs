@@ -11,7 +11,7 @@ use super::{
 use crate::{
     app::AppState,
     jira::JiraError,
-    store::{AuditEvent, NewAuditEvent, RequestRow, StoreError, Tx},
+    store::{AuditEvent, NewAuditEvent, RequestRow, RolePolicy, StoreError, Tx},
     tenant::{AccountId, Tenant},
 };
 
@@ -49,12 +49,13 @@ pub struct Outcome {
     pub event: Option<AuditEvent>,
 }
 
-/// The roles of `account` on the tenant's site (groups from Jira, cached briefly; policy from the store).
+/// The roles of `account` on the tenant's site (groups from Jira, cached briefly) under the tenant's policy, which is
+/// returned too.
 pub async fn roles_of(
     app: &AppState,
     tenant: &Tenant,
     account: &AccountId,
-) -> Result<Roles, ExecError> {
+) -> Result<(Roles, RolePolicy), ExecError> {
     let policy = app
         .store
         .role_policy(&tenant.id)
@@ -65,7 +66,7 @@ pub async fn roles_of(
         .groups
         .groups(&jira, &tenant.id, account.as_ref())
         .await?;
-    Ok(roles::roles(&policy, &groups))
+    Ok((roles::roles(&policy, &groups), policy))
 }
 
 /// Run a person's command on the request for `issue_id`. `account` must come from the verified token.
@@ -76,12 +77,7 @@ pub async fn execute(
     issue_id: &str,
     cmd: &Command,
 ) -> Result<Outcome, ExecError> {
-    let roles = roles_of(app, tenant, account).await?;
-    let policy = app
-        .store
-        .role_policy(&tenant.id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("tenant {} is gone", tenant.client_key))?;
+    let (roles, policy) = roles_of(app, tenant, account).await?;
     let mut tx = app.store.begin().await?;
     let row = tx
         .lock_request_by_issue(&tenant.id, issue_id)

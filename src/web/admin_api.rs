@@ -34,9 +34,7 @@ async fn admin(app: &AppState, caller: &Caller) -> Result<String> {
         .account_id
         .as_ref()
         .ok_or_else(|| AppError::Forbidden("this token names no user".into()))?;
-    let roles = commands::roles_of(app, &caller.tenant, account)
-        .await
-        .map_err(|e| AppError::Upstream(e.to_string()))?;
+    let (roles, _) = commands::roles_of(app, &caller.tenant, account).await?;
     if roles.admin {
         Ok(account.to_string())
     } else {

@@ -14,8 +14,8 @@ use crate::{
     error::{AppError, Result},
     host::{Caller, UiRequest},
     requests::{
-        commands::{self, ExecError},
-        machine::{self, Command, CommandError},
+        commands,
+        machine::{self, Command},
     },
     store::RequestRow,
     tenant::AccountId,
@@ -56,14 +56,7 @@ async fn show(
         .request_by_issue(&caller.tenant.id, id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("issue {id} is not a data request")))?;
-    let roles = commands::roles_of(&app, &caller.tenant, me)
-        .await
-        .map_err(exec_error)?;
-    let policy = app
-        .store
-        .role_policy(&caller.tenant.id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("tenant is gone".into()))?;
+    let (roles, policy) = commands::roles_of(&app, &caller.tenant, me).await?;
     let audit: Vec<Value> = app
         .store
         .request_audit(&row.id)
@@ -97,30 +90,12 @@ async fn command(
     let me = account(&caller)?;
     let cmd: Command = serde_json::from_slice(&body)
         .map_err(|e| AppError::BadRequest(format!("not a valid command: {e}")))?;
-    let outcome = commands::execute(&app, &caller.tenant, me, id, &cmd)
-        .await
-        .map_err(exec_error)?;
+    let outcome = commands::execute(&app, &caller.tenant, me, id, &cmd).await?;
     Ok(Json(json!({
         "request": view(&outcome.request),
         "changed": outcome.event.is_some(),
         "event": outcome.event.map(|e| json!({"seq": e.seq, "action": e.action, "hash": e.hash})),
     })))
-}
-
-fn exec_error(e: ExecError) -> AppError {
-    match e {
-        ExecError::Command(CommandError::Forbidden(m)) => AppError::Forbidden(m),
-        ExecError::Command(CommandError::NotNow(m) | CommandError::Stale(m)) => {
-            AppError::Conflict(m)
-        }
-        ExecError::Command(CommandError::Invalid(m)) => AppError::Unprocessable(m),
-        ExecError::NotFound(issue) => {
-            AppError::NotFound(format!("issue {issue} is not a data request"))
-        }
-        ExecError::Jira(j) => AppError::Upstream(format!("cannot read your Jira groups: {j}")),
-        ExecError::Store(s) => s.into(),
-        ExecError::Other(o) => AppError::Internal(o),
-    }
 }
 
 fn view(r: &RequestRow) -> Value {
