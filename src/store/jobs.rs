@@ -151,7 +151,7 @@ impl Store {
         let until =
             now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
         let rows: Vec<JobRow> = match self {
-            Store::Sqlite(pool) => sqlx::query_as(concat!(
+            Store::Sqlite(pool, _) => sqlx::query_as(concat!(
                 "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, \
                  updated_at = $3 WHERE id IN (SELECT id FROM jobs WHERE (state = 'queued' AND run_at <= $3) \
                  OR (state = 'running' AND locked_until < $3) ORDER BY priority DESC, run_at LIMIT $4) RETURNING ",

@@ -7,6 +7,7 @@ mod demo;
 mod descriptor;
 mod health;
 mod intake;
+mod intake_store;
 mod jira_client;
 mod jobs;
 mod lifecycle;
