@@ -51,6 +51,8 @@ pub struct Config {
     pub jwt_leeway: Duration,
     /// Timeout for calls Clearance makes (Jira, key server).
     pub http_timeout: Duration,
+    /// How long a verified tenant (with its opened secret) is reused before it is read again; zero = every time.
+    pub tenant_cache_ttl: Duration,
 }
 
 /// Log output format.

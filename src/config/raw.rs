@@ -41,6 +41,8 @@ pub(super) struct RawConfig {
     jwt_leeway_secs: String,
     #[serde(deserialize_with = "scalar")]
     http_timeout_secs: String,
+    #[serde(deserialize_with = "scalar")]
+    tenant_cache_secs: String,
 }
 
 impl Default for RawConfig {
@@ -60,6 +62,7 @@ impl Default for RawConfig {
             log_format: "text".into(),
             jwt_leeway_secs: "30".into(),
             http_timeout_secs: "10".into(),
+            tenant_cache_secs: "5".into(),
         }
     }
 }
@@ -195,6 +198,13 @@ impl RawConfig {
             ))
         });
 
+        let tenant_cache_ttl = seconds(&self.tenant_cache_secs, 0..=60).map_err(|()| {
+            problems.push(format!(
+                "CLEARANCE_TENANT_CACHE_SECS (tenant_cache_secs) = {:?}; use whole seconds 0-60 (default 5; 0 = no cache)",
+                self.tenant_cache_secs
+            ))
+        });
+
         let connect_js_url = parse_service_url(&self.connect_js_url).map_err(|e| {
             problems.push(format!(
                 "CLEARANCE_CONNECT_JS_URL (connect_js_url) = {:?}: {e}",
@@ -234,6 +244,7 @@ impl RawConfig {
                 log_format: log_format.ok()?,
                 jwt_leeway: jwt_leeway.ok()?,
                 http_timeout: http_timeout.ok()?,
+                tenant_cache_ttl: tenant_cache_ttl.ok()?,
             })
         })();
         match config {

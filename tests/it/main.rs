@@ -16,5 +16,6 @@ mod sandbox_jql;
 mod sandbox_slack;
 mod sandbox_warehouse;
 mod secrets;
+mod tenant_cache;
 mod tokens;
 mod vectors;
