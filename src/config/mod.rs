@@ -56,6 +56,8 @@ pub struct Config {
     pub http_timeout: Duration,
     /// Bearer token `GET /metrics` requires; `None` leaves it open (bind it to a private network then).
     pub metrics_token: Option<SecretString>,
+    /// How long a verified tenant (with its opened secret) is reused before it is read again; zero = every time.
+    pub tenant_cache_ttl: Duration,
 }
 
 /// Log output format.

@@ -45,6 +45,8 @@ pub(super) struct RawConfig {
     http_timeout_secs: String,
     #[serde(default, deserialize_with = "optional_scalar")]
     metrics_token: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    tenant_cache_secs: String,
 }
 
 impl Default for RawConfig {
@@ -66,6 +68,7 @@ impl Default for RawConfig {
             jwt_leeway_secs: "30".into(),
             http_timeout_secs: "10".into(),
             metrics_token: None,
+            tenant_cache_secs: "5".into(),
         }
     }
 }
@@ -201,6 +204,13 @@ impl RawConfig {
             ))
         });
 
+        let tenant_cache_ttl = seconds(&self.tenant_cache_secs, 0..=60).map_err(|()| {
+            problems.push(format!(
+                "CLEARANCE_TENANT_CACHE_SECS (tenant_cache_secs) = {:?}; use whole seconds 0-60 (default 5; 0 = no cache)",
+                self.tenant_cache_secs
+            ))
+        });
+
         let connect_js_url = parse_service_url(&self.connect_js_url).map_err(|e| {
             problems.push(format!(
                 "CLEARANCE_CONNECT_JS_URL (connect_js_url) = {:?}: {e}",
@@ -264,6 +274,7 @@ impl RawConfig {
                 jwt_leeway: jwt_leeway.ok()?,
                 http_timeout: http_timeout.ok()?,
                 metrics_token: metrics_token.ok()?,
+                tenant_cache_ttl: tenant_cache_ttl.ok()?,
             })
         })();
         match config {

@@ -28,7 +28,10 @@ pub enum AuthError {
         /// Its state.
         state: crate::tenant::TenantState,
     },
-    /// Signature, expiry or a standard claim failed.
+    /// The signature does not match the tenant's shared secret.
+    #[error("JWT rejected: bad signature")]
+    BadSignature,
+    /// Expiry or a standard claim failed.
     #[error("JWT rejected: {0}")]
     Invalid(String),
     /// No `qsh` claim.

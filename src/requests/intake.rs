@@ -84,7 +84,7 @@ pub async fn receive(store: &Store, tenant: &Tenant, d: Delivery<'_>) -> Result<
         retry: d.retry,
         body: String::from_utf8_lossy(d.body).into_owned(),
     };
-    Ok(if store.record_webhook(&ev, job.as_ref()).await? {
+    Ok(if store.record_webhook(ev, job).await? {
         Intake::Accepted
     } else {
         Intake::Duplicate

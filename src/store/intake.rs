@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 
-use super::{NewJob, QueryContext, Result, Store, jobs::insert_job, with_pool};
+use super::{NewJob, QueryContext, Result, Store, with_pool};
 
 /// A verified webhook delivery to store.
 #[derive(Clone, Debug)]
@@ -22,26 +22,44 @@ pub struct WebhookEvent {
     pub body: String,
 }
 
+/// Insert one delivery on an open transaction and, if it is new for its tenant, its job; evaluates to whether it was
+/// new. A macro so the same statements run on a PostgreSQL transaction and on the SQLite writer's connection.
+macro_rules! insert_webhook {
+    ($tx:expr, $ev:expr, $job:expr, $now:expr) => {{
+        let ev: &$crate::store::WebhookEvent = $ev;
+        let fresh = sqlx::query(
+            "INSERT INTO webhook_events (id, tenant_id, identifier, event, issue_id, retry, received_at, body) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        )
+        .bind(uuid::Uuid::new_v4().to_string()).bind(&ev.tenant_id).bind(&ev.identifier).bind(&ev.event)
+        .bind(&ev.issue_id).bind(ev.retry).bind($now).bind(&ev.body)
+        .execute(&mut *$tx).await.op("storing a webhook event")?.rows_affected() == 1;
+        if fresh && let Some(job) = $job {
+            $crate::store::jobs::insert_job!(uuid::Uuid::new_v4().to_string(), job, $now)
+                .execute(&mut *$tx).await.op("enqueueing the webhook's job")?;
+        }
+        fresh
+    }};
+}
+pub(super) use insert_webhook;
+
 impl Store {
     /// Store a webhook delivery and, if it is new for this tenant, enqueue `job` in the same transaction.
-    /// Returns false for a duplicate delivery (nothing is written).
-    pub async fn record_webhook(&self, ev: &WebhookEvent, job: Option<&NewJob>) -> Result<bool> {
-        let now = Utc::now();
-        let insert_event = "INSERT INTO webhook_events (id, tenant_id, identifier, event, issue_id, retry, received_at, body) \
-                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING";
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await.op("starting webhook intake")?;
-            let fresh = sqlx::query(insert_event)
-                .bind(uuid::Uuid::new_v4().to_string()).bind(&ev.tenant_id).bind(&ev.identifier).bind(&ev.event)
-                .bind(&ev.issue_id).bind(ev.retry).bind(now).bind(&ev.body)
-                .execute(&mut *tx).await.op("storing a webhook event")?.rows_affected() == 1;
-            if fresh && let Some(job) = job {
-                insert_job!(uuid::Uuid::new_v4().to_string(), job, now)
-                    .execute(&mut *tx).await.op("enqueueing the webhook's job")?;
+    /// Returns false for a duplicate delivery (nothing is written). Either way it has been committed on return.
+    ///
+    /// On SQLite the delivery goes to the intake writer, which commits queued deliveries in groups; PostgreSQL takes
+    /// a pooled connection and commits it alone.
+    pub async fn record_webhook(&self, ev: WebhookEvent, job: Option<NewJob>) -> Result<bool> {
+        match self {
+            Store::Sqlite(_, writer) => writer.record(ev, job).await,
+            Store::Postgres(pool) => {
+                let now = Utc::now();
+                let mut tx = pool.begin().await.op("starting webhook intake")?;
+                let fresh = insert_webhook!(tx, &ev, job.as_ref(), now);
+                tx.commit().await.op("committing webhook intake")?;
+                Ok(fresh)
             }
-            tx.commit().await.op("committing webhook intake")?;
-            Ok(fresh)
-        })
+        }
     }
 
     /// How many webhook deliveries are stored for a tenant.

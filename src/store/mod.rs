@@ -10,6 +10,7 @@ mod requests;
 mod stats;
 mod tenants;
 mod tx;
+mod writer;
 
 use std::{path::Path, str::FromStr, time::Duration};
 
@@ -29,6 +30,7 @@ pub use stats::QueueStats;
 pub use tenants::{InstallRecord, RolePolicy, SealedSecret, StoredTenant};
 pub use tx::Tx;
 pub(crate) use tx::with_tx;
+pub use writer::IntakeWriter;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -77,8 +79,9 @@ impl<T> QueryContext<T> for std::result::Result<T, sqlx::Error> {
 /// The database behind Clearance.
 #[derive(Clone, Debug)]
 pub enum Store {
-    /// Embedded SQLite file (one instance).
-    Sqlite(SqlitePool),
+    /// Embedded SQLite file (one instance): a pool for reads and most writes, and the intake writer, which owns a
+    /// connection of its own and commits webhook deliveries in groups.
+    Sqlite(SqlitePool, IntakeWriter),
     /// PostgreSQL (one or many instances).
     Postgres(PgPool),
 }
@@ -87,7 +90,7 @@ pub enum Store {
 macro_rules! with_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match $store {
-            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Sqlite($pool, _) => $body,
             $crate::store::Store::Postgres($pool) => $body,
         }
     };
@@ -116,10 +119,13 @@ impl Store {
             }
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
-                .connect_with(opts)
+                .connect_with(opts.clone())
                 .await
                 .map_err(|e| StoreError::Open(format!("SQLite {}: {e}", file.display())))?;
-            Ok(Self::Sqlite(pool))
+            let writer = IntakeWriter::start(&opts)
+                .await
+                .map_err(|e| StoreError::Open(format!("SQLite {}: {e}", file.display())))?;
+            Ok(Self::Sqlite(pool, writer))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)
                 .map_err(|e| StoreError::Open(format!("bad PostgreSQL URL: {e}")))?;
@@ -140,14 +146,14 @@ impl Store {
     /// Which engine this is, for logs and health output.
     pub fn engine(&self) -> &'static str {
         match self {
-            Self::Sqlite(_) => "sqlite",
+            Self::Sqlite(..) => "sqlite",
             Self::Postgres(_) => "postgres",
         }
     }
 
     fn migrator(&self) -> &'static Migrator {
         match self {
-            Self::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Self::Sqlite(..) => &SQLITE_MIGRATIONS,
             Self::Postgres(_) => &POSTGRES_MIGRATIONS,
         }
     }
@@ -162,7 +168,7 @@ impl Store {
     async fn applied_versions(&self) -> Result<Vec<i64>> {
         let exists: bool = with_pool!(self, pool => {
             let q = match self {
-                Self::Sqlite(_) => "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+                Self::Sqlite(..) => "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
                 Self::Postgres(_) => "SELECT to_regclass('_sqlx_migrations') IS NOT NULL",
             };
             sqlx::query_scalar(q).fetch_one(pool).await.op("checking for the migrations table")?
@@ -192,8 +198,12 @@ impl Store {
         }
     }
 
-    /// Close the pool (waits for connections to be returned).
+    /// Close the pool (waits for connections to be returned) and, on SQLite, the intake writer (after it has written
+    /// what is queued).
     pub async fn close(&self) {
+        if let Self::Sqlite(_, writer) = self {
+            writer.close().await;
+        }
         with_pool!(self, pool => pool.close().await)
     }
 }

@@ -35,7 +35,7 @@ impl Store {
     /// Start a write transaction.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
-            Self::Sqlite(pool) => Tx::Sqlite(
+            Self::Sqlite(pool, _) => Tx::Sqlite(
                 pool.begin_with("BEGIN IMMEDIATE")
                     .await
                     .op("starting a transaction")?,

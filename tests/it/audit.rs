@@ -54,7 +54,7 @@ async fn append(store: &Store, tenant_id: &str, n: usize) {
 
 async fn exec(app: &TestApp, sql: &str) {
     match &app.state.store {
-        Store::Sqlite(p) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        Store::Sqlite(p, _) => sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
             .execute(p)
             .await
             .map(drop),

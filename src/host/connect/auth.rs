@@ -5,7 +5,7 @@ use axum::{
     extract::OriginalUri,
     http::{HeaderMap, Uri, request::Parts},
 };
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::{
     Connect,
@@ -27,6 +27,15 @@ pub(super) fn original_uri(parts: &Parts) -> &Uri {
         .unwrap_or(&parts.uri)
 }
 
+/// Whether a token may be verified against the tenant cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Lookup {
+    /// Requests: a tenant verified in the last few seconds will do (see [`super::tenants`]).
+    Cached,
+    /// Lifecycle callbacks, which act on the tenant's state: always read it from the store.
+    Fresh,
+}
+
 impl Connect {
     /// Verify a tenant token for `raw` under `rule`: HS256 header, issuer is a known tenant (in any state), signature
     /// with its secret, not expired, qsh. Returns the tenant and the verified claims.
@@ -35,11 +44,23 @@ impl Connect {
         headers: &HeaderMap,
         raw: RawRequest<'_>,
         rule: QshRule,
+        lookup: Lookup,
     ) -> Result<(StoredTenant, Claims), AuthError> {
         let query = (!raw.query.is_empty()).then_some(raw.query);
         let token = jwt::token_from_request(headers, query).ok_or(AuthError::MissingToken)?;
         jwt::require_algorithm(&token, jsonwebtoken::Algorithm::HS256)?;
         let iss = jwt::unverified_issuer(&token)?;
+        let cache = &self.inner.tenants;
+        if lookup == Lookup::Cached
+            && let Some(hit) = cache.get(&iss)
+        {
+            match self.check_token(&token, &hit.secret, raw, rule) {
+                // A re-install (here or elsewhere) may have rotated the secret: check against the stored one.
+                Err(AuthError::BadSignature) => {}
+                verdict => return verdict.map(|claims| (hit.stored.clone(), claims)),
+            }
+        }
+        let ticket = cache.ticket();
         let stored = self
             .inner
             .store
@@ -47,14 +68,32 @@ impl Connect {
             .await?
             .ok_or(AuthError::UnknownTenant(iss))?;
         let secret = self.open_secret(&stored)?;
+        let entry = cache.insert(ticket, stored, secret);
+        let claims = self.check_token(&token, &entry.secret, raw, rule)?;
+        Ok((entry.stored.clone(), claims))
+    }
+
+    /// Signature, expiry and qsh of `token` against a tenant's opened secret.
+    fn check_token(
+        &self,
+        token: &str,
+        secret: &SecretString,
+        raw: RawRequest<'_>,
+        rule: QshRule,
+    ) -> Result<Claims, AuthError> {
         let claims = jwt::verify_hs256(
-            &token,
+            token,
             secret.expose_secret().as_bytes(),
             self.inner.leeway,
             true,
         )?;
         jwt::check_qsh(&claims, rule, raw, &self.inner.base_path)?;
-        Ok((stored, claims))
+        Ok(claims)
+    }
+
+    /// Drop `client_key` from the tenant cache: call after a lifecycle change to it has been stored.
+    pub(super) fn forget_tenant(&self, client_key: &str) {
+        self.inner.tenants.invalidate(client_key);
     }
 
     /// Authenticate a call from Jira or the panel: a verified tenant token (per `rule`) from an active tenant.
@@ -69,7 +108,9 @@ impl Connect {
             path: uri.path(),
             query: uri.query().unwrap_or(""),
         };
-        let (stored, claims) = self.verify_tenant_token(&parts.headers, raw, rule).await?;
+        let (stored, claims) = self
+            .verify_tenant_token(&parts.headers, raw, rule, Lookup::Cached)
+            .await?;
         if !stored.tenant.state.is_active() {
             return Err(AuthError::TenantInactive {
                 client_key: stored.tenant.client_key,

@@ -118,7 +118,7 @@ pub fn verify_hs256(
 /// Turn a jsonwebtoken error into a log-friendly reason.
 pub(super) fn describe(e: jsonwebtoken::errors::Error) -> AuthError {
     let reason = match e.kind() {
-        ErrorKind::InvalidSignature => "bad signature".to_owned(),
+        ErrorKind::InvalidSignature => return AuthError::BadSignature,
         ErrorKind::ExpiredSignature => "expired".to_owned(),
         ErrorKind::InvalidAudience => "wrong audience (aud)".to_owned(),
         ErrorKind::MissingRequiredClaim(c) => format!("missing claim {c}"),

@@ -15,7 +15,7 @@ use url::Url;
 
 use super::{
     Connect,
-    auth::original_uri,
+    auth::{Lookup, original_uri},
     jwt::{self, Claims, QshRule, RawRequest},
 };
 use crate::{
@@ -180,7 +180,9 @@ impl Connect {
             description: p.description,
             client_key: p.client_key,
         };
-        let stored = self.inner.store.upsert_installed_tenant(&record).await?;
+        let stored = self.inner.store.upsert_installed_tenant(&record).await;
+        self.forget_tenant(&record.client_key);
+        let stored = stored?;
         tracing::info!(client_key = %stored.tenant.client_key, base_url = %stored.tenant.base_url, "tenant installed");
         Ok(StatusCode::NO_CONTENT)
     }
@@ -193,12 +195,13 @@ impl Connect {
     ) -> Result<StatusCode, AppError> {
         self.verify_signed_lifecycle(parts, raw, &p.client_key)
             .await?;
-        match self
+        let stored = self
             .inner
             .store
             .set_tenant_state(&p.client_key, TenantState::Uninstalled)
-            .await?
-        {
+            .await;
+        self.forget_tenant(&p.client_key);
+        match stored? {
             Some(_) => tracing::info!(client_key = %p.client_key, "tenant uninstalled; data kept"),
             None => {
                 tracing::warn!(client_key = %p.client_key, "uninstall for a tenant we never stored")
@@ -216,7 +219,7 @@ impl Connect {
         to: TenantState,
     ) -> Result<StatusCode, AppError> {
         let (stored, claims) = self
-            .verify_tenant_token(&parts.headers, raw, QshRule::Request)
+            .verify_tenant_token(&parts.headers, raw, QshRule::Request, Lookup::Fresh)
             .await?;
         if claims.iss != p.client_key {
             return Err(AuthError::IssuerMismatch {
@@ -239,7 +242,9 @@ impl Connect {
             }
             .into());
         }
-        self.inner.store.set_tenant_state(&p.client_key, to).await?;
+        let changed = self.inner.store.set_tenant_state(&p.client_key, to).await;
+        self.forget_tenant(&p.client_key);
+        changed?;
         tracing::info!(client_key = %p.client_key, state = %to, "tenant state changed");
         Ok(StatusCode::NO_CONTENT)
     }

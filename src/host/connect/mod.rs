@@ -7,6 +7,7 @@ pub mod jwt;
 mod lifecycle;
 mod outbound;
 pub mod qsh;
+mod tenants;
 
 use std::{sync::Arc, time::Duration};
 
@@ -15,6 +16,7 @@ use secrecy::SecretString;
 
 use install_keys::InstallKeys;
 use outbound::ConnectJwtAuth;
+use tenants::TenantCache;
 
 use super::AuthError;
 use crate::{
@@ -41,6 +43,8 @@ struct Inner {
     leeway: Duration,
     hosts: HostPatterns,
     install_keys: InstallKeys,
+    /// Verified tenants with their opened secrets, for a few seconds.
+    tenants: TenantCache,
 }
 
 impl Connect {
@@ -62,6 +66,7 @@ impl Connect {
                     cfg.install_keys_url.clone(),
                     cfg.http_timeout,
                 ),
+                tenants: TenantCache::new(cfg.tenant_cache_ttl),
             }),
         }
     }

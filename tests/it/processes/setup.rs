@@ -86,7 +86,7 @@ impl Setup {
     pub async fn sync_jobs(&self) -> Vec<JobRow> {
         let sql = "SELECT id FROM jobs WHERE kind = 'sync_issue' ORDER BY created_at, id";
         let ids: Vec<String> = match &self.store {
-            Store::Sqlite(p) => sqlx::query_scalar(sql).fetch_all(p).await,
+            Store::Sqlite(p, _) => sqlx::query_scalar(sql).fetch_all(p).await,
             Store::Postgres(p) => sqlx::query_scalar(sql).fetch_all(p).await,
         }
         .expect("list jobs");
