@@ -3,6 +3,7 @@
 //! Queries are written once in the dialect both engines accept (`$n` placeholders, `ON CONFLICT`, `RETURNING`) and
 //! run on whichever pool is configured; the schema lives in `migrations/{sqlite,postgres}/`.
 
+mod checkpoint;
 mod intake;
 mod jobs;
 mod tenants;
@@ -113,7 +114,7 @@ impl Store {
                 .connect_with(opts.clone())
                 .await
                 .map_err(|e| StoreError::Open(format!("SQLite {}: {e}", file.display())))?;
-            let writer = IntakeWriter::start(&opts)
+            let writer = IntakeWriter::start(&opts, pool.clone())
                 .await
                 .map_err(|e| StoreError::Open(format!("SQLite {}: {e}", file.display())))?;
             Ok(Self::Sqlite(pool, writer))
