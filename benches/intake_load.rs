@@ -1,9 +1,16 @@
 //! Webhook intake under load: the app in-process with its worker off (intake only: JWT + qsh check, durable write of
-//! the delivery and its sync job in one transaction), and `wrk` in a separate process posting signed deliveries with
-//! unique identifiers and issue ids. Afterwards the stored deliveries are counted against wrk's 2xx answers.
+//! the delivery and its sync job), and load from a separate process posting signed deliveries with unique identifiers
+//! and issue ids. Afterwards the stored deliveries are counted against the 2xx answers.
+//!
+//! Two kinds of load per backend: closed-loop `wrk` (N connections, each sends when its last answer came: the most
+//! the app can take), then open-loop at fixed rates (see `support/open_loop.rs`: latency from intended send time).
 //!
 //! Run: `cargo bench --bench intake_load` (needs `wrk` on PATH; PostgreSQL too when CLEARANCE_TEST_POSTGRES_URL is
-//! set). Knobs: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (comma list, default "8,32").
+//! set). Knobs: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (comma list, default "8,32"), BENCH_RATES (deliveries
+//! per second, comma list, default "2500"; empty for none), BENCH_BACKENDS (default "sqlite,postgres").
+
+#[path = "support/open_loop.rs"]
+mod open_loop;
 
 use std::process::Command;
 
@@ -28,10 +35,11 @@ end
 function init(args)
   token = args[1]
   run = args[2]
+  base = tonumber(args[3])
 end
 request = function()
   counter = counter + 1
-  local id = tid * 100000000 + counter
+  local id = base + tid * 100000000 + counter
   local body = '{"webhookEvent":"jira:issue_created","timestamp":1700000000000,"issue":{"id":"' .. id .. '","key":"DATA-' .. id .. '"}}'
   return wrk.format("POST", "/webhooks/issue-created", {
     ["Authorization"] = "JWT " .. token,
@@ -41,7 +49,15 @@ request = function()
 end
 "#;
 
-async fn run(label: &str, database_url: &str, seconds: u64, connections: &[u32]) {
+/// What to run against one backend.
+struct Plan {
+    seconds: u64,
+    connections: Vec<u32>,
+    rates: Vec<u64>,
+}
+
+async fn run(label: &str, database_url: &str, plan: &Plan) {
+    let seconds = plan.seconds;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let cfg = Config::from_pairs([
@@ -97,7 +113,10 @@ async fn run(label: &str, database_url: &str, seconds: u64, connections: &[u32])
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("intake.lua");
     std::fs::write(&script, LUA).unwrap();
-    for &c in connections {
+    // Issue ids are unique across runs (a repeated one would deduplicate its job and make the run cheaper).
+    let mut issue_base = 0u64;
+    for &c in &plan.connections {
+        issue_base += 1_000_000_000;
         let before = state.store.webhook_event_count(&tenant.id).await.unwrap();
         let out = tokio::task::spawn_blocking({
             let (script, token) = (script.clone(), token.clone());
@@ -115,6 +134,7 @@ async fn run(label: &str, database_url: &str, seconds: u64, connections: &[u32])
                     .arg("--")
                     .arg(token)
                     .arg(format!("{c}-{}", uuid::Uuid::new_v4().simple()))
+                    .arg(issue_base.to_string())
                     .output()
                     .expect("wrk on PATH")
             }
@@ -155,38 +175,92 @@ async fn run(label: &str, database_url: &str, seconds: u64, connections: &[u32])
             }
         );
     }
+    for &rate in &plan.rates {
+        issue_base += 1_000_000_000;
+        let before = state.store.webhook_event_count(&tenant.id).await.unwrap();
+        let out = tokio::task::spawn_blocking({
+            let token = token.clone();
+            move || {
+                Command::new(std::env::current_exe().expect("bench executable"))
+                    .arg("--open-loop-client")
+                    .arg(format!("http://{addr}/webhooks/issue-created"))
+                    .arg(token)
+                    .arg(uuid::Uuid::new_v4().simple().to_string())
+                    .arg(issue_base.to_string())
+                    .arg(rate.to_string())
+                    .arg(seconds.to_string())
+                    .output()
+                    .expect("open-loop client")
+            }
+        })
+        .await
+        .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stored = state.store.webhook_event_count(&tenant.id).await.unwrap() - before;
+        match open_loop::Outcome::parse(text.trim()) {
+            Some((sent, ok, failed, percentiles)) => println!(
+                "{label:<9} open loop {rate}/s | {percentiles} ms (from intended send time) | sent {sent}, failed \
+                 {failed}, stored {stored}{}",
+                // Every request finished before the client exited: stored must equal accepted exactly.
+                if stored == i64::try_from(ok).unwrap_or(-1) {
+                    " (nothing lost)"
+                } else {
+                    " (LOST DELIVERIES)"
+                }
+            ),
+            None => println!(
+                "{label:<9} open loop {rate}/s failed: {text} {}",
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        }
+    }
     let _ = tx.send(());
     let _ = server.await;
     state.store.close().await;
 }
 
-fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        return;
-    }
-    let seconds: u64 = std::env::var("BENCH_SECONDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10);
-    let connections: Vec<u32> = std::env::var("BENCH_CONNECTIONS")
-        .unwrap_or_else(|_| "8,32".into())
+fn list<T: std::str::FromStr>(var: &str, default: &str) -> Vec<T> {
+    std::env::var(var)
+        .unwrap_or_else(|_| default.into())
         .split(',')
         .filter_map(|c| c.trim().parse().ok())
-        .collect();
+        .collect()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--open-loop-client") {
+        return open_loop::client(&args[i + 1..]);
+    }
+    if !args.iter().any(|a| a == "--bench") {
+        return;
+    }
+    let plan = Plan {
+        seconds: std::env::var("BENCH_SECONDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(10),
+        connections: list("BENCH_CONNECTIONS", "8,32"),
+        rates: list("BENCH_RATES", "2500"),
+    };
+    let backends: Vec<String> = list("BENCH_BACKENDS", "sqlite,postgres");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
-    println!("webhook intake, wrk -t2 for {seconds} s per run");
+    println!(
+        "webhook intake, {} s per run: wrk -t2 with {:?} connections, open loop at {:?}/s",
+        plan.seconds, plan.connections, plan.rates
+    );
     rt.block_on(async {
-        let dir = tempfile::tempdir().unwrap();
-        run(
-            "sqlite",
-            &format!("sqlite://{}/intake.db", dir.path().display()),
-            seconds,
-            &connections,
-        )
-        .await;
+        if backends.iter().any(|b| b == "sqlite") {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}/intake.db", dir.path().display());
+            run("sqlite", &url, &plan).await;
+        }
+        if !backends.iter().any(|b| b == "postgres") {
+            return;
+        }
         if let Ok(admin) = std::env::var("CLEARANCE_TEST_POSTGRES_URL") {
             let name = format!("clearance_bench_{}", std::process::id());
             let mut conn = PgConnection::connect(&admin).await.unwrap();
@@ -195,7 +269,7 @@ fn main() {
                 .unwrap();
             let mut url = url::Url::parse(&admin).unwrap();
             url.set_path(&format!("/{name}"));
-            run("postgres", url.as_str(), seconds, &connections).await;
+            run("postgres", url.as_str(), &plan).await;
             conn.execute(sqlx::AssertSqlSafe(format!(
                 "DROP DATABASE {name} WITH (FORCE)"
             )))

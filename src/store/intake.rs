@@ -6,7 +6,7 @@ use chrono::Utc;
 use super::{NewJob, QueryContext, Result, Store, with_pool};
 
 /// A verified webhook delivery to store.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct WebhookEvent {
     /// Tenant it came from (from the verified token).
     pub tenant_id: String,
@@ -31,17 +31,26 @@ macro_rules! insert_webhook {
             "INSERT INTO webhook_events (id, tenant_id, identifier, event, issue_id, retry, received_at, body) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
         )
-        .bind(uuid::Uuid::new_v4().to_string()).bind(&ev.tenant_id).bind(&ev.identifier).bind(&ev.event)
+        .bind(uuid::Uuid::now_v7().to_string()).bind(&ev.tenant_id).bind(&ev.identifier).bind(&ev.event)
         .bind(&ev.issue_id).bind(ev.retry).bind($now).bind(&ev.body)
         .execute(&mut *$tx).await.op("storing a webhook event")?.rows_affected() == 1;
         if fresh && let Some(job) = $job {
-            $crate::store::jobs::insert_job!(uuid::Uuid::new_v4().to_string(), job, $now)
+            $crate::store::jobs::insert_job!(uuid::Uuid::now_v7().to_string(), job, $now)
                 .execute(&mut *$tx).await.op("enqueueing the webhook's job")?;
         }
         fresh
     }};
 }
 pub(super) use insert_webhook;
+
+/// [`insert_webhook!`]'s event insert for many deliveries at once (SQLite): `$1` is a JSON array of objects with the
+/// [`WebhookEvent`] fields and an `id`, `$2` the receipt time. Rows are taken in array order, so of two copies of a
+/// delivery the first is stored; the ids of the rows stored are returned.
+pub(super) const INSERT_EVENTS_JSON: &str = "INSERT INTO webhook_events (id, tenant_id, identifier, event, issue_id, \
+     retry, received_at, body) \
+     SELECT e.value ->> 'id', e.value ->> 'tenant_id', e.value ->> 'identifier', e.value ->> 'event', \
+     e.value ->> 'issue_id', e.value ->> 'retry', $2, e.value ->> 'body' FROM json_each($1) AS e WHERE true \
+     ORDER BY e.key ON CONFLICT DO NOTHING RETURNING id";
 
 impl Store {
     /// Store a webhook delivery and, if it is new for this tenant, enqueue `job` in the same transaction.
@@ -66,6 +75,18 @@ impl Store {
     pub async fn webhook_event_count(&self, tenant_id: &str) -> Result<i64> {
         let sql = "SELECT COUNT(*) FROM webhook_events WHERE tenant_id = $1";
         with_pool!(self, pool => sqlx::query_scalar(sql).bind(tenant_id).fetch_one(pool).await.op("counting webhook events"))
+    }
+
+    /// The stored delivery with this identifier, if any.
+    pub async fn webhook_event(
+        &self,
+        tenant_id: &str,
+        identifier: &str,
+    ) -> Result<Option<WebhookEvent>> {
+        let sql = "SELECT tenant_id, identifier, event, issue_id, retry, body FROM webhook_events \
+                   WHERE tenant_id = $1 AND identifier = $2";
+        with_pool!(self, pool => sqlx::query_as(sql).bind(tenant_id).bind(identifier).fetch_optional(pool).await
+            .op("reading a webhook event"))
     }
 
     /// A tenant's trigger label and project restriction (comma-separated keys, `None` = all projects).

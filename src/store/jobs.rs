@@ -35,6 +35,14 @@ macro_rules! insert_job {
 }
 pub(super) use insert_job;
 
+/// [`insert_job!`] for many jobs at once (SQLite): `$1` is a JSON array of objects with the [`NewJob`] fields and an
+/// `id` (`payload` as JSON text, `run_at` as sqlx encodes timestamps), `$2` the creation time.
+pub(super) const INSERT_JOBS_JSON: &str = "INSERT INTO jobs (id, tenant_id, kind, payload, dedupe_key, state, \
+     priority, run_at, attempts, max_attempts, created_at, updated_at) \
+     SELECT j.value ->> 'id', j.value ->> 'tenant_id', j.value ->> 'kind', j.value ->> 'payload', \
+     j.value ->> 'dedupe_key', 'queued', j.value ->> 'priority', j.value ->> 'run_at', 0, j.value ->> 'max_attempts', \
+     $2, $2 FROM json_each($1) AS j WHERE true ORDER BY j.key ON CONFLICT DO NOTHING";
+
 /// A job to enqueue.
 #[derive(Clone, Debug)]
 pub struct NewJob {

@@ -4,6 +4,7 @@
 //! run on whichever pool is configured; the schema lives in `migrations/{sqlite,postgres}/`.
 
 mod audit;
+mod checkpoint;
 mod intake;
 mod jobs;
 mod requests;
@@ -122,7 +123,7 @@ impl Store {
                 .connect_with(opts.clone())
                 .await
                 .map_err(|e| StoreError::Open(format!("SQLite {}: {e}", file.display())))?;
-            let writer = IntakeWriter::start(&opts)
+            let writer = IntakeWriter::start(&opts, pool.clone())
                 .await
                 .map_err(|e| StoreError::Open(format!("SQLite {}: {e}", file.display())))?;
             Ok(Self::Sqlite(pool, writer))

@@ -5,12 +5,25 @@
 //! and the losers sleep in `busy_timeout` back-off (tens to hundreds of milliseconds). Here handlers queue instead,
 //! and everything queued while a batch commits goes into the next one, which shares one `BEGIN IMMEDIATE … COMMIT`
 //! (one WAL append). Durability is unchanged: a sender hears "stored" only after its batch committed.
+//!
+//! The writer leaves WAL checkpoints to [`super::checkpoint`].
 
-use chrono::Utc;
-use sqlx::{ConnectOptions, Connection, SqliteConnection, sqlite::SqliteConnectOptions};
+use std::collections::HashSet;
+
+use chrono::{SecondsFormat, Utc};
+use serde_json::{Value, json};
+use sqlx::{
+    ConnectOptions, Connection, SqliteConnection,
+    sqlite::{SqliteConnectOptions, SqlitePool},
+};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{NewJob, QueryContext, Result, StoreError, WebhookEvent, intake::insert_webhook};
+use super::{
+    NewJob, QueryContext, Result, StoreError, WebhookEvent,
+    checkpoint::Checkpoints,
+    intake::{INSERT_EVENTS_JSON, insert_webhook},
+    jobs::INSERT_JOBS_JSON,
+};
 
 /// Deliveries that may wait for the writer; senders beyond this wait for room (back-pressure, not refusal).
 const QUEUE: usize = 4096;
@@ -54,14 +67,18 @@ fn closed(op: &'static str) -> StoreError {
 }
 
 impl IntakeWriter {
-    /// Open the write connection and start the task.
-    pub(super) async fn start(opts: &SqliteConnectOptions) -> Result<Self> {
+    /// Open the write connection and start the task, and its checkpointer on `pool`.
+    pub(super) async fn start(opts: &SqliteConnectOptions, pool: SqlitePool) -> Result<Self> {
         let conn = opts
+            .clone()
+            .pragma("wal_autocheckpoint", "0")
+            // When the writer starts the WAL over, the file is cut back to 64 MiB if it grew past that.
+            .pragma("journal_size_limit", "67108864")
             .connect()
             .await
             .op("opening the SQLite intake writer")?;
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(conn, rx));
+        tokio::spawn(run(conn, rx, Checkpoints::start(pool)));
         Ok(Self { tx })
     }
 
@@ -86,7 +103,7 @@ impl IntakeWriter {
     }
 }
 
-async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>) {
+async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>, wal: Checkpoints) {
     let mut msgs = Vec::with_capacity(MAX_BATCH);
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut closing = Vec::new();
@@ -98,6 +115,7 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>) {
                 msgs.push(m);
             }
         }
+        wal.restart_if_due(&mut conn).await;
         for m in msgs.drain(..) {
             match m {
                 Msg::Write(p) => batch.push(*p),
@@ -110,6 +128,7 @@ async fn run(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Msg>) {
         if !batch.is_empty() {
             commit(&mut conn, &mut batch).await;
         }
+        wal.wrote();
     }
     if let Err(e) = conn.close().await {
         tracing::warn!(error = %e, "closing the SQLite intake writer");
@@ -136,27 +155,79 @@ async fn commit(conn: &mut SqliteConnection, batch: &mut Vec<Pending>) {
         Err(e) => {
             tracing::warn!(error = %e, deliveries = batch.len(), "intake batch failed; storing its deliveries one by one");
             for p in batch.drain(..) {
-                let one = write(conn, std::slice::from_ref(&p)).await;
-                let _ = p
-                    .reply
-                    .send(one.map(|fresh| fresh.first().copied().unwrap_or(false)));
+                let one = write_one(conn, &p).await;
+                let _ = p.reply.send(one);
             }
         }
     }
 }
 
-/// One transaction for `batch`: which deliveries were new. A duplicate of a delivery earlier in the same batch is
-/// seen by the unique index like any other duplicate.
+/// One transaction of two statements for the whole batch (each statement is a round trip to SQLite's thread, so
+/// their number, not the rows, is what costs): which deliveries were new. A copy of a delivery earlier in the same
+/// batch is a duplicate like any other.
 async fn write(conn: &mut SqliteConnection, batch: &[Pending]) -> Result<Vec<bool>> {
+    let now = Utc::now();
+    let ids: Vec<String> = batch
+        .iter()
+        .map(|_| uuid::Uuid::now_v7().to_string())
+        .collect();
+    let events: Vec<Value> = batch
+        .iter()
+        .zip(&ids)
+        .map(|(p, id)| {
+            json!({
+                "id": id, "tenant_id": p.ev.tenant_id, "identifier": p.ev.identifier, "event": p.ev.event,
+                "issue_id": p.ev.issue_id, "retry": p.ev.retry, "body": p.ev.body,
+            })
+        })
+        .collect();
+    let mut tx = conn
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .op("starting webhook intake")?;
+    let stored: HashSet<String> = sqlx::query_scalar(INSERT_EVENTS_JSON)
+        .bind(Value::Array(events).to_string())
+        .bind(now)
+        .fetch_all(&mut *tx)
+        .await
+        .op("storing webhook events")?
+        .into_iter()
+        .collect();
+    let fresh: Vec<bool> = ids.iter().map(|id| stored.contains(id)).collect();
+    let jobs: Vec<Value> = batch
+        .iter()
+        .zip(&fresh)
+        .filter_map(|(p, &fresh)| p.job.as_ref().filter(|_| fresh))
+        .map(|job| {
+            json!({
+                "id": uuid::Uuid::now_v7().to_string(), "tenant_id": job.tenant_id, "kind": job.kind,
+                "payload": job.payload.to_string(), "dedupe_key": job.dedupe_key, "priority": job.priority,
+                // Exactly as sqlx binds a timestamp on SQLite: `run_at` is compared as text.
+                "run_at": job.run_at.to_rfc3339_opts(SecondsFormat::AutoSi, false),
+                "max_attempts": job.max_attempts,
+            })
+        })
+        .collect();
+    if !jobs.is_empty() {
+        sqlx::query(INSERT_JOBS_JSON)
+            .bind(Value::Array(jobs).to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .op("enqueueing the webhooks' jobs")?;
+    }
+    tx.commit().await.op("committing webhook intake")?;
+    Ok(fresh)
+}
+
+/// One delivery in its own transaction (after its batch failed): whether it was new.
+async fn write_one(conn: &mut SqliteConnection, p: &Pending) -> Result<bool> {
     let now = Utc::now();
     let mut tx = conn
         .begin_with("BEGIN IMMEDIATE")
         .await
         .op("starting webhook intake")?;
-    let mut fresh = Vec::with_capacity(batch.len());
-    for p in batch {
-        fresh.push(insert_webhook!(tx, &p.ev, p.job.as_ref(), now));
-    }
+    let fresh = insert_webhook!(tx, &p.ev, p.job.as_ref(), now);
     tx.commit().await.op("committing webhook intake")?;
     Ok(fresh)
 }

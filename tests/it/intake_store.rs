@@ -14,7 +14,10 @@ use crate::{
     on_each_backend,
 };
 
-on_each_backend!(concurrent_deliveries_dedupe_and_fail_alone);
+on_each_backend!(
+    concurrent_deliveries_dedupe_and_fail_alone,
+    stored_fields_round_trip
+);
 
 fn event(tenant_id: &str, identifier: &str, issue: u32) -> WebhookEvent {
     WebhookEvent {
@@ -111,5 +114,63 @@ async fn concurrent_deliveries_dedupe_and_fail_alone(backend: Backend) {
             .await
             .is_err()
     );
+    app.cleanup().await;
+}
+
+async fn stored_fields_round_trip(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let site = Site::new("acme");
+    assert_eq!(app.install(&site).await, StatusCode::NO_CONTENT);
+    let tenant_id = app.tenant(&site.client_key).await.unwrap().tenant.id;
+    let store = app.state.store.clone();
+    let body = "{\"webhookEvent\":\"jira:issue_created\",\n \"s\":\"quote \\\" tab\\t é 漢字 😀 \\u0000 '\"}";
+    let mut with_issue = event(&tenant_id, "round-trip-1", 42);
+    with_issue.body = body.into();
+    with_issue.retry = 3;
+    let mut without_issue = event(&tenant_id, "round-trip-2", 0);
+    without_issue.issue_id = None;
+    without_issue.event = "comment_created".into();
+    // A job due a moment ago, with sub-second precision (microseconds: PostgreSQL keeps no more): the worker
+    // compares run_at with its clock.
+    let mut job = sync_job(&tenant_id, "42");
+    job.run_at = chrono::SubsecRound::trunc_subsecs(
+        chrono::Utc::now() - chrono::Duration::milliseconds(1500),
+        6,
+    );
+    let (a, b) = tokio::join!(
+        store.record_webhook(with_issue.clone(), Some(job.clone())),
+        store.record_webhook(without_issue.clone(), None),
+    );
+    assert!(a.unwrap() && b.unwrap());
+    for ev in [&with_issue, &without_issue] {
+        let stored = store
+            .webhook_event(&tenant_id, &ev.identifier)
+            .await
+            .unwrap();
+        assert_eq!(stored.as_ref(), Some(ev));
+    }
+    let claimed = store
+        .claim_jobs("round-trip", std::time::Duration::from_secs(60), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1, "the job is due and claimable");
+    let row = &claimed[0];
+    assert_eq!(row.run_at, job.run_at);
+    assert_eq!(row.payload, job.payload.to_string());
+    assert_eq!(
+        (
+            row.kind.as_str(),
+            row.dedupe_key.as_deref(),
+            row.max_attempts,
+            row.priority
+        ),
+        (
+            job.kind.as_str(),
+            job.dedupe_key.as_deref(),
+            job.max_attempts,
+            job.priority
+        )
+    );
+    assert_eq!(row.tenant_id.as_deref(), Some(tenant_id.as_str()));
     app.cleanup().await;
 }
