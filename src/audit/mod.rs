@@ -1,6 +1,6 @@
 //! The tamper-evident audit log. Every state change and data access appends an event in the same transaction as the
-//! change ([`crate::store::Tx::append_audit`]); events are hash-chained per tenant ([`chain`]), checked by
-//! `clearance audit verify` ([`verify`]) and exported as CSV or JSON lines ([`export`]).
+//! change ([`crate::store::Tx::append_audit`]); events are hash-chained per tenant ([`chain`](crate::audit::chain)), checked by
+//! `clearance audit verify` ([`verify`](crate::audit::verify)) and exported as CSV or JSON lines ([`export`](crate::audit::export)).
 
 pub mod chain;
 pub mod export;

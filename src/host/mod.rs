@@ -1,7 +1,7 @@
 //! Host adapters: how a Jira site authenticates to Clearance and how Clearance calls it.
 //!
 //! Only this module knows Atlassian Connect (descriptor, lifecycle, HS256/RS256 JWT, query string hash) and, later,
-//! Forge. The rest of the app receives a verified [`Caller`] and a [`crate::jira::JiraClient`] and never learns which
+//! Forge. The rest of the app receives a verified [`Caller`](crate::host::Caller) and a [`crate::jira::JiraClient`] and never learns which
 //! front door a request came through.
 
 pub mod connect;

@@ -1,5 +1,5 @@
 //! Jira Cloud REST client. It knows Jira's API, not how Jira authenticates us: a host adapter supplies a
-//! [`JiraSite`] (REST base URL + a [`JiraAuth`] that authorizes each request).
+//! [`JiraSite`](crate::jira::JiraSite) (REST base URL + a [`JiraAuth`](crate::jira::JiraAuth) that authorizes each request).
 
 pub mod adf;
 mod client;
