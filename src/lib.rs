@@ -16,6 +16,8 @@ pub mod crypto;
 pub mod digest;
 /// `AppError` and its HTTP mapping.
 pub mod error;
+/// The extraction engine: SQL guard (so far).
+pub mod extract;
 /// Host adapters (Atlassian Connect now, Forge later): inbound auth and outbound signing.
 pub mod host;
 /// Jira Cloud REST client.

@@ -1,0 +1,4 @@
+//! The extraction engine (issue 5, being built): from an approved plan to an encrypted bundle. So far: the SQL guard
+//! that admits exactly one read-only query before anything reaches a data source.
+
+pub mod sql_guard;
