@@ -1,4 +1,5 @@
 //! The extraction engine (issue 5, being built): from an approved plan to an encrypted bundle. So far: the SQL guard
-//! that admits exactly one read-only query before anything reaches a data source.
+//! that admits exactly one read-only query, and read-only sessions on PostgreSQL, MySQL/MariaDB and SQLite.
 
+pub mod source;
 pub mod sql_guard;

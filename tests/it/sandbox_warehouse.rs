@@ -123,19 +123,19 @@ fn sha(dump: &str) -> String {
 }
 
 /// A fresh database for one test.
-enum Db {
+pub(crate) enum Db {
     Sqlite(tempfile::TempDir),
     Postgres { admin: String, name: String },
     MySql { admin: String, name: String },
 }
 
 impl Db {
-    fn sqlite() -> Self {
+    pub(crate) fn sqlite() -> Self {
         Self::Sqlite(tempfile::tempdir().expect("tempdir"))
     }
 
     /// A new database on the server named by `var`, or `None` (and a loud note) when `var` is unset.
-    async fn server(var: &str, engine: &str) -> Option<Self> {
+    pub(crate) async fn server(var: &str, engine: &str) -> Option<Self> {
         let Ok(admin) = std::env::var(var).map(|v| v.trim().to_owned()) else {
             eprintln!("SKIPPED on {engine}: {var} is unset");
             return None;
@@ -161,7 +161,7 @@ impl Db {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         match self {
             Self::Sqlite(dir) => {
                 format!("sqlite://{}", dir.path().join("nested/demo.db").display())
@@ -237,7 +237,7 @@ impl Db {
         }
     }
 
-    async fn drop(self) {
+    pub(crate) async fn drop(self) {
         match self {
             Self::Sqlite(_) => {}
             Self::Postgres { admin, name } => {

@@ -1,0 +1,171 @@
+//! Read-only sessions on a data source: every extraction runs inside a read-only transaction (PostgreSQL and
+//! MySQL/MariaDB) or on a SQLite file opened read-only with `query_only`, with a server-side statement timeout where
+//! the engine has one and a client-side deadline always.
+
+use std::{str::FromStr, time::Duration};
+
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::{
+    ConnectOptions, Connection, Executor, MySqlConnection, PgConnection, SqliteConnection,
+    mysql::MySqlConnectOptions, postgres::PgConnectOptions, sqlite::SqliteConnectOptions,
+};
+
+use super::sql_guard::Dialect;
+
+/// How long connecting may take before the source counts as unreachable.
+const CONNECT_DEADLINE: Duration = Duration::from_secs(5);
+
+/// What went wrong with a source, in words an analyst or admin can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// The URL is not one Clearance can use.
+    #[error("bad data source URL: {0}")]
+    Url(String),
+    /// Connecting or a query failed.
+    #[error("{0}")]
+    Database(String),
+    /// The server cancelled the statement, or the client deadline passed.
+    #[error("the query ran longer than the source's limit of {0:?} and was cancelled")]
+    Timeout(Duration),
+}
+
+fn db_error(e: sqlx::Error) -> SourceError {
+    SourceError::Database(match &e {
+        sqlx::Error::Database(d) => d.message().to_owned(),
+        other => other.to_string(),
+    })
+}
+
+/// An open read-only session: one connection, one read-only transaction.
+pub enum Session {
+    /// PostgreSQL, inside `BEGIN READ ONLY` with `statement_timeout`.
+    Postgres(PgConnection),
+    /// MySQL/MariaDB, inside `START TRANSACTION READ ONLY` with the engine's statement time limit.
+    MySql(MySqlConnection),
+    /// SQLite opened read-only with `PRAGMA query_only`.
+    Sqlite(SqliteConnection),
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Postgres(_) => "Session::Postgres",
+            Self::MySql(_) => "Session::MySql",
+            Self::Sqlite(_) => "Session::Sqlite",
+        })
+    }
+}
+
+/// The dialect of a source URL (`postgres://`, `mysql://` / `mariadb://`, `sqlite://`).
+pub fn dialect_of(url: &str) -> Result<Dialect, SourceError> {
+    let scheme = url.split_once("://").map(|(s, _)| s).unwrap_or_default();
+    match scheme {
+        "postgres" | "postgresql" => Ok(Dialect::Postgres),
+        "mysql" | "mariadb" => Ok(Dialect::MySql),
+        "sqlite" => Ok(Dialect::Sqlite),
+        _ => Err(SourceError::Url(
+            "use postgres://, mysql:// (also MariaDB) or sqlite://".into(),
+        )),
+    }
+}
+
+impl Session {
+    /// Open a read-only session on `url` whose statements are cancelled after `timeout`.
+    pub async fn open(url: &SecretString, timeout: Duration) -> Result<Self, SourceError> {
+        let url = url.expose_secret();
+        let connect = async {
+            match dialect_of(url)? {
+                Dialect::Postgres => {
+                    let opts = PgConnectOptions::from_str(url)
+                        .map_err(|e| SourceError::Url(e.to_string()))?;
+                    let mut c = opts.connect().await.map_err(db_error)?;
+                    let ms = timeout.as_millis().max(1);
+                    c.execute(sqlx::AssertSqlSafe(format!("SET statement_timeout = {ms}")))
+                        .await
+                        .map_err(db_error)?;
+                    c.execute("BEGIN READ ONLY").await.map_err(db_error)?;
+                    Ok(Self::Postgres(c))
+                }
+                Dialect::MySql => {
+                    let url = url.replacen("mariadb://", "mysql://", 1);
+                    let opts = MySqlConnectOptions::from_str(&url)
+                        .map_err(|e| SourceError::Url(e.to_string()))?;
+                    let mut c = opts.connect().await.map_err(db_error)?;
+                    let version: String = sqlx::query_scalar("SELECT VERSION()")
+                        .fetch_one(&mut c)
+                        .await
+                        .map_err(db_error)?;
+                    let limit = if version.to_ascii_lowercase().contains("mariadb") {
+                        format!("SET SESSION max_statement_time = {}", timeout.as_secs_f64())
+                    } else {
+                        format!(
+                            "SET SESSION MAX_EXECUTION_TIME = {}",
+                            timeout.as_millis().max(1)
+                        )
+                    };
+                    c.execute(sqlx::AssertSqlSafe(limit))
+                        .await
+                        .map_err(db_error)?;
+                    c.execute("START TRANSACTION READ ONLY")
+                        .await
+                        .map_err(db_error)?;
+                    Ok(Self::MySql(c))
+                }
+                Dialect::Sqlite => {
+                    let opts = SqliteConnectOptions::from_str(url)
+                        .map_err(|e| SourceError::Url(e.to_string()))?
+                        .read_only(true)
+                        .create_if_missing(false)
+                        .pragma("query_only", "ON");
+                    let c = opts.connect().await.map_err(db_error)?;
+                    Ok(Self::Sqlite(c))
+                }
+            }
+        };
+        tokio::time::timeout(timeout.max(Duration::from_secs(5)), connect)
+            .await
+            .map_err(|_| {
+                SourceError::Database("the data source did not answer within 5 s".into())
+            })?
+    }
+
+    /// Run a statement that returns nothing (for tests and probes), under the client-side deadline.
+    pub async fn execute(&mut self, sql: &str, deadline: Duration) -> Result<u64, SourceError> {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        let run = async {
+            match self {
+                Self::Postgres(c) => c.execute(sql).await.map(|r| r.rows_affected()),
+                Self::MySql(c) => c.execute(sql).await.map(|r| r.rows_affected()),
+                Self::Sqlite(c) => c.execute(sql).await.map(|r| r.rows_affected()),
+            }
+        };
+        match tokio::time::timeout(deadline, run).await {
+            Err(_) => Err(SourceError::Timeout(deadline)),
+            Ok(Ok(n)) => Ok(n),
+            Ok(Err(e)) if is_timeout(&e) => Err(SourceError::Timeout(deadline)),
+            Ok(Err(e)) => Err(db_error(e)),
+        }
+    }
+
+    /// End the session (the read-only transaction is rolled back; nothing was written).
+    pub async fn close(self) {
+        let _ = match self {
+            Self::Postgres(c) => c.close().await,
+            Self::MySql(c) => c.close().await,
+            Self::Sqlite(c) => c.close().await,
+        };
+    }
+}
+
+/// Whether the server cancelled the statement for running too long.
+fn is_timeout(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => {
+            // PostgreSQL query_canceled; MariaDB 1969 / MySQL 3024 (max statement time exceeded).
+            d.code().as_deref() == Some("57014")
+                || d.message().contains("max_statement_time")
+                || d.message().contains("maximum statement execution time")
+        }
+        _ => false,
+    }
+}
