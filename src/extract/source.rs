@@ -122,7 +122,7 @@ impl Session {
                 }
             }
         };
-        tokio::time::timeout(timeout.max(Duration::from_secs(5)), connect)
+        tokio::time::timeout(CONNECT_DEADLINE, connect)
             .await
             .map_err(|_| {
                 SourceError::Database("the data source did not answer within 5 s".into())
