@@ -2,5 +2,6 @@
 //! that admits exactly one read-only query, and read-only sessions on PostgreSQL, MySQL/MariaDB and SQLite.
 
 pub mod ids;
+pub mod pii_names;
 pub mod source;
 pub mod sql_guard;
