@@ -186,7 +186,9 @@ pub fn categories(column: &str) -> Vec<Category> {
         found.push(Category::Name);
     }
     // "ip_address" is an IP address, not a street address.
-    if w.windows(2).any(|p| p == ["ip", "address"]) && !w.iter().any(|x| x == "street" || x == "addr") {
+    if w.windows(2).any(|p| p == ["ip", "address"])
+        && !w.iter().any(|x| x == "street" || x == "addr")
+    {
         found.retain(|c| *c != Category::Address);
     }
     found.sort();

@@ -3,50 +3,8 @@
 
 use rand::Rng;
 
-/// Whether `iban` is a well-formed IBAN: country letters, two check digits, alphanumeric BBAN of the country's
-/// length (15–34 characters in total for countries this module does not know), and the whole passing mod 97 = 1.
-/// Spaces are ignored; letters must be upper case, as printed on statements.
-pub fn iban_valid(iban: &str) -> bool {
-    let compact: Vec<u8> = iban.bytes().filter(|&b| b != b' ').collect();
-    if compact.len() < 5 || !compact[..2].iter().all(u8::is_ascii_uppercase) {
-        return false;
-    }
-    if !compact[2..4].iter().all(u8::is_ascii_digit) {
-        return false;
-    }
-    if !compact[4..]
-        .iter()
-        .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
-    {
-        return false;
-    }
-    let expected = match &compact[..2] {
-        b"DE" | b"GB" => Some(22),
-        b"FR" => Some(27),
-        b"NL" => Some(18),
-        b"ES" => Some(24),
-        b"BE" => Some(16),
-        _ => None,
-    };
-    match expected {
-        Some(len) if compact.len() != len => return false,
-        None if !(15..=34).contains(&compact.len()) => return false,
-        _ => {}
-    }
-    let (head, bban) = compact.split_at(4);
-    mod97(bban.iter().chain(head)) == 1
-}
-
-/// Remainder mod 97 of the number formed by the characters, letters counting as 10 (`A`) to 35 (`Z`).
-fn mod97<'a>(chars: impl Iterator<Item = &'a u8>) -> u32 {
-    chars.fold(0u32, |acc, &b| {
-        if b.is_ascii_digit() {
-            (acc * 10 + u32::from(b - b'0')) % 97
-        } else {
-            (acc * 100 + u32::from(b - b'A') + 10) % 97
-        }
-    })
-}
+pub use crate::extract::checks::iban_valid;
+use crate::extract::checks::mod97;
 
 /// The IBAN for `country` and `bban`, with its check digits computed.
 pub(crate) fn make_iban(country: &str, bban: &str) -> String {

@@ -2,27 +2,8 @@
 
 use rand::Rng;
 
-/// Whether `number` passes the Luhn check: at least two digits, spaces and hyphens between digits ignored (as
-/// customers type them), any other character makes it invalid.
-pub fn luhn_valid(number: &str) -> bool {
-    let mut digits = 0usize;
-    let mut sum = 0u32;
-    for c in number.chars().rev() {
-        let d = match c {
-            '0'..='9' => u32::from(c as u8 - b'0'),
-            ' ' | '-' => continue,
-            _ => return false,
-        };
-        sum += if digits % 2 == 1 { double(d) } else { d };
-        digits += 1;
-    }
-    digits >= 2 && sum.is_multiple_of(10)
-}
-
-fn double(d: u32) -> u32 {
-    let x = d * 2;
-    if x > 9 { x - 9 } else { x }
-}
+use crate::extract::checks::luhn_double as double;
+pub use crate::extract::checks::luhn_valid;
 
 /// The digit to append to `payload` (ASCII digits) so the whole number passes the Luhn check.
 pub(crate) fn check_digit(payload: &[u8]) -> u8 {
