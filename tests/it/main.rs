@@ -7,6 +7,7 @@ mod audit;
 mod cli;
 mod demo;
 mod descriptor;
+mod extract_pii;
 mod extract_source;
 mod health;
 mod intake;
