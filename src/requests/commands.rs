@@ -17,8 +17,6 @@ use crate::{
 
 /// Actor name for changes observed in Jira (label removed, issue deleted).
 pub const JIRA: &str = "jira";
-/// Actor name for Clearance's own jobs.
-pub const CLEARANCE: &str = "clearance";
 
 /// Why a command could not run.
 #[derive(Debug, thiserror::Error)]

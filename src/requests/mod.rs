@@ -9,6 +9,7 @@ pub mod machine;
 pub mod plan;
 pub mod reconcile;
 pub mod roles;
+pub mod state;
 pub mod sync;
 pub mod writeback;
 

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{machine::State, sync};
+use super::{state::State, sync};
 use crate::{
     app::AppState,
     jobs::JobError,

@@ -69,12 +69,6 @@ impl GroupCache {
         self.entries.insert(key, (Instant::now(), names.clone()));
         Ok(names)
     }
-
-    /// Forget what is cached for a tenant's user (after a role problem was reported, say).
-    pub fn forget(&self, tenant_id: &str, account_id: &str) {
-        self.entries
-            .remove(&(tenant_id.to_owned(), account_id.to_owned()));
-    }
 }
 
 /// The roles a user with `groups` has under `policy` (group names compare case-insensitively, as Jira's do).

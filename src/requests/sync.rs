@@ -5,11 +5,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{
-    commands,
-    machine::{State, SystemEvent},
-    writeback,
-};
+use super::{commands, machine::SystemEvent, state::State, writeback};
 use crate::{
     app::AppState,
     jira::{JiraError, adf},

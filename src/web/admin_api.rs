@@ -30,10 +30,7 @@ pub(super) fn router() -> Router<AppState> {
 
 /// The caller's account id, if they are an admin of this site.
 async fn admin(app: &AppState, caller: &Caller) -> Result<String> {
-    let account = caller
-        .account_id
-        .as_ref()
-        .ok_or_else(|| AppError::Forbidden("this token names no user".into()))?;
+    let account = super::acting_account(caller)?;
     let (roles, _) = commands::roles_of(app, &caller.tenant, account).await?;
     if roles.admin {
         Ok(account.to_string())

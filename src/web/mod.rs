@@ -57,3 +57,12 @@ pub fn router(state: AppState) -> Router {
         ))
         .with_state(state)
 }
+
+/// The user acting through a UI token; a token without one may give no command.
+fn acting_account(caller: &host::Caller) -> crate::error::Result<&crate::tenant::AccountId> {
+    caller.account_id.as_ref().ok_or_else(|| {
+        crate::error::AppError::Forbidden(
+            "this token names no user; open Clearance in Jira as a logged-in user".into(),
+        )
+    })
+}

@@ -12,13 +12,12 @@ use serde_json::{Value, json};
 use crate::{
     app::AppState,
     error::{AppError, Result},
-    host::{Caller, UiRequest},
+    host::UiRequest,
     requests::{
         commands,
         machine::{self, Command},
     },
     store::RequestRow,
-    tenant::AccountId,
 };
 
 pub(super) fn router() -> Router<AppState> {
@@ -37,12 +36,6 @@ fn issue_id(raw: &str) -> Result<&str> {
     }
 }
 
-fn account(caller: &Caller) -> Result<&AccountId> {
-    caller.account_id.as_ref().ok_or_else(|| {
-        AppError::Forbidden("this token names no user; open the panel as a logged-in user".into())
-    })
-}
-
 /// `GET /api/panel/requests/{issue_id}`: the request, the caller's roles and permitted commands, its audit trail.
 async fn show(
     State(app): State<AppState>,
@@ -50,7 +43,7 @@ async fn show(
     Path(raw): Path<String>,
 ) -> Result<Json<Value>> {
     let id = issue_id(&raw)?;
-    let me = account(&caller)?;
+    let me = super::acting_account(&caller)?;
     let row = app
         .store
         .request_by_issue(&caller.tenant.id, id)
@@ -87,7 +80,7 @@ async fn command(
     body: Bytes,
 ) -> Result<Json<Value>> {
     let id = issue_id(&raw)?;
-    let me = account(&caller)?;
+    let me = super::acting_account(&caller)?;
     let cmd: Command = serde_json::from_slice(&body)
         .map_err(|e| AppError::BadRequest(format!("not a valid command: {e}")))?;
     let outcome = commands::execute(&app, &caller.tenant, me, id, &cmd).await?;
