@@ -59,6 +59,11 @@ enum Command {
         #[arg(long, default_value_t = 10_000)]
         rows: u64,
     },
+    /// Extract a query's result into an encrypted bundle (zip with the data file and manifest.json).
+    ///
+    /// Runs in a read-only session with the SQL guard, caps and masking of a request's extraction. Shows progress on
+    /// a terminal; prints a one-line JSON summary when standard output is not one.
+    Extract(Box<clearance::extract::command::ExtractArgs>),
     /// Generate the demo warehouse (customers, orders, payments, support tickets with synthetic personal data).
     ///
     /// Deterministic: the same --rows and --seed give the same data on every run and database.
@@ -142,6 +147,7 @@ async fn main() -> ExitCode {
             })
             .await
         }
+        Command::Extract(args) => clearance::extract::command::run(*args).await,
         Command::DemoData { rows, out, seed } => {
             clearance::commands::demo_data(&out, rows, seed).await
         }

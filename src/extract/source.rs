@@ -157,6 +157,15 @@ impl Session {
     }
 }
 
+/// A database error as a source error: a statement the server cancelled for running past `timeout` is a timeout.
+pub fn classify(e: sqlx::Error, timeout: Duration) -> SourceError {
+    if is_timeout(&e) {
+        SourceError::Timeout(timeout)
+    } else {
+        db_error(e)
+    }
+}
+
 /// Whether the server cancelled the statement for running too long.
 fn is_timeout(e: &sqlx::Error) -> bool {
     match e {

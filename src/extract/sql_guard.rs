@@ -71,19 +71,30 @@ fn keyword(s: &Statement) -> String {
         .to_ascii_uppercase()
 }
 
-/// Admit `sql` if it is exactly one read-only query in `dialect`.
-pub fn check(sql: &str, dialect: Dialect) -> Result<(), Rejected> {
-    let d: &dyn dialect::Dialect = match dialect {
+/// The `sqlparser` dialect of a source.
+pub(crate) fn parser_dialect(dialect: Dialect) -> &'static dyn dialect::Dialect {
+    match dialect {
         Dialect::Postgres => &dialect::PostgreSqlDialect {},
         Dialect::MySql => &dialect::MySqlDialect {},
         Dialect::Sqlite => &dialect::SQLiteDialect {},
-    };
+    }
+}
+
+/// Admit `sql` if it is exactly one read-only query in `dialect`.
+pub fn check(sql: &str, dialect: Dialect) -> Result<(), Rejected> {
+    parse(sql, dialect).map(drop)
+}
+
+/// Admit `sql` if it is exactly one read-only query in `dialect`, and return it parsed.
+pub fn parse(sql: &str, dialect: Dialect) -> Result<Statement, Rejected> {
+    let d = parser_dialect(dialect);
     let statements = Parser::parse_sql(d, sql).map_err(|e| Rejected {
         message: format!("not valid {} SQL: {e}", dialect.name()),
         at: None,
     })?;
     let starts = statement_starts(d, sql);
     let at = |i: usize| starts.get(i).copied();
+    let mut statements = statements;
     let first = match statements.as_slice() {
         [] => {
             return Err(Rejected {
@@ -114,7 +125,7 @@ pub fn check(sql: &str, dialect: Dialect) -> Result<(), Rejected> {
     }
     match first.visit(&mut Guard) {
         ControlFlow::Break(r) => Err(r),
-        ControlFlow::Continue(()) => Ok(()),
+        ControlFlow::Continue(()) => Ok(statements.remove(0)),
     }
 }
 

@@ -1,0 +1,394 @@
+//! Column types of each engine mapped to [`Cell`]s: decided once per column from the prepared statement, then
+//! applied to every row. A type Clearance cannot write faithfully is refused up front with the cast that fixes it.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use sqlx::{
+    Row as _, TypeInfo as _, ValueRef as _, mysql::MySqlRow, postgres::PgRow, sqlite::SqliteRow,
+};
+
+use super::cell::{Cell, ColumnType};
+
+/// How one column's values are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Boolean.
+    Bool,
+    /// 16-bit integer (PostgreSQL `int2`).
+    I16,
+    /// 32-bit integer (PostgreSQL `int4`).
+    I32,
+    /// 64-bit integer (any width on MySQL).
+    I64,
+    /// Unsigned 64-bit integer (MySQL unsigned types).
+    U64,
+    /// 32-bit float.
+    F32,
+    /// 64-bit float.
+    F64,
+    /// Exact decimal.
+    Decimal,
+    /// Text.
+    Text,
+    /// UUID, written as text.
+    Uuid,
+    /// Date.
+    Date,
+    /// Time of day.
+    Time,
+    /// Date and time without zone.
+    DateTime,
+    /// Instant (timestamp with time zone).
+    Timestamp,
+    /// JSON.
+    Json,
+    /// Bytes.
+    Bytes,
+    /// SQLite: whatever storage class each value has, read in the light of the declared type.
+    Dynamic(Declared),
+}
+
+/// A SQLite column's declared type, which says how to read text and integers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Declared {
+    /// No helpful declaration: each value as its storage class.
+    None,
+    /// `BOOLEAN`: integers 0/1 are booleans.
+    Bool,
+    /// `DATE`: ISO dates are dates.
+    Date,
+    /// `DATETIME` / `TIMESTAMP`: ISO date-times are date-times.
+    DateTime,
+    /// `INTEGER` affinity (values still read by storage class).
+    Integer,
+    /// `REAL` affinity.
+    Real,
+    /// `TEXT` affinity.
+    Text,
+    /// `BLOB`.
+    Blob,
+    /// `NUMERIC` affinity.
+    Numeric,
+}
+
+impl Kind {
+    /// The column type recorded in the manifest.
+    pub fn column_type(self) -> ColumnType {
+        match self {
+            Kind::Bool | Kind::Dynamic(Declared::Bool) => ColumnType::Boolean,
+            Kind::I16 | Kind::I32 | Kind::I64 | Kind::U64 => ColumnType::Integer,
+            Kind::F32 | Kind::F64 => ColumnType::Float,
+            Kind::Decimal => ColumnType::Decimal,
+            Kind::Text | Kind::Uuid => ColumnType::Text,
+            Kind::Date | Kind::Dynamic(Declared::Date) => ColumnType::Date,
+            Kind::Time => ColumnType::Time,
+            Kind::DateTime | Kind::Dynamic(Declared::DateTime) => ColumnType::Datetime,
+            Kind::Timestamp => ColumnType::Timestamp,
+            Kind::Json => ColumnType::Json,
+            Kind::Bytes => ColumnType::Bytes,
+            Kind::Dynamic(Declared::Integer) => ColumnType::Integer,
+            Kind::Dynamic(Declared::Real) => ColumnType::Float,
+            Kind::Dynamic(Declared::Text) => ColumnType::Text,
+            Kind::Dynamic(Declared::Blob) => ColumnType::Bytes,
+            Kind::Dynamic(Declared::None | Declared::Numeric) => ColumnType::Dynamic,
+        }
+    }
+}
+
+/// A result column: its name, the engine's type name and how it is read.
+#[derive(Clone, Debug)]
+pub struct Column {
+    /// Name as the query returns it.
+    pub name: String,
+    /// The engine's name for the type (`INT8`, `DECIMAL`, `TEXT`…).
+    pub source_type: String,
+    /// How values are read.
+    pub kind: Kind,
+}
+
+/// A column type that has no faithful mapping.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "column {column:?} has type {source_type}, which Clearance cannot write faithfully; convert it in the query (for example CAST({column} AS {hint}))"
+)]
+pub struct Unsupported {
+    /// Column name.
+    pub column: String,
+    /// The engine's type name.
+    pub source_type: String,
+    /// The target type to cast to.
+    pub hint: &'static str,
+}
+
+fn unsupported(name: &str, ty: &str, hint: &'static str) -> Unsupported {
+    Unsupported {
+        column: name.to_owned(),
+        source_type: ty.to_owned(),
+        hint,
+    }
+}
+
+/// PostgreSQL type name → kind.
+pub fn pg_kind(name: &str, ty: &str) -> Result<Kind, Unsupported> {
+    Ok(match ty {
+        "BOOL" => Kind::Bool,
+        "INT2" => Kind::I16,
+        "INT4" => Kind::I32,
+        "INT8" | "OID" => Kind::I64,
+        "FLOAT4" => Kind::F32,
+        "FLOAT8" => Kind::F64,
+        "NUMERIC" => Kind::Decimal,
+        "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "CHAR" | "CITEXT" | "UNKNOWN" => Kind::Text,
+        "UUID" => Kind::Uuid,
+        "DATE" => Kind::Date,
+        "TIME" => Kind::Time,
+        "TIMESTAMP" => Kind::DateTime,
+        "TIMESTAMPTZ" => Kind::Timestamp,
+        "JSON" | "JSONB" => Kind::Json,
+        "BYTEA" => Kind::Bytes,
+        "MONEY" => return Err(unsupported(name, ty, "numeric")),
+        _ => return Err(unsupported(name, ty, "text")),
+    })
+}
+
+/// MySQL/MariaDB type name → kind.
+pub fn mysql_kind(name: &str, ty: &str) -> Result<Kind, Unsupported> {
+    let unsigned = ty.ends_with("UNSIGNED");
+    let base = ty.trim_end_matches(" UNSIGNED");
+    Ok(match base {
+        "BOOLEAN" => Kind::Bool,
+        "TINYINT" | "SMALLINT" | "MEDIUMINT" | "INT" | "BIGINT" | "YEAR" if unsigned => Kind::U64,
+        "TINYINT" | "SMALLINT" | "MEDIUMINT" | "INT" | "BIGINT" | "YEAR" => Kind::I64,
+        "BIT" => Kind::U64,
+        "FLOAT" => Kind::F32,
+        "DOUBLE" => Kind::F64,
+        "DECIMAL" => Kind::Decimal,
+        "CHAR" | "VARCHAR" | "TINYTEXT" | "TEXT" | "MEDIUMTEXT" | "LONGTEXT" | "ENUM" | "SET" => {
+            Kind::Text
+        }
+        "BINARY" | "VARBINARY" | "TINYBLOB" | "BLOB" | "MEDIUMBLOB" | "LONGBLOB" => Kind::Bytes,
+        "DATE" => Kind::Date,
+        "TIME" => Kind::Time,
+        "DATETIME" => Kind::DateTime,
+        "TIMESTAMP" => Kind::Timestamp,
+        "JSON" => Kind::Json,
+        _ => return Err(unsupported(name, ty, "CHAR")),
+    })
+}
+
+/// SQLite declared type (as sqlx reports it) → kind.
+pub fn sqlite_kind(ty: &str) -> Kind {
+    Kind::Dynamic(match ty {
+        "BOOLEAN" => Declared::Bool,
+        "DATE" => Declared::Date,
+        "DATETIME" => Declared::DateTime,
+        "INTEGER" => Declared::Integer,
+        "REAL" => Declared::Real,
+        "TEXT" => Declared::Text,
+        "BLOB" => Declared::Blob,
+        "NUMERIC" => Declared::Numeric,
+        _ => Declared::None,
+    })
+}
+
+fn get<'r, T, R>(row: &'r R, i: usize) -> Result<T, sqlx::Error>
+where
+    R: sqlx::Row,
+    T: sqlx::Decode<'r, R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    row.try_get_unchecked::<T, _>(i)
+}
+
+/// One PostgreSQL row as cells.
+pub fn pg_row(row: &PgRow, kinds: &[Kind], out: &mut Vec<Cell>) -> Result<(), sqlx::Error> {
+    for (i, kind) in kinds.iter().enumerate() {
+        if row.try_get_raw(i)?.is_null() {
+            out.push(Cell::Null);
+            continue;
+        }
+        out.push(match kind {
+            Kind::Bool => Cell::Bool(get(row, i)?),
+            Kind::I16 => Cell::Int(get::<i16, _>(row, i)?.into()),
+            Kind::I32 => Cell::Int(get::<i32, _>(row, i)?.into()),
+            Kind::I64 => Cell::Int(get(row, i)?),
+            Kind::F32 => Cell::Float(get::<f32, _>(row, i)?.into()),
+            Kind::F64 => Cell::Float(get(row, i)?),
+            Kind::Decimal => pg_numeric(row, i)?,
+            Kind::Uuid => Cell::Text(get::<uuid::Uuid, _>(row, i)?.to_string()),
+            Kind::Date => Cell::Date(get(row, i)?),
+            Kind::Time => Cell::Time(get(row, i)?),
+            Kind::DateTime => Cell::DateTime(get(row, i)?),
+            Kind::Timestamp => Cell::Timestamp(get(row, i)?),
+            Kind::Json => Cell::Json(get::<serde_json::Value, _>(row, i)?.to_string()),
+            Kind::Bytes => Cell::Bytes(get(row, i)?),
+            Kind::Text | Kind::U64 | Kind::Dynamic(_) => Cell::Text(get(row, i)?),
+        });
+    }
+    Ok(())
+}
+
+/// One MySQL/MariaDB row as cells.
+pub fn mysql_row(row: &MySqlRow, kinds: &[Kind], out: &mut Vec<Cell>) -> Result<(), sqlx::Error> {
+    for (i, kind) in kinds.iter().enumerate() {
+        if row.try_get_raw(i)?.is_null() {
+            out.push(Cell::Null);
+            continue;
+        }
+        out.push(match kind {
+            Kind::Bool => Cell::Bool(get(row, i)?),
+            Kind::U64 => Cell::UInt(get(row, i)?),
+            Kind::I16 | Kind::I32 | Kind::I64 => Cell::Int(get(row, i)?),
+            Kind::F32 => Cell::Float(get::<f32, _>(row, i)?.into()),
+            Kind::F64 => Cell::Float(get(row, i)?),
+            Kind::Decimal => Cell::Decimal(decimal(get(row, i)?)),
+            Kind::Date => Cell::Date(get(row, i)?),
+            Kind::Time => Cell::Time(get(row, i)?),
+            Kind::DateTime => Cell::DateTime(get(row, i)?),
+            Kind::Timestamp => Cell::Timestamp(get(row, i)?),
+            Kind::Json => Cell::Json(get::<serde_json::Value, _>(row, i)?.to_string()),
+            Kind::Bytes => Cell::Bytes(get(row, i)?),
+            Kind::Text | Kind::Uuid | Kind::Dynamic(_) => Cell::Text(get(row, i)?),
+        });
+    }
+    Ok(())
+}
+
+/// One SQLite row as cells: each value by its storage class, read in the light of the declared type.
+pub fn sqlite_row(row: &SqliteRow, kinds: &[Kind], out: &mut Vec<Cell>) -> Result<(), sqlx::Error> {
+    for (i, kind) in kinds.iter().enumerate() {
+        let raw = row.try_get_raw(i)?;
+        if raw.is_null() {
+            out.push(Cell::Null);
+            continue;
+        }
+        let declared = match kind {
+            Kind::Dynamic(d) => *d,
+            _ => Declared::None,
+        };
+        let class = raw.type_info().name().to_owned();
+        out.push(match (class.as_str(), declared) {
+            ("INTEGER", Declared::Bool) => match get::<i64, _>(row, i)? {
+                0 => Cell::Bool(false),
+                1 => Cell::Bool(true),
+                n => Cell::Int(n),
+            },
+            ("INTEGER" | "BOOLEAN", _) => Cell::Int(get(row, i)?),
+            ("REAL", _) => Cell::Float(get(row, i)?),
+            ("BLOB", _) => Cell::Bytes(get(row, i)?),
+            (_, Declared::Date) => {
+                let s: String = get(row, i)?;
+                match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
+                    Ok(d) => Cell::Date(d),
+                    Err(_) => Cell::Text(s),
+                }
+            }
+            (_, Declared::DateTime) => sqlite_datetime(get(row, i)?),
+            _ => Cell::Text(get(row, i)?),
+        });
+    }
+    Ok(())
+}
+
+/// SQLite date-times are text: `YYYY-MM-DD HH:MM:SS[.fff]` (or with `T`), optionally with a zone, which makes them
+/// instants. Anything else stays text, as stored.
+fn sqlite_datetime(s: String) -> Cell {
+    if let Ok(t) = DateTime::parse_from_rfc3339(&s) {
+        return Cell::Timestamp(t.with_timezone(&Utc));
+    }
+    for f in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(&s, f) {
+            return Cell::DateTime(t);
+        }
+    }
+    if let Ok(t) = NaiveTime::parse_from_str(&s, "%H:%M:%S%.f") {
+        return Cell::Time(t);
+    }
+    Cell::Text(s)
+}
+
+/// A PostgreSQL `numeric` with the scale the server displays (`12.50` stays `12.50`), from its binary form: the
+/// header is ndigits, weight, sign and display scale, two bytes each.
+fn pg_numeric(row: &PgRow, i: usize) -> Result<Cell, sqlx::Error> {
+    let header = row
+        .try_get_raw(i)?
+        .as_bytes()
+        .ok()
+        .and_then(|b| b.get(4..8))
+        .map(|h| {
+            (
+                u16::from_be_bytes([h[0], h[1]]),
+                i16::from_be_bytes([h[2], h[3]]),
+            )
+        });
+    if let Some((0xC000, _)) = header {
+        return Ok(Cell::Decimal("NaN".into()));
+    }
+    let d: bigdecimal::BigDecimal = get(row, i)?;
+    Ok(Cell::Decimal(match header {
+        Some((_, scale)) if scale >= 0 => decimal(d.with_scale(i64::from(scale))),
+        _ => decimal(d),
+    }))
+}
+
+/// A decimal in plain notation, every stored digit kept.
+fn decimal(d: bigdecimal::BigDecimal) -> String {
+    d.to_plain_string()
+}
+
+/// The columns of a prepared statement.
+pub fn columns<C: sqlx::Column>(
+    cols: &[C],
+    kind_of: impl Fn(&str, &str) -> Result<Kind, Unsupported>,
+) -> Result<Vec<Column>, Unsupported> {
+    cols.iter()
+        .map(|c| {
+            let ty = c.type_info().name().to_owned();
+            let name = c.name().to_owned();
+            Ok(Column {
+                kind: kind_of(&name, &ty)?,
+                name,
+                source_type: ty,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsupported_types_name_the_cast() {
+        let e = pg_kind("tags", "TEXT[]").err().map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some(
+                "column \"tags\" has type TEXT[], which Clearance cannot write faithfully; convert it in the query (for example CAST(tags AS text))"
+            )
+        );
+        assert!(pg_kind("m", "MONEY").is_err());
+        assert!(mysql_kind("g", "GEOMETRY").is_err());
+        assert_eq!(mysql_kind("n", "BIGINT UNSIGNED").ok(), Some(Kind::U64));
+        assert_eq!(mysql_kind("n", "INT").ok(), Some(Kind::I64));
+    }
+
+    #[test]
+    fn sqlite_text_datetimes() {
+        assert!(matches!(
+            sqlite_datetime("2024-01-02 03:04:05".into()),
+            Cell::DateTime(_)
+        ));
+        assert!(matches!(
+            sqlite_datetime("2024-01-02T03:04:05+02:00".into()),
+            Cell::Timestamp(t) if t.to_rfc3339() == "2024-01-02T01:04:05+00:00"
+        ));
+        assert_eq!(
+            sqlite_datetime("last tuesday".into()),
+            Cell::Text("last tuesday".into())
+        );
+    }
+}

@@ -1,0 +1,458 @@
+//! One extraction, end to end: check and bind the SQL, open a read-only session, learn the columns, bind the masking
+//! plan to them, then stream rows from the database cursor to the writing thread (see [`super::assemble`]) under the
+//! row cap and the deadline, count the IDs that matched nothing, and move the finished bundle into place. Work files
+//! live in a private folder next to the output and are removed on success and failure alike, so a failed
+//! extraction (cap exceeded, timeout, bad data) leaves no partial bundle behind.
+
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+    sync::{Arc, atomic::AtomicU64},
+    time::{Duration, Instant},
+};
+
+use futures_util::TryStreamExt as _;
+use secrecy::SecretString;
+use serde::Serialize;
+use sqlx::{AssertSqlSafe, Executor as _, SqlSafeStr as _, Statement as _};
+
+use super::{
+    assemble::{Assembly, Batch, assemble},
+    bind::{Arg, Bound, bind},
+    bundle::BundleError,
+    decode::{self, Column, Unsupported},
+    ids::{IdReport, Ids},
+    mask::{Masker, OutputColumn},
+    protect::Protection,
+    source::{Session, SourceError, dialect_of},
+    sql_guard::{self, Rejected},
+};
+use crate::requests::plan::{Format, Masking};
+
+/// Rows per batch handed to the writing thread.
+const BATCH_ROWS: usize = 1024;
+/// Batches in flight between the two halves (bounds memory).
+const BATCHES_IN_FLIGHT: usize = 8;
+
+/// What to extract and how.
+#[derive(Debug)]
+pub struct Request {
+    /// Source URL (`postgres://`, `mysql://`, `sqlite://`).
+    pub source_url: SecretString,
+    /// Name of the source, for the manifest.
+    pub source_name: String,
+    /// Statement timeout (server side where supported; also the client-side deadline for the whole read).
+    pub timeout: Duration,
+    /// The analyst's SQL.
+    pub sql: String,
+    /// The ID list and the parameter it binds to.
+    pub ids: Option<(String, Ids, IdReport)>,
+    /// Masking per column.
+    pub masking: BTreeMap<String, Masking>,
+    /// CSV or XLSX.
+    pub format: Format,
+    /// Byte order mark at the start of CSV files.
+    pub csv_bom: bool,
+    /// Row cap.
+    pub max_rows: u64,
+    /// Byte cap of the data file.
+    pub max_bytes: u64,
+    /// Data file name without extension (the request key, for example).
+    pub name: String,
+    /// Request key for the manifest.
+    pub request_key: Option<String>,
+    /// Approved plan digest for the manifest.
+    pub plan_digest: Option<String>,
+    /// Deflate level (1-9).
+    pub deflate_level: i64,
+}
+
+/// Live counters, for progress bars and job heartbeats.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Rows written.
+    pub rows: AtomicU64,
+    /// Bytes of the data file so far.
+    pub bytes: AtomicU64,
+}
+
+/// Why an extraction failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    /// The SQL was refused.
+    #[error("the query was refused: {0}")]
+    Sql(#[from] Rejected),
+    /// The source failed.
+    #[error("{0}")]
+    Source(#[from] SourceError),
+    /// A column type cannot be written.
+    #[error("{0}")]
+    Unsupported(#[from] Unsupported),
+    /// The masking plan does not fit the query.
+    #[error("{0}")]
+    Masking(String),
+    /// More rows than the cap.
+    #[error(
+        "the result has more than {0} rows, the cap for this extraction; narrow the query or ask for a higher cap"
+    )]
+    RowCap(u64),
+    /// More bytes than the cap.
+    #[error(
+        "the data file grew past {0} bytes, the cap for this extraction; select fewer columns or rows, or ask for a higher cap"
+    )]
+    ByteCap(u64),
+    /// Writing failed.
+    #[error("{0}")]
+    Write(String),
+    /// The bundle could not be written.
+    #[error("{0}")]
+    Bundle(#[from] BundleError),
+    /// Disk trouble.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Seconds spent per stage.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Stages {
+    /// Parsing, binding, connecting and describing the query.
+    pub prepare: f64,
+    /// From sending the query to its first row.
+    pub first_row: f64,
+    /// Streaming all rows into the bundle.
+    pub stream: f64,
+    /// Closing the bundle (XLSX assembly, manifest, encryption trailer, fsync) and the matched-ID count.
+    pub finish: f64,
+}
+
+/// ID-list figures for the analyst.
+#[derive(Clone, Debug, Serialize)]
+pub struct IdSummary {
+    /// Counts from reading the file.
+    #[serde(flatten)]
+    pub report: IdReport,
+    /// Distinct IDs that matched no row, when it could be counted.
+    pub unmatched: Option<u64>,
+}
+
+/// What an extraction produced (never the passphrase).
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// Data rows.
+    pub rows: u64,
+    /// Bytes of the data file.
+    pub bytes: u64,
+    /// SHA-256 of the data file.
+    pub data_sha256: String,
+    /// The bundle.
+    pub bundle: PathBuf,
+    /// Bundle size.
+    pub bundle_bytes: u64,
+    /// SHA-256 of the bundle file.
+    pub bundle_sha256: String,
+    /// `age`, `age-recipients` or `zip-aes`.
+    pub encryption: &'static str,
+    /// Delivered columns.
+    pub columns: Vec<OutputColumn>,
+    /// ID-list figures.
+    pub ids: Option<IdSummary>,
+    /// Timings.
+    pub seconds: Stages,
+}
+
+/// Run one extraction into `out` (which must not exist yet).
+pub async fn extract(
+    req: &Request,
+    protection: Protection,
+    out: &Path,
+    progress: Arc<Progress>,
+) -> Result<Summary, ExtractError> {
+    let started = Instant::now();
+    if out.exists() {
+        return Err(ExtractError::Write(format!(
+            "{} already exists; choose another --out or remove it",
+            out.display()
+        )));
+    }
+    let dialect = dialect_of(secrecy::ExposeSecret::expose_secret(&req.source_url))?;
+    let statement = sql_guard::parse(&req.sql, dialect)?;
+    let bound = bind(
+        statement,
+        dialect,
+        req.ids.as_ref().map(|(p, ids, _)| (p.as_str(), ids)),
+    )?;
+    let mut session = Session::open(&req.source_url, req.timeout).await?;
+    let columns = describe(&mut session, &bound.sql, req.timeout).await?;
+    let masker = Masker::new(&columns, &req.masking).map_err(ExtractError::Masking)?;
+    let out_columns = masker.output_columns(&columns);
+
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let work = tempfile::Builder::new()
+        .prefix(".clearance-extract-")
+        .tempdir_in(&parent)?;
+    let bundle_path = work.path().join("bundle");
+    let ext = match req.format {
+        Format::Csv => "csv",
+        Format::Xlsx => "xlsx",
+    };
+    let encryption = protection.name();
+    let assembly = Assembly {
+        bundle_path: bundle_path.clone(),
+        work_dir: work.path().to_path_buf(),
+        protection,
+        level: req.deflate_level,
+        format: req.format,
+        csv_bom: req.csv_bom,
+        data_name: format!("{}.{ext}", req.name),
+        max_bytes: req.max_bytes,
+        masker,
+        columns: out_columns.clone(),
+        manifest: serde_json::json!({
+            "request": req.request_key,
+            "plan_digest": req.plan_digest,
+            "source": req.source_name,
+            "encryption": encryption,
+            "generated_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "clearance_version": env!("CARGO_PKG_VERSION"),
+        }),
+        progress: progress.clone(),
+    };
+    let mut seconds = Stages {
+        prepare: started.elapsed().as_secs_f64(),
+        ..Stages::default()
+    };
+
+    let (tx, rx) = tokio::sync::mpsc::channel::<Batch>(BATCHES_IN_FLIGHT);
+    let writer = tokio::task::spawn_blocking(move || assemble(rx, assembly));
+    let kinds: Vec<decode::Kind> = columns.iter().map(|c| c.kind).collect();
+    let streamed = Instant::now();
+    let read = tokio::time::timeout(
+        req.timeout,
+        pump(
+            &mut session,
+            &bound,
+            &kinds,
+            req.max_rows,
+            tx,
+            &mut seconds,
+            req.timeout,
+        ),
+    )
+    .await;
+    let written = writer
+        .await
+        .map_err(|e| ExtractError::Write(format!("the writer stopped: {e}")));
+    // A writer error explains a failed send; otherwise the reader's error comes first.
+    let written = match (read, written) {
+        (_, Ok(Err(w))) => return Err(w),
+        (_, Err(w)) => return Err(w),
+        (Err(_), _) => return Err(SourceError::Timeout(req.timeout).into()),
+        (Ok(Err(r)), _) => return Err(r),
+        (Ok(Ok(())), Ok(Ok(w))) => w,
+    };
+    seconds.stream = streamed.elapsed().as_secs_f64() - seconds.first_row;
+    let finishing = Instant::now();
+    let ids = match &req.ids {
+        Some((_, _, report)) => Some(IdSummary {
+            report: *report,
+            unmatched: matched(&mut session, &bound, req.timeout)
+                .await?
+                .map(|m| report.distinct.saturating_sub(m)),
+        }),
+        None => None,
+    };
+    session.close().await;
+    let bundle_bytes = std::fs::metadata(&bundle_path)?.len();
+    let bundle_sha256 = sha256_file(&bundle_path)?;
+    if out.exists() {
+        return Err(ExtractError::Write(format!(
+            "{} appeared while extracting; not overwritten",
+            out.display()
+        )));
+    }
+    std::fs::rename(&bundle_path, out)?;
+    drop(work);
+    seconds.finish = finishing.elapsed().as_secs_f64();
+    Ok(Summary {
+        rows: written.rows,
+        bytes: written.bytes,
+        data_sha256: written.sha256,
+        bundle: out.to_path_buf(),
+        bundle_bytes,
+        bundle_sha256,
+        encryption,
+        columns: out_columns,
+        ids,
+        seconds,
+    })
+}
+
+fn source_err(timeout: Duration) -> impl Fn(sqlx::Error) -> ExtractError {
+    move |e| ExtractError::Source(super::source::classify(e, timeout))
+}
+
+/// The result columns of `sql`, from the prepared statement.
+async fn describe(
+    session: &mut Session,
+    sql: &str,
+    timeout: Duration,
+) -> Result<Vec<Column>, ExtractError> {
+    let source_err = source_err(timeout);
+    let sql = AssertSqlSafe(sql.to_owned()).into_sql_str();
+    Ok(match session {
+        Session::Postgres(c) => decode::columns(
+            c.prepare(sql).await.map_err(source_err)?.columns(),
+            decode::pg_kind,
+        )?,
+        Session::MySql(c) => decode::columns(
+            c.prepare(sql).await.map_err(source_err)?.columns(),
+            decode::mysql_kind,
+        )?,
+        Session::Sqlite(c) => decode::columns(
+            c.prepare(sql).await.map_err(source_err)?.columns(),
+            |_, ty| Ok(decode::sqlite_kind(ty)),
+        )?,
+    })
+}
+
+/// Hands rows to the writer in batches; stops at the row cap.
+struct Feed {
+    tx: tokio::sync::mpsc::Sender<Batch>,
+    batch: Batch,
+    rows: u64,
+    cap: u64,
+}
+
+impl Feed {
+    async fn push(&mut self, row: Vec<super::cell::Cell>) -> Result<(), ExtractError> {
+        self.rows += 1;
+        if self.rows > self.cap {
+            return Err(ExtractError::RowCap(self.cap));
+        }
+        self.batch.push(row);
+        if self.batch.len() == BATCH_ROWS {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), ExtractError> {
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_ROWS));
+        self.tx
+            .send(batch)
+            .await
+            .map_err(|_| ExtractError::Write("the writer stopped".into()))
+    }
+}
+
+macro_rules! stream_into {
+    ($conn:expr, $query:expr, $decode:path, $kinds:expr, $feed:expr, $seconds:expr, $err:expr) => {{
+        let started = Instant::now();
+        let mut first = true;
+        let mut rows = $query.fetch(&mut *$conn);
+        while let Some(row) = rows.try_next().await.map_err(&$err)? {
+            if first {
+                $seconds.first_row = started.elapsed().as_secs_f64();
+                first = false;
+            }
+            let mut cells = Vec::with_capacity($kinds.len());
+            $decode(&row, $kinds, &mut cells).map_err(&$err)?;
+            $feed.push(cells).await?;
+        }
+    }};
+}
+
+/// Read every row of the bound query into the writer.
+async fn pump(
+    session: &mut Session,
+    bound: &Bound,
+    kinds: &[decode::Kind],
+    cap: u64,
+    tx: tokio::sync::mpsc::Sender<Batch>,
+    seconds: &mut Stages,
+    timeout: Duration,
+) -> Result<(), ExtractError> {
+    let source_err = source_err(timeout);
+    let mut feed = Feed {
+        tx,
+        batch: Vec::with_capacity(BATCH_ROWS),
+        rows: 0,
+        cap,
+    };
+    let sql = || AssertSqlSafe(bound.sql.clone());
+    match session {
+        Session::Postgres(c) => {
+            let q = match &bound.arg {
+                Some(Arg::Integers(v)) => sqlx::query(sql()).bind(v.clone()),
+                Some(Arg::Texts(v)) => sqlx::query(sql()).bind(v.clone()),
+                Some(Arg::Json(j)) => sqlx::query(sql()).bind(j.clone()),
+                None => sqlx::query(sql()),
+            };
+            stream_into!(c, q, decode::pg_row, kinds, feed, seconds, source_err);
+        }
+        Session::MySql(c) => {
+            let q = match &bound.arg {
+                Some(Arg::Json(j)) => sqlx::query(sql()).bind(j.clone()),
+                _ => sqlx::query(sql()),
+            };
+            stream_into!(c, q, decode::mysql_row, kinds, feed, seconds, source_err);
+        }
+        Session::Sqlite(c) => {
+            let q = match &bound.arg {
+                Some(Arg::Json(j)) => sqlx::query(sql()).bind(j.clone()),
+                _ => sqlx::query(sql()),
+            };
+            stream_into!(c, q, decode::sqlite_row, kinds, feed, seconds, source_err);
+        }
+    }
+    if !feed.batch.is_empty() {
+        feed.flush().await?;
+    }
+    Ok(())
+}
+
+/// How many distinct IDs matched a row, when the binder could build the count query.
+async fn matched(
+    session: &mut Session,
+    bound: &Bound,
+    timeout: Duration,
+) -> Result<Option<u64>, ExtractError> {
+    let Some(sql) = &bound.matched_sql else {
+        return Ok(None);
+    };
+    let sql = AssertSqlSafe(sql.clone());
+    let n: i64 = match (session, &bound.arg) {
+        (Session::Postgres(c), Some(Arg::Integers(v))) => {
+            sqlx::query_scalar(sql).bind(v.clone()).fetch_one(c).await
+        }
+        (Session::Postgres(c), Some(Arg::Texts(v))) => {
+            sqlx::query_scalar(sql).bind(v.clone()).fetch_one(c).await
+        }
+        (Session::MySql(c), Some(Arg::Json(j))) => {
+            sqlx::query_scalar(sql).bind(j.clone()).fetch_one(c).await
+        }
+        (Session::Sqlite(c), Some(Arg::Json(j))) => {
+            sqlx::query_scalar(sql).bind(j.clone()).fetch_one(c).await
+        }
+        _ => return Ok(None),
+    }
+    .map_err(source_err(timeout))?;
+    Ok(u64::try_from(n).ok())
+}
+
+fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = std::io::Read::read(&mut f, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        ctx.update(&buf[..n]);
+    }
+    Ok(hex::encode(ctx.finish().as_ref()))
+}
