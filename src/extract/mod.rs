@@ -5,5 +5,6 @@ pub mod checks;
 pub mod ids;
 pub mod pii_names;
 pub mod pii_values;
+pub mod probe;
 pub mod source;
 pub mod sql_guard;
