@@ -223,6 +223,10 @@ async fn connect(raw: &str, dialect: Dialect, target: &str) -> Result<Conn, Prob
 /// Sort a driver error into what the admin can do about it.
 fn classify(e: sqlx::Error, dialect: Dialect, target: &str) -> ProbeError {
     match e {
+        // rustls reports handshake and certificate failures as I/O errors.
+        sqlx::Error::Io(io) if is_tls(&io) => ProbeError::Tls(format!(
+            "TLS with {target} failed ({io}): check the URL's sslmode / ssl-mode and the server's certificate"
+        )),
         sqlx::Error::Io(io) => ProbeError::Unreachable(match io.kind() {
             ErrorKind::ConnectionRefused => format!(
                 "connection refused by {target}: nothing listens there; check the host and port"
@@ -263,6 +267,14 @@ fn classify(e: sqlx::Error, dialect: Dialect, target: &str) -> ProbeError {
         }
         other => ProbeError::Failed(format!("{target}: {other}")),
     }
+}
+
+fn is_tls(io: &std::io::Error) -> bool {
+    let text = io.to_string().to_ascii_lowercase();
+    io.kind() == ErrorKind::InvalidData
+        || ["certificate", "tls", "handshake"]
+            .iter()
+            .any(|w| text.contains(w))
 }
 
 async fn server_version(conn: &mut Conn) -> Result<String, ProbeError> {

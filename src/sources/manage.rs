@@ -96,7 +96,10 @@ pub async fn put(
     let url_sent = input.url.is_some();
     let stored = match &existing {
         // The stored URL is needed only when it is kept; a new one repairs a row whose URL no longer opens.
-        Some(e) if !url_sent => Some(open(keys, e)?),
+        Some(e) if !url_sent => Some(open(keys, e).map_err(|err| {
+            tracing::warn!(error = %err, "a stored data source URL cannot be opened");
+            SourcesError::Conflict(format!("{err}; send the url again to replace it"))
+        })?),
         Some(e) => Some(settings_of(e)),
         None => None,
     };

@@ -78,7 +78,10 @@ fn each_bad_field_is_named() {
         (json!({"kind": "oracle"}), "kind:"),
         (json!({"kind": 3}), "kind: must be a string"),
         (json!({"environment": "prod"}), "environment:"),
-        (json!({"url": "ftp://x/y"}), "url: bad data source URL: use postgres://"),
+        (
+            json!({"url": "ftp://x/y"}),
+            "url: bad data source URL: use postgres://",
+        ),
         (
             json!({"url": "postgres:///wh"}),
             "url: name the server's host",
