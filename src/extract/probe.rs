@@ -113,7 +113,10 @@ fn target_of(url: &str, dialect: Dialect) -> String {
     let default_port = match dialect {
         Dialect::Postgres => 5432,
         Dialect::MySql => 3306,
-        Dialect::Sqlite => return u.path().to_owned(),
+        Dialect::Sqlite => {
+            let rest = url.trim_start_matches("sqlite://");
+            return rest.split('?').next().unwrap_or(rest).to_owned();
+        }
     };
     format!(
         "{}:{}",

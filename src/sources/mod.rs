@@ -2,6 +2,7 @@
 //! and statement timeout. The connection URL is sealed at rest, shown back only redacted, and opened only to resolve
 //! a source for the extraction engine or to test the connection.
 
+mod isolation;
 mod manage;
 mod redact;
 mod settings;
@@ -10,6 +11,7 @@ use std::{fmt, time::Duration};
 
 use secrecy::SecretString;
 
+pub use isolation::refuse_own_database;
 pub use manage::{Saved, delete, list, put, resolve, test, test_stored};
 pub use redact::{redacted_url, scrub};
 pub use settings::{

@@ -218,6 +218,9 @@ async fn source_put(
 ) -> Result<Json<Value>> {
     let actor = admin(&app, &caller).await?;
     let input = SourceInput::from_json(&body)?;
+    if let Some(url) = &input.url {
+        sources::refuse_own_database(url, &app.cfg.database_url)?;
+    }
     let keys = master_keys(&app)?;
     let saved = sources::put(&app.store, keys, &caller.tenant.id, &actor, &name, input).await?;
     Ok(Json(json!({
@@ -258,5 +261,6 @@ async fn source_test_unsaved(
 ) -> Result<Json<Value>> {
     admin(&app, &caller).await?;
     let source = SourceInput::from_json(&body)?.into_source("unsaved", None)?;
+    sources::refuse_own_database(&source.url, &app.cfg.database_url)?;
     Ok(Json(probe_view(sources::test(&source).await)))
 }

@@ -183,7 +183,17 @@ async fn bad_input_leaves_the_stored_row_unchanged(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     let before = api.stored("wh").await.unwrap();
     let audited = api.audit_actions().await.len();
+    let own = &api.app.database_url;
+    let own_kind = if own.starts_with("sqlite") {
+        "sqlite"
+    } else {
+        "postgres"
+    };
     let cases = [
+        (
+            json!({"kind": own_kind, "url": own}),
+            "url: this is Clearance's own database",
+        ),
         (
             json!({"url": "mysql://root@db/wh"}),
             "url: the URL is for mysql",
