@@ -1,19 +1,19 @@
 //! Data sources through the admin API and the store: create, update and delete (audited, URLs redacted everywhere),
 //! validation that never touches the stored row, admins only, sealed URLs bound to their row, resolution by Jira
-//! project, key rotation, and "test connection" through the API. Probes of the real servers: `probe`.
+//! project, key rotation (those three in `sealed`), and "test connection" through the API. Probes of the real
+//! servers: `probe`.
 
 #[path = "data_sources_probe.rs"]
 mod probe;
+#[path = "data_sources_sealed.rs"]
+mod sealed;
 
 use clearance::{
-    commands::reseal_all,
     crypto::MasterKeys,
     sandbox::jira::{JiraSim, people},
-    sources::{self, SourcesError},
-    store::{Store, StoredDataSource},
+    store::StoredDataSource,
 };
 use reqwest::StatusCode;
-use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use crate::{
@@ -26,28 +26,25 @@ on_each_backend!(
     crud_is_audited_and_never_shows_the_password,
     bad_input_leaves_the_stored_row_unchanged,
     only_admins_manage_sources,
-    sealed_urls_are_bound_to_their_row,
-    sources_are_resolved_per_project,
-    rotation_reseals_source_urls,
     connection_tests_through_the_api,
 );
 
-const PASSWORD: &str = "Pa55-w0rd-never-shown";
+pub(crate) const PASSWORD: &str = "Pa55-w0rd-never-shown";
 
-struct Api {
+pub(crate) struct Api {
     sim: JiraSim,
-    app: TestApp,
-    tenant: String,
+    pub(crate) app: TestApp,
+    pub(crate) tenant: String,
 }
 
 impl Api {
-    async fn start(backend: Backend) -> Self {
+    pub(crate) async fn start(backend: Backend) -> Self {
         let (sim, app) = site_and_app(backend).await;
         let tenant = app.tenant(&sim.client_key()).await.unwrap().tenant.id;
         Self { sim, app, tenant }
     }
 
-    async fn call(
+    pub(crate) async fn call(
         &self,
         who: &str,
         method: &str,
@@ -68,7 +65,12 @@ impl Api {
         (resp.status(), resp.text().await.unwrap())
     }
 
-    async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub(crate) async fn admin(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let (status, text) = self.call(people::ADMIN, method, path, body).await;
         assert!(!text.contains(PASSWORD), "{text}");
         (
@@ -77,7 +79,7 @@ impl Api {
         )
     }
 
-    async fn stored(&self, name: &str) -> Option<StoredDataSource> {
+    pub(crate) async fn stored(&self, name: &str) -> Option<StoredDataSource> {
         self.app
             .state
             .store
@@ -86,7 +88,7 @@ impl Api {
             .unwrap()
     }
 
-    fn keys(&self) -> MasterKeys {
+    pub(crate) fn keys(&self) -> MasterKeys {
         MasterKeys::parse(&self.app.master_key, &[]).unwrap()
     }
 
@@ -105,7 +107,7 @@ impl Api {
     }
 }
 
-fn pg_source() -> Value {
+pub(crate) fn pg_source() -> Value {
     json!({"kind": "postgres", "url": format!("postgres://reader:{PASSWORD}@db.internal:5432/wh?sslmode=require&password={PASSWORD}"),
            "environment": "production", "allowedProjects": ["DATA", "FIN"], "maxRows": 5000, "maxBytes": 1000000,
            "statementTimeoutSecs": 60})
@@ -291,173 +293,6 @@ async fn only_admins_manage_sources(backend: Backend) {
     }
     assert_eq!(api.stored("wh").await.unwrap(), before);
     assert!(api.stored("new").await.is_none());
-    api.app.cleanup().await;
-}
-
-/// Run one statement on the app's own database.
-async fn raw_sql(store: &Store, sql: &str, a: &str, b: &str) {
-    let sql = sqlx::AssertSqlSafe(sql.to_owned());
-    match store {
-        Store::Sqlite(pool, _) => sqlx::query(sql)
-            .bind(a)
-            .bind(b)
-            .execute(pool)
-            .await
-            .map(|_| ()),
-        Store::Postgres(pool) => sqlx::query(sql)
-            .bind(a)
-            .bind(b)
-            .execute(pool)
-            .await
-            .map(|_| ()),
-    }
-    .unwrap();
-}
-
-async fn sealed_urls_are_bound_to_their_row(backend: Backend) {
-    let api = Api::start(backend).await;
-    for name in ["a", "b"] {
-        let (status, _) = api
-            .admin(
-                "PUT",
-                &format!("/api/admin/sources/{name}"),
-                Some(pg_source()),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK);
-    }
-    let (a, b) = (
-        api.stored("a").await.unwrap(),
-        api.stored("b").await.unwrap(),
-    );
-    assert!(!a.url_sealed.0.contains(PASSWORD) && !a.url_sealed.0.contains("reader"));
-    assert_ne!(a.url_sealed, b.url_sealed);
-    let keys = api.keys();
-    let store = &api.app.state.store;
-    sources::resolve(store, &keys, &api.tenant, "b", "DATA")
-        .await
-        .unwrap();
-
-    // b's row carrying a's sealed URL (same tenant, same plaintext) does not open.
-    raw_sql(
-        store,
-        "UPDATE data_sources SET url_sealed = $1 WHERE id = $2",
-        &a.url_sealed.0,
-        &b.id,
-    )
-    .await;
-    let err = sources::resolve(store, &keys, &api.tenant, "b", "DATA")
-        .await
-        .unwrap_err();
-    assert!(matches!(err, SourcesError::Sealed { .. }), "{err:?}");
-    assert!(
-        err.to_string().contains("moved from another record"),
-        "{err}"
-    );
-    sources::resolve(store, &keys, &api.tenant, "a", "DATA")
-        .await
-        .unwrap();
-    // The list still answers and says which source is broken; a new URL repairs it.
-    let (status, body) = api.admin("GET", "/api/admin/sources", None).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["sources"][1]["url"], Value::Null, "{body}");
-    assert!(
-        body["sources"][1]["urlProblem"]
-            .as_str()
-            .unwrap()
-            .contains("cannot be opened")
-    );
-    let (status, body) = api
-        .admin("PUT", "/api/admin/sources/b", Some(json!({"maxRows": 3})))
-        .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert!(
-        body["error"]
-            .as_str()
-            .unwrap()
-            .contains("send the url again"),
-        "{body}"
-    );
-    let (status, _) = api
-        .admin("PUT", "/api/admin/sources/b", Some(pg_source()))
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    sources::resolve(store, &keys, &api.tenant, "b", "DATA")
-        .await
-        .unwrap();
-    api.app.cleanup().await;
-}
-
-async fn sources_are_resolved_per_project(backend: Backend) {
-    let api = Api::start(backend).await;
-    let (status, _) = api
-        .admin("PUT", "/api/admin/sources/wh", Some(pg_source()))
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let (keys, store) = (api.keys(), &api.app.state.store);
-    let source = sources::resolve(store, &keys, &api.tenant, "wh", "FIN")
-        .await
-        .unwrap();
-    assert!(source.url.expose_secret().contains(PASSWORD));
-    assert_eq!(
-        (source.max_rows, source.statement_timeout.as_secs()),
-        (5000, 60)
-    );
-    let debug = format!("{source:?}");
-    assert!(
-        !debug.contains(PASSWORD) && debug.contains("reader:***@db.internal"),
-        "{debug}"
-    );
-
-    let err = sources::resolve(store, &keys, &api.tenant, "wh", "HR")
-        .await
-        .unwrap_err();
-    assert!(matches!(err, SourcesError::NotAllowed(_)), "{err:?}");
-    assert!(err.to_string().contains("project HR"), "{err}");
-    let err = sources::resolve(store, &keys, &api.tenant, "nope", "FIN")
-        .await
-        .unwrap_err();
-    assert!(matches!(err, SourcesError::NotFound(_)), "{err:?}");
-    // Another tenant's id sees nothing.
-    let err = sources::resolve(store, &keys, "another-tenant", "wh", "FIN")
-        .await
-        .unwrap_err();
-    assert!(matches!(err, SourcesError::NotFound(_)), "{err:?}");
-    api.app.cleanup().await;
-}
-
-async fn rotation_reseals_source_urls(backend: Backend) {
-    let api = Api::start(backend).await;
-    for name in ["a", "b"] {
-        let (status, _) = api
-            .admin(
-                "PUT",
-                &format!("/api/admin/sources/{name}"),
-                Some(pg_source()),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK);
-    }
-    let new_key = MasterKeys::generate();
-    let both = MasterKeys::parse(
-        new_key.expose_secret(),
-        std::slice::from_ref(&api.app.master_key),
-    )
-    .unwrap();
-    let report = reseal_all(&api.app.state.store, &both).await.unwrap();
-    assert_eq!(
-        (report.resealed, report.current, report.raced),
-        (3, 0, 0),
-        "one tenant secret, two URLs"
-    );
-    let only_new = MasterKeys::parse(new_key.expose_secret(), &[]).unwrap();
-    for name in ["a", "b"] {
-        assert!(only_new.is_current(&api.stored(name).await.unwrap().url_sealed.0));
-        let s = sources::resolve(&api.app.state.store, &only_new, &api.tenant, name, "DATA")
-            .await
-            .unwrap();
-        assert!(s.url.expose_secret().contains(PASSWORD));
-    }
     api.app.cleanup().await;
 }
 
