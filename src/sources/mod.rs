@@ -94,11 +94,6 @@ impl DataSource {
     pub fn redacted_url(&self) -> String {
         redacted_url(&self.url)
     }
-
-    /// Whether issues of `project_key` may use this source.
-    pub fn allows(&self, project_key: &str) -> bool {
-        self.allowed_projects.iter().any(|p| p == project_key)
-    }
 }
 
 impl fmt::Debug for DataSource {
