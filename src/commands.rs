@@ -8,7 +8,7 @@ use secrecy::ExposeSecret;
 use crate::{
     app::{self, AppState},
     config::Config,
-    crypto::{MasterKeys, tenant_secret_context},
+    crypto::{MasterKeys, data_source_url_context, tenant_secret_context},
     store::{SealedSecret, Store},
     telemetry,
 };
@@ -252,14 +252,15 @@ pub struct RotationReport {
     pub resealed: u64,
     /// Values already under the current key.
     pub current: u64,
-    /// Values that changed while rotating (a concurrent re-install), left for the next run.
+    /// Values that changed while rotating (a concurrent re-install or source update), left for the next run.
     pub raced: u64,
 }
 
-/// Re-seal all tenant secrets under `keys`' current key. Opens every value first and writes nothing if any fails.
+/// Re-seal all tenant secrets and data-source URLs under `keys`' current key. Opens every value first and writes
+/// nothing if any fails.
 pub async fn reseal_all(store: &Store, keys: &MasterKeys) -> anyhow::Result<RotationReport> {
     let mut report = RotationReport::default();
-    let mut updates = Vec::new();
+    let mut tenants = Vec::new();
     for (client_key, sealed) in store.sealed_tenant_secrets().await? {
         if keys.is_current(&sealed.0) {
             report.current += 1;
@@ -270,10 +271,24 @@ pub async fn reseal_all(store: &Store, keys: &MasterKeys) -> anyhow::Result<Rota
             .open(&context, &sealed.0)
             .with_context(|| format!("tenant {client_key}"))?;
         let resealed = SealedSecret(keys.seal(&context, plain.expose_secret()));
-        updates.push((client_key, sealed, resealed));
+        tenants.push((client_key, sealed, resealed));
     }
-    let n = store.reseal_tenant_secrets(&updates).await?;
+    let mut sources = Vec::new();
+    for (tenant_id, id, sealed) in store.sealed_data_source_urls().await? {
+        if keys.is_current(&sealed.0) {
+            report.current += 1;
+            continue;
+        }
+        let context = data_source_url_context(&tenant_id, &id);
+        let plain = keys
+            .open(&context, &sealed.0)
+            .with_context(|| format!("data source {id} of tenant {tenant_id}"))?;
+        let resealed = SealedSecret(keys.seal(&context, plain.expose_secret()));
+        sources.push((id, sealed, resealed));
+    }
+    let n = store.reseal_tenant_secrets(&tenants).await?
+        + store.reseal_data_source_urls(&sources).await?;
     report.resealed = n;
-    report.raced = updates.len() as u64 - n;
+    report.raced = (tenants.len() + sources.len()) as u64 - n;
     Ok(report)
 }

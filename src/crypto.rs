@@ -174,6 +174,12 @@ pub fn tenant_secret_context(client_key: &str) -> String {
     format!("tenant:{client_key}:shared_secret")
 }
 
+/// The associated data for a data source's connection URL: binds the sealed value to its tenant and source id, so a
+/// value copied onto another source (of this or another tenant) does not open.
+pub fn data_source_url_context(tenant_id: &str, source_id: &str) -> String {
+    format!("data_source:{tenant_id}:{source_id}:url")
+}
+
 /// Convenience for call sites that hold a `SecretString`.
 pub fn seal_secret(keys: &MasterKeys, context: &str, secret: &SecretString) -> String {
     keys.seal(context, secret.expose_secret())

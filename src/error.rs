@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::{
     host::AuthError,
     requests::{commands::ExecError, machine::CommandError},
+    sources::SourcesError,
     store::StoreError,
 };
 
@@ -76,6 +77,20 @@ impl From<ExecError> for AppError {
             ExecError::Jira(j) => Self::Upstream(format!("cannot read your Jira groups: {j}")),
             ExecError::Store(s) => s.into(),
             ExecError::Other(o) => Self::Internal(o),
+        }
+    }
+}
+
+/// Refusals keep their words (bad input 422, unknown source 404, project not allowed 403, concurrent change 409).
+impl From<SourcesError> for AppError {
+    fn from(e: SourcesError) -> Self {
+        match e {
+            SourcesError::Invalid(m) => Self::Unprocessable(m),
+            SourcesError::NotFound(m) => Self::NotFound(m),
+            SourcesError::NotAllowed(m) => Self::Forbidden(m),
+            SourcesError::Conflict(m) => Self::Conflict(m),
+            SourcesError::Store(s) => s.into(),
+            e @ SourcesError::Sealed { .. } => Self::Internal(anyhow::Error::new(e)),
         }
     }
 }

@@ -30,6 +30,8 @@ pub mod metrics;
 pub mod requests;
 /// Jira/Slack simulator and demo warehouse (demo and tests only; never mounted by `serve`).
 pub mod sandbox;
+/// Per-tenant data sources: settings, sealed URLs, project restriction, connection tests.
+pub mod sources;
 /// All SQL: SQLite and PostgreSQL.
 pub mod store;
 /// Logging setup.

@@ -1,5 +1,7 @@
-//! The extraction engine (issue 5, being built): from an approved plan to an encrypted bundle. So far: the SQL guard
-//! that admits exactly one read-only query, and read-only sessions on PostgreSQL, MySQL/MariaDB and SQLite.
+//! The extraction engine: from an approved plan to an encrypted bundle. The SQL guard admits exactly one read-only
+//! query; sessions are read-only on PostgreSQL, MySQL/MariaDB and SQLite; ID lists are bound as one parameter;
+//! rows stream from the cursor through masking into CSV or XLSX inside an age- or AES-encrypted zip with a manifest.
+//! The PII scan (names and values) and the data-source connection test live here too.
 
 pub mod assemble;
 pub mod bind;
@@ -14,6 +16,8 @@ pub mod mask;
 pub mod pii_names;
 pub mod pii_values;
 pub mod pipeline;
+pub mod probe;
+mod probe_read_only;
 pub mod protect;
 pub mod source;
 pub mod sql_guard;

@@ -5,6 +5,7 @@
 
 mod audit;
 mod checkpoint;
+mod data_sources;
 mod intake;
 mod jobs;
 mod requests;
@@ -24,6 +25,7 @@ use sqlx::{
 };
 
 pub use audit::{AuditEvent, NewAuditEvent};
+pub use data_sources::StoredDataSource;
 pub use intake::WebhookEvent;
 pub use jobs::{AttemptRow, Finish, JobRow, NewJob};
 pub use requests::{IssueSnapshot, RequestRow, Upserted};

@@ -1,12 +1,14 @@
 //! The admin API (context tokens, admin role checked on the server): dead jobs with their errors and a re-run, the
-//! audit chain's verification, and the audit export. The admin page (a later issue) is built on it.
+//! audit chain's verification, the audit export, and the site's data sources (list, create/update, delete, test).
+//! The admin page (a later issue) is built on it.
 
 use axum::{
     Json, Router,
+    body::Bytes,
     extract::{Path, Query, State},
     http::header,
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{get, post, put},
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -14,10 +16,13 @@ use serde_json::{Value, json};
 use crate::{
     app::AppState,
     audit::{export, verify},
+    crypto::MasterKeys,
     error::{AppError, Result},
+    extract::probe::{ProbeError, ProbeReport},
     host::{Caller, UiRequest},
     requests::commands,
-    store::NewAuditEvent,
+    sources::{self, SourceInput, kind_name},
+    store::{NewAuditEvent, StoredDataSource},
 };
 
 pub(super) fn router() -> Router<AppState> {
@@ -26,6 +31,13 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/admin/jobs/{id}/rerun", post(rerun))
         .route("/api/admin/audit/verify", get(audit_verify))
         .route("/api/admin/audit/export", get(audit_export))
+        .route("/api/admin/sources", get(sources_list))
+        .route("/api/admin/sources/test", post(source_test_unsaved))
+        .route(
+            "/api/admin/sources/{name}",
+            put(source_put).delete(source_delete),
+        )
+        .route("/api/admin/sources/{name}/test", post(source_test))
 }
 
 /// The caller's account id, if they are an admin of this site.
@@ -155,4 +167,100 @@ async fn audit_export(
         body,
     )
         .into_response())
+}
+
+fn master_keys(app: &AppState) -> Result<&MasterKeys> {
+    app.cfg
+        .require_master_keys()
+        .map_err(|e| AppError::Internal(anyhow::Error::new(e)))
+}
+
+/// A source as admins see it: settings in the clear, the URL redacted (or why it cannot be opened).
+fn source_view(s: &StoredDataSource, url: std::result::Result<&str, &str>) -> Value {
+    json!({
+        "name": s.name, "kind": kind_name(s.kind), "url": url.ok(), "urlProblem": url.err(),
+        "environment": s.environment.as_str(), "allowedProjects": s.allowed_projects,
+        "maxRows": s.max_rows, "maxBytes": s.max_bytes, "statementTimeoutSecs": s.statement_timeout_secs,
+        "createdAt": s.created_at, "updatedAt": s.updated_at, "updatedBy": s.updated_by,
+    })
+}
+
+fn probe_view(result: std::result::Result<ProbeReport, ProbeError>) -> Value {
+    match result {
+        Ok(r) => json!({
+            "ok": true, "serverVersion": r.server_version, "connectMs": r.connect_time.as_millis(),
+            "latencyMs": r.latency.as_millis(), "readOnlyVerified": r.read_only_verified,
+        }),
+        Err(e) => json!({"ok": false, "problem": e.code(), "message": e.to_string()}),
+    }
+}
+
+/// `GET /api/admin/sources`: this site's data sources, URLs redacted.
+async fn sources_list(
+    State(app): State<AppState>,
+    UiRequest(caller): UiRequest,
+) -> Result<Json<Value>> {
+    admin(&app, &caller).await?;
+    let listed = sources::list(&app.store, master_keys(&app)?, &caller.tenant.id).await?;
+    let views: Vec<Value> = listed
+        .iter()
+        .map(|(s, url)| source_view(s, url.as_deref().map_err(String::as_str)))
+        .collect();
+    Ok(Json(json!({ "sources": views })))
+}
+
+/// `PUT /api/admin/sources/{name}`: create or update (fields left out keep their stored values); audited.
+async fn source_put(
+    State(app): State<AppState>,
+    UiRequest(caller): UiRequest,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>> {
+    let actor = admin(&app, &caller).await?;
+    let input = SourceInput::from_json(&body)?;
+    if let Some(url) = &input.url {
+        sources::refuse_own_database(url, &app.cfg.database_url)?;
+    }
+    let keys = master_keys(&app)?;
+    let saved = sources::put(&app.store, keys, &caller.tenant.id, &actor, &name, input).await?;
+    Ok(Json(json!({
+        "source": source_view(&saved.source, Ok(&saved.url)),
+        "created": saved.created,
+        "auditSeq": saved.event.seq,
+    })))
+}
+
+/// `DELETE /api/admin/sources/{name}`: audited.
+async fn source_delete(
+    State(app): State<AppState>,
+    UiRequest(caller): UiRequest,
+    Path(name): Path<String>,
+) -> Result<Json<Value>> {
+    let actor = admin(&app, &caller).await?;
+    let event = sources::delete(&app.store, &caller.tenant.id, &actor, &name).await?;
+    Ok(Json(json!({"deleted": name, "auditSeq": event.seq})))
+}
+
+/// `POST /api/admin/sources/{name}/test`: test the stored source's connection.
+async fn source_test(
+    State(app): State<AppState>,
+    UiRequest(caller): UiRequest,
+    Path(name): Path<String>,
+) -> Result<Json<Value>> {
+    admin(&app, &caller).await?;
+    let keys = master_keys(&app)?;
+    let result = sources::test_stored(&app.store, keys, &caller.tenant.id, &name).await?;
+    Ok(Json(probe_view(result)))
+}
+
+/// `POST /api/admin/sources/test`: test settings that are not saved (kind, url and environment required).
+async fn source_test_unsaved(
+    State(app): State<AppState>,
+    UiRequest(caller): UiRequest,
+    body: Bytes,
+) -> Result<Json<Value>> {
+    admin(&app, &caller).await?;
+    let source = SourceInput::from_json(&body)?.into_source("unsaved", None)?;
+    sources::refuse_own_database(&source.url, &app.cfg.database_url)?;
+    Ok(Json(probe_view(sources::test(&source).await)))
 }

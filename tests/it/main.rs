@@ -5,6 +5,7 @@ mod helpers;
 mod admin_api;
 mod audit;
 mod cli;
+mod data_sources;
 mod demo;
 mod descriptor;
 mod extract_pii;

@@ -1,0 +1,141 @@
+//! Per-tenant data sources: the warehouses analysts may query, with their environment, allowed Jira projects, caps
+//! and statement timeout. The connection URL is sealed at rest, shown back only redacted, and opened only to resolve
+//! a source for the extraction engine or to test the connection.
+
+mod isolation;
+mod manage;
+mod redact;
+mod settings;
+
+use std::{fmt, time::Duration};
+
+use secrecy::SecretString;
+
+pub use isolation::refuse_own_database;
+pub use manage::{Saved, delete, list, put, resolve, test, test_stored};
+pub use redact::{redacted_url, scrub};
+pub use settings::{
+    DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_SECS, MAX_BYTES, MAX_ROWS, SourceInput,
+    validate_name,
+};
+
+use crate::{crypto::CryptoError, extract::sql_guard::Dialect, store::StoreError};
+
+/// The stored name of a kind (`postgres`, `mysql`, `sqlite`).
+pub fn kind_name(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Postgres => "postgres",
+        Dialect::MySql => "mysql",
+        Dialect::Sqlite => "sqlite",
+    }
+}
+
+/// The kind with this stored name.
+pub fn parse_kind(s: &str) -> Option<Dialect> {
+    match s {
+        "postgres" => Some(Dialect::Postgres),
+        "mysql" => Some(Dialect::MySql),
+        "sqlite" => Some(Dialect::Sqlite),
+        _ => None,
+    }
+}
+
+/// Which environment a source belongs to; production sources must be read-only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    /// Test data; the read-only check is not required.
+    Staging,
+    /// Real data; the account must not be able to write.
+    Production,
+}
+
+impl Environment {
+    /// `staging` or `production`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Staging => "staging",
+            Self::Production => "production",
+        }
+    }
+
+    /// The environment with this name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "staging" => Some(Self::Staging),
+            "production" => Some(Self::Production),
+            _ => None,
+        }
+    }
+}
+
+/// A source resolved for use: its URL opened, its limits typed. `Debug` shows the URL redacted.
+#[derive(Clone)]
+pub struct DataSource {
+    /// Name, unique per tenant.
+    pub name: String,
+    /// Engine and SQL dialect.
+    pub dialect: Dialect,
+    /// Connection URL with credentials.
+    pub url: SecretString,
+    /// Staging or production.
+    pub environment: Environment,
+    /// Jira project keys allowed to use it.
+    pub allowed_projects: Vec<String>,
+    /// Most rows one extraction may return.
+    pub max_rows: u64,
+    /// Most bytes one extraction may return.
+    pub max_bytes: u64,
+    /// Server-side statement timeout.
+    pub statement_timeout: Duration,
+}
+
+impl DataSource {
+    /// The URL with its password and secret query parameters replaced by `***`.
+    pub fn redacted_url(&self) -> String {
+        redacted_url(&self.url)
+    }
+}
+
+impl fmt::Debug for DataSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DataSource")
+            .field("name", &self.name)
+            .field("dialect", &self.dialect)
+            .field("url", &self.redacted_url())
+            .field("environment", &self.environment)
+            .field("allowed_projects", &self.allowed_projects)
+            .field("max_rows", &self.max_rows)
+            .field("max_bytes", &self.max_bytes)
+            .field("statement_timeout", &self.statement_timeout)
+            .finish()
+    }
+}
+
+/// Why a data-source operation was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SourcesError {
+    /// The input is not acceptable; the message names the field.
+    #[error("{0}")]
+    Invalid(String),
+    /// No such source on this site.
+    #[error("{0}")]
+    NotFound(String),
+    /// The source exists but may not be used here (project not allowed).
+    #[error("{0}")]
+    NotAllowed(String),
+    /// Someone changed the same source at the same time.
+    #[error("{0}")]
+    Conflict(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The stored URL could not be opened (wrong master key, or the value was tampered with or moved).
+    #[error("the stored URL of data source {name} cannot be opened: {source}")]
+    Sealed {
+        /// The source.
+        name: String,
+        /// Why.
+        #[source]
+        source: CryptoError,
+    },
+}
