@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, Datelike as _, NaiveDate, NaiveDateTime, NaiveTime, Timelike as _, Utc};
 
 /// A typed value.
 #[derive(Clone, Debug, PartialEq)]
@@ -90,10 +90,22 @@ impl Cell {
                 out.push_str(s);
                 Ok(())
             }
-            Cell::Date(d) => write!(out, "{}", d.format("%Y-%m-%d")),
-            Cell::Time(t) => write!(out, "{}", t.format("%H:%M:%S%.f")),
-            Cell::DateTime(t) => write!(out, "{}", t.format("%Y-%m-%d %H:%M:%S%.f")),
-            Cell::Timestamp(t) => write!(out, "{}", t.format("%Y-%m-%dT%H:%M:%S%.fZ")),
+            Cell::Date(d) => write_date(*d, out),
+            Cell::Time(t) => write_time(*t, out),
+            Cell::DateTime(t) => write_date(t.date(), out)
+                .and_then(|()| {
+                    out.push(' ');
+                    write_time(t.time(), out)
+                }),
+            Cell::Timestamp(t) => {
+                let t = t.naive_utc();
+                write_date(t.date(), out).and_then(|()| {
+                    out.push('T');
+                    write_time(t.time(), out)?;
+                    out.push('Z');
+                    Ok(())
+                })
+            }
             Cell::Bytes(b) => {
                 STANDARD.encode_string(b, out);
                 Ok(())
@@ -106,6 +118,26 @@ impl Cell {
         let mut s = String::new();
         self.write_text(&mut s);
         s
+    }
+}
+
+/// `YYYY-MM-DD` (what chrono's `%Y-%m-%d` gives, without parsing a format string for every value).
+fn write_date(d: NaiveDate, out: &mut String) -> std::fmt::Result {
+    write!(out, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+}
+
+/// `HH:MM:SS` with the fraction in milli-, micro- or nanoseconds as needed (chrono's `%.f`).
+fn write_time(t: NaiveTime, out: &mut String) -> std::fmt::Result {
+    write!(out, "{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())?;
+    let nanos = t.nanosecond() % 1_000_000_000;
+    if nanos == 0 {
+        Ok(())
+    } else if nanos % 1_000_000 == 0 {
+        write!(out, ".{:03}", nanos / 1_000_000)
+    } else if nanos % 1_000 == 0 {
+        write!(out, ".{:06}", nanos / 1_000)
+    } else {
+        write!(out, ".{nanos:09}")
     }
 }
 
@@ -156,5 +188,14 @@ mod tests {
             "2024-02-29T13:05:09.000120Z"
         );
         assert_eq!(text(Cell::Bytes(vec![0, 255, 16])), "AP8Q");
+        let t = |h, m, s, n| NaiveTime::from_hms_nano_opt(h, m, s, n).unwrap_or_default();
+        assert_eq!(text(Cell::Time(t(7, 8, 9, 0))), "07:08:09");
+        assert_eq!(text(Cell::Time(t(7, 8, 9, 250_000_000))), "07:08:09.250");
+        assert_eq!(text(Cell::Time(t(7, 8, 9, 1))), "07:08:09.000000001");
+        // The same as chrono's own %.f, for a spread of values.
+        for n in [0, 1, 999, 1_000, 120_000, 5_000_000, 999_999_999] {
+            let time = t(23, 59, 58, n);
+            assert_eq!(text(Cell::Time(time)), time.format("%H:%M:%S%.f").to_string());
+        }
     }
 }

@@ -1,9 +1,8 @@
 //! Column types of each engine mapped to [`Cell`]s: decided once per column from the prepared statement, then
 //! applied to every row. A type Clearance cannot write faithfully is refused up front with the cast that fixes it.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use sqlx::{
-    Row as _, TypeInfo as _, ValueRef as _, mysql::MySqlRow, postgres::PgRow, sqlite::SqliteRow,
+    Row as _, TypeInfo as _, ValueRef as _, mysql::MySqlRow, postgres::PgRow,
 };
 
 use super::cell::{Cell, ColumnType};
@@ -175,21 +174,6 @@ pub fn mysql_kind(name: &str, ty: &str) -> Result<Kind, Unsupported> {
     })
 }
 
-/// SQLite declared type (as sqlx reports it) → kind.
-pub fn sqlite_kind(ty: &str) -> Kind {
-    Kind::Dynamic(match ty {
-        "BOOLEAN" => Declared::Bool,
-        "DATE" => Declared::Date,
-        "DATETIME" => Declared::DateTime,
-        "INTEGER" => Declared::Integer,
-        "REAL" => Declared::Real,
-        "TEXT" => Declared::Text,
-        "BLOB" => Declared::Blob,
-        "NUMERIC" => Declared::Numeric,
-        _ => Declared::None,
-    })
-}
-
 fn get<'r, T, R>(row: &'r R, i: usize) -> Result<T, sqlx::Error>
 where
     R: sqlx::Row,
@@ -251,63 +235,6 @@ pub fn mysql_row(row: &MySqlRow, kinds: &[Kind], out: &mut Vec<Cell>) -> Result<
         });
     }
     Ok(())
-}
-
-/// One SQLite row as cells: each value by its storage class, read in the light of the declared type.
-pub fn sqlite_row(row: &SqliteRow, kinds: &[Kind], out: &mut Vec<Cell>) -> Result<(), sqlx::Error> {
-    for (i, kind) in kinds.iter().enumerate() {
-        let raw = row.try_get_raw(i)?;
-        if raw.is_null() {
-            out.push(Cell::Null);
-            continue;
-        }
-        let declared = match kind {
-            Kind::Dynamic(d) => *d,
-            _ => Declared::None,
-        };
-        let class = raw.type_info().name().to_owned();
-        out.push(match (class.as_str(), declared) {
-            ("INTEGER", Declared::Bool) => match get::<i64, _>(row, i)? {
-                0 => Cell::Bool(false),
-                1 => Cell::Bool(true),
-                n => Cell::Int(n),
-            },
-            ("INTEGER" | "BOOLEAN", _) => Cell::Int(get(row, i)?),
-            ("REAL", _) => Cell::Float(get(row, i)?),
-            ("BLOB", _) => Cell::Bytes(get(row, i)?),
-            (_, Declared::Date) => {
-                let s: String = get(row, i)?;
-                match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
-                    Ok(d) => Cell::Date(d),
-                    Err(_) => Cell::Text(s),
-                }
-            }
-            (_, Declared::DateTime) => sqlite_datetime(get(row, i)?),
-            _ => Cell::Text(get(row, i)?),
-        });
-    }
-    Ok(())
-}
-
-/// SQLite date-times are text: `YYYY-MM-DD HH:MM:SS[.fff]` (or with `T`), optionally with a zone, which makes them
-/// instants. Anything else stays text, as stored.
-fn sqlite_datetime(s: String) -> Cell {
-    if let Ok(t) = DateTime::parse_from_rfc3339(&s) {
-        return Cell::Timestamp(t.with_timezone(&Utc));
-    }
-    for f in [
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(&s, f) {
-            return Cell::DateTime(t);
-        }
-    }
-    if let Ok(t) = NaiveTime::parse_from_str(&s, "%H:%M:%S%.f") {
-        return Cell::Time(t);
-    }
-    Cell::Text(s)
 }
 
 /// A PostgreSQL `numeric` with the scale the server displays (`12.50` stays `12.50`), from its binary form: the
@@ -374,21 +301,5 @@ mod tests {
         assert!(mysql_kind("g", "GEOMETRY").is_err());
         assert_eq!(mysql_kind("n", "BIGINT UNSIGNED").ok(), Some(Kind::U64));
         assert_eq!(mysql_kind("n", "INT").ok(), Some(Kind::I64));
-    }
-
-    #[test]
-    fn sqlite_text_datetimes() {
-        assert!(matches!(
-            sqlite_datetime("2024-01-02 03:04:05".into()),
-            Cell::DateTime(_)
-        ));
-        assert!(matches!(
-            sqlite_datetime("2024-01-02T03:04:05+02:00".into()),
-            Cell::Timestamp(t) if t.to_rfc3339() == "2024-01-02T01:04:05+00:00"
-        ));
-        assert_eq!(
-            sqlite_datetime("last tuesday".into()),
-            Cell::Text("last tuesday".into())
-        );
     }
 }

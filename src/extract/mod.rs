@@ -17,10 +17,11 @@ pub mod pii_names;
 pub mod pii_values;
 pub mod pipeline;
 pub mod probe;
-mod probe_read_only;
 pub mod protect;
+pub mod read;
 pub mod source;
 pub mod sql_guard;
+pub mod sqlite_read;
 pub mod xlsx_out;
 
 /// Deflate level for CSV bundles: measured in docs/PERFORMANCE.md (level 1 is much faster and a little larger).

@@ -11,26 +11,23 @@ use std::{
     time::{Duration, Instant},
 };
 
-use futures_util::TryStreamExt as _;
 use secrecy::SecretString;
 use serde::Serialize;
-use sqlx::{AssertSqlSafe, Executor as _, SqlSafeStr as _, Statement as _};
 
 use super::{
     assemble::{Assembly, Batch, assemble},
-    bind::{Arg, Bound, bind},
+    bind::bind,
     bundle::BundleError,
-    decode::{self, Column, Unsupported},
+    decode::{self, Unsupported},
     ids::{IdReport, Ids},
     mask::{Masker, OutputColumn},
     protect::Protection,
-    source::{Session, SourceError, dialect_of},
+    read::Reader,
+    source::{SourceError, dialect_of},
     sql_guard::{self, Rejected},
 };
 use crate::requests::plan::{Format, Masking};
 
-/// Rows per batch handed to the writing thread.
-const BATCH_ROWS: usize = 1024;
 /// Batches in flight between the two halves (bounds memory).
 const BATCHES_IN_FLIGHT: usize = 8;
 
@@ -181,8 +178,8 @@ pub async fn extract(
         dialect,
         req.ids.as_ref().map(|(p, ids, _)| (p.as_str(), ids)),
     )?;
-    let mut session = Session::open(&req.source_url, req.timeout).await?;
-    let columns = describe(&mut session, &bound.sql, req.timeout).await?;
+    let mut reader = Reader::open(&req.source_url, dialect, req.timeout).await?;
+    let columns = reader.describe(&bound.sql).await?;
     let masker = Masker::new(&columns, &req.masking).map_err(ExtractError::Masking)?;
     let out_columns = masker.output_columns(&columns);
 
@@ -231,15 +228,7 @@ pub async fn extract(
     let streamed = Instant::now();
     let read = tokio::time::timeout(
         req.timeout,
-        pump(
-            &mut session,
-            &bound,
-            &kinds,
-            req.max_rows,
-            tx,
-            &mut seconds,
-            req.timeout,
-        ),
+        reader.pump(&bound, kinds, req.max_rows, tx, &mut seconds),
     )
     .await;
     let written = writer
@@ -258,13 +247,14 @@ pub async fn extract(
     let ids = match &req.ids {
         Some((_, _, report)) => Some(IdSummary {
             report: *report,
-            unmatched: matched(&mut session, &bound, req.timeout)
+            unmatched: reader
+                .matched(&bound)
                 .await?
                 .map(|m| report.distinct.saturating_sub(m)),
         }),
         None => None,
     };
-    session.close().await;
+    reader.close().await;
     let bundle_bytes = std::fs::metadata(&bundle_path)?.len();
     let bundle_sha256 = sha256_file(&bundle_path)?;
     if out.exists() {
@@ -288,159 +278,6 @@ pub async fn extract(
         ids,
         seconds,
     })
-}
-
-fn source_err(timeout: Duration) -> impl Fn(sqlx::Error) -> ExtractError {
-    move |e| ExtractError::Source(super::source::classify(e, timeout))
-}
-
-/// The result columns of `sql`, from the prepared statement.
-async fn describe(
-    session: &mut Session,
-    sql: &str,
-    timeout: Duration,
-) -> Result<Vec<Column>, ExtractError> {
-    let source_err = source_err(timeout);
-    let sql = AssertSqlSafe(sql.to_owned()).into_sql_str();
-    Ok(match session {
-        Session::Postgres(c) => decode::columns(
-            c.prepare(sql).await.map_err(source_err)?.columns(),
-            decode::pg_kind,
-        )?,
-        Session::MySql(c) => decode::columns(
-            c.prepare(sql).await.map_err(source_err)?.columns(),
-            decode::mysql_kind,
-        )?,
-        Session::Sqlite(c) => decode::columns(
-            c.prepare(sql).await.map_err(source_err)?.columns(),
-            |_, ty| Ok(decode::sqlite_kind(ty)),
-        )?,
-    })
-}
-
-/// Hands rows to the writer in batches; stops at the row cap.
-struct Feed {
-    tx: tokio::sync::mpsc::Sender<Batch>,
-    batch: Batch,
-    rows: u64,
-    cap: u64,
-}
-
-impl Feed {
-    async fn push(&mut self, row: Vec<super::cell::Cell>) -> Result<(), ExtractError> {
-        self.rows += 1;
-        if self.rows > self.cap {
-            return Err(ExtractError::RowCap(self.cap));
-        }
-        self.batch.push(row);
-        if self.batch.len() == BATCH_ROWS {
-            self.flush().await?;
-        }
-        Ok(())
-    }
-
-    async fn flush(&mut self) -> Result<(), ExtractError> {
-        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_ROWS));
-        self.tx
-            .send(batch)
-            .await
-            .map_err(|_| ExtractError::Write("the writer stopped".into()))
-    }
-}
-
-macro_rules! stream_into {
-    ($conn:expr, $query:expr, $decode:path, $kinds:expr, $feed:expr, $seconds:expr, $err:expr) => {{
-        let started = Instant::now();
-        let mut first = true;
-        let mut rows = $query.fetch(&mut *$conn);
-        while let Some(row) = rows.try_next().await.map_err(&$err)? {
-            if first {
-                $seconds.first_row = started.elapsed().as_secs_f64();
-                first = false;
-            }
-            let mut cells = Vec::with_capacity($kinds.len());
-            $decode(&row, $kinds, &mut cells).map_err(&$err)?;
-            $feed.push(cells).await?;
-        }
-    }};
-}
-
-/// Read every row of the bound query into the writer.
-async fn pump(
-    session: &mut Session,
-    bound: &Bound,
-    kinds: &[decode::Kind],
-    cap: u64,
-    tx: tokio::sync::mpsc::Sender<Batch>,
-    seconds: &mut Stages,
-    timeout: Duration,
-) -> Result<(), ExtractError> {
-    let source_err = source_err(timeout);
-    let mut feed = Feed {
-        tx,
-        batch: Vec::with_capacity(BATCH_ROWS),
-        rows: 0,
-        cap,
-    };
-    let sql = || AssertSqlSafe(bound.sql.clone());
-    match session {
-        Session::Postgres(c) => {
-            let q = match &bound.arg {
-                Some(Arg::Integers(v)) => sqlx::query(sql()).bind(v.clone()),
-                Some(Arg::Texts(v)) => sqlx::query(sql()).bind(v.clone()),
-                Some(Arg::Json(j)) => sqlx::query(sql()).bind(j.clone()),
-                None => sqlx::query(sql()),
-            };
-            stream_into!(c, q, decode::pg_row, kinds, feed, seconds, source_err);
-        }
-        Session::MySql(c) => {
-            let q = match &bound.arg {
-                Some(Arg::Json(j)) => sqlx::query(sql()).bind(j.clone()),
-                _ => sqlx::query(sql()),
-            };
-            stream_into!(c, q, decode::mysql_row, kinds, feed, seconds, source_err);
-        }
-        Session::Sqlite(c) => {
-            let q = match &bound.arg {
-                Some(Arg::Json(j)) => sqlx::query(sql()).bind(j.clone()),
-                _ => sqlx::query(sql()),
-            };
-            stream_into!(c, q, decode::sqlite_row, kinds, feed, seconds, source_err);
-        }
-    }
-    if !feed.batch.is_empty() {
-        feed.flush().await?;
-    }
-    Ok(())
-}
-
-/// How many distinct IDs matched a row, when the binder could build the count query.
-async fn matched(
-    session: &mut Session,
-    bound: &Bound,
-    timeout: Duration,
-) -> Result<Option<u64>, ExtractError> {
-    let Some(sql) = &bound.matched_sql else {
-        return Ok(None);
-    };
-    let sql = AssertSqlSafe(sql.clone());
-    let n: i64 = match (session, &bound.arg) {
-        (Session::Postgres(c), Some(Arg::Integers(v))) => {
-            sqlx::query_scalar(sql).bind(v.clone()).fetch_one(c).await
-        }
-        (Session::Postgres(c), Some(Arg::Texts(v))) => {
-            sqlx::query_scalar(sql).bind(v.clone()).fetch_one(c).await
-        }
-        (Session::MySql(c), Some(Arg::Json(j))) => {
-            sqlx::query_scalar(sql).bind(j.clone()).fetch_one(c).await
-        }
-        (Session::Sqlite(c), Some(Arg::Json(j))) => {
-            sqlx::query_scalar(sql).bind(j.clone()).fetch_one(c).await
-        }
-        _ => return Ok(None),
-    }
-    .map_err(source_err(timeout))?;
-    Ok(u64::try_from(n).ok())
 }
 
 fn sha256_file(path: &Path) -> std::io::Result<String> {

@@ -1,0 +1,261 @@
+//! The reading half of an extraction: a read-only session (sqlx for PostgreSQL and MySQL/MariaDB, `rusqlite` on a
+//! blocking thread for SQLite), the result's columns from the prepared statement, rows decoded into cells and handed
+//! to the writer in batches under the row cap, and the matched-ID count.
+
+use std::{time::Duration, time::Instant};
+
+use futures_util::TryStreamExt as _;
+use secrecy::{ExposeSecret as _, SecretString};
+use sqlx::{AssertSqlSafe, Executor as _, SqlSafeStr as _, Statement as _};
+use tokio::sync::mpsc::Sender;
+
+use super::{
+    assemble::Batch,
+    bind::{Arg, Bound},
+    cell::Cell,
+    decode::{self, Column, Kind},
+    pipeline::{ExtractError, Stages},
+    source::{Session, SourceError},
+    sql_guard::Dialect,
+    sqlite_read::{PumpEnd, SqliteSource},
+};
+
+/// Rows per batch handed to the writer.
+const BATCH_ROWS: usize = 1024;
+
+/// A read-only source, whichever engine.
+#[derive(Debug)]
+pub enum Reader {
+    /// PostgreSQL or MySQL/MariaDB through sqlx.
+    Server(Session, Duration),
+    /// SQLite through rusqlite (moved to a blocking thread for each use).
+    Sqlite(Option<SqliteSource>),
+}
+
+fn source_err(timeout: Duration) -> impl Fn(sqlx::Error) -> ExtractError {
+    move |e| ExtractError::Source(super::source::classify(e, timeout))
+}
+
+/// Run `f` on the SQLite source on a blocking thread, and put the source back.
+async fn blocking<T: Send + 'static>(
+    slot: &mut Option<SqliteSource>,
+    f: impl FnOnce(&SqliteSource) -> T + Send + 'static,
+) -> Result<T, ExtractError> {
+    let src = slot
+        .take()
+        .ok_or_else(|| ExtractError::Write("the SQLite reader was lost after an earlier failure".into()))?;
+    let (src, out) = tokio::task::spawn_blocking(move || {
+        let out = f(&src);
+        (src, out)
+    })
+    .await
+    .map_err(|e| ExtractError::Write(format!("the SQLite reader stopped: {e}")))?;
+    *slot = Some(src);
+    Ok(out)
+}
+
+impl Reader {
+    /// Open a read-only session on `url`.
+    pub async fn open(
+        url: &SecretString,
+        dialect: Dialect,
+        timeout: Duration,
+    ) -> Result<Self, ExtractError> {
+        Ok(match dialect {
+            Dialect::Sqlite => {
+                let url = url.expose_secret().to_owned();
+                let src = tokio::task::spawn_blocking(move || SqliteSource::open(&url, timeout))
+                    .await
+                    .map_err(|e| ExtractError::Write(format!("opening SQLite failed: {e}")))??;
+                Self::Sqlite(Some(src))
+            }
+            _ => Self::Server(Session::open(url, timeout).await?, timeout),
+        })
+    }
+
+    /// The result columns of `sql`, from the prepared statement.
+    pub async fn describe(&mut self, sql: &str) -> Result<Vec<Column>, ExtractError> {
+        match self {
+            Self::Sqlite(src) => {
+                let sql = sql.to_owned();
+                Ok(blocking(src, move |s| s.describe(&sql)).await??)
+            }
+            Self::Server(session, timeout) => {
+                let source_err = source_err(*timeout);
+                let sql = AssertSqlSafe(sql.to_owned()).into_sql_str();
+                Ok(match session {
+                    Session::Postgres(c) => decode::columns(
+                        c.prepare(sql).await.map_err(source_err)?.columns(),
+                        decode::pg_kind,
+                    )?,
+                    Session::MySql(c) => decode::columns(
+                        c.prepare(sql).await.map_err(source_err)?.columns(),
+                        decode::mysql_kind,
+                    )?,
+                    Session::Sqlite(_) => {
+                        return Err(SourceError::Url("SQLite is read through rusqlite".into()).into());
+                    }
+                })
+            }
+        }
+    }
+
+    /// Read every row of the bound query into the writer.
+    pub async fn pump(
+        &mut self,
+        bound: &Bound,
+        kinds: Vec<Kind>,
+        cap: u64,
+        tx: Sender<Batch>,
+        seconds: &mut Stages,
+    ) -> Result<(), ExtractError> {
+        match self {
+            Self::Sqlite(src) => {
+                let sql = bound.sql.clone();
+                let arg = match &bound.arg {
+                    Some(Arg::Json(j)) => Some(j.clone()),
+                    _ => None,
+                };
+                let end = blocking(src, move |s| s.pump(&sql, arg.as_deref(), &kinds, cap, &tx))
+                    .await??;
+                match end {
+                    PumpEnd::Done => Ok(()),
+                    PumpEnd::CapExceeded => Err(ExtractError::RowCap(cap)),
+                    PumpEnd::WriterGone => Err(ExtractError::Write("the writer stopped".into())),
+                }
+            }
+            Self::Server(session, timeout) => {
+                let mut feed = Feed {
+                    tx,
+                    batch: Vec::with_capacity(BATCH_ROWS),
+                    rows: 0,
+                    cap,
+                };
+                server_pump(session, bound, &kinds, &mut feed, seconds, *timeout).await?;
+                if !feed.batch.is_empty() {
+                    feed.flush().await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// How many distinct IDs matched a row, when the binder could build the count query.
+    pub async fn matched(&mut self, bound: &Bound) -> Result<Option<u64>, ExtractError> {
+        let Some(sql) = bound.matched_sql.clone() else {
+            return Ok(None);
+        };
+        let n: i64 = match (self, &bound.arg) {
+            (Self::Sqlite(src), Some(Arg::Json(j))) => {
+                let j = j.clone();
+                blocking(src, move |s| s.count(&sql, &j)).await??
+            }
+            (Self::Server(session, timeout), arg) => {
+                let sql = AssertSqlSafe(sql);
+                match (session, arg) {
+                    (Session::Postgres(c), Some(Arg::Integers(v))) => {
+                        sqlx::query_scalar(sql).bind(v.clone()).fetch_one(c).await
+                    }
+                    (Session::Postgres(c), Some(Arg::Texts(v))) => {
+                        sqlx::query_scalar(sql).bind(v.clone()).fetch_one(c).await
+                    }
+                    (Session::MySql(c), Some(Arg::Json(j))) => {
+                        sqlx::query_scalar(sql).bind(j.clone()).fetch_one(c).await
+                    }
+                    _ => return Ok(None),
+                }
+                .map_err(source_err(*timeout))?
+            }
+            _ => return Ok(None),
+        };
+        Ok(u64::try_from(n).ok())
+    }
+
+    /// End the session (read-only: nothing to commit).
+    pub async fn close(self) {
+        if let Self::Server(session, _) = self {
+            session.close().await;
+        }
+    }
+}
+
+/// Hands rows to the writer in batches; stops at the row cap.
+struct Feed {
+    tx: Sender<Batch>,
+    batch: Batch,
+    rows: u64,
+    cap: u64,
+}
+
+impl Feed {
+    async fn push(&mut self, row: Vec<Cell>) -> Result<(), ExtractError> {
+        self.rows += 1;
+        if self.rows > self.cap {
+            return Err(ExtractError::RowCap(self.cap));
+        }
+        self.batch.push(row);
+        if self.batch.len() == BATCH_ROWS {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), ExtractError> {
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_ROWS));
+        self.tx
+            .send(batch)
+            .await
+            .map_err(|_| ExtractError::Write("the writer stopped".into()))
+    }
+}
+
+macro_rules! stream_into {
+    ($conn:expr, $query:expr, $decode:path, $kinds:expr, $feed:expr, $seconds:expr, $err:expr) => {{
+        let started = Instant::now();
+        let mut first = true;
+        let mut rows = $query.fetch(&mut *$conn);
+        while let Some(row) = rows.try_next().await.map_err(&$err)? {
+            if first {
+                $seconds.first_row = started.elapsed().as_secs_f64();
+                first = false;
+            }
+            let mut cells = Vec::with_capacity($kinds.len());
+            $decode(&row, $kinds, &mut cells).map_err(&$err)?;
+            $feed.push(cells).await?;
+        }
+    }};
+}
+
+async fn server_pump(
+    session: &mut Session,
+    bound: &Bound,
+    kinds: &[Kind],
+    feed: &mut Feed,
+    seconds: &mut Stages,
+    timeout: Duration,
+) -> Result<(), ExtractError> {
+    let source_err = source_err(timeout);
+    let sql = || AssertSqlSafe(bound.sql.clone());
+    match session {
+        Session::Postgres(c) => {
+            let q = match &bound.arg {
+                Some(Arg::Integers(v)) => sqlx::query(sql()).bind(v.clone()),
+                Some(Arg::Texts(v)) => sqlx::query(sql()).bind(v.clone()),
+                Some(Arg::Json(j)) => sqlx::query(sql()).bind(j.clone()),
+                None => sqlx::query(sql()),
+            };
+            stream_into!(c, q, decode::pg_row, kinds, feed, seconds, source_err);
+        }
+        Session::MySql(c) => {
+            let q = match &bound.arg {
+                Some(Arg::Json(j)) => sqlx::query(sql()).bind(j.clone()),
+                _ => sqlx::query(sql()),
+            };
+            stream_into!(c, q, decode::mysql_row, kinds, feed, seconds, source_err);
+        }
+        Session::Sqlite(_) => {
+            return Err(SourceError::Url("SQLite is read through rusqlite".into()).into());
+        }
+    }
+    Ok(())
+}

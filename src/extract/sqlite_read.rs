@@ -1,0 +1,306 @@
+//! Reading a SQLite source with `rusqlite` on a blocking thread: the file opened read-only with `query_only`, the
+//! statement stepped in place and each row turned into cells there, batched, and handed to the writer. (sqlx's SQLite
+//! driver sends every row through a channel from its worker thread, which cost more than the rest of an extraction
+//! together; see docs/PERFORMANCE.md.) A watchdog interrupts the statement when the deadline passes.
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use rusqlite::{Connection, OpenFlags, types::ValueRef};
+use tokio::sync::mpsc::Sender;
+
+use super::{
+    cell::Cell,
+    decode::{Column, Declared, Kind},
+    source::SourceError,
+};
+
+/// Rows per batch handed to the writer.
+const BATCH_ROWS: usize = 1024;
+
+/// A read-only SQLite connection.
+pub struct SqliteSource {
+    conn: Connection,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for SqliteSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqliteSource")
+    }
+}
+
+fn db(e: rusqlite::Error, timeout: Duration) -> SourceError {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::OperationInterrupted) => SourceError::Timeout(timeout),
+        _ => SourceError::Database(e.to_string()),
+    }
+}
+
+/// The file behind a `sqlite://` URL.
+fn path_of(url: &str) -> Result<String, SourceError> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .ok_or_else(|| SourceError::Url("expected sqlite://PATH".into()))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Err(SourceError::Url("name the SQLite file: sqlite:///path/to/file.db".into()));
+    }
+    Ok(path.to_owned())
+}
+
+impl SqliteSource {
+    /// Open the file behind `url` read-only (it must exist).
+    pub fn open(url: &str, timeout: Duration) -> Result<Self, SourceError> {
+        let path = path_of(url)?;
+        if !std::path::Path::new(&path).is_file() {
+            return Err(SourceError::Database(format!("no SQLite file at {path}")));
+        }
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| db(e, timeout))?;
+        conn.pragma_update(None, "query_only", "ON")
+            .map_err(|e| db(e, timeout))?;
+        conn.busy_timeout(Duration::from_secs(5))
+            .map_err(|e| db(e, timeout))?;
+        Ok(Self { conn, timeout })
+    }
+
+    /// Run a statement that returns nothing (tests show writes are refused).
+    pub fn execute(&self, sql: &str) -> Result<usize, SourceError> {
+        self.conn.execute(sql, []).map_err(|e| db(e, self.timeout))
+    }
+
+    /// The result columns of `sql`.
+    pub fn describe(&self, sql: &str) -> Result<Vec<Column>, SourceError> {
+        let stmt = self.conn.prepare(sql).map_err(|e| db(e, self.timeout))?;
+        Ok(stmt
+            .columns()
+            .iter()
+            .map(|c| Column {
+                name: c.name().to_owned(),
+                source_type: c.decl_type().unwrap_or("").to_owned(),
+                kind: Kind::Dynamic(declared(c.decl_type())),
+            })
+            .collect())
+    }
+
+    /// Step through `sql` (with its one JSON argument, if any), sending batches of rows to `tx`. Refuses more than
+    /// `cap` rows; stops when the receiver is gone.
+    pub fn pump(
+        &self,
+        sql: &str,
+        arg: Option<&str>,
+        kinds: &[Kind],
+        cap: u64,
+        tx: &Sender<Vec<Vec<Cell>>>,
+    ) -> Result<PumpEnd, SourceError> {
+        let _watchdog = Watchdog::start(self.conn.get_interrupt_handle(), self.timeout);
+        let mut stmt = self.conn.prepare(sql).map_err(|e| db(e, self.timeout))?;
+        let mut rows = match arg {
+            Some(a) => stmt.query([a]),
+            None => stmt.query([]),
+        }
+        .map_err(|e| db(e, self.timeout))?;
+        let mut batch = Vec::with_capacity(BATCH_ROWS);
+        let mut n = 0u64;
+        while let Some(row) = rows.next().map_err(|e| db(e, self.timeout))? {
+            n += 1;
+            if n > cap {
+                return Ok(PumpEnd::CapExceeded);
+            }
+            let mut cells = Vec::with_capacity(kinds.len());
+            for (i, kind) in kinds.iter().enumerate() {
+                let v = row.get_ref(i).map_err(|e| db(e, self.timeout))?;
+                cells.push(cell(v, *kind));
+            }
+            batch.push(cells);
+            if batch.len() == BATCH_ROWS {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+                if tx.blocking_send(full).is_err() {
+                    return Ok(PumpEnd::WriterGone);
+                }
+            }
+        }
+        if !batch.is_empty() && tx.blocking_send(batch).is_err() {
+            return Ok(PumpEnd::WriterGone);
+        }
+        Ok(PumpEnd::Done)
+    }
+
+    /// The single number a count query returns.
+    pub fn count(&self, sql: &str, arg: &str) -> Result<i64, SourceError> {
+        let _watchdog = Watchdog::start(self.conn.get_interrupt_handle(), self.timeout);
+        self.conn
+            .query_row(sql, [arg], |r| r.get(0))
+            .map_err(|e| db(e, self.timeout))
+    }
+}
+
+/// How a pump ended without a database error.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PumpEnd {
+    /// Every row was sent.
+    Done,
+    /// More rows than the cap.
+    CapExceeded,
+    /// The writer stopped (it has the reason).
+    WriterGone,
+}
+
+/// Interrupts the connection's statement when the deadline passes, unless dropped first.
+struct Watchdog {
+    done: Option<std::sync::mpsc::Sender<()>>,
+}
+
+impl Watchdog {
+    fn start(handle: rusqlite::InterruptHandle, timeout: Duration) -> Self {
+        let (done, wait) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(timeout) {
+                handle.interrupt();
+            }
+        });
+        Self { done: Some(done) }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        if let Some(done) = self.done.take() {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// A declared column type read by SQLite's affinity rules, with booleans, dates and date-times recognised first.
+pub fn declared(decl: Option<&str>) -> Declared {
+    let Some(d) = decl.map(str::to_ascii_uppercase) else {
+        return Declared::None;
+    };
+    if d.starts_with("BOOL") {
+        Declared::Bool
+    } else if d.contains("DATETIME") || d.contains("TIMESTAMP") {
+        Declared::DateTime
+    } else if d == "DATE" {
+        Declared::Date
+    } else if d.contains("INT") {
+        Declared::Integer
+    } else if d.contains("CHAR") || d.contains("CLOB") || d.contains("TEXT") {
+        Declared::Text
+    } else if d.is_empty() {
+        Declared::None
+    } else if d.contains("BLOB") {
+        Declared::Blob
+    } else if d.contains("REAL") || d.contains("FLOA") || d.contains("DOUB") {
+        Declared::Real
+    } else {
+        Declared::Numeric
+    }
+}
+
+/// One value by its storage class, read in the light of the declared type.
+fn cell(v: ValueRef<'_>, kind: Kind) -> Cell {
+    let declared = match kind {
+        Kind::Dynamic(d) => d,
+        _ => Declared::None,
+    };
+    match (v, declared) {
+        (ValueRef::Null, _) => Cell::Null,
+        (ValueRef::Integer(0), Declared::Bool) => Cell::Bool(false),
+        (ValueRef::Integer(1), Declared::Bool) => Cell::Bool(true),
+        (ValueRef::Integer(i), _) => Cell::Int(i),
+        (ValueRef::Real(f), _) => Cell::Float(f),
+        (ValueRef::Blob(b), _) => Cell::Bytes(b.to_vec()),
+        (ValueRef::Text(t), d) => {
+            let s = String::from_utf8_lossy(t);
+            match d {
+                Declared::Date => match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
+                    Ok(date) => Cell::Date(date),
+                    Err(_) => Cell::Text(s.into_owned()),
+                },
+                Declared::DateTime => datetime(s.into_owned()),
+                _ => Cell::Text(s.into_owned()),
+            }
+        }
+    }
+}
+
+/// SQLite date-times are text: `YYYY-MM-DD HH:MM:SS[.fff]` (or with `T`), optionally with a zone, which makes them
+/// instants. Anything else stays text, as stored.
+pub fn datetime(s: String) -> Cell {
+    if let Ok(t) = DateTime::parse_from_rfc3339(&s) {
+        return Cell::Timestamp(t.with_timezone(&Utc));
+    }
+    for f in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(&s, f) {
+            return Cell::DateTime(t);
+        }
+    }
+    if let Ok(t) = NaiveTime::parse_from_str(&s, "%H:%M:%S%.f") {
+        return Cell::Time(t);
+    }
+    Cell::Text(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declared_types_follow_affinity() {
+        assert_eq!(declared(Some("BOOLEAN")), Declared::Bool);
+        assert_eq!(declared(Some("timestamp")), Declared::DateTime);
+        assert_eq!(declared(Some("DATE")), Declared::Date);
+        assert_eq!(declared(Some("BIGINT")), Declared::Integer);
+        assert_eq!(declared(Some("VARCHAR(20)")), Declared::Text);
+        assert_eq!(declared(Some("BLOB")), Declared::Blob);
+        assert_eq!(declared(Some("DOUBLE PRECISION")), Declared::Real);
+        assert_eq!(declared(Some("DECIMAL(10,2)")), Declared::Numeric);
+        assert_eq!(declared(None), Declared::None);
+    }
+
+    #[test]
+    fn text_datetimes() {
+        assert!(matches!(datetime("2024-01-02 03:04:05".into()), Cell::DateTime(_)));
+        assert!(matches!(
+            datetime("2024-01-02T03:04:05+02:00".into()),
+            Cell::Timestamp(t) if t.to_rfc3339() == "2024-01-02T01:04:05+00:00"
+        ));
+        assert_eq!(datetime("last tuesday".into()), Cell::Text("last tuesday".into()));
+    }
+
+    #[test]
+    fn writes_are_refused_and_missing_files_named() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("w.db");
+        Connection::open(&path)?.execute_batch("CREATE TABLE t (x INTEGER)")?;
+        let url = format!("sqlite://{}", path.display());
+        let s = SqliteSource::open(&url, Duration::from_secs(5))?;
+        let _ = s.execute(&format!("ATTACH '{}' AS m", dir.path().join("new.db").display()));
+        assert!(!dir.path().join("new.db").exists(), "ATTACH cannot create a file");
+        for sql in ["INSERT INTO t VALUES (1)", "CREATE TEMP TABLE x (y)", "DELETE FROM t"] {
+            let e = s.execute(sql).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(e.contains("readonly") || e.contains("read-only") || e.contains("query_only") || e.contains("attempt to write"), "{sql}: {e}");
+        }
+        let e = SqliteSource::open("sqlite:///nowhere/x.db", Duration::from_secs(1)).err();
+        assert!(e.is_some_and(|e| e.to_string().contains("no SQLite file at /nowhere/x.db")));
+        Ok(())
+    }
+
+    #[test]
+    fn the_deadline_interrupts_a_long_statement() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("w.db");
+        Connection::open(&path)?.execute_batch("CREATE TABLE t (x INTEGER)")?;
+        let s = SqliteSource::open(&format!("sqlite://{}", path.display()), Duration::from_millis(300))?;
+        let forever = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n";
+        let (tx, _rx) = tokio::sync::mpsc::channel(1);
+        let e = s.pump(forever, None, &[Kind::Dynamic(Declared::None)], 10, &tx).err();
+        assert!(matches!(e, Some(SourceError::Timeout(_))), "{e:?}");
+        Ok(())
+    }
+}
