@@ -92,11 +92,10 @@ impl Cell {
             }
             Cell::Date(d) => write_date(*d, out),
             Cell::Time(t) => write_time(*t, out),
-            Cell::DateTime(t) => write_date(t.date(), out)
-                .and_then(|()| {
-                    out.push(' ');
-                    write_time(t.time(), out)
-                }),
+            Cell::DateTime(t) => write_date(t.date(), out).and_then(|()| {
+                out.push(' ');
+                write_time(t.time(), out)
+            }),
             Cell::Timestamp(t) => {
                 let t = t.naive_utc();
                 write_date(t.date(), out).and_then(|()| {
@@ -132,9 +131,9 @@ fn write_time(t: NaiveTime, out: &mut String) -> std::fmt::Result {
     let nanos = t.nanosecond() % 1_000_000_000;
     if nanos == 0 {
         Ok(())
-    } else if nanos % 1_000_000 == 0 {
+    } else if nanos.is_multiple_of(1_000_000) {
         write!(out, ".{:03}", nanos / 1_000_000)
-    } else if nanos % 1_000 == 0 {
+    } else if nanos.is_multiple_of(1_000) {
         write!(out, ".{:06}", nanos / 1_000)
     } else {
         write!(out, ".{nanos:09}")
@@ -195,7 +194,10 @@ mod tests {
         // The same as chrono's own %.f, for a spread of values.
         for n in [0, 1, 999, 1_000, 120_000, 5_000_000, 999_999_999] {
             let time = t(23, 59, 58, n);
-            assert_eq!(text(Cell::Time(time)), time.format("%H:%M:%S%.f").to_string());
+            assert_eq!(
+                text(Cell::Time(time)),
+                time.format("%H:%M:%S%.f").to_string()
+            );
         }
     }
 }

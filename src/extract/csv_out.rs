@@ -18,10 +18,7 @@ impl<W: Write> CsvOut<W> {
         if bom {
             out.write_all("\u{feff}".as_bytes())?;
         }
-        let mut csv = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .buffer_capacity(256 * 1024)
-            .from_writer(out);
+        let mut csv = builder().from_writer(out);
         csv.write_record(header)?;
         Ok(Self {
             csv,
@@ -51,6 +48,23 @@ impl<W: Write> CsvOut<W> {
     }
 }
 
+impl CsvOut<Vec<u8>> {
+    /// Everything written so far, leaving the writer empty and ready for more rows.
+    pub fn take(&mut self, capacity: usize) -> std::io::Result<Vec<u8>> {
+        let fresh = builder().from_writer(Vec::with_capacity(capacity));
+        std::mem::replace(&mut self.csv, fresh)
+            .into_inner()
+            .map_err(|e| std::io::Error::other(e.error().to_string()))
+    }
+}
+
+fn builder() -> csv::WriterBuilder {
+    let mut b = csv::WriterBuilder::new();
+    b.terminator(csv::Terminator::CRLF)
+        .buffer_capacity(64 * 1024);
+    b
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,10 +79,12 @@ mod tests {
             Cell::Bool(true),
         ])?;
         w.row(&[Cell::Int(2), Cell::Null, Cell::Bool(false)])?;
-        let out = String::from_utf8(w.finish()?)?;
+        let mut out = String::from_utf8(w.take(16)?)?;
+        w.row(&[Cell::Int(3), Cell::Text(String::new()), Cell::Null])?;
+        out.push_str(&String::from_utf8(w.finish()?)?);
         assert_eq!(
             out,
-            "\u{feff}id,note,ok\r\n1,\"say \"\"hi\"\", then\nleave\",true\r\n2,,false\r\n"
+            "\u{feff}id,note,ok\r\n1,\"say \"\"hi\"\", then\nleave\",true\r\n2,,false\r\n3,,\r\n"
         );
         Ok(())
     }

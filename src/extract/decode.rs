@@ -1,9 +1,7 @@
 //! Column types of each engine mapped to [`Cell`]s: decided once per column from the prepared statement, then
 //! applied to every row. A type Clearance cannot write faithfully is refused up front with the cast that fixes it.
 
-use sqlx::{
-    Row as _, TypeInfo as _, ValueRef as _, mysql::MySqlRow, postgres::PgRow,
-};
+use sqlx::{Row as _, TypeInfo as _, ValueRef as _, mysql::MySqlRow, postgres::PgRow};
 
 use super::cell::{Cell, ColumnType};
 

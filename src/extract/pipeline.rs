@@ -15,10 +15,11 @@ use secrecy::SecretString;
 use serde::Serialize;
 
 use super::{
-    assemble::{Assembly, Batch, assemble},
+    assemble::{Assembly, assemble},
     bind::bind,
     bundle::BundleError,
     decode::{self, Unsupported},
+    encode::{Chunk, Encoder, EncoderSettings},
     ids::{IdReport, Ids},
     mask::{Masker, OutputColumn},
     protect::Protection,
@@ -28,8 +29,8 @@ use super::{
 };
 use crate::requests::plan::{Format, Masking};
 
-/// Batches in flight between the two halves (bounds memory).
-const BATCHES_IN_FLIGHT: usize = 8;
+/// Chunks in flight between the two halves (bounds memory: 256 KiB of CSV or 1,024 rows each).
+const CHUNKS_IN_FLIGHT: usize = 8;
 
 /// What to extract and how.
 #[derive(Debug)]
@@ -60,8 +61,8 @@ pub struct Request {
     pub request_key: Option<String>,
     /// Approved plan digest for the manifest.
     pub plan_digest: Option<String>,
-    /// Deflate level (1-9).
-    pub deflate_level: i64,
+    /// Deflate level (1-9) of the CSV entry or inside the workbook; `None` for the format's default.
+    pub deflate_level: Option<i64>,
 }
 
 /// Live counters, for progress bars and job heartbeats.
@@ -104,6 +105,9 @@ pub enum ExtractError {
     /// The bundle could not be written.
     #[error("{0}")]
     Bundle(#[from] BundleError),
+    /// One half of the extraction stopped because the other did (its error is the one reported).
+    #[error("the extraction stopped: {0}")]
+    Interrupted(&'static str),
     /// Disk trouble.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -200,12 +204,14 @@ pub async fn extract(
         bundle_path: bundle_path.clone(),
         work_dir: work.path().to_path_buf(),
         protection,
-        level: req.deflate_level,
+        level: req.deflate_level.unwrap_or(super::DEFAULT_DEFLATE_LEVEL),
+        xlsx_level: req
+            .deflate_level
+            .and_then(|l| u8::try_from(l).ok())
+            .unwrap_or(super::XLSX_DEFLATE_LEVEL),
         format: req.format,
-        csv_bom: req.csv_bom,
         data_name: format!("{}.{ext}", req.name),
         max_bytes: req.max_bytes,
-        masker,
         columns: out_columns.clone(),
         manifest: serde_json::json!({
             "request": req.request_key,
@@ -222,25 +228,37 @@ pub async fn extract(
         ..Stages::default()
     };
 
-    let (tx, rx) = tokio::sync::mpsc::channel::<Batch>(BATCHES_IN_FLIGHT);
+    let encoder = Encoder::new(EncoderSettings {
+        masker,
+        csv_header: (req.format == Format::Csv)
+            .then(|| out_columns.iter().map(|c| c.name.clone()).collect()),
+        bom: req.csv_bom,
+        max_rows: req.max_rows,
+        max_bytes: req.max_bytes,
+        progress: progress.clone(),
+    })?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(CHUNKS_IN_FLIGHT);
     let writer = tokio::task::spawn_blocking(move || assemble(rx, assembly));
     let kinds: Vec<decode::Kind> = columns.iter().map(|c| c.kind).collect();
     let streamed = Instant::now();
     let read = tokio::time::timeout(
         req.timeout,
-        reader.pump(&bound, kinds, req.max_rows, tx, &mut seconds),
+        reader.pump(&bound, kinds, encoder, tx, &mut seconds),
     )
     .await;
     let written = writer
         .await
         .map_err(|e| ExtractError::Write(format!("the writer stopped: {e}")));
-    // A writer error explains a failed send; otherwise the reader's error comes first.
+    // Each half stops when the other does; report the error that started it.
     let written = match (read, written) {
-        (_, Ok(Err(w))) => return Err(w),
-        (_, Err(w)) => return Err(w),
-        (Err(_), _) => return Err(SourceError::Timeout(req.timeout).into()),
-        (Ok(Err(r)), _) => return Err(r),
         (Ok(Ok(())), Ok(Ok(w))) => w,
+        (Err(_), _) => return Err(SourceError::Timeout(req.timeout).into()),
+        (Ok(Err(r)), w) if !matches!(r, ExtractError::Interrupted(_)) => {
+            drop(w);
+            return Err(r);
+        }
+        (_, Ok(Err(w))) | (_, Err(w)) => return Err(w),
+        (Ok(Err(r)), Ok(Ok(_))) => return Err(r),
     };
     seconds.stream = streamed.elapsed().as_secs_f64() - seconds.first_row;
     let finishing = Instant::now();

@@ -10,18 +10,15 @@ use sqlx::{AssertSqlSafe, Executor as _, SqlSafeStr as _, Statement as _};
 use tokio::sync::mpsc::Sender;
 
 use super::{
-    assemble::Batch,
     bind::{Arg, Bound},
     cell::Cell,
     decode::{self, Column, Kind},
+    encode::{Chunk, Encoder},
     pipeline::{ExtractError, Stages},
     source::{Session, SourceError},
     sql_guard::Dialect,
-    sqlite_read::{PumpEnd, SqliteSource},
+    sqlite_read::SqliteSource,
 };
-
-/// Rows per batch handed to the writer.
-const BATCH_ROWS: usize = 1024;
 
 /// A read-only source, whichever engine.
 #[derive(Debug)]
@@ -41,9 +38,9 @@ async fn blocking<T: Send + 'static>(
     slot: &mut Option<SqliteSource>,
     f: impl FnOnce(&SqliteSource) -> T + Send + 'static,
 ) -> Result<T, ExtractError> {
-    let src = slot
-        .take()
-        .ok_or_else(|| ExtractError::Write("the SQLite reader was lost after an earlier failure".into()))?;
+    let src = slot.take().ok_or_else(|| {
+        ExtractError::Write("the SQLite reader was lost after an earlier failure".into())
+    })?;
     let (src, out) = tokio::task::spawn_blocking(move || {
         let out = f(&src);
         (src, out)
@@ -93,20 +90,22 @@ impl Reader {
                         decode::mysql_kind,
                     )?,
                     Session::Sqlite(_) => {
-                        return Err(SourceError::Url("SQLite is read through rusqlite".into()).into());
+                        return Err(
+                            SourceError::Url("SQLite is read through rusqlite".into()).into()
+                        );
                     }
                 })
             }
         }
     }
 
-    /// Read every row of the bound query into the writer.
+    /// Read every row of the bound query through `encoder` into the writer.
     pub async fn pump(
         &mut self,
         bound: &Bound,
         kinds: Vec<Kind>,
-        cap: u64,
-        tx: Sender<Batch>,
+        mut encoder: Encoder,
+        tx: Sender<Chunk>,
         seconds: &mut Stages,
     ) -> Result<(), ExtractError> {
         match self {
@@ -116,24 +115,16 @@ impl Reader {
                     Some(Arg::Json(j)) => Some(j.clone()),
                     _ => None,
                 };
-                let end = blocking(src, move |s| s.pump(&sql, arg.as_deref(), &kinds, cap, &tx))
-                    .await??;
-                match end {
-                    PumpEnd::Done => Ok(()),
-                    PumpEnd::CapExceeded => Err(ExtractError::RowCap(cap)),
-                    PumpEnd::WriterGone => Err(ExtractError::Write("the writer stopped".into())),
-                }
+                blocking(src, move |s| {
+                    s.pump(&sql, arg.as_deref(), &kinds, &mut encoder, &tx)
+                })
+                .await?
             }
             Self::Server(session, timeout) => {
-                let mut feed = Feed {
-                    tx,
-                    batch: Vec::with_capacity(BATCH_ROWS),
-                    rows: 0,
-                    cap,
-                };
+                let mut feed = Feed { tx, encoder };
                 server_pump(session, bound, &kinds, &mut feed, seconds, *timeout).await?;
-                if !feed.batch.is_empty() {
-                    feed.flush().await?;
+                for chunk in feed.encoder.finish()? {
+                    feed.send(chunk).await?;
                 }
                 Ok(())
             }
@@ -179,33 +170,25 @@ impl Reader {
     }
 }
 
-/// Hands rows to the writer in batches; stops at the row cap.
+/// Rows through the encoder, chunks to the writer.
 struct Feed {
-    tx: Sender<Batch>,
-    batch: Batch,
-    rows: u64,
-    cap: u64,
+    tx: Sender<Chunk>,
+    encoder: Encoder,
 }
 
 impl Feed {
     async fn push(&mut self, row: Vec<Cell>) -> Result<(), ExtractError> {
-        self.rows += 1;
-        if self.rows > self.cap {
-            return Err(ExtractError::RowCap(self.cap));
-        }
-        self.batch.push(row);
-        if self.batch.len() == BATCH_ROWS {
-            self.flush().await?;
+        if let Some(chunk) = self.encoder.push(row)? {
+            self.send(chunk).await?;
         }
         Ok(())
     }
 
-    async fn flush(&mut self) -> Result<(), ExtractError> {
-        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_ROWS));
+    async fn send(&mut self, chunk: Chunk) -> Result<(), ExtractError> {
         self.tx
-            .send(batch)
+            .send(chunk)
             .await
-            .map_err(|_| ExtractError::Write("the writer stopped".into()))
+            .map_err(|_| ExtractError::Interrupted("the writer stopped"))
     }
 }
 

@@ -12,11 +12,10 @@ use tokio::sync::mpsc::Sender;
 use super::{
     cell::Cell,
     decode::{Column, Declared, Kind},
+    encode::{Chunk, Encoder},
+    pipeline::ExtractError,
     source::SourceError,
 };
-
-/// Rows per batch handed to the writer.
-const BATCH_ROWS: usize = 1024;
 
 /// A read-only SQLite connection.
 pub struct SqliteSource {
@@ -45,7 +44,9 @@ fn path_of(url: &str) -> Result<String, SourceError> {
         .ok_or_else(|| SourceError::Url("expected sqlite://PATH".into()))?;
     let path = rest.split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
-        return Err(SourceError::Url("name the SQLite file: sqlite:///path/to/file.db".into()));
+        return Err(SourceError::Url(
+            "name the SQLite file: sqlite:///path/to/file.db".into(),
+        ));
     }
     Ok(path.to_owned())
 }
@@ -88,47 +89,41 @@ impl SqliteSource {
             .collect())
     }
 
-    /// Step through `sql` (with its one JSON argument, if any), sending batches of rows to `tx`. Refuses more than
-    /// `cap` rows; stops when the receiver is gone.
+    /// Step through `sql` (with its one JSON argument, if any), passing each row to `encoder` and its chunks to
+    /// `tx`, then the final chunks. Stops with the writer's absence or the encoder's refusal (row or byte cap).
     pub fn pump(
         &self,
         sql: &str,
         arg: Option<&str>,
         kinds: &[Kind],
-        cap: u64,
-        tx: &Sender<Vec<Vec<Cell>>>,
-    ) -> Result<PumpEnd, SourceError> {
+        encoder: &mut Encoder,
+        tx: &Sender<Chunk>,
+    ) -> Result<(), ExtractError> {
         let _watchdog = Watchdog::start(self.conn.get_interrupt_handle(), self.timeout);
-        let mut stmt = self.conn.prepare(sql).map_err(|e| db(e, self.timeout))?;
+        let err = |e| ExtractError::Source(db(e, self.timeout));
+        let send = |c: Chunk| {
+            tx.blocking_send(c)
+                .map_err(|_| ExtractError::Interrupted("the writer stopped"))
+        };
+        let mut stmt = self.conn.prepare(sql).map_err(err)?;
         let mut rows = match arg {
             Some(a) => stmt.query([a]),
             None => stmt.query([]),
         }
-        .map_err(|e| db(e, self.timeout))?;
-        let mut batch = Vec::with_capacity(BATCH_ROWS);
-        let mut n = 0u64;
-        while let Some(row) = rows.next().map_err(|e| db(e, self.timeout))? {
-            n += 1;
-            if n > cap {
-                return Ok(PumpEnd::CapExceeded);
-            }
+        .map_err(err)?;
+        while let Some(row) = rows.next().map_err(err)? {
             let mut cells = Vec::with_capacity(kinds.len());
             for (i, kind) in kinds.iter().enumerate() {
-                let v = row.get_ref(i).map_err(|e| db(e, self.timeout))?;
-                cells.push(cell(v, *kind));
+                cells.push(cell(row.get_ref(i).map_err(err)?, *kind));
             }
-            batch.push(cells);
-            if batch.len() == BATCH_ROWS {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
-                if tx.blocking_send(full).is_err() {
-                    return Ok(PumpEnd::WriterGone);
-                }
+            if let Some(chunk) = encoder.push(cells)? {
+                send(chunk)?;
             }
         }
-        if !batch.is_empty() && tx.blocking_send(batch).is_err() {
-            return Ok(PumpEnd::WriterGone);
+        for chunk in encoder.finish()? {
+            send(chunk)?;
         }
-        Ok(PumpEnd::Done)
+        Ok(())
     }
 
     /// The single number a count query returns.
@@ -138,17 +133,6 @@ impl SqliteSource {
             .query_row(sql, [arg], |r| r.get(0))
             .map_err(|e| db(e, self.timeout))
     }
-}
-
-/// How a pump ended without a database error.
-#[derive(Debug, PartialEq, Eq)]
-pub enum PumpEnd {
-    /// Every row was sent.
-    Done,
-    /// More rows than the cap.
-    CapExceeded,
-    /// The writer stopped (it has the reason).
-    WriterGone,
 }
 
 /// Interrupts the connection's statement when the deadline passes, unless dropped first.
@@ -218,9 +202,9 @@ fn cell(v: ValueRef<'_>, kind: Kind) -> Cell {
         (ValueRef::Text(t), d) => {
             let s = String::from_utf8_lossy(t);
             match d {
-                Declared::Date => match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
-                    Ok(date) => Cell::Date(date),
-                    Err(_) => Cell::Text(s.into_owned()),
+                Declared::Date => match iso_date(t) {
+                    Some(date) => Cell::Date(date),
+                    None => Cell::Text(s.into_owned()),
                 },
                 Declared::DateTime => datetime(s.into_owned()),
                 _ => Cell::Text(s.into_owned()),
@@ -229,13 +213,48 @@ fn cell(v: ValueRef<'_>, kind: Kind) -> Cell {
     }
 }
 
+/// `YYYY-MM-DD` read directly (the common case; chrono's format-string parser costs more than the rest of the row).
+fn iso_date(b: &[u8]) -> Option<NaiveDate> {
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let date = NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)?;
+    Some(date).filter(|_| b.len() == 10)
+}
+
+/// `YYYY-MM-DD HH:MM:SS` (or with `T`) without fraction or zone, read directly; anything else goes to chrono.
+fn iso_datetime(b: &[u8]) -> Option<NaiveDateTime> {
+    if b.len() != 19 || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let date = iso_date(&b[..10])?;
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    date.and_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)
+}
+
 /// SQLite date-times are text: `YYYY-MM-DD HH:MM:SS[.fff]` (or with `T`), optionally with a zone, which makes them
 /// instants. Anything else stays text, as stored.
 pub fn datetime(s: String) -> Cell {
+    if let Some(t) = iso_datetime(s.as_bytes()) {
+        return Cell::DateTime(t);
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(&s) {
         return Cell::Timestamp(t.with_timezone(&Utc));
     }
-    for f in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M"] {
+    for f in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(&s, f) {
             return Cell::DateTime(t);
         }
@@ -264,13 +283,64 @@ mod tests {
     }
 
     #[test]
+    fn fast_paths_agree_with_chrono() {
+        for s in [
+            "2024-02-29",
+            "1999-12-31",
+            "0001-01-01",
+            "2023-02-29",
+            "2024-13-01",
+            "2024-1-01",
+            "20240101xx",
+        ] {
+            let fast = iso_date(s.as_bytes());
+            assert_eq!(
+                fast,
+                NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .ok()
+                    .filter(|_| s.len() == 10),
+                "{s}"
+            );
+        }
+        assert_eq!(
+            iso_date(b"2024-02-29 10:00:00"),
+            None,
+            "a date column value with a time stays text"
+        );
+        for s in [
+            "2024-02-29 13:05:09",
+            "2024-02-29T13:05:09",
+            "2024-02-29 24:00:00",
+            "2024-02-29 13:5:09",
+        ] {
+            let fast = iso_datetime(s.as_bytes());
+            let slow = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+                .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+                .ok();
+            // The fast path either agrees or leaves the value to chrono.
+            assert!(fast.is_none() || fast == slow, "{s}");
+            assert_eq!(
+                datetime(s.into()),
+                slow.map_or(Cell::Text(s.into()), Cell::DateTime),
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
     fn text_datetimes() {
-        assert!(matches!(datetime("2024-01-02 03:04:05".into()), Cell::DateTime(_)));
+        assert!(matches!(
+            datetime("2024-01-02 03:04:05".into()),
+            Cell::DateTime(_)
+        ));
         assert!(matches!(
             datetime("2024-01-02T03:04:05+02:00".into()),
             Cell::Timestamp(t) if t.to_rfc3339() == "2024-01-02T01:04:05+00:00"
         ));
-        assert_eq!(datetime("last tuesday".into()), Cell::Text("last tuesday".into()));
+        assert_eq!(
+            datetime("last tuesday".into()),
+            Cell::Text("last tuesday".into())
+        );
     }
 
     #[test]
@@ -280,11 +350,31 @@ mod tests {
         Connection::open(&path)?.execute_batch("CREATE TABLE t (x INTEGER)")?;
         let url = format!("sqlite://{}", path.display());
         let s = SqliteSource::open(&url, Duration::from_secs(5))?;
-        let _ = s.execute(&format!("ATTACH '{}' AS m", dir.path().join("new.db").display()));
-        assert!(!dir.path().join("new.db").exists(), "ATTACH cannot create a file");
-        for sql in ["INSERT INTO t VALUES (1)", "CREATE TEMP TABLE x (y)", "DELETE FROM t"] {
-            let e = s.execute(sql).err().map(|e| e.to_string()).unwrap_or_default();
-            assert!(e.contains("readonly") || e.contains("read-only") || e.contains("query_only") || e.contains("attempt to write"), "{sql}: {e}");
+        let _ = s.execute(&format!(
+            "ATTACH '{}' AS m",
+            dir.path().join("new.db").display()
+        ));
+        assert!(
+            !dir.path().join("new.db").exists(),
+            "ATTACH cannot create a file"
+        );
+        for sql in [
+            "INSERT INTO t VALUES (1)",
+            "CREATE TEMP TABLE x (y)",
+            "DELETE FROM t",
+        ] {
+            let e = s
+                .execute(sql)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                e.contains("readonly")
+                    || e.contains("read-only")
+                    || e.contains("query_only")
+                    || e.contains("attempt to write"),
+                "{sql}: {e}"
+            );
         }
         let e = SqliteSource::open("sqlite:///nowhere/x.db", Duration::from_secs(1)).err();
         assert!(e.is_some_and(|e| e.to_string().contains("no SQLite file at /nowhere/x.db")));
@@ -296,11 +386,40 @@ mod tests {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("w.db");
         Connection::open(&path)?.execute_batch("CREATE TABLE t (x INTEGER)")?;
-        let s = SqliteSource::open(&format!("sqlite://{}", path.display()), Duration::from_millis(300))?;
+        let s = SqliteSource::open(
+            &format!("sqlite://{}", path.display()),
+            Duration::from_millis(300),
+        )?;
         let forever = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n";
         let (tx, _rx) = tokio::sync::mpsc::channel(1);
-        let e = s.pump(forever, None, &[Kind::Dynamic(Declared::None)], 10, &tx).err();
-        assert!(matches!(e, Some(SourceError::Timeout(_))), "{e:?}");
+        let mut encoder = Encoder::new(crate::extract::encode::EncoderSettings {
+            masker: crate::extract::mask::Masker::new(
+                &[Column {
+                    name: "n".into(),
+                    source_type: String::new(),
+                    kind: Kind::Dynamic(Declared::None),
+                }],
+                &Default::default(),
+            )?,
+            csv_header: Some(vec!["n".into()]),
+            bom: false,
+            max_rows: 10,
+            max_bytes: 1000,
+            progress: Default::default(),
+        })?;
+        let e = s
+            .pump(
+                forever,
+                None,
+                &[Kind::Dynamic(Declared::None)],
+                &mut encoder,
+                &tx,
+            )
+            .err();
+        assert!(
+            matches!(e, Some(ExtractError::Source(SourceError::Timeout(_)))),
+            "{e:?}"
+        );
         Ok(())
     }
 }

@@ -53,10 +53,11 @@ pub enum XlsxOutError {
 }
 
 impl XlsxOut {
-    /// A workbook whose temporary files go to `tempdir`.
-    pub fn new(tempdir: &Path, header: Vec<String>) -> Result<Self, XlsxOutError> {
+    /// A workbook whose temporary files go to `tempdir`, deflated at `level` (1-9) when saved.
+    pub fn new(tempdir: &Path, header: Vec<String>, level: u8) -> Result<Self, XlsxOutError> {
         let mut book = Workbook::new();
         book.set_tempdir(tempdir)?;
+        book.set_zip_compression_level(level.clamp(1, 9));
         let widths = header
             .iter()
             .map(|h| (h.chars().count() as f64 + 2.0).max(8.0))

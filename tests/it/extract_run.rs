@@ -32,7 +32,7 @@ pub(crate) fn request(url: &str, sql: &str) -> Request {
         name: "data".into(),
         request_key: Some("DATA-1".into()),
         plan_digest: Some("ab".repeat(32)),
-        deflate_level: 6,
+        deflate_level: None,
     }
 }
 
