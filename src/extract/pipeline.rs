@@ -275,13 +275,14 @@ pub async fn extract(
     reader.close().await;
     let bundle_bytes = std::fs::metadata(&bundle_path)?.len();
     let bundle_sha256 = sha256_file(&bundle_path)?;
-    if out.exists() {
-        return Err(ExtractError::Write(format!(
+    // A hard link never replaces an existing file (unlike rename), so a file that appeared meanwhile is kept.
+    std::fs::hard_link(&bundle_path, out).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => ExtractError::Write(format!(
             "{} appeared while extracting; not overwritten",
             out.display()
-        )));
-    }
-    std::fs::rename(&bundle_path, out)?;
+        )),
+        _ => ExtractError::Io(e),
+    })?;
     drop(work);
     seconds.finish = finishing.elapsed().as_secs_f64();
     Ok(Summary {
