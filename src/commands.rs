@@ -126,7 +126,7 @@ pub fn check_config(config: Option<&Path>) -> anyhow::Result<()> {
         ("CLEARANCE_APP_KEY", cfg.app_key.clone()),
         (
             "CLEARANCE_DATABASE_URL",
-            redact_url(cfg.database_url.expose_secret()),
+            crate::sources::redacted_url(&cfg.database_url),
         ),
         ("CLEARANCE_MASTER_KEY", keys),
         ("CLEARANCE_JIRA_HOSTS", format!("{:?}", cfg.jira_hosts)),
@@ -166,17 +166,6 @@ pub fn check_config(config: Option<&Path>) -> anyhow::Result<()> {
     }
     println!("configuration OK");
     Ok(())
-}
-
-/// Hide the password in a database URL.
-fn redact_url(raw: &str) -> String {
-    match url::Url::parse(raw) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => raw.to_owned(),
-    }
 }
 
 /// `clearance healthcheck`: GET `/healthz` on the configured listen address (loopback when it listens on all).

@@ -114,8 +114,7 @@ fn target_of(url: &str, dialect: Dialect) -> String {
         Dialect::Postgres => 5432,
         Dialect::MySql => 3306,
         Dialect::Sqlite => {
-            let rest = url.trim_start_matches("sqlite://");
-            return rest.split('?').next().unwrap_or(rest).to_owned();
+            return super::source::sqlite_path(url).unwrap_or(url).to_owned();
         }
     };
     format!(

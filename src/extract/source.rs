@@ -69,6 +69,14 @@ pub fn dialect_of(url: &str) -> Result<Dialect, SourceError> {
     }
 }
 
+/// The file a `sqlite://PATH` (or `sqlite:PATH`) URL names, without its query string; `None` for other URLs.
+pub fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    rest.split('?').next()
+}
+
 impl Session {
     /// Open a read-only session on `url` whose statements are cancelled after `timeout`.
     pub async fn open(url: &SecretString, timeout: Duration) -> Result<Self, SourceError> {

@@ -14,7 +14,7 @@ use super::{
     decode::{Column, Declared, Kind},
     encode::{Chunk, Encoder},
     pipeline::ExtractError,
-    source::SourceError,
+    source::{SourceError, sqlite_path},
 };
 
 /// A read-only SQLite connection.
@@ -38,11 +38,7 @@ fn db(e: rusqlite::Error, timeout: Duration) -> SourceError {
 
 /// The file behind a `sqlite://` URL.
 fn path_of(url: &str) -> Result<String, SourceError> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .ok_or_else(|| SourceError::Url("expected sqlite://PATH".into()))?;
-    let path = rest.split('?').next().unwrap_or_default();
+    let path = sqlite_path(url).ok_or_else(|| SourceError::Url("expected sqlite://PATH".into()))?;
     if path.is_empty() || path == ":memory:" {
         return Err(SourceError::Url(
             "name the SQLite file: sqlite:///path/to/file.db".into(),

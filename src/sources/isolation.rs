@@ -9,10 +9,7 @@ use url::Url;
 use super::SourcesError;
 
 fn sqlite_file(url: &str) -> Option<PathBuf> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = PathBuf::from(rest.split('?').next()?);
+    let path = PathBuf::from(crate::extract::source::sqlite_path(url)?);
     Some(path.canonicalize().unwrap_or(path))
 }
 
