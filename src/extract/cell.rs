@@ -76,40 +76,43 @@ impl Cell {
 
     /// Append the canonical text of the value to `out` (nothing for NULL).
     pub fn write_text(&self, out: &mut String) {
-        // Writing into a String cannot fail.
-        let _ = match self {
-            Cell::Null => Ok(()),
-            Cell::Bool(b) => {
-                out.push_str(if *b { "true" } else { "false" });
-                Ok(())
-            }
-            Cell::Int(i) => write!(out, "{i}"),
-            Cell::UInt(u) => write!(out, "{u}"),
+        match self {
+            Cell::Null => {}
+            Cell::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Cell::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
+            Cell::UInt(u) => out.push_str(itoa::Buffer::new().format(*u)),
             Cell::Float(f) => write_float(*f, out),
-            Cell::Decimal(s) | Cell::Text(s) | Cell::Json(s) => {
-                out.push_str(s);
-                Ok(())
-            }
+            Cell::Decimal(s) | Cell::Text(s) | Cell::Json(s) => out.push_str(s),
             Cell::Date(d) => write_date(*d, out),
             Cell::Time(t) => write_time(*t, out),
-            Cell::DateTime(t) => write_date(t.date(), out).and_then(|()| {
+            Cell::DateTime(t) => {
+                write_date(t.date(), out);
                 out.push(' ');
-                write_time(t.time(), out)
-            }),
+                write_time(t.time(), out);
+            }
             Cell::Timestamp(t) => {
                 let t = t.naive_utc();
-                write_date(t.date(), out).and_then(|()| {
-                    out.push('T');
-                    write_time(t.time(), out)?;
-                    out.push('Z');
-                    Ok(())
-                })
+                write_date(t.date(), out);
+                out.push('T');
+                write_time(t.time(), out);
+                out.push('Z');
             }
-            Cell::Bytes(b) => {
-                STANDARD.encode_string(b, out);
-                Ok(())
+            Cell::Bytes(b) => STANDARD.encode_string(b, out),
+        }
+    }
+
+    /// The canonical text of the value as bytes: borrowed for text-like values, otherwise written into `scratch`
+    /// (cleared first). The fast path of the CSV writer.
+    pub fn text_bytes<'a>(&'a self, scratch: &'a mut String) -> &'a [u8] {
+        match self {
+            Cell::Decimal(s) | Cell::Text(s) | Cell::Json(s) => s.as_bytes(),
+            Cell::Null => b"",
+            other => {
+                scratch.clear();
+                other.write_text(scratch);
+                scratch.as_bytes()
             }
-        };
+        }
     }
 
     /// The canonical text of the value (empty for NULL).
@@ -118,38 +121,77 @@ impl Cell {
         self.write_text(&mut s);
         s
     }
+
+    /// Make this cell the text `t`, reusing its buffer when it already holds text (readers fill one row of cells
+    /// over and over, so most values cost no allocation).
+    pub fn set_text(&mut self, t: &str) {
+        match self {
+            Cell::Text(s) => {
+                s.clear();
+                s.push_str(t);
+            }
+            _ => *self = Cell::Text(t.to_owned()),
+        }
+    }
 }
 
-/// `YYYY-MM-DD` (what chrono's `%Y-%m-%d` gives, without parsing a format string for every value).
-fn write_date(d: NaiveDate, out: &mut String) -> std::fmt::Result {
-    write!(out, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+/// Append `n` as exactly `width` digits (`n` must fit).
+fn push_digits(out: &mut String, n: u32, width: usize) {
+    let mut buf = [b'0'; 10];
+    let mut n = n;
+    for slot in buf[..width].iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    // Only ASCII digits were written.
+    out.extend(buf[..width].iter().map(|&b| char::from(b)));
+}
+
+/// `YYYY-MM-DD` (what chrono's `%Y-%m-%d` gives, without its formatting machinery for every value).
+fn write_date(d: NaiveDate, out: &mut String) {
+    match u32::try_from(d.year()) {
+        Ok(y) if y <= 9999 => push_digits(out, y, 4),
+        // Outside 0000-9999 chrono prints a sign and as many digits as needed.
+        _ => out.push_str(&d.format("%Y").to_string()),
+    }
+    out.push('-');
+    push_digits(out, d.month(), 2);
+    out.push('-');
+    push_digits(out, d.day(), 2);
 }
 
 /// `HH:MM:SS` with the fraction in milli-, micro- or nanoseconds as needed (chrono's `%.f`).
-fn write_time(t: NaiveTime, out: &mut String) -> std::fmt::Result {
-    write!(out, "{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())?;
+fn write_time(t: NaiveTime, out: &mut String) {
+    push_digits(out, t.hour(), 2);
+    out.push(':');
+    push_digits(out, t.minute(), 2);
+    out.push(':');
+    // A leap second is second 59 with 1,000,000,000 or more nanoseconds; chrono prints it as :60.
+    let leap = t.nanosecond() >= 1_000_000_000;
+    push_digits(out, t.second() + u32::from(leap), 2);
     let nanos = t.nanosecond() % 1_000_000_000;
-    if nanos == 0 {
-        Ok(())
-    } else if nanos.is_multiple_of(1_000_000) {
-        write!(out, ".{:03}", nanos / 1_000_000)
+    let (fraction, width) = if nanos.is_multiple_of(1_000_000) {
+        (nanos / 1_000_000, 3)
     } else if nanos.is_multiple_of(1_000) {
-        write!(out, ".{:06}", nanos / 1_000)
+        (nanos / 1_000, 6)
     } else {
-        write!(out, ".{nanos:09}")
+        (nanos, 9)
+    };
+    if nanos != 0 {
+        out.push('.');
+        push_digits(out, fraction, width);
     }
 }
 
 /// Floats print in their shortest exact form; infinities and NaN as words a spreadsheet will not misread.
-fn write_float(f: f64, out: &mut String) -> std::fmt::Result {
+fn write_float(f: f64, out: &mut String) {
     if f.is_nan() {
         out.push_str("NaN");
-        Ok(())
     } else if f.is_infinite() {
         out.push_str(if f > 0.0 { "Infinity" } else { "-Infinity" });
-        Ok(())
     } else {
-        write!(out, "{f}")
+        // Writing into a String cannot fail.
+        let _ = write!(out, "{f}");
     }
 }
 
@@ -191,6 +233,32 @@ mod tests {
         assert_eq!(text(Cell::Time(t(7, 8, 9, 0))), "07:08:09");
         assert_eq!(text(Cell::Time(t(7, 8, 9, 250_000_000))), "07:08:09.250");
         assert_eq!(text(Cell::Time(t(7, 8, 9, 1))), "07:08:09.000000001");
+        // Dates as chrono prints them, also outside 0000-9999.
+        for (y, m, day) in [
+            (2024, 2, 29),
+            (1, 1, 1),
+            (0, 12, 31),
+            (-44, 3, 15),
+            (12345, 6, 7),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default();
+            assert_eq!(text(Cell::Date(date)), date.format("%Y-%m-%d").to_string());
+        }
+        let leap = t(23, 59, 59, 1_500_000_000);
+        assert_eq!(
+            text(Cell::Time(leap)),
+            leap.format("%H:%M:%S%.f").to_string()
+        );
+        let mut scratch = String::from("left over");
+        assert_eq!(Cell::Int(7).text_bytes(&mut scratch), b"7");
+        assert_eq!(Cell::Null.text_bytes(&mut scratch), b"");
+        assert_eq!(Cell::Text("x,y".into()).text_bytes(&mut scratch), b"x,y");
+        let mut reused = Cell::Text(String::with_capacity(64));
+        reused.set_text("abc");
+        assert_eq!(reused, Cell::Text("abc".into()));
+        let mut other = Cell::Int(1);
+        other.set_text("def");
+        assert_eq!(other, Cell::Text("def".into()));
         // The same as chrono's own %.f, for a spread of values.
         for n in [0, 1, 999, 1_000, 120_000, 5_000_000, 999_999_999] {
             let time = t(23, 59, 58, n);

@@ -9,7 +9,7 @@ use super::cell::Cell;
 /// Writes rows as CSV into `W`.
 pub struct CsvOut<W: Write> {
     csv: csv::Writer<W>,
-    fields: Vec<String>,
+    scratch: String,
 }
 
 impl<W: Write> CsvOut<W> {
@@ -22,17 +22,32 @@ impl<W: Write> CsvOut<W> {
         csv.write_record(header)?;
         Ok(Self {
             csv,
-            fields: vec![String::new(); header.len()],
+            scratch: String::new(),
         })
     }
 
     /// Write one row.
     pub fn row(&mut self, row: &[Cell]) -> csv::Result<()> {
-        for (field, cell) in self.fields.iter_mut().zip(row) {
-            field.clear();
-            cell.write_text(field);
+        for cell in row {
+            self.field(cell)?;
         }
-        self.csv.write_record(&self.fields)
+        self.end_row()
+    }
+
+    /// Write the next field of the current row: text-like values straight from the cell, others formatted once.
+    pub fn field(&mut self, cell: &Cell) -> csv::Result<()> {
+        let bytes = cell.text_bytes(&mut self.scratch);
+        self.csv.write_field(bytes)
+    }
+
+    /// Write the next field of the current row from text.
+    pub fn text_field(&mut self, text: &str) -> csv::Result<()> {
+        self.csv.write_field(text)
+    }
+
+    /// End the current row.
+    pub fn end_row(&mut self) -> csv::Result<()> {
+        self.csv.write_record(None::<&[u8]>)
     }
 
     /// The output (bytes still in the CSV buffer have not reached it yet).
@@ -86,6 +101,22 @@ mod tests {
             out,
             "\u{feff}id,note,ok\r\n1,\"say \"\"hi\"\", then\nleave\",true\r\n2,,false\r\n3,,\r\n"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn field_by_field_matches_whole_records() -> Result<(), Box<dyn std::error::Error>> {
+        let header = vec!["only".to_owned()];
+        let mut w = CsvOut::new(Vec::new(), false, &header)?;
+        w.row(&[Cell::Null])?;
+        w.row(&[Cell::Text("a\"b".into())])?;
+        let mut whole = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        whole.write_record(["only"])?;
+        whole.write_record([""])?;
+        whole.write_record(["a\"b"])?;
+        assert_eq!(w.finish()?, whole.into_inner()?);
         Ok(())
     }
 }

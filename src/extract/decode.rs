@@ -181,14 +181,14 @@ where
     row.try_get_unchecked::<T, _>(i)
 }
 
-/// One PostgreSQL row as cells.
-pub fn pg_row(row: &PgRow, kinds: &[Kind], out: &mut Vec<Cell>) -> Result<(), sqlx::Error> {
-    for (i, kind) in kinds.iter().enumerate() {
+/// One PostgreSQL row into `out` (one cell per column, refilled row after row; text reuses the cell's buffer).
+pub fn pg_row(row: &PgRow, kinds: &[Kind], out: &mut [Cell]) -> Result<(), sqlx::Error> {
+    for (i, (slot, kind)) in out.iter_mut().zip(kinds).enumerate() {
         if row.try_get_raw(i)?.is_null() {
-            out.push(Cell::Null);
+            *slot = Cell::Null;
             continue;
         }
-        out.push(match kind {
+        *slot = match kind {
             Kind::Bool => Cell::Bool(get(row, i)?),
             Kind::I16 => Cell::Int(get::<i16, _>(row, i)?.into()),
             Kind::I32 => Cell::Int(get::<i32, _>(row, i)?.into()),
@@ -203,20 +203,23 @@ pub fn pg_row(row: &PgRow, kinds: &[Kind], out: &mut Vec<Cell>) -> Result<(), sq
             Kind::Timestamp => Cell::Timestamp(get(row, i)?),
             Kind::Json => Cell::Json(get::<serde_json::Value, _>(row, i)?.to_string()),
             Kind::Bytes => Cell::Bytes(get(row, i)?),
-            Kind::Text | Kind::U64 | Kind::Dynamic(_) => Cell::Text(get(row, i)?),
-        });
+            Kind::Text | Kind::U64 | Kind::Dynamic(_) => {
+                slot.set_text(get::<&str, _>(row, i)?);
+                continue;
+            }
+        };
     }
     Ok(())
 }
 
-/// One MySQL/MariaDB row as cells.
-pub fn mysql_row(row: &MySqlRow, kinds: &[Kind], out: &mut Vec<Cell>) -> Result<(), sqlx::Error> {
-    for (i, kind) in kinds.iter().enumerate() {
+/// One MySQL/MariaDB row into `out` (as [`pg_row`]).
+pub fn mysql_row(row: &MySqlRow, kinds: &[Kind], out: &mut [Cell]) -> Result<(), sqlx::Error> {
+    for (i, (slot, kind)) in out.iter_mut().zip(kinds).enumerate() {
         if row.try_get_raw(i)?.is_null() {
-            out.push(Cell::Null);
+            *slot = Cell::Null;
             continue;
         }
-        out.push(match kind {
+        *slot = match kind {
             Kind::Bool => Cell::Bool(get(row, i)?),
             Kind::U64 => Cell::UInt(get(row, i)?),
             Kind::I16 | Kind::I32 | Kind::I64 => Cell::Int(get(row, i)?),
@@ -229,8 +232,11 @@ pub fn mysql_row(row: &MySqlRow, kinds: &[Kind], out: &mut Vec<Cell>) -> Result<
             Kind::Timestamp => Cell::Timestamp(get(row, i)?),
             Kind::Json => Cell::Json(get::<serde_json::Value, _>(row, i)?.to_string()),
             Kind::Bytes => Cell::Bytes(get(row, i)?),
-            Kind::Text | Kind::Uuid | Kind::Dynamic(_) => Cell::Text(get(row, i)?),
-        });
+            Kind::Text | Kind::Uuid | Kind::Dynamic(_) => {
+                slot.set_text(get::<&str, _>(row, i)?);
+                continue;
+            }
+        };
     }
     Ok(())
 }

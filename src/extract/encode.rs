@@ -10,6 +10,7 @@ use super::{
     mask::Masker,
     pipeline::{ExtractError, Progress},
 };
+use crate::requests::plan::Masking;
 
 /// CSV bytes handed over at a time.
 const CHUNK_BYTES: usize = 256 * 1024;
@@ -88,21 +89,31 @@ impl Encoder {
         })
     }
 
-    /// Take one row; returns a chunk when one is full.
-    pub fn push(&mut self, mut row: Vec<Cell>) -> Result<Option<Chunk>, ExtractError> {
+    /// Take one row (the reader keeps its buffer); returns a chunk when one is full.
+    pub fn push(&mut self, row: &[Cell]) -> Result<Option<Chunk>, ExtractError> {
         self.rows += 1;
         if self.rows > self.max_rows {
             return Err(ExtractError::RowCap(self.max_rows));
         }
-        self.masker.apply(&mut row);
         match &mut self.mode {
             Mode::Csv(out) => {
-                out.row(&row).map_err(csv_err)?;
+                for (cell, action) in row.iter().zip(self.masker.actions()) {
+                    match action {
+                        Masking::Drop => {}
+                        Masking::Keep => out.field(cell).map_err(csv_err)?,
+                        _ if cell.is_null() => out.field(cell).map_err(csv_err)?,
+                        _ => out
+                            .text_field(&self.masker.masked_text(*action, cell))
+                            .map_err(csv_err)?,
+                    }
+                }
+                out.end_row().map_err(csv_err)?;
                 if out.get_ref().len() >= CHUNK_BYTES {
                     return self.take_csv().map(Some);
                 }
             }
             Mode::Rows(batch) => {
+                let row = self.masker.masked_row(row);
                 self.bytes += row.iter().map(payload_bytes).sum::<u64>();
                 batch.push(row);
                 if batch.len() == BATCH_ROWS {

@@ -97,29 +97,39 @@ impl Masker {
         self.actions.iter().all(|a| *a == Masking::Keep)
     }
 
+    /// What happens to each column of the query, in order.
+    pub fn actions(&self) -> &[Masking] {
+        &self.actions
+    }
+
+    /// The delivered text of a non-NULL value under `action` (mask or pseudonymise; anything else as is).
+    pub fn masked_text(&self, action: Masking, cell: &Cell) -> String {
+        match action {
+            Masking::Mask => mask(&cell.to_text()),
+            Masking::Pseudonymise => self.pseudonym(&cell.to_text()),
+            Masking::Keep | Masking::Drop => cell.to_text(),
+        }
+    }
+
+    /// The delivered row for one row of the query: dropped columns left out, masked ones replaced, NULL kept.
+    pub fn masked_row(&self, row: &[Cell]) -> Vec<Cell> {
+        row.iter()
+            .zip(&self.actions)
+            .filter(|(_, a)| **a != Masking::Drop)
+            .map(|(cell, a)| match a {
+                _ if cell.is_null() => Cell::Null,
+                Masking::Mask | Masking::Pseudonymise => Cell::Text(self.masked_text(*a, cell)),
+                Masking::Keep | Masking::Drop => cell.clone(),
+            })
+            .collect()
+    }
+
     /// Apply the plan to one row in place.
     pub fn apply(&self, row: &mut Vec<Cell>) {
         if self.is_identity() {
             return;
         }
-        let mut i = 0;
-        row.retain_mut(|cell| {
-            let action = self.actions.get(i).copied().unwrap_or(Masking::Keep);
-            i += 1;
-            match action {
-                Masking::Keep => true,
-                Masking::Drop => false,
-                _ if cell.is_null() => true,
-                Masking::Mask => {
-                    *cell = Cell::Text(mask(&cell.to_text()));
-                    true
-                }
-                Masking::Pseudonymise => {
-                    *cell = Cell::Text(self.pseudonym(&cell.to_text()));
-                    true
-                }
-            }
-        });
+        *row = self.masked_row(row);
     }
 
     fn pseudonym(&self, text: &str) -> String {

@@ -177,7 +177,7 @@ struct Feed {
 }
 
 impl Feed {
-    async fn push(&mut self, row: Vec<Cell>) -> Result<(), ExtractError> {
+    async fn push(&mut self, row: &[Cell]) -> Result<(), ExtractError> {
         if let Some(chunk) = self.encoder.push(row)? {
             self.send(chunk).await?;
         }
@@ -197,14 +197,15 @@ macro_rules! stream_into {
         let started = Instant::now();
         let mut first = true;
         let mut rows = $query.fetch(&mut *$conn);
+        // One row of cells, refilled for every row.
+        let mut cells = vec![Cell::Null; $kinds.len()];
         while let Some(row) = rows.try_next().await.map_err(&$err)? {
             if first {
                 $seconds.first_row = started.elapsed().as_secs_f64();
                 first = false;
             }
-            let mut cells = Vec::with_capacity($kinds.len());
             $decode(&row, $kinds, &mut cells).map_err(&$err)?;
-            $feed.push(cells).await?;
+            $feed.push(&cells).await?;
         }
     }};
 }

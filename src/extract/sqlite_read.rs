@@ -107,12 +107,13 @@ impl SqliteSource {
             None => stmt.query([]),
         }
         .map_err(err)?;
+        // One row of cells, refilled for every row: text values reuse their buffers.
+        let mut cells = vec![Cell::Null; kinds.len()];
         while let Some(row) = rows.next().map_err(err)? {
-            let mut cells = Vec::with_capacity(kinds.len());
-            for (i, kind) in kinds.iter().enumerate() {
-                cells.push(cell(row.get_ref(i).map_err(err)?, *kind));
+            for (i, (slot, kind)) in cells.iter_mut().zip(kinds).enumerate() {
+                fill(slot, row.get_ref(i).map_err(err)?, *kind);
             }
-            if let Some(chunk) = encoder.push(cells)? {
+            if let Some(chunk) = encoder.push(&cells)? {
                 send(chunk)?;
             }
         }
@@ -182,31 +183,35 @@ pub fn declared(decl: Option<&str>) -> Declared {
     }
 }
 
-/// One value by its storage class, read in the light of the declared type.
-fn cell(v: ValueRef<'_>, kind: Kind) -> Cell {
+/// One value by its storage class, read in the light of the declared type, into `slot`.
+fn fill(slot: &mut Cell, v: ValueRef<'_>, kind: Kind) {
     let declared = match kind {
         Kind::Dynamic(d) => d,
         _ => Declared::None,
     };
-    match (v, declared) {
+    *slot = match (v, declared) {
         (ValueRef::Null, _) => Cell::Null,
         (ValueRef::Integer(0), Declared::Bool) => Cell::Bool(false),
         (ValueRef::Integer(1), Declared::Bool) => Cell::Bool(true),
         (ValueRef::Integer(i), _) => Cell::Int(i),
         (ValueRef::Real(f), _) => Cell::Float(f),
         (ValueRef::Blob(b), _) => Cell::Bytes(b.to_vec()),
-        (ValueRef::Text(t), d) => {
-            let s = String::from_utf8_lossy(t);
-            match d {
-                Declared::Date => match iso_date(t) {
-                    Some(date) => Cell::Date(date),
-                    None => Cell::Text(s.into_owned()),
-                },
-                Declared::DateTime => datetime(s.into_owned()),
-                _ => Cell::Text(s.into_owned()),
+        (ValueRef::Text(t), Declared::Date) => match iso_date(t) {
+            Some(date) => Cell::Date(date),
+            None => Cell::Text(String::from_utf8_lossy(t).into_owned()),
+        },
+        (ValueRef::Text(t), Declared::DateTime) => match iso_datetime(t) {
+            Some(dt) => Cell::DateTime(dt),
+            None => datetime(String::from_utf8_lossy(t).into_owned()),
+        },
+        (ValueRef::Text(t), _) => {
+            match std::str::from_utf8(t) {
+                Ok(text) => slot.set_text(text),
+                Err(_) => slot.set_text(&String::from_utf8_lossy(t)),
             }
+            return;
         }
-    }
+    };
 }
 
 /// `YYYY-MM-DD` read directly (the common case; chrono's format-string parser costs more than the rest of the row).
