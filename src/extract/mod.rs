@@ -14,6 +14,7 @@ pub mod decode;
 pub mod encode;
 pub mod ids;
 pub mod mask;
+pub mod national_ids;
 pub mod pii_names;
 pub mod pii_values;
 pub mod pipeline;

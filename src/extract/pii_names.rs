@@ -135,6 +135,8 @@ const RULES: &[(Category, &[&[&str]])] = &[
             &["nin"],
             &["personal", "number"],
             &["id", "card"],
+            &["bsn"],
+            &["burgerservicenummer"],
         ],
     ),
     (
@@ -229,6 +231,7 @@ mod tests {
             ("iban", vec![Iban]),
             ("ssn", vec![NationalId]),
             ("passport_no", vec![NationalId]),
+            ("klant_bsn", vec![NationalId]),
             ("ip_address", vec![IpAddress]),
             ("last_login_ip", vec![IpAddress]),
             ("diagnosis_code", vec![Special]),

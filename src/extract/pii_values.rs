@@ -1,13 +1,17 @@
 //! The PII scan's second signal: what the values look like, on a bounded sample of the real result. Patterns carry
-//! their check rules (Luhn for cards, mod 97 for IBANs) so that order numbers and amounts do not look like card
-//! numbers. A column's finding reports categories, confidence and hit counts — never a value.
+//! their check rules (Luhn for cards, mod 97 for IBANs, each national identifier's own) so that order numbers and
+//! amounts do not look like card numbers. Some signals only a whole column can give: dates of birth (a spread of
+//! past dates), bare-digit postal codes and Dutch BSNs. A finding reports categories, confidence and hit counts —
+//! never a value.
 
 use std::{collections::BTreeMap, net::IpAddr};
 
+use chrono::{Datelike, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::{
-    checks::{iban_valid, luhn_valid},
+    checks::{fits, iban_valid, luhn_valid},
+    national_ids::{national_id, nl_bsn},
     pii_names::{self, Category},
 };
 
@@ -23,6 +27,10 @@ pub fn value_category(raw: &str) -> Option<Category> {
     if v.contains(['.', ':']) && v.parse::<IpAddr>().is_ok() {
         return Some(Category::IpAddress);
     }
+    // Before cards and phones: a NIR can pass Luhn, and `078-05-1120` would pass for a phone number.
+    if national_id(v).is_some() {
+        return Some(Category::NationalId);
+    }
     let digits = v.chars().filter(char::is_ascii_digit).count();
     let card_chars = v
         .chars()
@@ -32,6 +40,10 @@ pub fn value_category(raw: &str) -> Option<Category> {
     }
     if v.len() >= 15 && v.as_bytes()[..2].iter().all(u8::is_ascii_uppercase) && iban_valid(v) {
         return Some(Category::Iban);
+    }
+    // Before phones: a ZIP+4 starting with 0 has a phone's trunk zero.
+    if postal_shape(v) == Some(Postal::Shaped) {
+        return Some(Category::PostalCode);
     }
     if looks_like_phone(v, digits) {
         return Some(Category::Phone);
@@ -62,6 +74,133 @@ fn looks_like_phone(v: &str, digits: usize) -> bool {
     let shaped = v.starts_with('+')
         || ((v.starts_with('0') || v.starts_with('(')) && v.contains([' ', '-', '/', ')']));
     allowed && shaped && (7..=15).contains(&digits) && v.matches('+').count() <= 1
+}
+
+/// How much a postal-code shape says on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Postal {
+    /// Unambiguous: UK `SW1A 1AA`, Dutch `1234 AB`, Canadian `K1A 0B1`, US ZIP+4 `12345-6789`, Portuguese
+    /// `1000-001`.
+    Shaped,
+    /// Polish `00-950`, Japanese `100-0001`: also read as ranges (`50-100`, `100-1000`) and US local phone numbers
+    /// (`555-1234`), so they need a postal or address column name.
+    Hyphenated,
+    /// Bare 4 or 5 digits: as often amounts, ids and years, so they need a postal name and a text column.
+    Digits,
+}
+
+fn postal_shape(v: &str) -> Option<Postal> {
+    let b = v.as_bytes();
+    // Dutch: no leading 0, and SA, SD, SS are never used as letters.
+    let nl = fits(v, "9999 AA") && b[0] != b'0' && !matches!(&v[5..], "SA" | "SD" | "SS");
+    // Canadian: D F I O Q U never appear (they read like other characters), W and Z never first.
+    let ca = (fits(v, "A9A 9A9") || fits(v, "A9A9A9"))
+        && !v.bytes().any(|c| b"DFIOQU".contains(&c))
+        && !b"WZ".contains(&b[0]);
+    let pt = fits(v, "9999-999") && b[0] != b'0';
+    if nl || ca || pt || fits(v, "99999-9999") || uk_postcode(v) {
+        Some(Postal::Shaped)
+    } else if fits(v, "99-999") || fits(v, "999-9999") {
+        Some(Postal::Hyphenated)
+    } else if fits(v, "9999") || fits(v, "99999") {
+        Some(Postal::Digits)
+    } else {
+        None
+    }
+}
+
+/// UK postcode: outward code A9, A99, AA9, AA99, A9A or AA9A with Royal Mail's letters per position (not Q V X
+/// first, not I J Z second, a closing letter from ABCDEFGHJKPSTUW after one letter or ABEHMNPRVWXY after two), a
+/// space, inward code 9AA without C I K M O V. The space is required: compact forms look like product codes.
+fn uk_postcode(v: &str) -> bool {
+    let Some((outward, inward)) = v.split_once(' ') else {
+        return false;
+    };
+    let o = outward.as_bytes();
+    let shape = ["A9", "A99", "AA9", "AA99", "A9A", "AA9A"]
+        .iter()
+        .any(|p| fits(outward, p));
+    v == "GIR 0AA"
+        || (shape
+            && fits(inward, "9AA")
+            && !inward.bytes().any(|c| b"CIKMOV".contains(&c))
+            && !b"QVX".contains(&o[0])
+            && !b"IJZ".contains(&o[1])
+            && match (o.len(), o[1].is_ascii_digit(), o[o.len() - 1]) {
+                (3, true, c) if c.is_ascii_uppercase() => b"ABCDEFGHJKPSTUW".contains(&c),
+                (4, false, c) if c.is_ascii_uppercase() => b"ABEHMNPRVWXY".contains(&c),
+                _ => true,
+            })
+}
+
+/// A calendar date: `YYYY-MM-DD`, or a date-time at midnight (how some databases hand out a DATE). Any other time
+/// of day is an event, not a birthday.
+fn calendar_date(v: &str) -> Option<NaiveDate> {
+    let day = v.get(..10)?;
+    let midnight = matches!(
+        v.get(10..),
+        Some("" | " 00:00:00" | "T00:00:00Z" | "T00:00:00")
+    );
+    if !midnight || !fits(day, "9999-99-99") {
+        return None;
+    }
+    let part = |r: std::ops::Range<usize>| day.get(r).and_then(|s| s.parse::<u32>().ok());
+    NaiveDate::from_ymd_opt(i32::try_from(part(0..4)?).ok()?, part(5..7)?, part(8..10)?)
+}
+
+/// A column's dates, for the date-of-birth signal.
+#[derive(Clone, Debug, Default)]
+struct DateSpread {
+    dates: u64,
+    /// Implied age 0–120 years (not in the future).
+    plausible: u64,
+    /// Less than 2 years old.
+    recent: u64,
+    years: BTreeMap<i32, u64>,
+}
+
+/// Fewer dates than this say nothing about their spread.
+const MIN_DATES: u64 = 10;
+
+impl DateSpread {
+    fn observe(&mut self, date: NaiveDate, today: NaiveDate) {
+        self.dates += 1;
+        *self.years.entry(date.year()).or_default() += 1;
+        if let Some(age) = today.years_since(date).filter(|&a| a <= 120) {
+            self.plausible += 1;
+            self.recent += u64::from(age < 2);
+        }
+    }
+
+    /// The sampled birth dates, or `None` unless the column as a whole looks like dates of birth. One date says
+    /// nothing; a column of them does when: at least 10 dates, making up ≥ 90 % of the values; ≥ 95 % of them
+    /// imply an age of 0–120 years; ≤ 5 % are under 2 years old; the middle 80 % (10th to 90th percentile year)
+    /// spread over ≥ 20 years; and the newest tenth is ≥ 5 years old. Order, payment and sign-up dates fail the
+    /// last three: even a business with 25 years of history has its most recent tenth within the last few years.
+    fn birth_dates(&self, values: u64, today: NaiveDate) -> Option<u64> {
+        let d = self.dates as f64;
+        let (p10, p90) = (self.year_quantile(0.1)?, self.year_quantile(0.9)?);
+        let born = self.dates >= MIN_DATES
+            && d >= 0.9 * values as f64
+            && self.plausible as f64 >= 0.95 * d
+            && self.recent as f64 <= 0.05 * d
+            && p90 - p10 >= 20
+            && p90 <= today.year() - 5;
+        born.then_some(self.plausible)
+    }
+
+    /// The year at quantile `q` (0–1) of the sampled dates.
+    fn year_quantile(&self, q: f64) -> Option<i32> {
+        let rank = ((q * self.dates as f64).ceil() as u64).max(1);
+        let mut seen = 0;
+        self.years
+            .iter()
+            .find(|&(_, &count)| {
+                seen += count;
+                seen >= rank
+            })
+            .map(|(&year, _)| year)
+    }
 }
 
 /// One category found in a column.
@@ -95,21 +234,53 @@ pub struct Finding {
 pub struct ColumnScan {
     column: String,
     by_name: Vec<Category>,
+    /// The source column is text-typed (`VARCHAR`, `TEXT`…), when the caller knows.
+    textual: bool,
+    /// Ages are judged against this day.
+    today: NaiveDate,
     values: u64,
     hits: BTreeMap<Category, u64>,
     long_text: u64,
+    // Evidence only the whole column can weigh (see `column_hits`).
+    postal_hyphenated: u64,
+    postal_digits: u64,
+    leading_zero: bool,
+    /// Shortest and longest value, in characters.
+    lengths: Option<(usize, usize)>,
+    bsn: u64,
+    dates: DateSpread,
 }
 
 impl ColumnScan {
-    /// Start scanning `column`.
+    /// Start scanning `column`, its type unknown.
     pub fn new(column: &str) -> Self {
+        Self::typed(column, false)
+    }
+
+    /// Start scanning `column`, saying whether the source column is text-typed: values arrive as text either way,
+    /// and `01234` in a text column may be a postal code where `1234` in a numeric one is a number.
+    pub fn typed(column: &str, textual: bool) -> Self {
         Self {
             column: column.to_owned(),
             by_name: pii_names::categories(column),
+            textual,
+            today: Utc::now().date_naive(),
             values: 0,
             hits: BTreeMap::new(),
             long_text: 0,
+            postal_hyphenated: 0,
+            postal_digits: 0,
+            leading_zero: false,
+            lengths: None,
+            bsn: 0,
+            dates: DateSpread::default(),
         }
+    }
+
+    /// Judge ages against `today` instead of the clock (reproducible scans and tests).
+    pub fn as_of(mut self, today: NaiveDate) -> Self {
+        self.today = today;
+        self
     }
 
     /// Look at one sampled value (`None` for NULL).
@@ -118,19 +289,69 @@ impl ColumnScan {
             return;
         };
         self.values += 1;
+        let len = v.chars().count();
+        self.lengths = Some(
+            self.lengths
+                .map_or((len, len), |(lo, hi)| (lo.min(len), hi.max(len))),
+        );
         if let Some(c) = value_category(v) {
             *self.hits.entry(c).or_default() += 1;
         }
-        if v.chars().count() > 40 && v.split_whitespace().count() > 5 {
+        match postal_shape(v) {
+            Some(Postal::Hyphenated) => self.postal_hyphenated += 1,
+            Some(Postal::Digits) => {
+                self.postal_digits += 1;
+                // Numbers never keep a leading zero: this column is text.
+                self.leading_zero |= v.starts_with('0');
+            }
+            _ => {}
+        }
+        self.bsn += u64::from(nl_bsn(v));
+        if let Some(date) = calendar_date(v) {
+            self.dates.observe(date, self.today);
+        }
+        if len > 40 && v.split_whitespace().count() > 5 {
             self.long_text += 1;
         }
+    }
+
+    /// Per-value hits plus the signals only the whole column gives.
+    fn column_hits(&self) -> BTreeMap<Category, u64> {
+        let mut hits = self.hits.clone();
+        let named = |c| self.by_name.contains(&c);
+        let mut add = |c, n| {
+            if n > 0 {
+                *hits.entry(c).or_default() += n;
+            }
+        };
+        // Hyphenated postal shapes count under a postal or address name. Bare digits need a postal name (an
+        // `address_id` is a number) and a text column: a leading zero somewhere, or text values of one length.
+        if named(Category::PostalCode) || named(Category::Address) {
+            add(Category::PostalCode, self.postal_hyphenated);
+        }
+        let equal_lengths = matches!(self.lengths, Some((lo, hi)) if lo == hi);
+        if named(Category::PostalCode) && (self.leading_zero || (self.textual && equal_lengths)) {
+            add(Category::PostalCode, self.postal_digits);
+        }
+        // BSN: bare 9-digit numbers pass the 11-proof one time in 11, so BSNs count under a national-id name, or
+        // without one when ≥ 90 % of at least 20 values pass — a share no run of order numbers or ids reaches
+        // unless it was built with exactly this check.
+        let bsn_column = self.values >= 20 && self.bsn as f64 >= 0.9 * self.values as f64;
+        if named(Category::NationalId) || bsn_column {
+            add(Category::NationalId, self.bsn);
+        }
+        if let Some(born) = self.dates.birth_dates(self.values, self.today) {
+            add(Category::DateOfBirth, born);
+        }
+        hits
     }
 
     /// The finding, or `None` when nothing about the column looks personal.
     pub fn finding(&self) -> Option<Finding> {
         let n = self.values.max(1) as f64;
+        let all_hits = self.column_hits();
         let mut categories: Vec<CategoryFinding> = Vec::new();
-        for (&category, &hits) in &self.hits {
+        for (&category, &hits) in &all_hits {
             // A value category counts when it is common in the sample, not when a few IDs happen to pass a check.
             if hits as f64 >= (0.3 * n).max(1.0) {
                 categories.push(CategoryFinding {
@@ -146,7 +367,7 @@ impl ColumnScan {
                 categories.push(CategoryFinding {
                     category,
                     confidence: 0.5,
-                    hits: self.hits.get(&category).copied().unwrap_or(0),
+                    hits: all_hits.get(&category).copied().unwrap_or(0),
                     by_name: true,
                 });
             }
