@@ -3,7 +3,10 @@
 
 use sqlx::{Row as _, TypeInfo as _, ValueRef as _, mysql::MySqlRow, postgres::PgRow};
 
-use super::cell::{Cell, ColumnType};
+use super::{
+    cell::{Cell, ColumnType},
+    pg_binary,
+};
 
 /// How one column's values are read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +41,8 @@ pub enum Kind {
     Timestamp,
     /// JSON.
     Json,
+    /// PostgreSQL `jsonb` (a version byte before the text on the wire).
+    Jsonb,
     /// Bytes.
     Bytes,
     /// SQLite: whatever storage class each value has, read in the light of the declared type.
@@ -80,7 +85,7 @@ impl Kind {
             Kind::Time => ColumnType::Time,
             Kind::DateTime | Kind::Dynamic(Declared::DateTime) => ColumnType::Datetime,
             Kind::Timestamp => ColumnType::Timestamp,
-            Kind::Json => ColumnType::Json,
+            Kind::Json | Kind::Jsonb => ColumnType::Json,
             Kind::Bytes => ColumnType::Bytes,
             Kind::Dynamic(Declared::Integer) => ColumnType::Integer,
             Kind::Dynamic(Declared::Real) => ColumnType::Float,
@@ -140,7 +145,8 @@ pub fn pg_kind(name: &str, ty: &str) -> Result<Kind, Unsupported> {
         "TIME" => Kind::Time,
         "TIMESTAMP" => Kind::DateTime,
         "TIMESTAMPTZ" => Kind::Timestamp,
-        "JSON" | "JSONB" => Kind::Json,
+        "JSON" => Kind::Json,
+        "JSONB" => Kind::Jsonb,
         "BYTEA" => Kind::Bytes,
         "MONEY" => return Err(unsupported(name, ty, "numeric")),
         _ => return Err(unsupported(name, ty, "text")),
@@ -181,33 +187,17 @@ where
     row.try_get_unchecked::<T, _>(i)
 }
 
-/// One PostgreSQL row into `out` (one cell per column, refilled row after row; text reuses the cell's buffer).
+/// One PostgreSQL row into `out` (one cell per column, refilled row after row; text reuses the cell's buffer),
+/// each value read from its binary form by [`pg_binary::fill`].
 pub fn pg_row(row: &PgRow, kinds: &[Kind], out: &mut [Cell]) -> Result<(), sqlx::Error> {
     for (i, (slot, kind)) in out.iter_mut().zip(kinds).enumerate() {
-        if row.try_get_raw(i)?.is_null() {
+        let value = row.try_get_raw(i)?;
+        if value.is_null() {
             *slot = Cell::Null;
             continue;
         }
-        *slot = match kind {
-            Kind::Bool => Cell::Bool(get(row, i)?),
-            Kind::I16 => Cell::Int(get::<i16, _>(row, i)?.into()),
-            Kind::I32 => Cell::Int(get::<i32, _>(row, i)?.into()),
-            Kind::I64 => Cell::Int(get(row, i)?),
-            Kind::F32 => Cell::Float(get::<f32, _>(row, i)?.into()),
-            Kind::F64 => Cell::Float(get(row, i)?),
-            Kind::Decimal => pg_numeric(row, i)?,
-            Kind::Uuid => Cell::Text(get::<uuid::Uuid, _>(row, i)?.to_string()),
-            Kind::Date => Cell::Date(get(row, i)?),
-            Kind::Time => Cell::Time(get(row, i)?),
-            Kind::DateTime => Cell::DateTime(get(row, i)?),
-            Kind::Timestamp => Cell::Timestamp(get(row, i)?),
-            Kind::Json => Cell::Json(get::<serde_json::Value, _>(row, i)?.to_string()),
-            Kind::Bytes => Cell::Bytes(get(row, i)?),
-            Kind::Text | Kind::U64 | Kind::Dynamic(_) => {
-                slot.set_text(get::<&str, _>(row, i)?);
-                continue;
-            }
-        };
+        let bytes = value.as_bytes().map_err(sqlx::Error::Decode)?;
+        pg_binary::fill(slot, *kind, bytes).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
     }
     Ok(())
 }
@@ -230,7 +220,9 @@ pub fn mysql_row(row: &MySqlRow, kinds: &[Kind], out: &mut [Cell]) -> Result<(),
             Kind::Time => Cell::Time(get(row, i)?),
             Kind::DateTime => Cell::DateTime(get(row, i)?),
             Kind::Timestamp => Cell::Timestamp(get(row, i)?),
-            Kind::Json => Cell::Json(get::<serde_json::Value, _>(row, i)?.to_string()),
+            Kind::Json | Kind::Jsonb => {
+                Cell::Json(get::<serde_json::Value, _>(row, i)?.to_string())
+            }
             Kind::Bytes => Cell::Bytes(get(row, i)?),
             Kind::Text | Kind::Uuid | Kind::Dynamic(_) => {
                 slot.set_text(get::<&str, _>(row, i)?);
@@ -239,30 +231,6 @@ pub fn mysql_row(row: &MySqlRow, kinds: &[Kind], out: &mut [Cell]) -> Result<(),
         };
     }
     Ok(())
-}
-
-/// A PostgreSQL `numeric` with the scale the server displays (`12.50` stays `12.50`), from its binary form: the
-/// header is ndigits, weight, sign and display scale, two bytes each.
-fn pg_numeric(row: &PgRow, i: usize) -> Result<Cell, sqlx::Error> {
-    let header = row
-        .try_get_raw(i)?
-        .as_bytes()
-        .ok()
-        .and_then(|b| b.get(4..8))
-        .map(|h| {
-            (
-                u16::from_be_bytes([h[0], h[1]]),
-                i16::from_be_bytes([h[2], h[3]]),
-            )
-        });
-    if let Some((0xC000, _)) = header {
-        return Ok(Cell::Decimal("NaN".into()));
-    }
-    let d: bigdecimal::BigDecimal = get(row, i)?;
-    Ok(Cell::Decimal(match header {
-        Some((_, scale)) if scale >= 0 => decimal(d.with_scale(i64::from(scale))),
-        _ => decimal(d),
-    }))
 }
 
 /// A decimal in plain notation, every stored digit kept.

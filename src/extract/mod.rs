@@ -15,6 +15,8 @@ pub mod encode;
 pub mod ids;
 pub mod mask;
 pub mod national_ids;
+pub mod pg_binary;
+pub mod pg_copy;
 pub mod pii_names;
 pub mod pii_values;
 pub mod pipeline;

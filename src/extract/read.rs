@@ -14,6 +14,7 @@ use super::{
     cell::Cell,
     decode::{self, Column, Kind},
     encode::{Chunk, Encoder},
+    pg_copy::{CopyError, CopyReader},
     pipeline::{ExtractError, Stages},
     source::{Session, SourceError},
     sql_guard::Dialect,
@@ -221,6 +222,9 @@ async fn server_pump(
     let source_err = source_err(timeout);
     let sql = || AssertSqlSafe(bound.sql.clone());
     match session {
+        Session::Postgres(c) if bound.arg.is_none() => {
+            copy_out(c, &bound.sql, kinds, feed, seconds, &source_err).await?;
+        }
         Session::Postgres(c) => {
             let q = match &bound.arg {
                 Some(Arg::Integers(v)) => sqlx::query(sql()).bind(v.clone()),
@@ -240,6 +244,41 @@ async fn server_pump(
         Session::Sqlite(_) => {
             return Err(SourceError::Url("SQLite is read through rusqlite".into()).into());
         }
+    }
+    Ok(())
+}
+
+/// A PostgreSQL query without parameters, read as a binary `COPY (query) TO STDOUT` (see [`super::pg_copy`]). The
+/// query is the guard's rendering of the one statement it admitted, so it cannot close the parenthesis early.
+async fn copy_out(
+    c: &mut sqlx::PgConnection,
+    sql: &str,
+    kinds: &[Kind],
+    feed: &mut Feed,
+    seconds: &mut Stages,
+    source_err: &impl Fn(sqlx::Error) -> ExtractError,
+) -> Result<(), ExtractError> {
+    let started = Instant::now();
+    let statement = format!("COPY (\n{sql}\n) TO STDOUT (FORMAT binary)");
+    let mut stream = c.copy_out_raw(&statement).await.map_err(source_err)?;
+    let mut reader = CopyReader::new();
+    let mut cells = vec![Cell::Null; kinds.len()];
+    let mut first = true;
+    let copy_err = |e: CopyError| ExtractError::Source(SourceError::Database(e.to_string()));
+    while let Some(msg) = stream.try_next().await.map_err(source_err)? {
+        reader.feed(msg);
+        while reader.next_row(kinds, &mut cells).map_err(copy_err)? {
+            if first {
+                seconds.first_row = started.elapsed().as_secs_f64();
+                first = false;
+            }
+            feed.push(&cells).await?;
+        }
+    }
+    if !reader.ended() || reader.has_partial() {
+        return Err(copy_err(CopyError::Format(
+            "the stream ended before its trailer".into(),
+        )));
     }
     Ok(())
 }

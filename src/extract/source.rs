@@ -91,6 +91,12 @@ impl Session {
                     c.execute(sqlx::AssertSqlSafe(format!("SET statement_timeout = {ms}")))
                         .await
                         .map_err(db_error)?;
+                    // Read-only twice over: the session's default, so even a transaction started after an
+                    // (impossible, the guard refuses it) COMMIT in a simple-protocol COPY could not write, and the
+                    // transaction itself.
+                    c.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                        .await
+                        .map_err(db_error)?;
                     c.execute("BEGIN READ ONLY").await.map_err(db_error)?;
                     Ok(Self::Postgres(c))
                 }

@@ -112,6 +112,8 @@ fn street(rng: &mut StdRng, country: &Country) -> String {
 
 fn postal_code(rng: &mut StdRng, style: PostalStyle, prefix: &str) -> String {
     const LETTERS: &[u8] = b"ABCDEFGHJKLMNPRTUVWXYZ";
+    // Royal Mail never uses C, I, K, M, O or V in the inward code.
+    const INWARD: &[u8] = b"ABDEFGHJLNPQRSTUWXYZ";
     let mut s = String::with_capacity(8);
     s.push_str(prefix);
     match style {
@@ -128,7 +130,7 @@ fn postal_code(rng: &mut StdRng, style: PostalStyle, prefix: &str) -> String {
             s.push(' ');
             push_digits(rng, &mut s, 1);
             for _ in 0..2 {
-                s.push(char::from(pick(rng, LETTERS)));
+                s.push(char::from(pick(rng, INWARD)));
             }
         }
     }
