@@ -20,6 +20,7 @@ pub mod pg_copy;
 pub mod pii_names;
 pub mod pii_values;
 pub mod pipeline;
+pub mod preview;
 pub mod probe;
 pub mod protect;
 pub mod read;

@@ -1,12 +1,16 @@
 //! The reading half of an extraction: a read-only session (sqlx for PostgreSQL and MySQL/MariaDB, `rusqlite` on a
 //! blocking thread for SQLite), the result's columns from the prepared statement, rows decoded into cells and handed
-//! to the writer in batches under the row cap, and the matched-ID count.
+//! to the writer in batches under the row cap, and the matched-ID count. (A preview's bounded sample is read by
+//! `Reader::sample` in [`super::preview`].)
 
 use std::{time::Duration, time::Instant};
 
 use futures_util::TryStreamExt as _;
 use secrecy::{ExposeSecret as _, SecretString};
-use sqlx::{AssertSqlSafe, Executor as _, SqlSafeStr as _, Statement as _};
+use sqlx::{
+    AssertSqlSafe, Executor as _, MySql, Postgres, SqlSafeStr as _, Statement as _,
+    mysql::MySqlArguments, postgres::PgArguments, query::Query,
+};
 use tokio::sync::mpsc::Sender;
 
 use super::{
@@ -30,12 +34,12 @@ pub enum Reader {
     Sqlite(Option<SqliteSource>),
 }
 
-fn source_err(timeout: Duration) -> impl Fn(sqlx::Error) -> ExtractError {
+pub(super) fn source_err(timeout: Duration) -> impl Fn(sqlx::Error) -> ExtractError {
     move |e| ExtractError::Source(super::source::classify(e, timeout))
 }
 
 /// Run `f` on the SQLite source on a blocking thread, and put the source back.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     slot: &mut Option<SqliteSource>,
     f: impl FnOnce(&SqliteSource) -> T + Send + 'static,
 ) -> Result<T, ExtractError> {
@@ -111,11 +115,7 @@ impl Reader {
     ) -> Result<(), ExtractError> {
         match self {
             Self::Sqlite(src) => {
-                let sql = bound.sql.clone();
-                let arg = match &bound.arg {
-                    Some(Arg::Json(j)) => Some(j.clone()),
-                    _ => None,
-                };
+                let (sql, arg) = (bound.sql.clone(), json_arg(bound));
                 blocking(src, move |s| {
                     s.pump(&sql, arg.as_deref(), &kinds, &mut encoder, &tx)
                 })
@@ -171,6 +171,34 @@ impl Reader {
     }
 }
 
+/// The JSON array an ID list is bound as on SQLite.
+pub(super) fn json_arg(bound: &Bound) -> Option<String> {
+    match &bound.arg {
+        Some(Arg::Json(j)) => Some(j.clone()),
+        _ => None,
+    }
+}
+
+/// `sql` with the bound ID list, if any, for PostgreSQL.
+pub(super) fn pg_query(sql: String, arg: &Option<Arg>) -> Query<'static, Postgres, PgArguments> {
+    let q = sqlx::query(AssertSqlSafe(sql));
+    match arg {
+        Some(Arg::Integers(v)) => q.bind(v.clone()),
+        Some(Arg::Texts(v)) => q.bind(v.clone()),
+        Some(Arg::Json(j)) => q.bind(j.clone()),
+        None => q,
+    }
+}
+
+/// `sql` with the bound ID list, if any, for MySQL/MariaDB.
+pub(super) fn mysql_query(sql: String, arg: &Option<Arg>) -> Query<'static, MySql, MySqlArguments> {
+    let q = sqlx::query(AssertSqlSafe(sql));
+    match arg {
+        Some(Arg::Json(j)) => q.bind(j.clone()),
+        _ => q,
+    }
+}
+
 /// Rows through the encoder, chunks to the writer.
 struct Feed {
     tx: Sender<Chunk>,
@@ -220,25 +248,16 @@ async fn server_pump(
     timeout: Duration,
 ) -> Result<(), ExtractError> {
     let source_err = source_err(timeout);
-    let sql = || AssertSqlSafe(bound.sql.clone());
     match session {
         Session::Postgres(c) if bound.arg.is_none() => {
             copy_out(c, &bound.sql, kinds, feed, seconds, &source_err).await?;
         }
         Session::Postgres(c) => {
-            let q = match &bound.arg {
-                Some(Arg::Integers(v)) => sqlx::query(sql()).bind(v.clone()),
-                Some(Arg::Texts(v)) => sqlx::query(sql()).bind(v.clone()),
-                Some(Arg::Json(j)) => sqlx::query(sql()).bind(j.clone()),
-                None => sqlx::query(sql()),
-            };
+            let q = pg_query(bound.sql.clone(), &bound.arg);
             stream_into!(c, q, decode::pg_row, kinds, feed, seconds, source_err);
         }
         Session::MySql(c) => {
-            let q = match &bound.arg {
-                Some(Arg::Json(j)) => sqlx::query(sql()).bind(j.clone()),
-                _ => sqlx::query(sql()),
-            };
+            let q = mysql_query(bound.sql.clone(), &bound.arg);
             stream_into!(c, q, decode::mysql_row, kinds, feed, seconds, source_err);
         }
         Session::Sqlite(_) => {

@@ -95,12 +95,52 @@ impl SqliteSource {
         encoder: &mut Encoder,
         tx: &Sender<Chunk>,
     ) -> Result<(), ExtractError> {
-        let _watchdog = Watchdog::start(self.conn.get_interrupt_handle(), self.timeout);
-        let err = |e| ExtractError::Source(db(e, self.timeout));
         let send = |c: Chunk| {
             tx.blocking_send(c)
                 .map_err(|_| ExtractError::Interrupted("the writer stopped"))
         };
+        self.each_row(sql, arg, kinds, |cells| {
+            if let Some(chunk) = encoder.push(cells)? {
+                send(chunk)?;
+            }
+            Ok(true)
+        })?;
+        for chunk in encoder.finish()? {
+            send(chunk)?;
+        }
+        Ok(())
+    }
+
+    /// The first `n` rows of `sql` (with its one JSON argument, if any). The statement is stepped `n` times and no
+    /// more, so SQLite never computes the rest of the result.
+    pub fn sample(
+        &self,
+        sql: &str,
+        arg: Option<&str>,
+        kinds: &[Kind],
+        n: usize,
+    ) -> Result<Vec<Vec<Cell>>, ExtractError> {
+        let mut out = Vec::new();
+        if n > 0 {
+            self.each_row(sql, arg, kinds, |cells| {
+                out.push(cells.to_vec());
+                Ok(out.len() < n)
+            })?;
+        }
+        Ok(out)
+    }
+
+    /// Step through `sql` under the deadline, handing each row's cells to `each` until it answers `false` or the
+    /// rows run out.
+    fn each_row(
+        &self,
+        sql: &str,
+        arg: Option<&str>,
+        kinds: &[Kind],
+        mut each: impl FnMut(&[Cell]) -> Result<bool, ExtractError>,
+    ) -> Result<(), ExtractError> {
+        let _watchdog = Watchdog::start(self.conn.get_interrupt_handle(), self.timeout);
+        let err = |e| ExtractError::Source(db(e, self.timeout));
         let mut stmt = self.conn.prepare(sql).map_err(err)?;
         let mut rows = match arg {
             Some(a) => stmt.query([a]),
@@ -113,12 +153,9 @@ impl SqliteSource {
             for (i, (slot, kind)) in cells.iter_mut().zip(kinds).enumerate() {
                 fill(slot, row.get_ref(i).map_err(err)?, *kind);
             }
-            if let Some(chunk) = encoder.push(&cells)? {
-                send(chunk)?;
+            if !each(&cells)? {
+                break;
             }
-        }
-        for chunk in encoder.finish()? {
-            send(chunk)?;
         }
         Ok(())
     }

@@ -9,6 +9,7 @@ mod data_sources;
 mod demo;
 mod descriptor;
 mod extract_pii;
+mod extract_preview;
 mod extract_run;
 mod extract_source;
 mod extract_tools;
