@@ -9,7 +9,8 @@
 //!
 //! Knobs: `BENCH_ROWS`; `BENCH_BACKENDS` (default `sqlite,postgres`); `BENCH_PYTHON` (default `pandas,cursor`,
 //! empty for none); `BENCH_XLSX_PYTHON=0` skips the slow Python XLSX runs; `BENCH_BIG=10` adds a CSV run over
-//! `customers × 10` rows (a cross join) to show memory does not grow with the row count.
+//! `customers × 10` rows (a cross join) to show memory does not grow with the row count; `BENCH_LEVELS=2,6` adds
+//! Clearance's CSV jobs at those deflate levels (the default is 1), to weigh time against bundle size.
 
 use std::{
     path::{Path, PathBuf},
@@ -26,6 +27,11 @@ struct Run {
     rows: u64,
     seconds: f64,
     max_rss_mb: f64,
+    bundle_mb: f64,
+}
+
+fn megabytes(path: &Path) -> f64 {
+    std::fs::metadata(path).map_or(0.0, |m| m.len() as f64 / 1e6)
 }
 
 fn env_or(name: &str, default: &str) -> String {
@@ -150,12 +156,17 @@ async fn warehouse(backend: &str, rows: u64, dir: &Path) -> Option<String> {
     }
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one flat call per benchmark run reads best"
+)]
 fn clearance_run(
     bin: &Path,
     url: &str,
     query: &str,
     format: &str,
     encrypt: &str,
+    level: Option<&str>,
     out: &Path,
     scratch: &Path,
 ) -> (f64, f64, u64) {
@@ -185,6 +196,9 @@ fn clearance_run(
         "3600",
     ])
     .env("CLEARANCE_EXTRACT_SOURCE", url);
+    if let Some(level) = level {
+        c.args(["--level", level]);
+    }
     let (s, rss, stdout) = timed(&mut c, scratch);
     let summary: serde_json::Value = serde_json::from_str(stdout.trim()).expect("JSON summary");
     let rows = summary["rows"].as_u64().unwrap_or(0);
@@ -242,6 +256,7 @@ async fn main() {
     let python = env_or("BENCH_PYTHON", "pandas,cursor");
     let python_xlsx = env_or("BENCH_XLSX_PYTHON", "1") != "0";
     let big: u64 = env_or("BENCH_BIG", "0").parse().expect("BENCH_BIG");
+    let levels = env_or("BENCH_LEVELS", "");
     let data = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-extract");
     std::fs::create_dir_all(&data).expect("bench dir");
     let scratch = tempfile::tempdir_in(&data).expect("scratch");
@@ -270,17 +285,38 @@ async fn main() {
             let ext = if encrypt == "age" { "zip.age" } else { "zip" };
             let out = scratch.path().join(format!("bundle.{ext}"));
             let job = format!("{} + {encrypt}", format.to_uppercase());
-            let (s, rss, n) =
-                clearance_run(&bin, &url, query, format, encrypt, &out, scratch.path());
-            eprintln!("{backend} {job} clearance: {s:.2} s, {rss:.0} MB");
-            runs.push(Run {
-                backend,
-                tool: "clearance".into(),
-                job: job.clone(),
-                rows: n,
-                seconds: s,
-                max_rss_mb: rss,
-            });
+            let extra: Vec<&str> = if format == "csv" {
+                levels
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            for level in std::iter::once(None).chain(extra.into_iter().map(Some)) {
+                let (s, rss, n) = clearance_run(
+                    &bin,
+                    &url,
+                    query,
+                    format,
+                    encrypt,
+                    level,
+                    &out,
+                    scratch.path(),
+                );
+                let tool = level.map_or("clearance".into(), |l| format!("clearance --level {l}"));
+                eprintln!("{backend} {job} {tool}: {s:.2} s, {rss:.0} MB");
+                runs.push(Run {
+                    backend,
+                    tool,
+                    job: job.clone(),
+                    rows: n,
+                    seconds: s,
+                    max_rss_mb: rss,
+                    bundle_mb: megabytes(&out),
+                });
+            }
             for variant in python.split(',').map(str::trim).filter(|v| !v.is_empty()) {
                 // The cursor loop is the hand-tuned CSV reference; for XLSX the comparison is pandas + openpyxl.
                 if format == "xlsx" && (!python_xlsx || variant == "cursor") {
@@ -296,6 +332,7 @@ async fn main() {
                     rows: n,
                     seconds: s,
                     max_rss_mb: rss,
+                    bundle_mb: megabytes(&out),
                 });
             }
         }
@@ -306,7 +343,8 @@ async fn main() {
                 values.join(" UNION ALL ")
             );
             let out = scratch.path().join("big.zip.age");
-            let (s, rss, n) = clearance_run(&bin, &url, &cross, "csv", "age", &out, scratch.path());
+            let (s, rss, n) =
+                clearance_run(&bin, &url, &cross, "csv", "age", None, &out, scratch.path());
             eprintln!("{backend} CSV + age x{big} clearance: {s:.2} s, {rss:.0} MB");
             runs.push(Run {
                 backend,
@@ -315,12 +353,15 @@ async fn main() {
                 rows: n,
                 seconds: s,
                 max_rss_mb: rss,
+                bundle_mb: megabytes(&out),
             });
             let _ = std::fs::remove_file(&out);
         }
     }
-    println!("| source | job | tool | rows | seconds | rows/s | peak RSS (MB) | vs pandas |");
-    println!("|---|---|---|---|---|---|---|---|");
+    println!(
+        "| source | job | tool | rows | seconds | rows/s | peak RSS (MB) | bundle (MB) | vs pandas |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
     for r in &runs {
         let pandas = runs
             .iter()
@@ -328,7 +369,7 @@ async fn main() {
             .map(|p| format!("{:.1}×", p.seconds / r.seconds))
             .unwrap_or_default();
         println!(
-            "| {} | {} | {} | {} | {:.2} | {:.0} | {:.0} | {} |",
+            "| {} | {} | {} | {} | {:.2} | {:.0} | {:.0} | {:.1} | {} |",
             r.backend,
             r.job,
             r.tool,
@@ -336,6 +377,7 @@ async fn main() {
             r.seconds,
             r.rows as f64 / r.seconds,
             r.max_rss_mb,
+            r.bundle_mb,
             pandas
         );
     }

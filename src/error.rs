@@ -8,8 +8,11 @@ use axum::{
 use serde_json::json;
 
 use crate::{
+    extract::pipeline::ExtractError,
     host::AuthError,
-    requests::{commands::ExecError, machine::CommandError},
+    requests::{
+        commands::ExecError, dry_run::DryRunError, machine::CommandError, plan_inputs::InputError,
+    },
     sources::SourcesError,
     store::StoreError,
 };
@@ -77,6 +80,27 @@ impl From<ExecError> for AppError {
             ExecError::Jira(j) => Self::Upstream(format!("cannot read your Jira groups: {j}")),
             ExecError::Store(s) => s.into(),
             ExecError::Other(o) => Self::Internal(o),
+        }
+    }
+}
+
+/// The dry run's failures: refusals as for commands; a plan that cannot run (source, ID file, the query itself:
+/// refused SQL, unknown column, timeout, unreachable source) is 422 with the engine's words; Jira failing is 502.
+impl From<DryRunError> for AppError {
+    fn from(e: DryRunError) -> Self {
+        match e {
+            DryRunError::Exec(e) => e.into(),
+            DryRunError::Inputs(InputError::Source(e)) => e.into(),
+            DryRunError::Inputs(InputError::IdFile(m)) => Self::Unprocessable(m),
+            DryRunError::Inputs(e @ InputError::Jira(_)) => Self::Upstream(e.to_string()),
+            DryRunError::Inputs(InputError::Other(e)) => Self::Internal(e),
+            DryRunError::Extract { error, message } => match error {
+                ExtractError::Write(_)
+                | ExtractError::Io(_)
+                | ExtractError::Bundle(_)
+                | ExtractError::Interrupted(_) => Self::Internal(anyhow::Error::new(error)),
+                _ => Self::Unprocessable(message),
+            },
         }
     }
 }

@@ -100,7 +100,7 @@ pub struct ExtractArgs {
     /// Statement timeout in seconds (server side where supported, and a client-side deadline for the whole read).
     #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     timeout: u64,
-    /// Deflate level, 1 fastest … 9 smallest (default: 6 for CSV, 3 inside XLSX workbooks).
+    /// Deflate level, 1 fastest … 9 smallest (default: 1 for CSV, 3 inside XLSX workbooks).
     #[arg(long, value_parser = clap::value_parser!(i64).range(1..=9))]
     level: Option<i64>,
 }

@@ -2,10 +2,10 @@
 //! camelCase, spaces, digits), and rules match whole words or word sequences, so `state` never matches `statement`
 //! and `tel` never matches `hotel`. Value patterns (the second signal) look at a sample of the data itself.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A kind of personal data.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     /// E-mail address.

@@ -7,7 +7,7 @@
 use std::{collections::BTreeMap, net::IpAddr};
 
 use chrono::{Datelike, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{
     checks::{fits, iban_valid, luhn_valid},
@@ -204,7 +204,7 @@ impl DateSpread {
 }
 
 /// One category found in a column.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CategoryFinding {
     /// What it looks like.
     pub category: Category,
@@ -217,7 +217,7 @@ pub struct CategoryFinding {
 }
 
 /// What the scan says about one column.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// Output column.
     pub column: String,

@@ -98,6 +98,32 @@ impl JiraClient {
             .map_err(|e| JiraError::Decode(e.to_string()))
     }
 
+    /// `GET /rest/api/3/attachment/content/{id}`: an attachment's bytes. Jira answers with a redirect to its media
+    /// service, which is followed (the client drops our `Authorization` header when the host changes). At most
+    /// `max_bytes` are read: a larger file fails with [`JiraError::TooLarge`] without being read whole.
+    #[tracing::instrument(skip_all, fields(attachment = id))]
+    pub async fn attachment_content(&self, id: &str, max_bytes: u64) -> Result<Vec<u8>, JiraError> {
+        if id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(JiraError::NotFound(format!(
+                "{id:?} is not an attachment id"
+            )));
+        }
+        let url = self.url(&format!("/rest/api/3/attachment/content/{id}"))?;
+        let mut resp = self.send(Method::GET, url).await?;
+        let too_large = JiraError::TooLarge { limit: max_bytes };
+        if resp.content_length().is_some_and(|n| n > max_bytes) {
+            return Err(too_large);
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await? {
+            if (body.len() + chunk.len()) as u64 > max_bytes {
+                return Err(too_large);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
     async fn send(&self, method: Method, url: Url) -> Result<reqwest::Response, JiraError> {
         // GET requests never carry a body: Jira answers 403 to a GET with a body.
         self.send_body(method, url, None).await

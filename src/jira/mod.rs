@@ -61,4 +61,10 @@ pub enum JiraError {
     /// The response was not the JSON we expected.
     #[error("unexpected Jira response: {0}")]
     Decode(String),
+    /// A download is larger than the caller accepts; it was not read whole.
+    #[error("the file is larger than {limit} bytes")]
+    TooLarge {
+        /// The most the caller accepts.
+        limit: u64,
+    },
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{plan::Plan, state::State};
+use super::{plan::Plan, scan, state::State};
 use crate::store::{RequestRow, RolePolicy};
 
 /// What a person may do, from their Jira groups.
@@ -96,24 +96,6 @@ pub enum SystemEvent {
     },
     /// Retention ended; the bundle was removed.
     Expire,
-}
-
-/// Findings of the personal-data scan, stored on the request by the extraction engine's dry run.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PiiScan {
-    /// The plan digest the scan ran for.
-    pub digest: String,
-    /// Columns that look personal.
-    pub findings: Vec<PiiFinding>,
-}
-
-/// One column that looks personal.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PiiFinding {
-    /// Output column.
-    pub column: String,
-    /// What it looks like (`email`, `phone`, `iban`…).
-    pub category: String,
 }
 
 /// A transition that happened: the row to store and what to write into the audit chain.
@@ -239,6 +221,7 @@ pub fn decide(
             let digest = row.plan_digest.clone().ok_or_else(|| {
                 CommandError::Invalid("write the extraction plan before submitting".into())
             })?;
+            scan::check_submit(row, &digest, *personal_data)?;
             next.pii = Some(*personal_data);
             next.reason = None;
             if *personal_data {
@@ -248,7 +231,6 @@ pub fn decide(
                     json!({"digest": digest, "personal_data": true}),
                 )
             } else {
-                scan_agrees(row, &digest)?;
                 next.state = State::Approved.as_str().into();
                 next.approved_digest = Some(digest.clone());
                 next.approved_by = Some(actor.into());
@@ -273,6 +255,7 @@ pub fn decide(
                     "the plan changed since you opened it; review the current plan and approve again".into(),
                 ));
             }
+            scan::check_approval(row, digest)?;
             next.state = State::Approved.as_str().into();
             next.approved_digest = Some(digest.clone());
             next.approved_by = Some(actor.into());
@@ -339,7 +322,8 @@ pub fn decide(
 }
 
 /// The commands `actor` could give now: those whose role, state and duty guards pass (their input may still be
-/// refused, e.g. a direct approval without a clean scan). For showing the right buttons; the server checks again.
+/// refused, e.g. a direct approval without a clean scan), and `dry_run` when they may run the plan on a sample. For
+/// showing the right buttons; the server checks again.
 pub fn permitted(
     row: &RequestRow,
     actor: &str,
@@ -374,7 +358,7 @@ pub fn permitted(
         Command::Reopen {},
         Command::Extract {},
     ];
-    probes
+    let mut allowed: Vec<&'static str> = probes
         .iter()
         .filter(|cmd| {
             matches!(
@@ -383,7 +367,11 @@ pub fn permitted(
             )
         })
         .map(Command::name)
-        .collect()
+        .collect();
+    if scan::may_dry_run(row, actor, roles).is_ok() {
+        allowed.push("dry_run");
+    }
+    allowed
 }
 
 /// Apply something the system observed. `Ok(None)` when it does not apply in the current state (a label removed
@@ -467,27 +455,6 @@ fn clear_approval(r: &mut RequestRow) {
     r.approved_digest = None;
     r.approved_by = None;
     r.approved_at = None;
-}
-
-/// Direct approval without a privacy officer needs a scan of exactly this plan that found nothing.
-fn scan_agrees(row: &RequestRow, digest: &str) -> Result<(), CommandError> {
-    let scan: Option<PiiScan> = row
-        .pii_scan
-        .as_deref()
-        .and_then(|s| serde_json::from_str(s).ok());
-    match scan {
-        Some(s) if s.digest == digest && s.findings.is_empty() => Ok(()),
-        Some(s) if s.digest == digest => {
-            let cols: Vec<String> = s.findings.iter().map(|f| format!("{} ({})", f.column, f.category)).collect();
-            Err(CommandError::Invalid(format!(
-                "the personal-data scan found {}; submit for privacy approval instead",
-                cols.join(", ")
-            )))
-        }
-        _ => Err(CommandError::Invalid(
-            "the personal-data scan has not run on this plan yet; run a dry run, or submit for privacy approval".into(),
-        )),
-    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::*;
-use crate::requests::plan::tests::sample;
+use crate::requests::plan::{Masking, tests::sample};
 
 const REQUESTER: &str = "acc-requester";
 const ANALYST: &str = "acc-analyst";
@@ -60,7 +60,7 @@ fn row(state: State) -> RequestRow {
         plan_digest: Some(digest.clone()),
         plan_author: Some(ANALYST.into()),
         pii: None,
-        pii_scan: None,
+        pii_scan: Some(clean_scan(&digest)),
         approved_digest: matches!(
             state,
             State::Approved | State::Extracting | State::Delivered
@@ -69,6 +69,16 @@ fn row(state: State) -> RequestRow {
         approved_by: None,
         approved_at: None,
     }
+}
+
+/// A dry run of the plan with `digest` that found nothing.
+fn clean_scan(digest: &str) -> String {
+    json!({"digest": digest, "sampled": 20, "at": Utc::now(), "findings": []}).to_string()
+}
+
+fn finding(column: &str, category: &str, blocking: bool) -> serde_json::Value {
+    json!({"column": column, "free_text": false, "blocking": blocking,
+           "categories": [{"category": category, "confidence": 1.0, "hits": 20, "by_name": true}]})
 }
 
 fn changed_plan() -> Command {
@@ -299,26 +309,125 @@ fn direct_approval_needs_a_clean_scan_of_this_plan() {
         personal_data: false,
     };
     let mut r = row(State::InReview);
+    r.pii_scan = None;
     let no_scan = run(&r, ANALYST, ANALYST_ONLY, &submit);
     assert!(matches!(no_scan, Err(CommandError::Invalid(m)) if m.contains("has not run")));
     let digest = r.plan_digest.clone().unwrap();
-    r.pii_scan = Some(json!({"digest": "0".repeat(64), "findings": []}).to_string());
+    r.pii_scan = Some(clean_scan(&"0".repeat(64)));
     assert!(
         matches!(run(&r, ANALYST, ANALYST_ONLY, &submit), Err(CommandError::Invalid(m)) if m.contains("has not run"))
     );
-    r.pii_scan = Some(
-        json!({"digest": digest, "findings": [{"column": "email", "category": "email"}]})
-            .to_string(),
-    );
+    let mut found: serde_json::Value = serde_json::from_str(&clean_scan(&digest)).unwrap();
+    found["findings"] = json!([
+        finding("email", "email", false),
+        finding("dob", "date_of_birth", false)
+    ]);
+    r.pii_scan = Some(found.to_string());
     assert!(
-        matches!(run(&r, ANALYST, ANALYST_ONLY, &submit), Err(CommandError::Invalid(m)) if m.contains("email (email)"))
+        matches!(run(&r, ANALYST, ANALYST_ONLY, &submit), Err(CommandError::Invalid(m)) if m.contains("email (email), dob (date of birth)"))
     );
-    r.pii_scan = Some(json!({"digest": digest, "findings": []}).to_string());
+    r.pii_scan = Some(clean_scan(&digest));
     let ok = run(&r, ANALYST, ANALYST_ONLY, &submit).unwrap().unwrap();
     assert_eq!(ok.row.state, "approved");
     assert_eq!(ok.row.approved_digest.as_deref(), Some(digest.as_str()));
     assert_eq!(ok.row.approved_by.as_deref(), Some(ANALYST));
     assert_eq!(ok.row.pii, Some(false));
+}
+
+#[test]
+fn submitting_for_privacy_approval_needs_the_dry_run_too() {
+    let submit = Command::Submit {
+        personal_data: true,
+    };
+    let mut r = row(State::InReview);
+    r.pii_scan = None;
+    assert!(matches!(
+        run(&r, ANALYST, ANALYST_ONLY, &submit),
+        Err(CommandError::Invalid(m)) if m.contains("run a dry run first")
+    ));
+    let digest = r.plan_digest.clone().unwrap();
+    let mut found: serde_json::Value = serde_json::from_str(&clean_scan(&digest)).unwrap();
+    found["findings"] = json!([finding("email", "email", false)]);
+    r.pii_scan = Some(found.to_string());
+    let ok = run(&r, ANALYST, ANALYST_ONLY, &submit).unwrap().unwrap();
+    assert_eq!(ok.row.state, "awaiting_privacy_approval");
+}
+
+#[test]
+fn special_categories_need_an_explicit_decision_before_approval() {
+    let mut r = row(State::AwaitingPrivacyApproval);
+    let digest = r.plan_digest.clone().unwrap();
+    let mut found: serde_json::Value = serde_json::from_str(&clean_scan(&digest)).unwrap();
+    found["findings"] = json!([
+        finding("email", "email", false),
+        finding("diagnosis", "special", true)
+    ]);
+    r.pii_scan = Some(found.to_string());
+    let approve = Command::Approve {
+        digest: digest.clone(),
+    };
+    let refused = run(&r, PRIVACY, PRIVACY_ONLY, &approve);
+    assert!(
+        matches!(&refused, Err(CommandError::Invalid(m)) if m.starts_with("diagnosis may hold special-category data")),
+        "{refused:?}"
+    );
+    // The plan names the column (any decision, even keep, written by the analyst): approval goes through.
+    let mut plan = sample();
+    plan.masking.insert("Diagnosis".into(), Masking::Keep);
+    let new_digest = plan.digest();
+    r.plan = Some(serde_json::to_string(&plan).unwrap());
+    r.plan_digest = Some(new_digest.clone());
+    let mut found: serde_json::Value = serde_json::from_str(&clean_scan(&new_digest)).unwrap();
+    found["findings"] = json!([finding("diagnosis", "special", true)]);
+    r.pii_scan = Some(found.to_string());
+    let ok = run(
+        &r,
+        PRIVACY,
+        PRIVACY_ONLY,
+        &Command::Approve { digest: new_digest },
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(ok.row.state, "approved");
+}
+
+#[test]
+fn who_may_dry_run() {
+    use crate::requests::scan::may_dry_run;
+    let r = row(State::InReview);
+    assert!(may_dry_run(&r, ANALYST, ANALYST_ONLY).is_ok());
+    assert!(may_dry_run(&r, PRIVACY, PRIVACY_ONLY).is_ok());
+    assert!(matches!(
+        may_dry_run(&r, REQUESTER, ALL_ROLES),
+        Err(CommandError::Forbidden(_))
+    ));
+    assert!(matches!(
+        may_dry_run(&r, "viewer", Roles::default()),
+        Err(CommandError::Forbidden(_))
+    ));
+    for state in [
+        State::New,
+        State::Extracting,
+        State::Delivered,
+        State::Rejected,
+        State::Cancelled,
+    ] {
+        assert!(
+            matches!(
+                may_dry_run(&row(state), ANALYST, ANALYST_ONLY),
+                Err(CommandError::NotNow(_))
+            ),
+            "{state:?}"
+        );
+    }
+    let mut no_plan = row(State::InReview);
+    no_plan.plan_digest = None;
+    assert!(matches!(
+        may_dry_run(&no_plan, ANALYST, ANALYST_ONLY),
+        Err(CommandError::Invalid(_))
+    ));
+    assert!(permitted(&r, ANALYST, ANALYST_ONLY, &policy(true)).contains(&"dry_run"));
+    assert!(!permitted(&r, REQUESTER, ALL_ROLES, &policy(true)).contains(&"dry_run"));
 }
 
 #[test]
@@ -390,11 +499,11 @@ fn permitted_lists_what_the_guards_allow() {
     let r = row(State::AwaitingPrivacyApproval);
     assert_eq!(
         permitted(&r, PRIVACY, PRIVACY_ONLY, &policy(true)),
-        vec!["approve", "reject"]
+        vec!["approve", "reject", "dry_run"]
     );
     assert_eq!(
         permitted(&r, ANALYST, ALL_ROLES, &policy(true)),
-        vec!["save_plan", "reject"]
+        vec!["save_plan", "reject", "dry_run"]
     );
     assert!(permitted(&r, REQUESTER, ALL_ROLES, &policy(true)).is_empty());
     assert_eq!(

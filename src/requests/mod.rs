@@ -4,11 +4,14 @@
 //! checked by the state machine, roles and separation of duties; every change is audited and written back to Jira.
 
 pub mod commands;
+pub mod dry_run;
 pub mod intake;
 pub mod machine;
 pub mod plan;
+pub mod plan_inputs;
 pub mod reconcile;
 pub mod roles;
+pub mod scan;
 pub mod state;
 pub mod sync;
 pub mod writeback;

@@ -21,6 +21,7 @@ use crate::{
     app::{self, AppState},
     config::Config,
     crypto::MasterKeys,
+    sources::{self, SourceInput},
 };
 
 /// Where and how the demo runs.
@@ -161,6 +162,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     if jira.state().issues.is_empty() {
         sample_tickets(&jira);
     }
+    demo_source(&state, &jira, &warehouse_file).await?;
 
     println!(
         "\nClearance demo is running.\n\n  Open {sandbox_url}/?as={}\n\n  \
@@ -180,6 +182,31 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     server.await.context("app task")??;
     jira.changed();
     store.close().await;
+    Ok(())
+}
+
+/// The demo warehouse as the data source `demo-warehouse` for project DATA, unless the site has it already (an admin
+/// may have changed it).
+async fn demo_source(state: &AppState, jira: &JiraSim, file: &Path) -> anyhow::Result<()> {
+    const NAME: &str = "demo-warehouse";
+    let tenant = state
+        .store
+        .tenant_by_client_key(&jira.client_key())
+        .await?
+        .context("the demo site has no tenant")?
+        .tenant;
+    if state.store.data_source(&tenant.id, NAME).await?.is_some() {
+        return Ok(());
+    }
+    let file = std::fs::canonicalize(file).context("locating the demo warehouse")?;
+    let body = serde_json::json!({
+        "kind": "sqlite", "url": format!("sqlite://{}", file.display()), "environment": "staging",
+        "allowedProjects": ["DATA"], "statementTimeoutSecs": 60,
+    });
+    let input = SourceInput::from_json(body.to_string().as_bytes())?;
+    let keys = state.cfg.require_master_keys()?;
+    sources::put(&state.store, keys, &tenant.id, "demo", NAME, input).await?;
+    tracing::info!(source = NAME, "demo warehouse registered as a data source");
     Ok(())
 }
 

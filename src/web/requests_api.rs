@@ -14,7 +14,7 @@ use crate::{
     error::{AppError, Result},
     host::UiRequest,
     requests::{
-        commands,
+        commands, dry_run,
         machine::{self, Command},
     },
     store::RequestRow,
@@ -24,6 +24,7 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/panel/requests/{issue_id}", get(show))
         .route("/api/panel/requests/{issue_id}/commands", post(command))
+        .route("/api/panel/requests/{issue_id}/dry-run", post(dry_run))
 }
 
 fn issue_id(raw: &str) -> Result<&str> {
@@ -91,6 +92,31 @@ async fn command(
     })))
 }
 
+/// `POST /api/panel/requests/{issue_id}/dry-run`: run the saved plan on a sample (analysts and privacy officers,
+/// not the requester); the first rows come back masked as they would be delivered, with the personal-data findings,
+/// which are stored on the request for this plan.
+async fn dry_run(
+    State(app): State<AppState>,
+    UiRequest(caller): UiRequest,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>> {
+    let id = issue_id(&raw)?;
+    let me = super::acting_account(&caller)?;
+    let run = dry_run::dry_run(&app, &caller.tenant, me, id).await?;
+    let p = &run.preview;
+    Ok(Json(json!({
+        "digest": run.digest,
+        "columns": p.columns,
+        "rows": p.rows,
+        "sampled": p.sampled,
+        "more": p.more,
+        "findings": p.findings,
+        "ids": run.ids,
+        "seconds": p.seconds,
+        "auditSeq": run.event.seq,
+    })))
+}
+
 fn view(r: &RequestRow) -> Value {
     let plan: Value = r
         .plan
@@ -111,6 +137,7 @@ fn view(r: &RequestRow) -> Value {
         "planDigest": r.plan_digest,
         "planAuthor": r.plan_author,
         "personalData": r.pii,
+        "scan": r.pii_scan.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()),
         "approvedDigest": r.approved_digest,
         "approvedBy": r.approved_by,
         "approvedAt": r.approved_at,

@@ -107,6 +107,10 @@ async fn demo_starts_shows_the_panel_and_resumes() {
     );
     let log = stop(child);
     assert!(log.contains("tenant installed"), "first run installs");
+    assert!(
+        log.contains("demo warehouse registered as a data source"),
+        "the analyst can dry-run against the demo warehouse: {log}"
+    );
 
     // Second run: resumes from the data folder.
     let site_before = std::fs::read_to_string(data.join("jira-site.json")).unwrap();
@@ -119,7 +123,7 @@ async fn demo_starts_shows_the_panel_and_resumes() {
     );
     let log = stop(child);
     assert!(
-        !log.contains("tenant installed"),
+        !log.contains("tenant installed") && !log.contains("registered as a data source"),
         "no re-install on resume: {log}"
     );
     let site_after: serde_json::Value =

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use crate::{
     helpers::{Backend, TestApp},
     on_each_backend,
+    panel::Panel,
     sandbox_jira::{site_and_app, wait_for_async},
 };
 
@@ -33,10 +34,12 @@ struct Ctx {
     app: TestApp,
     issue_id: String,
     key: String,
+    _warehouse: tempfile::TempDir,
 }
 
 async fn setup(backend: Backend) -> Ctx {
     let (sim, app) = site_and_app(backend).await;
+    let warehouse = crate::dry_run::add_warehouse(&sim, &app, "warehouse").await;
     sim.add_user(
         DUAL,
         "Dana Dual",
@@ -56,6 +59,7 @@ async fn setup(backend: Backend) -> Ctx {
         app,
         issue_id,
         key,
+        _warehouse: warehouse,
     };
     wait_for_async(|| async { ctx.row().await }).await;
     ctx
@@ -81,56 +85,40 @@ impl Ctx {
             .unwrap()
     }
 
+    fn panel(&self) -> Panel<'_> {
+        Panel {
+            sim: &self.sim,
+            app: &self.app,
+            issue_id: &self.issue_id,
+        }
+    }
+
     fn token(&self, who: &str) -> String {
-        self.sim
-            .context_token(
-                who,
-                json!({"jira": {"issue": {"id": self.issue_id, "key": self.key}}}),
-            )
-            .unwrap()
+        self.panel().token(who)
     }
 
     async fn show(&self, who: &str) -> (StatusCode, Value) {
-        let resp = self
-            .app
-            .http
-            .get(
-                self.app
-                    .url(&format!("/api/panel/requests/{}", self.issue_id)),
-            )
-            .header("Authorization", format!("JWT {}", self.token(who)))
-            .send()
-            .await
-            .unwrap();
-        (resp.status(), resp.json().await.unwrap_or(Value::Null))
+        self.panel().view(who).await
     }
 
     async fn send(&self, who: &str, body: Value) -> (StatusCode, Value) {
-        self.send_raw(&self.token(who), &self.issue_id, body.to_string())
-            .await
+        self.panel().command(who, body).await
     }
 
     async fn send_raw(&self, token: &str, issue_id: &str, body: String) -> (StatusCode, Value) {
-        let resp = self
-            .app
-            .http
-            .post(
-                self.app
-                    .url(&format!("/api/panel/requests/{issue_id}/commands")),
-            )
-            .header("Authorization", format!("JWT {token}"))
-            .header("Content-Type", "application/json")
-            .body(body)
-            .send()
+        self.panel()
+            .post_raw(token, issue_id, "/commands", Some(body))
             .await
-            .unwrap();
-        (resp.status(), resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Dry-run the saved plan (submission needs its scan).
+    async fn dry_run(&self, who: &str) {
+        let (status, v) = self.panel().dry_run(who).await;
+        assert_eq!(status, StatusCode::OK, "{v}");
     }
 
     async fn ok(&self, who: &str, body: Value) -> Value {
-        let (status, v) = self.send(who, body.clone()).await;
-        assert_eq!(status, StatusCode::OK, "{who} {body}: {v}");
-        v
+        self.panel().ok(who, body).await
     }
 
     /// The request's stored version and its number of audit events: both unchanged by a refused command.
@@ -173,7 +161,7 @@ impl Ctx {
 fn plan(max_rows: u64) -> Value {
     json!({
         "source": "warehouse",
-        "sql": "SELECT customer_id, email FROM customers WHERE churned",
+        "sql": "SELECT id, email FROM customers WHERE marketing_consent",
         "masking": {"email": "mask"},
         "max_rows": max_rows,
         "max_bytes": 10_000_000,
@@ -222,6 +210,7 @@ async fn review_and_approval_end_to_end(backend: Backend) {
         .await;
     let digest = saved["request"]["planDigest"].as_str().unwrap().to_owned();
     assert_eq!(digest.len(), 64);
+    c.dry_run(people::ANALYST).await;
     let submitted = c
         .ok(
             people::ANALYST,
@@ -236,7 +225,7 @@ async fn review_and_approval_end_to_end(backend: Backend) {
     .await;
 
     let (_, view) = c.show(people::PRIVACY_OFFICER).await;
-    assert_eq!(view["allowed"], json!(["approve", "reject"]));
+    assert_eq!(view["allowed"], json!(["approve", "reject", "dry_run"]));
     assert_eq!(view["request"]["plan"]["masking"]["email"], "mask");
     let approved = c
         .ok(
@@ -270,6 +259,7 @@ async fn review_and_approval_end_to_end(backend: Backend) {
             ("request.created", "jira"),
             ("request.claimed", people::ANALYST),
             ("request.plan_saved", people::ANALYST),
+            ("request.dry_run", people::ANALYST),
             ("request.submitted", people::ANALYST),
             ("request.approved", people::PRIVACY_OFFICER),
             ("request.extraction_started", people::ANALYST),
@@ -284,10 +274,13 @@ async fn review_and_approval_end_to_end(backend: Backend) {
         .await
         .unwrap();
     assert!(report.ok(), "{report}");
-    assert_eq!(report.verified, 6);
+    assert_eq!(
+        report.verified, 8,
+        "the data source, then the request's seven events"
+    );
     // The panel shows the trail too.
     let (_, view) = c.show(people::REQUESTER).await;
-    assert_eq!(view["audit"].as_array().unwrap().len(), 6);
+    assert_eq!(view["audit"].as_array().unwrap().len(), 7);
     assert_eq!(view["you"]["requester"], true);
     assert_eq!(view["allowed"], json!([]));
 
@@ -386,6 +379,7 @@ async fn forbidden_actions_change_nothing(backend: Backend) {
         "in_review",
     )
     .await;
+    c.dry_run(DUAL).await;
     c.ok(DUAL, json!({"command": "submit", "personal_data": true}))
         .await;
     // Not an analyst's job; never the requester's; not the plan's author while separation of duties is on.
@@ -472,6 +466,7 @@ async fn a_change_after_approval_voids_it(backend: Backend) {
         )
         .await;
     let old = first["request"]["planDigest"].as_str().unwrap().to_owned();
+    c.dry_run(people::ANALYST).await;
     c.ok(
         people::ANALYST,
         json!({"command": "submit", "personal_data": true}),
@@ -508,6 +503,7 @@ async fn a_change_after_approval_voids_it(backend: Backend) {
     c.wait_property("in_review").await;
 
     // The privacy officer approving what they saw before the change is refused.
+    c.dry_run(people::ANALYST).await;
     c.ok(
         people::ANALYST,
         json!({"command": "submit", "personal_data": true}),
@@ -624,13 +620,19 @@ async fn groups_are_cached_and_jira_failures_explained(backend: Backend) {
             .filter(|call| call.path.starts_with("/rest/api/3/user/groups"))
             .count()
     };
+    // The admin's groups were read when the data source was registered.
+    let before = group_reads();
     let (status, _) = c.show(people::ANALYST).await;
     assert_eq!(status, StatusCode::OK);
     c.ok(people::ANALYST, json!({"command": "claim"})).await;
     c.show(people::ANALYST).await;
-    assert_eq!(group_reads(), 1, "one Jira read per user while cached");
+    assert_eq!(
+        group_reads() - before,
+        1,
+        "one Jira read per user while cached"
+    );
     c.show(people::PRIVACY_OFFICER).await;
-    assert_eq!(group_reads(), 2);
+    assert_eq!(group_reads() - before, 2);
 
     // Jira failing to say who someone is: a clear 502, nothing changed.
     c.wait_property("in_review").await;

@@ -1,0 +1,154 @@
+//! The personal-data scan as the workflow sees it: the findings of a dry run, stored on the request for the plan
+//! digest they were made on, and the rules that depend on them — a plan is submitted only after its dry run, goes
+//! straight to approval only when the scan found nothing, and a column that looks like a special category (health,
+//! religion…) is approved only when the plan says explicitly what happens to it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    machine::{CommandError, Roles},
+    plan::Plan,
+    state::State,
+};
+use crate::{extract::pii_values::Finding, store::RequestRow};
+
+/// The scan of one dry run (never values: categories, confidence and hit counts per column).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PiiScan {
+    /// The plan digest the dry run ran for.
+    pub digest: String,
+    /// Rows the scan looked at.
+    pub sampled: u64,
+    /// When it ran.
+    pub at: DateTime<Utc>,
+    /// Columns that look personal.
+    pub findings: Vec<Finding>,
+}
+
+impl PiiScan {
+    /// A short description of the findings, for messages: `email (email), notes (free text)`.
+    pub fn summary(&self) -> String {
+        let parts: Vec<String> = self
+            .findings
+            .iter()
+            .map(|f| {
+                let mut what: Vec<String> = f
+                    .categories
+                    .iter()
+                    .map(|c| {
+                        serde_json::to_value(c.category)
+                            .ok()
+                            .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                if f.free_text {
+                    what.push("free text".into());
+                }
+                format!("{} ({})", f.column, what.join(", "))
+            })
+            .collect();
+        parts.join(", ")
+    }
+}
+
+/// The stored scan, if it was made on the plan with `digest`.
+pub fn current(row: &RequestRow, digest: &str) -> Option<PiiScan> {
+    row.pii_scan
+        .as_deref()
+        .and_then(|s| serde_json::from_str::<PiiScan>(s).ok())
+        .filter(|s| s.digest == digest)
+}
+
+/// Submitting needs a dry run of exactly this plan; going straight to approval (`personal_data: false`) needs one
+/// that found nothing.
+pub fn check_submit(
+    row: &RequestRow,
+    digest: &str,
+    personal_data: bool,
+) -> Result<(), CommandError> {
+    let scan = current(row, digest).ok_or_else(|| {
+        CommandError::Invalid(
+            "the personal-data scan has not run on this plan yet; run a dry run first, so that its findings go with \
+             the plan"
+                .into(),
+        )
+    })?;
+    if !personal_data && !scan.findings.is_empty() {
+        return Err(CommandError::Invalid(format!(
+            "the personal-data scan found {}; submit for privacy approval instead",
+            scan.summary()
+        )));
+    }
+    Ok(())
+}
+
+/// Approval is refused while a column that looks like a special category has no explicit decision in the plan.
+pub fn check_approval(row: &RequestRow, digest: &str) -> Result<(), CommandError> {
+    let Some(scan) = current(row, digest) else {
+        return Ok(());
+    };
+    let plan: Option<Plan> = row
+        .plan
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok());
+    let decided = |column: &str| {
+        plan.as_ref()
+            .is_some_and(|p| p.masking.keys().any(|k| k.eq_ignore_ascii_case(column)))
+    };
+    let open: Vec<&str> = scan
+        .findings
+        .iter()
+        .filter(|f| f.blocking && !decided(&f.column))
+        .map(|f| f.column.as_str())
+        .collect();
+    if open.is_empty() {
+        Ok(())
+    } else {
+        Err(CommandError::Invalid(format!(
+            "{} may hold special-category data (health, religion, ethnicity…); the plan must say explicitly what \
+             happens to {} (keep, drop, mask or pseudonymise) before it can be approved",
+            open.join(", "),
+            if open.len() == 1 { "it" } else { "them" }
+        )))
+    }
+}
+
+/// Who may dry-run the plan: analysts and privacy officers other than the requester (the sample is real data),
+/// while the plan is being reviewed or approved.
+pub fn may_dry_run(row: &RequestRow, actor: &str, roles: Roles) -> Result<(), CommandError> {
+    if row.reporter.as_deref() == Some(actor) {
+        return Err(CommandError::Forbidden(
+            "you asked for this data, so you cannot see it before it is approved and delivered"
+                .into(),
+        ));
+    }
+    if !(roles.analyst || roles.privacy) {
+        return Err(CommandError::Forbidden(
+            "only analysts and privacy officers can dry-run an extraction plan; ask an admin to add you to one of \
+             the groups mapped to those roles"
+                .into(),
+        ));
+    }
+    let allowed = [
+        State::InReview,
+        State::AwaitingPrivacyApproval,
+        State::Approved,
+    ];
+    match State::parse(&row.state) {
+        Some(s) if allowed.contains(&s) => {}
+        _ => {
+            return Err(CommandError::NotNow(format!(
+                "cannot dry-run the plan of a request that is {}; possible while it is reviewed or approved",
+                row.state
+            )));
+        }
+    }
+    if row.plan_digest.is_none() {
+        return Err(CommandError::Invalid(
+            "save an extraction plan before running it".into(),
+        ));
+    }
+    Ok(())
+}
