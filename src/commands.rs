@@ -150,6 +150,16 @@ pub fn check_config(config: Option<&Path>) -> anyhow::Result<()> {
             "CLEARANCE_JOB_LEASE_SECS",
             cfg.job_lease.as_secs().to_string(),
         ),
+        ("CLEARANCE_SLACK_API_URL", cfg.slack_api_url.to_string()),
+        ("CLEARANCE_WORK_DIR", cfg.work_dir.display().to_string()),
+        (
+            "CLEARANCE_REVEAL_LINK_SECS",
+            cfg.reveal_link_ttl.as_secs().to_string(),
+        ),
+        (
+            "CLEARANCE_RETENTION_SWEEP_SECS",
+            cfg.retention_sweep_interval.as_secs().to_string(),
+        ),
         (
             "CLEARANCE_METRICS_TOKEN",
             match cfg.metrics_token {

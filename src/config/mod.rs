@@ -58,6 +58,14 @@ pub struct Config {
     pub metrics_token: Option<SecretString>,
     /// How long a verified tenant (with its opened secret) is reused before it is read again; zero = every time.
     pub tenant_cache_ttl: Duration,
+    /// Slack Web API base (`https://slack.com/api`; tests and the demo point it at the simulator).
+    pub slack_api_url: Url,
+    /// Folder where bundles are built (each in a private subfolder, removed after upload or failure).
+    pub work_dir: std::path::PathBuf,
+    /// How long a one-time link to reveal a bundle's secret stays valid.
+    pub reveal_link_ttl: Duration,
+    /// How often delivered bundles are checked for expiry (and reminders for those about to expire).
+    pub retention_sweep_interval: Duration,
 }
 
 /// Log output format.

@@ -47,6 +47,14 @@ pub(super) struct RawConfig {
     metrics_token: Option<String>,
     #[serde(deserialize_with = "scalar")]
     tenant_cache_secs: String,
+    #[serde(deserialize_with = "scalar")]
+    slack_api_url: String,
+    #[serde(deserialize_with = "scalar")]
+    work_dir: String,
+    #[serde(deserialize_with = "scalar")]
+    reveal_link_secs: String,
+    #[serde(deserialize_with = "scalar")]
+    retention_sweep_secs: String,
 }
 
 impl Default for RawConfig {
@@ -69,6 +77,10 @@ impl Default for RawConfig {
             http_timeout_secs: "10".into(),
             metrics_token: None,
             tenant_cache_secs: "5".into(),
+            slack_api_url: "https://slack.com/api".into(),
+            work_dir: "data/work".into(),
+            reveal_link_secs: "86400".into(),
+            retention_sweep_secs: "300".into(),
         }
     }
 }
@@ -241,6 +253,37 @@ impl RawConfig {
             ))
         });
 
+        let slack_api_url = parse_service_url(&self.slack_api_url).map_err(|e| {
+            problems.push(format!(
+                "CLEARANCE_SLACK_API_URL (slack_api_url) = {:?}: {e}",
+                self.slack_api_url
+            ))
+        });
+
+        let work_dir = if self.work_dir.trim().is_empty() {
+            problems.push(
+                "CLEARANCE_WORK_DIR (work_dir) is empty; name a folder for bundles being built (default data/work)"
+                    .into(),
+            );
+            Err(())
+        } else {
+            Ok(std::path::PathBuf::from(self.work_dir.trim()))
+        };
+
+        let reveal_link_ttl = seconds(&self.reveal_link_secs, 300..=604_800).map_err(|()| {
+            problems.push(format!(
+                "CLEARANCE_REVEAL_LINK_SECS (reveal_link_secs) = {:?}; use whole seconds 300-604800 (default 86400: a day)",
+                self.reveal_link_secs
+            ))
+        });
+
+        let retention_sweep_interval = seconds(&self.retention_sweep_secs, 1..=86_400).map_err(|()| {
+            problems.push(format!(
+                "CLEARANCE_RETENTION_SWEEP_SECS (retention_sweep_secs) = {:?}; use whole seconds 1-86400 (default 300)",
+                self.retention_sweep_secs
+            ))
+        });
+
         let metrics_token = match self.metrics_token.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
             Some(t) if t.len() >= 16 && t.bytes().all(|b| b.is_ascii_graphic()) => {
@@ -275,6 +318,10 @@ impl RawConfig {
                 http_timeout: http_timeout.ok()?,
                 metrics_token: metrics_token.ok()?,
                 tenant_cache_ttl: tenant_cache_ttl.ok()?,
+                slack_api_url: slack_api_url.ok()?,
+                work_dir: work_dir.ok()?,
+                reveal_link_ttl: reveal_link_ttl.ok()?,
+                retention_sweep_interval: retention_sweep_interval.ok()?,
             })
         })();
         match config {

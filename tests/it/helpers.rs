@@ -182,6 +182,7 @@ impl TestApp {
             ("jira_hosts", "*.atlassian.net,127.0.0.1".to_string()),
             ("install_keys_url", format!("http://{key_server}")),
             ("http_timeout_secs", "3".to_string()),
+            ("work_dir", dir.path().join("work").display().to_string()),
             // Tenants in most tests live on made-up *.atlassian.net hosts: no background job may call out to them.
             // Tests against the simulator switch the worker on.
             ("worker", "false".to_string()),
