@@ -117,6 +117,7 @@ pub async fn serve(
         let mut runner = Runner::new(state.store.clone(), state.clone(), runner_cfg)
             .with_metrics(state.metrics.clone());
         crate::requests::register(&mut runner);
+        crate::delivery::register(&mut runner);
         tokio::spawn(schedule_reconciliation(
             state.store.clone(),
             state.cfg.reconcile_interval,

@@ -8,7 +8,7 @@ use secrecy::ExposeSecret;
 use crate::{
     app::{self, AppState},
     config::Config,
-    crypto::{MasterKeys, data_source_url_context, tenant_secret_context},
+    crypto::{MasterKeys, data_source_url_context, delivery_secret_context, tenant_secret_context},
     store::{SealedSecret, Store},
     telemetry,
 };
@@ -255,7 +255,7 @@ pub struct RotationReport {
     pub raced: u64,
 }
 
-/// Re-seal all tenant secrets and data-source URLs under `keys`' current key. Opens every value first and writes
+/// Re-seal all tenant secrets, data-source URLs and delivery secrets under `keys`' current key. Opens every value first and writes
 /// nothing if any fails.
 pub async fn reseal_all(store: &Store, keys: &MasterKeys) -> anyhow::Result<RotationReport> {
     let mut report = RotationReport::default();
@@ -272,22 +272,49 @@ pub async fn reseal_all(store: &Store, keys: &MasterKeys) -> anyhow::Result<Rota
         let resealed = SealedSecret(keys.seal(&context, plain.expose_secret()));
         tenants.push((client_key, sealed, resealed));
     }
-    let mut sources = Vec::new();
-    for (tenant_id, id, sealed) in store.sealed_data_source_urls().await? {
+    let sources = reseal_rows(
+        keys,
+        store.sealed_data_source_urls().await?,
+        data_source_url_context,
+        "data source",
+        &mut report,
+    )?;
+    let deliveries = reseal_rows(
+        keys,
+        store.sealed_delivery_secrets().await?,
+        delivery_secret_context,
+        "delivery secret",
+        &mut report,
+    )?;
+    let n = store.reseal_tenant_secrets(&tenants).await?
+        + store.reseal_data_source_urls(&sources).await?
+        + store.reseal_delivery_secrets(&deliveries).await?;
+    report.resealed = n;
+    report.raced = (tenants.len() + sources.len() + deliveries.len()) as u64 - n;
+    Ok(report)
+}
+
+/// Open and re-seal rows of `(tenant id, row id, sealed)` whose value is bound by `context(tenant, id)`; values
+/// already under the current key are counted and skipped. Returns `(row id, old, new)` for the store to swap.
+fn reseal_rows(
+    keys: &MasterKeys,
+    rows: Vec<(String, String, SealedSecret)>,
+    context: fn(&str, &str) -> String,
+    what: &str,
+    report: &mut RotationReport,
+) -> anyhow::Result<Vec<(String, SealedSecret, SealedSecret)>> {
+    let mut out = Vec::new();
+    for (tenant_id, id, sealed) in rows {
         if keys.is_current(&sealed.0) {
             report.current += 1;
             continue;
         }
-        let context = data_source_url_context(&tenant_id, &id);
+        let context = context(&tenant_id, &id);
         let plain = keys
             .open(&context, &sealed.0)
-            .with_context(|| format!("data source {id} of tenant {tenant_id}"))?;
+            .with_context(|| format!("{what} {id} of tenant {tenant_id}"))?;
         let resealed = SealedSecret(keys.seal(&context, plain.expose_secret()));
-        sources.push((id, sealed, resealed));
+        out.push((id, sealed, resealed));
     }
-    let n = store.reseal_tenant_secrets(&tenants).await?
-        + store.reseal_data_source_urls(&sources).await?;
-    report.resealed = n;
-    report.raced = (tenants.len() + sources.len()) as u64 - n;
-    Ok(report)
+    Ok(out)
 }

@@ -180,6 +180,11 @@ pub fn data_source_url_context(tenant_id: &str, source_id: &str) -> String {
     format!("data_source:{tenant_id}:{source_id}:url")
 }
 
+/// The associated data for a delivery's passphrase: binds it to its tenant and delivery.
+pub fn delivery_secret_context(tenant_id: &str, delivery_id: &str) -> String {
+    format!("delivery:{tenant_id}:{delivery_id}:secret")
+}
+
 /// Convenience for call sites that hold a `SecretString`.
 pub fn seal_secret(keys: &MasterKeys, context: &str, secret: &SecretString) -> String {
     keys.seal(context, secret.expose_secret())

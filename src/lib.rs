@@ -12,11 +12,13 @@ pub mod commands;
 pub mod config;
 /// Secrets at rest: AEAD under rotating master keys.
 pub mod crypto;
+/// Delivery: extract job (build + upload), secrets by Slack, retention and erasure.
+pub mod delivery;
 /// Canonical JSON and SHA-256 digests.
 pub mod digest;
 /// `AppError` and its HTTP mapping.
 pub mod error;
-/// The extraction engine: SQL guard (so far).
+/// The extraction engine: SQL guard, read-only sources, ID lists, writers, PII scan, masking, bundles.
 pub mod extract;
 /// Host adapters (Atlassian Connect now, Forge later): inbound auth and outbound signing.
 pub mod host;

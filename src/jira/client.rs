@@ -38,6 +38,27 @@ pub struct Myself {
     pub account_type: Option<String>,
 }
 
+/// `GET /rest/api/3/attachment/meta`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachmentMeta {
+    /// Attachments are switched on for the site.
+    pub enabled: bool,
+    /// Largest file, in bytes.
+    pub upload_limit: u64,
+}
+
+/// An attachment as Jira describes it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Attachment {
+    /// Attachment id (Jira sends a string).
+    pub id: String,
+    /// File name.
+    pub filename: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
 impl JiraClient {
     /// A client for `site` over the shared `http` client.
     pub fn new(http: reqwest::Client, site: JiraSite) -> Self {
@@ -122,6 +143,86 @@ impl JiraClient {
             body.extend_from_slice(&chunk);
         }
         Ok(body)
+    }
+
+    /// `GET /rest/api/3/attachment/meta`: whether attachments are on, and the largest file the site accepts.
+    pub async fn attachment_meta(&self) -> Result<AttachmentMeta, JiraError> {
+        self.get_json("/rest/api/3/attachment/meta").await
+    }
+
+    /// The attachments on an issue (`GET /rest/api/3/issue/{key}?fields=attachment`).
+    pub async fn issue_attachments(&self, issue: &str) -> Result<Vec<Attachment>, JiraError> {
+        #[derive(Deserialize)]
+        struct Issue {
+            fields: Fields,
+        }
+        #[derive(Deserialize)]
+        struct Fields {
+            #[serde(default)]
+            attachment: Vec<Attachment>,
+        }
+        let issue: Issue = self
+            .get_json(&format!("/rest/api/3/issue/{issue}?fields=attachment"))
+            .await?;
+        Ok(issue.fields.attachment)
+    }
+
+    /// `POST /rest/api/3/issue/{key}/attachments`: upload the file at `path` as `file_name`, streamed from disk (multipart
+    /// part `file`, `X-Atlassian-Token: no-check`, as Jira requires). Returns what Jira created.
+    #[tracing::instrument(skip_all, fields(issue, file_name))]
+    pub async fn upload_attachment(
+        &self,
+        issue: &str,
+        path: &std::path::Path,
+        file_name: &str,
+        mime: &str,
+    ) -> Result<Attachment, JiraError> {
+        let file = tokio::fs::File::open(path)
+            .await
+            .map_err(|e| JiraError::Decode(format!("cannot open {}: {e}", path.display())))?;
+        let len = file
+            .metadata()
+            .await
+            .map_err(|e| JiraError::Decode(format!("cannot read {}: {e}", path.display())))?
+            .len();
+        let part = reqwest::multipart::Part::stream_with_length(reqwest::Body::from(file), len)
+            .file_name(file_name.to_owned())
+            .mime_str(mime)
+            .map_err(|e| JiraError::Decode(format!("bad MIME type {mime}: {e}")))?;
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let url = self.url(&format!("/rest/api/3/issue/{issue}/attachments"))?;
+        let auth = self.site.auth.authorization(&Method::POST, &url)?;
+        let started = Instant::now();
+        let sent = self
+            .http
+            .post(url)
+            .header(AUTHORIZATION, auth)
+            .header("X-Atlassian-Token", "no-check")
+            .multipart(form)
+            .send()
+            .await;
+        if let Some(m) = &self.metrics {
+            let status = sent.as_ref().ok().map(|r| r.status().as_u16());
+            m.jira_call("POST", status, started.elapsed());
+        }
+        let created: Vec<Attachment> = check_status(sent?)
+            .await?
+            .json()
+            .await
+            .map_err(|e| JiraError::Decode(e.to_string()))?;
+        created
+            .into_iter()
+            .next()
+            .ok_or_else(|| JiraError::Decode("Jira created no attachment".into()))
+    }
+
+    /// `DELETE /rest/api/3/attachment/{id}`; an attachment that is already gone counts as deleted.
+    pub async fn delete_attachment(&self, id: &str) -> Result<(), JiraError> {
+        let url = self.url(&format!("/rest/api/3/attachment/{id}"))?;
+        match self.send(Method::DELETE, url).await {
+            Ok(_) | Err(JiraError::NotFound(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     async fn send(&self, method: Method, url: Url) -> Result<reqwest::Response, JiraError> {

@@ -9,7 +9,7 @@ use std::{sync::Arc, time::Duration};
 use reqwest::{Method, StatusCode, header::HeaderValue};
 use url::Url;
 
-pub use client::{JiraClient, Myself};
+pub use client::{Attachment, AttachmentMeta, JiraClient, Myself};
 
 /// Authorizes one outgoing request (a token signed for this exact request, or a bearer token; the host adapter decides).
 pub trait JiraAuth: Send + Sync {

@@ -1,5 +1,5 @@
 //! Running the state machine for real: resolve the actor's roles, lock the request, decide, and store the change
-//! with its audit event and the Jira write-back job in one transaction.
+//! with its audit event, the Jira write-back job and (for `extract`) the extract job in one transaction.
 
 use chrono::Utc;
 use serde_json::{Value, json};
@@ -97,6 +97,10 @@ pub async fn execute(
         }
     };
     let (request, event) = record(&mut tx, &row, change, account.as_ref()).await?;
+    if let Command::Extract {} = cmd {
+        tx.enqueue_job(&crate::delivery::extract_job::job(&request))
+            .await?;
+    }
     tx.commit().await?;
     Ok(Outcome {
         request,

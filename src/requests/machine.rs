@@ -84,8 +84,15 @@ pub enum SystemEvent {
     },
     /// The trigger label came back on a request cancelled for its removal.
     Restore,
-    /// The bundle was attached to the issue.
+    /// The bundle is attached and its secret reached everyone it is for (or it needs none).
     Delivered {
+        /// Rows, file name and hash, attachment id.
+        detail: Value,
+    },
+    /// The bundle is attached, but its secret could not be sent to someone yet.
+    AwaitDelivery {
+        /// Who could not be reached, and what would fix it.
+        reason: String,
         /// Rows, file name and hash, attachment id.
         detail: Value,
     },
@@ -94,8 +101,11 @@ pub enum SystemEvent {
         /// What to do about it.
         reason: String,
     },
-    /// Retention ended; the bundle was removed.
-    Expire,
+    /// Retention ended (or the issue was closed); the bundle was removed.
+    Expire {
+        /// File name and hash of what was removed.
+        detail: Value,
+    },
 }
 
 /// A transition that happened: the row to store and what to write into the audit chain.
@@ -384,7 +394,7 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
             reason,
             issue_deleted,
         } => {
-            let delivered = state == State::Delivered;
+            let delivered = state.has_attachment();
             if !(state.is_open() || (delivered && *issue_deleted)) {
                 return Ok(None);
             }
@@ -406,10 +416,25 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
             ("request.restored", json!({}))
         }
         SystemEvent::Delivered { detail } => {
-            expect(state, State::Extracting, "deliver")?;
+            expect_one_of(
+                state,
+                &[State::Extracting, State::AwaitingDelivery],
+                "deliver",
+            )?;
             next.state = State::Delivered.as_str().into();
             next.reason = None;
             ("request.delivered", detail.clone())
+        }
+        SystemEvent::AwaitDelivery { reason, detail } => {
+            expect_one_of(state, &[State::Extracting, State::AwaitingDelivery], "hold")?;
+            if state == State::AwaitingDelivery && row.reason.as_deref() == Some(reason.as_str()) {
+                return Ok(None);
+            }
+            next.state = State::AwaitingDelivery.as_str().into();
+            next.reason = Some(reason.clone());
+            let mut detail = detail.clone();
+            detail["reason"] = json!(reason);
+            ("request.awaiting_delivery", detail)
         }
         SystemEvent::Fail { reason } => {
             expect(state, State::Extracting, "fail")?;
@@ -417,10 +442,15 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
             next.reason = Some(reason.clone());
             ("request.failed", json!({"reason": reason}))
         }
-        SystemEvent::Expire => {
-            expect(state, State::Delivered, "expire")?;
+        SystemEvent::Expire { detail } => {
+            expect_one_of(
+                state,
+                &[State::Delivered, State::AwaitingDelivery],
+                "expire",
+            )?;
             next.state = State::Expired.as_str().into();
-            ("request.expired", json!({}))
+            next.reason = None;
+            ("request.expired", detail.clone())
         }
     };
     Ok(Some(Change {
@@ -440,13 +470,18 @@ fn current(row: &RequestRow) -> Result<State, CommandError> {
 }
 
 fn expect(state: State, wanted: State, what: &str) -> Result<(), CommandError> {
-    if state == wanted {
+    expect_one_of(state, &[wanted], what)
+}
+
+fn expect_one_of(state: State, wanted: &[State], what: &str) -> Result<(), CommandError> {
+    if wanted.contains(&state) {
         Ok(())
     } else {
+        let names: Vec<&str> = wanted.iter().map(|s| s.as_str()).collect();
         Err(CommandError::NotNow(format!(
             "cannot {what} a request that is {}; expected {}",
             state.as_str(),
-            wanted.as_str()
+            names.join(" or ")
         )))
     }
 }

@@ -31,7 +31,10 @@ pub fn register(runner: &mut Runner<AppState>) {
 
 /// The tenant a job works for: a tenant that is gone fails the job for good; an inactive one (disabled,
 /// uninstalled) gives `None`, and the job has nothing to do.
-async fn active_tenant(store: &Store, tenant_id: &str) -> Result<Option<StoredTenant>, JobError> {
+pub(crate) async fn active_tenant(
+    store: &Store,
+    tenant_id: &str,
+) -> Result<Option<StoredTenant>, JobError> {
     let stored = store
         .tenant_by_id(tenant_id)
         .await?

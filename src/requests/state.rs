@@ -16,7 +16,9 @@ pub enum State {
     Approved,
     /// The extraction is running.
     Extracting,
-    /// The bundle is on the issue.
+    /// The bundle is on the issue, but its secret has not reached everyone yet (the reason says who and why).
+    AwaitingDelivery,
+    /// The bundle is on the issue and its secret was sent.
     Delivered,
     /// The bundle was removed after its retention period.
     Expired,
@@ -30,12 +32,13 @@ pub enum State {
 
 impl State {
     /// Every state, in workflow order.
-    pub const ALL: [State; 10] = [
+    pub const ALL: [State; 11] = [
         State::New,
         State::InReview,
         State::AwaitingPrivacyApproval,
         State::Approved,
         State::Extracting,
+        State::AwaitingDelivery,
         State::Delivered,
         State::Expired,
         State::Rejected,
@@ -51,6 +54,7 @@ impl State {
             State::AwaitingPrivacyApproval => "awaiting_privacy_approval",
             State::Approved => "approved",
             State::Extracting => "extracting",
+            State::AwaitingDelivery => "awaiting_delivery",
             State::Delivered => "delivered",
             State::Expired => "expired",
             State::Rejected => "rejected",
@@ -62,6 +66,11 @@ impl State {
     /// Parse a stored name.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// A bundle is attached to the issue.
+    pub fn has_attachment(self) -> bool {
+        matches!(self, State::AwaitingDelivery | State::Delivered)
     }
 
     /// Still in progress: a Jira-side cancellation applies.

@@ -6,9 +6,12 @@
 mod audit;
 mod checkpoint;
 mod data_sources;
+mod deliveries;
 mod intake;
 mod jobs;
 mod requests;
+mod retention;
+mod secret_links;
 mod stats;
 mod tenants;
 mod tx;
@@ -26,9 +29,12 @@ use sqlx::{
 
 pub use audit::{AuditEvent, NewAuditEvent};
 pub use data_sources::StoredDataSource;
+pub use deliveries::DeliveryRow;
 pub use intake::WebhookEvent;
 pub use jobs::{AttemptRow, Finish, JobRow, NewJob};
 pub use requests::{IssueSnapshot, RequestRow, Upserted};
+pub use retention::RetentionPolicy;
+pub use secret_links::SecretLinkRow;
 pub use stats::QueueStats;
 pub use tenants::{InstallRecord, RolePolicy, SealedSecret, StoredTenant};
 pub use tx::Tx;

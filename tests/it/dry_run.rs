@@ -30,16 +30,16 @@ const CUSTOMERS: u64 = 300;
 
 /// A site with the app installed, a data request on DATA-1 claimed by the analyst, and the demo warehouse as the
 /// data source `warehouse` for project DATA.
-struct Site {
-    sim: JiraSim,
-    app: TestApp,
-    key: String,
-    issue_id: String,
+pub(crate) struct Site {
+    pub(crate) sim: JiraSim,
+    pub(crate) app: TestApp,
+    pub(crate) key: String,
+    pub(crate) issue_id: String,
     _dir: tempfile::TempDir,
 }
 
 impl Site {
-    async fn start(backend: Backend) -> Self {
+    pub(crate) async fn start(backend: Backend) -> Self {
         let (sim, app) = site_and_app(backend).await;
         let dir = add_warehouse(&sim, &app, "warehouse").await;
         let key = sim.create_issue(
@@ -63,7 +63,7 @@ impl Site {
         site
     }
 
-    fn panel(&self) -> Panel<'_> {
+    pub(crate) fn panel(&self) -> Panel<'_> {
         Panel {
             sim: &self.sim,
             app: &self.app,
@@ -71,23 +71,23 @@ impl Site {
         }
     }
 
-    async fn view(&self, who: &str) -> (StatusCode, Value) {
+    pub(crate) async fn view(&self, who: &str) -> (StatusCode, Value) {
         self.panel().view(who).await
     }
 
-    async fn command(&self, who: &str, body: Value) -> (StatusCode, Value) {
+    pub(crate) async fn command(&self, who: &str, body: Value) -> (StatusCode, Value) {
         self.panel().command(who, body).await
     }
 
-    async fn ok(&self, who: &str, body: Value) -> Value {
+    pub(crate) async fn ok(&self, who: &str, body: Value) -> Value {
         self.panel().ok(who, body).await
     }
 
-    async fn dry_run(&self, who: &str) -> (StatusCode, Value) {
+    pub(crate) async fn dry_run(&self, who: &str) -> (StatusCode, Value) {
         self.panel().dry_run(who).await
     }
 
-    async fn save(&self, plan: Value) -> String {
+    pub(crate) async fn save(&self, plan: Value) -> String {
         let saved = self
             .ok(
                 people::ANALYST,
@@ -140,7 +140,7 @@ pub(crate) async fn add_warehouse(sim: &JiraSim, app: &TestApp, name: &str) -> t
     dir
 }
 
-fn plan(sql: &str, masking: Value) -> Value {
+pub(crate) fn plan(sql: &str, masking: Value) -> Value {
     json!({"source": "warehouse", "sql": sql, "masking": masking, "max_rows": 1000, "max_bytes": 10_000_000,
            "format": "csv", "encryption": "age", "recipients": [people::REQUESTER]})
 }

@@ -6,6 +6,7 @@ mod admin_api;
 mod audit;
 mod cli;
 mod data_sources;
+mod delivery;
 mod demo;
 mod descriptor;
 mod dry_run;

@@ -28,6 +28,11 @@ pub struct Faults {
     pub server_error_status: Option<StatusCode>,
     /// Every REST call waits this long before answering.
     pub slow: Option<Duration>,
+    /// The next N REST calls are carried out, but their answer is lost on the way back (a 504 from the edge, as
+    /// when a proxy gives up on a slow upload that Jira finished anyway).
+    pub lost_answers: u32,
+    /// When set, the faults above apply only to calls whose path contains this (e.g. `/attachments`).
+    pub only_paths_containing: Option<String>,
     /// Faults applied to the next webhook deliveries, one each, in order.
     pub webhooks: VecDeque<WebhookFault>,
     /// Deliveries held back by [`WebhookFault::OutOfOrder`], released after the next one.
@@ -54,6 +59,16 @@ impl Faults {
         self.retry_after_secs = retry_after_secs;
     }
 
+    /// Carry out the next `calls` REST calls but lose their answers (504).
+    pub fn lose_answers(&mut self, calls: u32) {
+        self.lost_answers = calls;
+    }
+
+    /// Apply faults only to calls whose path contains `part`.
+    pub fn only_on(&mut self, part: &str) {
+        self.only_paths_containing = Some(part.to_owned());
+    }
+
     /// Answer the next `calls` REST calls with `status`.
     pub fn server_errors(&mut self, calls: u32, status: StatusCode) {
         self.server_errors = calls;
@@ -70,13 +85,20 @@ enum Injected {
     None,
     RateLimited(u64),
     ServerError(StatusCode),
+    LostAnswer,
 }
 
 /// Middleware on the REST API applying the current faults.
 pub(super) async fn inject(State(sim): State<JiraSim>, req: Request, next: Next) -> Response {
     let (injected, slow) = {
         let mut f = sim.faults();
-        let injected = if f.rate_limited_calls > 0 {
+        let applies = f
+            .only_paths_containing
+            .as_deref()
+            .is_none_or(|part| req.uri().path().contains(part));
+        let injected = if !applies {
+            Injected::None
+        } else if f.rate_limited_calls > 0 {
             f.rate_limited_calls -= 1;
             Injected::RateLimited(f.retry_after_secs)
         } else if f.server_errors > 0 {
@@ -85,6 +107,9 @@ pub(super) async fn inject(State(sim): State<JiraSim>, req: Request, next: Next)
                 f.server_error_status
                     .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             )
+        } else if f.lost_answers > 0 {
+            f.lost_answers -= 1;
+            Injected::LostAnswer
         } else {
             Injected::None
         };
@@ -95,6 +120,10 @@ pub(super) async fn inject(State(sim): State<JiraSim>, req: Request, next: Next)
     }
     match injected {
         Injected::None => next.run(req).await,
+        Injected::LostAnswer => {
+            drop(next.run(req).await);
+            (StatusCode::GATEWAY_TIMEOUT, "upstream request timeout").into_response()
+        }
         Injected::RateLimited(secs) => {
             let mut resp = (
                 StatusCode::TOO_MANY_REQUESTS,

@@ -1,0 +1,213 @@
+//! Building a delivery's bundle: the approved plan's inputs resolved (source for the project, ID file checked against
+//! its hash), a passphrase generated and sealed, the extraction engine run into a private work folder with its
+//! progress written to the delivery row every second, and the figures, the secret and the data subjects (ID-list
+//! values as keyed hashes) stored in one transaction with an audit event.
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use aws_lc_rs::hmac;
+use chrono::Utc;
+use secrecy::ExposeSecret as _;
+use serde_json::json;
+
+use super::Failure;
+use crate::{
+    app::AppState,
+    crypto::delivery_secret_context,
+    extract::{
+        ids::Ids,
+        pipeline::{self, ExtractError, Progress},
+        protect::{self, Protection},
+    },
+    requests::{
+        commands,
+        plan::{Encryption, Plan},
+        plan_inputs::{self, InputError},
+    },
+    store::{DeliveryRow, RequestRow, StoredTenant},
+};
+
+/// Build the bundle of `d` (state `building`) for `row`'s approved `plan`; on success `d` is `built` and stored.
+pub async fn build(
+    app: &AppState,
+    stored: &StoredTenant,
+    row: &RequestRow,
+    plan: &Plan,
+    d: &mut DeliveryRow,
+) -> Result<(), Failure> {
+    let tenant = &stored.tenant;
+    let inputs = plan_inputs::resolve(app, tenant, row, plan)
+        .await
+        .map_err(|e| match e {
+            InputError::Jira(j) => Failure::Retry(j.to_string()),
+            InputError::Other(o) => Failure::Retry(format!("{o:#}")),
+            other => Failure::Plan(other.to_string()),
+        })?;
+    let secret = protect::generate_passphrase().map_err(Failure::Retry)?;
+    let protection = match plan.encryption {
+        Encryption::Age => Protection::AgePassphrase(secret.clone()),
+        Encryption::ZipAes => Protection::ZipAes(secret.clone()),
+    };
+    let dir = work_dir(app, d)?;
+    let out = dir.join(&d.file_name);
+    let subjects = match &inputs.ids {
+        Some((_, list)) => subject_hashes(app, &tenant.id, &list.ids).await?,
+        None => Vec::new(),
+    };
+    let request = pipeline::Request {
+        source_url: inputs.source.url.clone(),
+        source_name: inputs.source.name.clone(),
+        timeout: inputs.source.statement_timeout,
+        sql: plan.sql.clone(),
+        ids: inputs
+            .ids
+            .map(|(param, list)| (param, list.ids, list.report)),
+        masking: plan.masking.clone(),
+        format: plan.format,
+        csv_bom: false,
+        max_rows: plan.max_rows.min(inputs.source.max_rows),
+        max_bytes: plan.max_bytes.min(inputs.source.max_bytes),
+        name: row.issue_key.clone(),
+        request_key: Some(row.issue_key.clone()),
+        plan_digest: Some(d.digest.clone()),
+        deflate_level: None,
+    };
+    let progress = Arc::new(Progress::default());
+    let reporter = tokio::spawn(report_progress(app.clone(), d.id.clone(), progress.clone()));
+    let result = pipeline::extract(&request, protection, &out, progress).await;
+    reporter.abort();
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&dir);
+            let message = crate::sources::scrub(&e.to_string(), &inputs.source.url);
+            return Err(match e {
+                ExtractError::Source(_) => Failure::Source(message),
+                ExtractError::Write(_)
+                | ExtractError::Io(_)
+                | ExtractError::Bundle(_)
+                | ExtractError::Interrupted(_) => Failure::Retry(message),
+                _ => Failure::Plan(message),
+            });
+        }
+    };
+    let keys = app
+        .cfg
+        .require_master_keys()
+        .map_err(|e| Failure::Retry(e.to_string()))?;
+    let now = Utc::now();
+    d.state = "built".into();
+    d.row_count = i64::try_from(summary.rows).ok();
+    d.data_bytes = i64::try_from(summary.bytes).ok();
+    d.data_sha256 = Some(summary.data_sha256.clone());
+    d.bundle_bytes = i64::try_from(summary.bundle_bytes).ok();
+    d.bundle_sha256 = Some(summary.bundle_sha256.clone());
+    d.progress_rows = d.row_count.unwrap_or(0);
+    d.progress_bytes = d.data_bytes.unwrap_or(0);
+    d.summary = Some(
+        json!({"columns": summary.columns, "ids": summary.ids, "seconds": summary.seconds})
+            .to_string(),
+    );
+    d.secret_sealed = Some(keys.seal(
+        &delivery_secret_context(&d.tenant_id, &d.id),
+        secret.expose_secret(),
+    ));
+    d.built_at = Some(now);
+    let detail = json!({
+        "delivery": d.id, "file": d.file_name, "digest": d.digest, "rows": summary.rows, "bytes": summary.bytes,
+        "data_sha256": summary.data_sha256, "bundle_sha256": summary.bundle_sha256, "encryption": summary.encryption,
+        "subjects": subjects.len(), "seconds": summary.seconds,
+    });
+    let mut tx = app.store.begin().await.map_err(retry)?;
+    tx.save_delivery(d).await.map_err(retry)?;
+    tx.insert_delivery_subjects(&d.tenant_id, &d.id, &subjects)
+        .await
+        .map_err(retry)?;
+    commands::audit(&mut tx, row, "clearance", "request.extracted", detail)
+        .await
+        .map_err(retry)?;
+    tx.commit().await.map_err(retry)?;
+    Ok(())
+}
+
+fn retry(e: impl std::fmt::Display) -> Failure {
+    Failure::Retry(e.to_string())
+}
+
+/// The delivery's private work folder (owner-only), made fresh.
+fn work_dir(app: &AppState, d: &DeliveryRow) -> Result<PathBuf, Failure> {
+    let dir = app.cfg.work_dir.join(&d.id);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| {
+            Failure::Retry(format!(
+                "cannot clear the work folder {}: {e}",
+                dir.display()
+            ))
+        })?;
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(&dir).map_err(|e| {
+        Failure::Retry(format!(
+            "cannot create the work folder {}: {e}",
+            dir.display()
+        ))
+    })?;
+    Ok(dir)
+}
+
+/// The bundle on disk while a delivery is built or waits for its upload.
+pub fn bundle_path(app: &AppState, d: &DeliveryRow) -> PathBuf {
+    app.cfg.work_dir.join(&d.id).join(&d.file_name)
+}
+
+/// Write the build's progress to its row every second until aborted.
+async fn report_progress(app: AppState, id: String, progress: Arc<Progress>) {
+    use std::sync::atomic::Ordering;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let (rows, bytes) = (
+            progress.rows.load(Ordering::Relaxed),
+            progress.bytes.load(Ordering::Relaxed),
+        );
+        if let Err(e) = app.store.delivery_progress(&id, rows, bytes).await {
+            tracing::debug!(error = %e, "cannot record build progress");
+        }
+    }
+}
+
+/// The ID-list values as HMAC-SHA-256 under the tenant's erasure salt (hex), so `clearance erase` can find the
+/// deliveries that contained a person without Clearance keeping who they were.
+pub async fn subject_hashes(
+    app: &AppState,
+    tenant_id: &str,
+    ids: &Ids,
+) -> Result<Vec<String>, Failure> {
+    let key = erasure_key(app, tenant_id).await?;
+    Ok(match ids {
+        Ids::Integers(v) => v
+            .iter()
+            .map(|i| subject_hash(&key, &i.to_string()))
+            .collect(),
+        Ids::Texts(v) => v.iter().map(|t| subject_hash(&key, t)).collect(),
+    })
+}
+
+/// The tenant's erasure key (its salt, made on first use).
+pub async fn erasure_key(app: &AppState, tenant_id: &str) -> Result<hmac::Key, Failure> {
+    let fresh = protect::generate_passphrase().map_err(Failure::Retry)?;
+    let salt = app
+        .store
+        .erasure_salt(tenant_id, fresh.expose_secret())
+        .await
+        .map_err(retry)?;
+    Ok(hmac::Key::new(hmac::HMAC_SHA256, salt.as_bytes()))
+}
+
+/// One value's subject hash (values are trimmed, as ID lists are).
+pub fn subject_hash(key: &hmac::Key, value: &str) -> String {
+    hex::encode(hmac::sign(key, value.trim().as_bytes()).as_ref())
+}

@@ -1,0 +1,231 @@
+//! The `extract` job: runs the approved plan of a request in `extracting` — only while its digest is still the
+//! approved one — through the delivery's stages (build, upload), resuming from the stage the delivery row records.
+//! A plan that cannot run or a bundle that cannot be attached fails the request with the reason; passing trouble is
+//! retried, and the last try fails the request rather than leaving it `extracting`.
+
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{Failure, build, upload};
+use crate::{
+    app::AppState,
+    jobs::JobError,
+    requests::{
+        active_tenant, commands,
+        machine::SystemEvent,
+        plan::{Encryption, Plan},
+    },
+    store::{DeliveryRow, JobRow, NewJob, RequestRow},
+};
+
+/// Job kind.
+pub const KIND: &str = "extract";
+/// Tries before the request is failed.
+const MAX_ATTEMPTS: i32 = 5;
+
+#[derive(Deserialize)]
+struct Payload {
+    tenant_id: String,
+    request_id: String,
+}
+
+/// The extract job for a request that just moved to `extracting` (queued in the same transaction).
+pub fn job(row: &RequestRow) -> NewJob {
+    NewJob {
+        kind: KIND.into(),
+        tenant_id: Some(row.tenant_id.clone()),
+        payload: json!({"tenant_id": row.tenant_id, "request_id": row.id}),
+        dedupe_key: Some(format!(
+            "{}:{}:{}",
+            row.id,
+            row.approved_digest.as_deref().unwrap_or_default(),
+            row.version
+        )),
+        priority: 0,
+        run_at: Utc::now(),
+        max_attempts: MAX_ATTEMPTS,
+    }
+}
+
+/// Run one try.
+pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
+    let p: Payload = serde_json::from_str(&job.payload)
+        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+    let Some(stored) = active_tenant(&app.store, &p.tenant_id).await? else {
+        return Ok(());
+    };
+    let Some(row) = app.store.request(&p.tenant_id, &p.request_id).await? else {
+        return Ok(());
+    };
+    if row.state != "extracting" {
+        return Ok(()); // cancelled or failed meanwhile
+    }
+    let digest = match (&row.approved_digest, &row.plan_digest) {
+        (Some(a), Some(p)) if a == p => a.clone(),
+        _ => {
+            return fail(
+                &app,
+                &row,
+                None,
+                "the plan no longer matches what was approved; submit it again",
+            )
+            .await;
+        }
+    };
+    let Some(plan) = row
+        .plan
+        .as_deref()
+        .and_then(|p| serde_json::from_str::<Plan>(p).ok())
+    else {
+        return fail(
+            &app,
+            &row,
+            None,
+            "the stored plan cannot be read; save it again",
+        )
+        .await;
+    };
+    let mut d = current_delivery(&app, &row, &digest, &plan).await?;
+    let last_try = job.attempts >= job.max_attempts;
+    let mut rebuilt = false;
+    loop {
+        let step = match d.state.as_str() {
+            "building" => build::build(&app, &stored, &row, &plan, &mut d).await,
+            "built" => upload::upload(&app, &stored, &row, &mut d).await,
+            _ => return Ok(()), // uploaded: the deliver_secret job carries on
+        };
+        match step {
+            Ok(()) => {}
+            Err(Failure::Rebuild(why)) if !rebuilt => {
+                tracing::warn!(delivery = %d.id, %why, "building the bundle again");
+                rebuilt = true;
+                d.state = "building".into();
+                save(&app, &d).await?;
+            }
+            Err(Failure::Plan(m) | Failure::Delivery(m) | Failure::Rebuild(m)) => {
+                return fail(&app, &row, Some(&mut d), &m).await;
+            }
+            Err(Failure::Source(m) | Failure::Retry(m)) if last_try => {
+                let reason = format!("gave up after {} tries: {m}", job.attempts);
+                return fail(&app, &row, Some(&mut d), &reason).await;
+            }
+            Err(Failure::RateLimited(_)) if last_try => {
+                let reason = format!(
+                    "Jira kept asking to slow down after {} tries; extract again later",
+                    job.attempts
+                );
+                return fail(&app, &row, Some(&mut d), &reason).await;
+            }
+            Err(Failure::Source(error) | Failure::Retry(error)) => {
+                return Err(JobError::Retry { error, after: None });
+            }
+            Err(Failure::RateLimited(after)) => {
+                return Err(JobError::Retry {
+                    error: "Jira rate limit".into(),
+                    after,
+                });
+            }
+        }
+    }
+}
+
+async fn save(app: &AppState, d: &DeliveryRow) -> Result<(), JobError> {
+    let mut tx = app.store.begin().await?;
+    tx.save_delivery(d).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The live delivery of this digest (a previous try's), or a new one.
+async fn current_delivery(
+    app: &AppState,
+    row: &RequestRow,
+    digest: &str,
+    plan: &Plan,
+) -> Result<DeliveryRow, JobError> {
+    let existing = app
+        .store
+        .request_deliveries(&row.tenant_id, &row.id)
+        .await?
+        .into_iter()
+        .find(|d| {
+            d.digest == digest && matches!(d.state.as_str(), "building" | "built" | "uploaded")
+        });
+    if let Some(d) = existing {
+        return Ok(d);
+    }
+    let id = uuid::Uuid::now_v7().simple().to_string();
+    let (ext, encryption) = match plan.encryption {
+        Encryption::Age => ("zip.age", "age"),
+        Encryption::ZipAes => ("zip", "zip-aes"),
+    };
+    let now = Utc::now();
+    let d = DeliveryRow {
+        file_name: format!(
+            "{}-{}-{}.{ext}",
+            row.issue_key,
+            now.format("%Y%m%d"),
+            &id[id.len() - 8..]
+        ),
+        id,
+        tenant_id: row.tenant_id.clone(),
+        request_id: row.id.clone(),
+        digest: digest.to_owned(),
+        encryption: encryption.into(),
+        state: "building".into(),
+        row_count: None,
+        data_bytes: None,
+        data_sha256: None,
+        bundle_bytes: None,
+        bundle_sha256: None,
+        summary: None,
+        progress_rows: 0,
+        progress_bytes: 0,
+        secret_sealed: None,
+        attachment_id: None,
+        created_at: now,
+        built_at: None,
+        uploaded_at: None,
+        expires_at: None,
+        reminded_at: None,
+        expired_at: None,
+        error: None,
+    };
+    let mut tx = app.store.begin().await?;
+    tx.insert_delivery(&d).await?;
+    tx.commit().await?;
+    Ok(d)
+}
+
+/// Fail the request (and the delivery, if any) with `reason`, audited; remove the work folder.
+async fn fail(
+    app: &AppState,
+    row: &RequestRow,
+    delivery: Option<&mut DeliveryRow>,
+    reason: &str,
+) -> Result<(), JobError> {
+    tracing::info!(request = %row.id, %reason, "extraction failed");
+    let mut tx = app.store.begin().await?;
+    let Some(locked) = tx
+        .lock_request_by_issue(&row.tenant_id, &row.issue_id)
+        .await?
+    else {
+        return Ok(());
+    };
+    let event = SystemEvent::Fail {
+        reason: reason.to_owned(),
+    };
+    if let Err(e) = commands::observe(&mut tx, &locked, &event, "clearance").await {
+        tracing::info!(request = %row.id, error = %e, "the request is no longer extracting");
+    }
+    if let Some(d) = delivery {
+        d.state = "failed".into();
+        d.error = Some(reason.to_owned());
+        d.secret_sealed = None;
+        tx.save_delivery(d).await?;
+        let _ = std::fs::remove_dir_all(app.cfg.work_dir.join(&d.id));
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,39 @@
+//! Delivery: an approved request's extraction run into an encrypted bundle, attached to its Jira issue, its secret
+//! sent to the people it is for through Slack (never Jira), and the attachment removed when retention ends.
+//!
+//! The `extract` job (queued by the analyst's `extract` command) builds and uploads, recording each stage on the
+//! delivery row so a retry resumes where the last try stopped: a crash after Jira accepted the upload finds the
+//! attachment by its unique file name and size instead of uploading a second copy. The `deliver_secret` job then
+//! makes one-time reveal links and sends the direct messages; the request becomes `delivered`, or waits in
+//! `awaiting_delivery` with the reason when someone cannot be reached.
+
+pub mod build;
+pub mod extract_job;
+pub mod notify;
+pub mod upload;
+
+use std::time::Duration;
+
+use crate::{app::AppState, jobs::Runner};
+
+/// Register the delivery jobs with a runner.
+pub fn register(runner: &mut Runner<AppState>) {
+    runner.register(extract_job::KIND, extract_job::run);
+}
+
+/// How a stage of a delivery failed, and what that means for the request.
+#[derive(Debug)]
+pub enum Failure {
+    /// Something passing (storage, disk, Jira or Slack hiccup): try again with backoff.
+    Retry(String),
+    /// Jira asked us to slow down.
+    RateLimited(Option<Duration>),
+    /// The data source failed (unreachable, timed out): try again a few times, then fail the request.
+    Source(String),
+    /// The plan cannot run as approved (refused SQL, caps, changed ID file): fail the request now.
+    Plan(String),
+    /// The bundle cannot be delivered (too large for the site, issue gone): fail the request now.
+    Delivery(String),
+    /// The built bundle is gone from the work folder: build it again.
+    Rebuild(String),
+}
