@@ -166,16 +166,7 @@ impl Store {
         entries: &[(String, SealedSecret, SealedSecret)],
     ) -> Result<u64> {
         let sql = "UPDATE deliveries SET secret_sealed = $3 WHERE id = $1 AND secret_sealed = $2";
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await.op("starting re-seal")?;
-            let mut n = 0;
-            for (id, old, new) in entries {
-                n += sqlx::query(sql).bind(id).bind(&old.0).bind(&new.0).execute(&mut *tx).await
-                    .op("re-sealing a delivery secret")?.rows_affected();
-            }
-            tx.commit().await.op("committing re-seal")?;
-            Ok(n)
-        })
+        self.reseal(sql, entries).await
     }
 }
 
