@@ -123,6 +123,11 @@ pub async fn serve(
             state.cfg.reconcile_interval,
             stop_rx.clone(),
         ));
+        tokio::spawn(crate::delivery::retention::schedule(
+            state.store.clone(),
+            state.cfg.retention_sweep_interval,
+            stop_rx.clone(),
+        ));
         tokio::spawn(runner.run(stop_rx))
     });
     let router = crate::web::router(state);

@@ -10,6 +10,9 @@
 pub mod build;
 pub mod extract_job;
 pub mod notify;
+pub mod retention;
+pub mod retention_rules;
+pub mod secrets;
 pub mod upload;
 
 use std::time::Duration;
@@ -19,6 +22,7 @@ use crate::{app::AppState, jobs::Runner};
 /// Register the delivery jobs with a runner.
 pub fn register(runner: &mut Runner<AppState>) {
     runner.register(extract_job::KIND, extract_job::run);
+    runner.register(retention::KIND, retention::run);
 }
 
 /// How a stage of a delivery failed, and what that means for the request.

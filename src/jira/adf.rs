@@ -13,6 +13,36 @@ pub fn doc(paragraphs: &[&str]) -> Value {
     json!({"type": "doc", "version": 1, "content": content})
 }
 
+/// A document of the given block nodes.
+pub fn blocks(content: Vec<Value>) -> Value {
+    json!({"type": "doc", "version": 1, "content": content})
+}
+
+/// A paragraph of inline nodes.
+pub fn paragraph(inline: Vec<Value>) -> Value {
+    json!({"type": "paragraph", "content": inline})
+}
+
+/// A text node (never interpreted as markup).
+pub fn text(t: &str) -> Value {
+    json!({"type": "text", "text": t})
+}
+
+/// A text node in code style.
+pub fn code(t: &str) -> Value {
+    json!({"type": "text", "text": t, "marks": [{"type": "code"}]})
+}
+
+/// A mention of a Jira account (Jira shows the person's current name).
+pub fn mention(account_id: &str) -> Value {
+    json!({"type": "mention", "attrs": {"id": account_id}})
+}
+
+/// A code block.
+pub fn code_block(t: &str) -> Value {
+    json!({"type": "codeBlock", "content": [{"type": "text", "text": t}]})
+}
+
 /// The text of an ADF document: text nodes in order, block nodes separated by blank lines, hard breaks as newlines,
 /// mentions as their display text. Anything that is not ADF yields an empty string (or the string itself).
 pub fn plain_text(doc: &Value) -> String {

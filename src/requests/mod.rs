@@ -4,6 +4,7 @@
 //! checked by the state machine, roles and separation of duties; every change is audited and written back to Jira.
 
 pub mod commands;
+pub mod delivery_comment;
 pub mod dry_run;
 pub mod intake;
 pub mod machine;

@@ -66,10 +66,11 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     let Some(event) = app.store.audit_event(&p.tenant_id, p.seq).await? else {
         return Ok(());
     };
-    if let Some(text) = comment_text(&event) {
+    if let Some(mut content) = comment(&event) {
         let footer = footer(event.seq);
         if !already_commented(&jira, &row.issue_id, &footer).await? {
-            let body = json!({"body": adf::doc(&[&text, &footer])});
+            content.push(adf::paragraph(vec![adf::text(&footer)]));
+            let body = json!({"body": adf::blocks(content)});
             let _: Value = jira
                 .post_json(
                     &format!("/rest/api/3/issue/{}/comment", row.issue_id),
@@ -85,7 +86,18 @@ fn footer(seq: i64) -> String {
     format!("— Clearance, audit event #{seq}")
 }
 
-/// The comment for the changes people care about, `None` for the rest.
+/// The comment for the changes people care about (ADF blocks, footer added by the caller), `None` for the rest.
+fn comment(ev: &AuditEvent) -> Option<Vec<Value>> {
+    let detail: Value = serde_json::from_str(&ev.detail).unwrap_or(Value::Null);
+    match ev.action.as_str() {
+        "request.delivered" => Some(super::delivery_comment::delivered(&detail)),
+        "request.awaiting_delivery" => Some(super::delivery_comment::awaiting(&detail)),
+        "request.expired" => Some(super::delivery_comment::expired(&detail)),
+        _ => comment_text(ev).map(|t| vec![adf::paragraph(vec![adf::text(&t)])]),
+    }
+}
+
+/// The one-paragraph comments.
 fn comment_text(ev: &AuditEvent) -> Option<String> {
     let detail: Value = serde_json::from_str(&ev.detail).unwrap_or(Value::Null);
     let short = |d: &Value| {
@@ -104,10 +116,6 @@ fn comment_text(ev: &AuditEvent) -> Option<String> {
             short(&detail["digest"])
         ),
         "request.rejected" => format!("Clearance: the request was rejected. Reason: {reason}"),
-        "request.delivered" => {
-            "Clearance: the encrypted data file was delivered to this issue; the secret to open it was sent by Slack."
-                .to_owned()
-        }
         "request.failed" => format!("Clearance: the extraction failed. {reason}"),
         _ => return None,
     })

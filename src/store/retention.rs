@@ -45,15 +45,6 @@ impl Store {
         .transpose()
     }
 
-    /// Replace a tenant's retention policy (validated by the caller).
-    pub async fn set_retention_policy(&self, tenant_id: &str, p: &RetentionPolicy) -> Result<()> {
-        let sql = "UPDATE tenants SET retention_days = $2, retention_min_days = $3, retention_max_days = $4, \
-                   expire_on_close = $5 WHERE id = $1";
-        with_pool!(self, pool => sqlx::query(sql).bind(tenant_id).bind(i64::from(p.default_days))
-            .bind(i64::from(p.min_days)).bind(i64::from(p.max_days)).bind(p.expire_on_close)
-            .execute(pool).await.op("changing the retention policy").map(drop))
-    }
-
     /// The tenant's erasure salt, made from `fresh` if it has none yet (whoever stores first wins).
     pub async fn erasure_salt(&self, tenant_id: &str, fresh: &str) -> Result<String> {
         let set = "UPDATE tenants SET erasure_salt = $2 WHERE id = $1 AND erasure_salt IS NULL";
@@ -68,6 +59,14 @@ impl Store {
         })
     }
 
+    /// The tenant's erasure salt, if it has one (a tenant without one has recorded no data subjects).
+    pub async fn existing_erasure_salt(&self, tenant_id: &str) -> Result<Option<String>> {
+        let row: Option<(Option<String>,)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT erasure_salt FROM tenants WHERE id = $1")
+            .bind(tenant_id).fetch_optional(pool).await.op("reading the erasure salt"))?;
+        Ok(row.and_then(|(s,)| s))
+    }
+
     /// Every tenant id, for commands that look across tenants (erasure).
     pub async fn tenant_ids(&self) -> Result<Vec<String>> {
         let rows: Vec<(String,)> = with_pool!(self, pool => sqlx::query_as("SELECT id FROM tenants ORDER BY id")
@@ -77,6 +76,19 @@ impl Store {
 }
 
 impl Tx {
+    /// Replace a tenant's retention policy (validated by the caller).
+    pub async fn set_retention_policy(
+        &mut self,
+        tenant_id: &str,
+        p: &RetentionPolicy,
+    ) -> Result<()> {
+        let sql = "UPDATE tenants SET retention_days = $2, retention_min_days = $3, retention_max_days = $4, \
+                   expire_on_close = $5 WHERE id = $1";
+        with_tx!(self, c => sqlx::query(sql).bind(tenant_id).bind(i64::from(p.default_days))
+            .bind(i64::from(p.min_days)).bind(i64::from(p.max_days)).bind(p.expire_on_close)
+            .execute(&mut *c).await.op("changing the retention policy").map(drop))
+    }
+
     /// Set a request's own retention (`None`: the tenant's default).
     pub async fn set_request_retention(
         &mut self,

@@ -17,6 +17,7 @@ use crate::{
     app::AppState,
     audit::{export, verify},
     crypto::MasterKeys,
+    delivery::retention_rules,
     error::{AppError, Result},
     extract::probe::{ProbeError, ProbeReport},
     host::{Caller, UiRequest},
@@ -38,6 +39,10 @@ pub(super) fn router() -> Router<AppState> {
             put(source_put).delete(source_delete),
         )
         .route("/api/admin/sources/{name}/test", post(source_test))
+        .route(
+            "/api/admin/retention",
+            get(retention_get).put(retention_put),
+        )
 }
 
 /// The caller's account id, if they are an admin of this site.
@@ -263,4 +268,50 @@ async fn source_test_unsaved(
     let source = SourceInput::from_json(&body)?.into_source("unsaved", None)?;
     sources::refuse_own_database(&source.url, &app.cfg.database_url)?;
     Ok(Json(probe_view(sources::test(&source).await)))
+}
+
+/// `GET /api/admin/retention`: how long deliveries stay on their issues.
+async fn retention_get(
+    State(app): State<AppState>,
+    UiRequest(caller): UiRequest,
+) -> Result<Json<Value>> {
+    admin(&app, &caller).await?;
+    let policy = app
+        .store
+        .retention_policy(&caller.tenant.id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("this site is not installed".into()))?;
+    Ok(Json(json!({ "retention": policy })))
+}
+
+/// `PUT /api/admin/retention` with any of `defaultDays`, `minDays`, `maxDays`, `expireOnClose`; audited.
+async fn retention_put(
+    State(app): State<AppState>,
+    UiRequest(caller): UiRequest,
+    body: Bytes,
+) -> Result<Json<Value>> {
+    let actor = admin(&app, &caller).await?;
+    let input: retention_rules::PolicyInput =
+        serde_json::from_slice(&body).map_err(|e| AppError::Unprocessable(format!("body: {e}")))?;
+    let current = app
+        .store
+        .retention_policy(&caller.tenant.id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("this site is not installed".into()))?;
+    let policy = retention_rules::apply(current, &input).map_err(AppError::Unprocessable)?;
+    let mut tx = app.store.begin().await?;
+    tx.set_retention_policy(&caller.tenant.id, &policy).await?;
+    let event = tx
+        .append_audit(
+            &caller.tenant.id,
+            &NewAuditEvent {
+                actor,
+                action: "retention.updated".into(),
+                request_id: None,
+                detail: json!({"before": current, "after": policy}),
+            },
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Json(json!({ "retention": policy, "auditSeq": event.seq })))
 }

@@ -6,6 +6,7 @@ mod health;
 mod metrics;
 mod panel;
 mod requests_api;
+mod reveal;
 mod webhooks;
 
 use std::time::Duration;
@@ -31,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(admin_api::router())
         .merge(requests_api::router())
+        .merge(reveal::router())
         .merge(metrics::router())
         .merge(webhooks::router(state.clone()));
     let base_path = state.cfg.base_url.path().trim_end_matches('/').to_owned();

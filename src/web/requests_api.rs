@@ -5,12 +5,13 @@ use axum::{
     Json, Router,
     body::Bytes,
     extract::{Path, State},
-    routing::{get, post},
+    routing::{get, post, put},
 };
 use serde_json::{Value, json};
 
 use crate::{
     app::AppState,
+    delivery::retention_rules,
     error::{AppError, Result},
     host::UiRequest,
     requests::{
@@ -25,6 +26,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/panel/requests/{issue_id}", get(show))
         .route("/api/panel/requests/{issue_id}/commands", post(command))
         .route("/api/panel/requests/{issue_id}/dry-run", post(dry_run))
+        .route("/api/panel/requests/{issue_id}/retention", put(retention))
 }
 
 fn issue_id(raw: &str) -> Result<&str> {
@@ -115,6 +117,27 @@ async fn dry_run(
         "seconds": p.seconds,
         "auditSeq": run.event.seq,
     })))
+}
+
+/// `PUT /api/panel/requests/{issue_id}/retention` with `{"days": n}` (or `null` for the site's default): how long
+/// the delivery stays on the issue, within the site's bounds (analysts and privacy officers).
+async fn retention(
+    State(app): State<AppState>,
+    UiRequest(caller): UiRequest,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        days: Option<u32>,
+    }
+    let id = issue_id(&raw)?;
+    let me = super::acting_account(&caller)?;
+    let b: Body = serde_json::from_slice(&body)
+        .map_err(|e| AppError::BadRequest(format!("expected {{\"days\": number or null}}: {e}")))?;
+    let expires = retention_rules::set_for_request(&app, &caller.tenant, me, id, b.days).await?;
+    Ok(Json(json!({"days": b.days, "expiresAt": expires})))
 }
 
 fn view(r: &RequestRow) -> Value {

@@ -1,0 +1,141 @@
+//! Retention: a periodic sweep queues an `expire_delivery` job for every attached bundle whose time is up; the job
+//! deletes the attachment through the Jira API, wipes the secret, records the removal (with the file's hash) in the
+//! audit chain, moves the request to `expired` (the write-back notes it on the issue). The same removal serves
+//! erasure requests and issues closed on a site that expires on close.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::secrets;
+use crate::{
+    app::AppState,
+    jira::JiraError,
+    jobs::JobError,
+    requests::{active_tenant, commands, machine::SystemEvent},
+    store::{DeliveryRow, JobRow, NewJob, Store},
+};
+
+/// Job kind.
+pub const KIND: &str = "expire_delivery";
+/// Deliveries looked at per sweep.
+const SWEEP_BATCH: i64 = 500;
+
+#[derive(Deserialize)]
+struct Payload {
+    tenant_id: String,
+    delivery_id: String,
+    why: String,
+}
+
+/// The job that removes `d` now, for `why` (`retention`, `issue closed`, `erasure`).
+pub fn job(d: &DeliveryRow, why: &str) -> NewJob {
+    NewJob {
+        kind: KIND.into(),
+        tenant_id: Some(d.tenant_id.clone()),
+        payload: json!({"tenant_id": d.tenant_id, "delivery_id": d.id, "why": why}),
+        dedupe_key: Some(format!("expire:{}", d.id)),
+        priority: 0,
+        run_at: Utc::now(),
+        max_attempts: 20,
+    }
+}
+
+/// Queue the removal of every delivery whose retention has ended. Returns how many were queued.
+pub async fn sweep(store: &Store) -> anyhow::Result<usize> {
+    let due = store.deliveries_expiring(Utc::now(), SWEEP_BATCH).await?;
+    let mut queued = 0;
+    for d in &due {
+        if store.enqueue_job(&job(d, "retention")).await?.is_some() {
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
+/// Sweep every `every` until `stop`.
+pub async fn schedule(store: Store, every: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        match sweep(&store).await {
+            Ok(n) if n > 0 => tracing::info!(queued = n, "deliveries due for removal"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "retention sweep failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            changed = stop.changed() => if changed.is_err() || *stop.borrow() { return },
+        }
+    }
+}
+
+/// Remove one delivery's attachment and close it.
+pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
+    let p: Payload = serde_json::from_str(&job.payload)
+        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+    remove(&app, &p.tenant_id, &p.delivery_id, &p.why).await
+}
+
+/// Remove an attached delivery now: delete the attachment in Jira (gone already counts), wipe the secret, mark it
+/// expired and move its request to `expired`, audited with the file's hash and `why`. Nothing to do for a
+/// delivery that is not attached.
+pub async fn remove(
+    app: &AppState,
+    tenant_id: &str,
+    delivery_id: &str,
+    why: &str,
+) -> Result<(), JobError> {
+    let Some(stored) = active_tenant(&app.store, tenant_id).await? else {
+        return Ok(());
+    };
+    let Some(d) = app.store.delivery(tenant_id, delivery_id).await? else {
+        return Ok(());
+    };
+    if d.state != "uploaded" {
+        return Ok(());
+    }
+    if let Some(id) = &d.attachment_id {
+        let jira = app.jira_for(&stored)?;
+        match jira.delete_attachment(id).await {
+            Ok(()) | Err(JiraError::NotFound(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut tx = app.store.begin().await?;
+    let Some(mut locked) = tx.lock_delivery(tenant_id, delivery_id).await? else {
+        return Ok(());
+    };
+    if locked.state != "uploaded" {
+        return Ok(());
+    }
+    locked.state = "expired".into();
+    locked.expired_at = Some(Utc::now());
+    secrets::wipe(&mut tx, &mut locked).await?;
+    let detail = json!({
+        "delivery": locked.id, "file": locked.file_name, "attachment_id": locked.attachment_id,
+        "bundle_sha256": locked.bundle_sha256, "why": why,
+    });
+    let request = app.store.request(tenant_id, &locked.request_id).await?;
+    match request {
+        Some(r) if r.state == "delivered" || r.state == "awaiting_delivery" => {
+            let row = tx
+                .lock_request_by_issue(&r.tenant_id, &r.issue_id)
+                .await?
+                .unwrap_or(r);
+            commands::observe(&mut tx, &row, &SystemEvent::Expire { detail }, "clearance")
+                .await
+                .map_err(|e| JobError::Retry {
+                    error: e.to_string(),
+                    after: None,
+                })?;
+        }
+        Some(r) => {
+            // The request moved on (reopened and extracted again): record the removal without a state change.
+            commands::audit(&mut tx, &r, "clearance", "delivery.removed", detail).await?;
+        }
+        None => {}
+    }
+    tx.commit().await?;
+    Ok(())
+}
