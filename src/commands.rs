@@ -8,7 +8,10 @@ use secrecy::ExposeSecret;
 use crate::{
     app::{self, AppState},
     config::Config,
-    crypto::{MasterKeys, data_source_url_context, delivery_secret_context, tenant_secret_context},
+    crypto::{
+        MasterKeys, data_source_url_context, delivery_secret_context, slack_token_context,
+        tenant_secret_context,
+    },
     store::{SealedSecret, Store},
     telemetry,
 };
@@ -255,66 +258,86 @@ pub struct RotationReport {
     pub raced: u64,
 }
 
-/// Re-seal all tenant secrets, data-source URLs and delivery secrets under `keys`' current key. Opens every value first and writes
-/// nothing if any fails.
+/// Re-seal all tenant secrets, data-source URLs, Slack bot tokens and delivery secrets under `keys`' current key. Opens every value
+/// first and writes nothing if any fails.
 pub async fn reseal_all(store: &Store, keys: &MasterKeys) -> anyhow::Result<RotationReport> {
     let mut report = RotationReport::default();
-    let mut tenants = Vec::new();
-    for (client_key, sealed) in store.sealed_tenant_secrets().await? {
-        if keys.is_current(&sealed.0) {
-            report.current += 1;
-            continue;
-        }
-        let context = tenant_secret_context(&client_key);
-        let plain = keys
-            .open(&context, &sealed.0)
-            .with_context(|| format!("tenant {client_key}"))?;
-        let resealed = SealedSecret(keys.seal(&context, plain.expose_secret()));
-        tenants.push((client_key, sealed, resealed));
-    }
-    let sources = reseal_rows(
+    let tenants = store.sealed_tenant_secrets().await?.into_iter();
+    let tenants = reseal_each(
         keys,
-        store.sealed_data_source_urls().await?,
-        data_source_url_context,
-        "data source",
         &mut report,
+        tenants.map(|(client_key, sealed)| {
+            let context = tenant_secret_context(&client_key);
+            (format!("tenant {client_key}"), client_key, context, sealed)
+        }),
     )?;
-    let deliveries = reseal_rows(
+    let sources = store.sealed_data_source_urls().await?.into_iter();
+    let sources = reseal_each(
         keys,
-        store.sealed_delivery_secrets().await?,
-        delivery_secret_context,
-        "delivery secret",
         &mut report,
+        sources.map(|(tenant_id, id, sealed)| {
+            let context = data_source_url_context(&tenant_id, &id);
+            (
+                format!("data source {id} of tenant {tenant_id}"),
+                id,
+                context,
+                sealed,
+            )
+        }),
+    )?;
+    let slack = store.sealed_slack_tokens().await?.into_iter();
+    let slack = reseal_each(
+        keys,
+        &mut report,
+        slack.map(|(tenant_id, sealed)| {
+            let context = slack_token_context(&tenant_id);
+            (
+                format!("the Slack token of tenant {tenant_id}"),
+                tenant_id,
+                context,
+                sealed,
+            )
+        }),
+    )?;
+    let deliveries = store.sealed_delivery_secrets().await?.into_iter();
+    let deliveries = reseal_each(
+        keys,
+        &mut report,
+        deliveries.map(|(tenant_id, id, sealed)| {
+            let context = delivery_secret_context(&tenant_id, &id);
+            (
+                format!("delivery secret {id} of tenant {tenant_id}"),
+                id,
+                context,
+                sealed,
+            )
+        }),
     )?;
     let n = store.reseal_tenant_secrets(&tenants).await?
         + store.reseal_data_source_urls(&sources).await?
+        + store.reseal_slack_tokens(&slack).await?
         + store.reseal_delivery_secrets(&deliveries).await?;
     report.resealed = n;
-    report.raced = (tenants.len() + sources.len() + deliveries.len()) as u64 - n;
+    report.raced = (tenants.len() + sources.len() + slack.len() + deliveries.len()) as u64 - n;
     Ok(report)
 }
 
-/// Open and re-seal rows of `(tenant id, row id, sealed)` whose value is bound by `context(tenant, id)`; values
-/// already under the current key are counted and skipped. Returns `(row id, old, new)` for the store to swap.
-fn reseal_rows(
+/// Open each `(what, row key, context, sealed)` not already under the current key and seal it again; returns
+/// `(row key, old, new)` for the store. Counts the current ones in `report`.
+fn reseal_each(
     keys: &MasterKeys,
-    rows: Vec<(String, String, SealedSecret)>,
-    context: fn(&str, &str) -> String,
-    what: &str,
     report: &mut RotationReport,
+    values: impl Iterator<Item = (String, String, String, SealedSecret)>,
 ) -> anyhow::Result<Vec<(String, SealedSecret, SealedSecret)>> {
     let mut out = Vec::new();
-    for (tenant_id, id, sealed) in rows {
+    for (what, key, context, sealed) in values {
         if keys.is_current(&sealed.0) {
             report.current += 1;
             continue;
         }
-        let context = context(&tenant_id, &id);
-        let plain = keys
-            .open(&context, &sealed.0)
-            .with_context(|| format!("{what} {id} of tenant {tenant_id}"))?;
+        let plain = keys.open(&context, &sealed.0).context(what)?;
         let resealed = SealedSecret(keys.seal(&context, plain.expose_secret()));
-        out.push((id, sealed, resealed));
+        out.push((key, sealed, resealed));
     }
     Ok(out)
 }

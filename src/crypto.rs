@@ -185,6 +185,11 @@ pub fn delivery_secret_context(tenant_id: &str, delivery_id: &str) -> String {
     format!("delivery:{tenant_id}:{delivery_id}:secret")
 }
 
+/// The associated data for a tenant's Slack bot token: binds the sealed value to its tenant (one token per tenant).
+pub fn slack_token_context(tenant_id: &str) -> String {
+    format!("slack:{tenant_id}:bot_token")
+}
+
 /// Convenience for call sites that hold a `SecretString`.
 pub fn seal_secret(keys: &MasterKeys, context: &str, secret: &SecretString) -> String {
     keys.seal(context, secret.expose_secret())

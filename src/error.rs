@@ -13,6 +13,7 @@ use crate::{
     requests::{
         commands::ExecError, dry_run::DryRunError, machine::CommandError, plan_inputs::InputError,
     },
+    slack::SettingsError,
     sources::SourcesError,
     store::StoreError,
 };
@@ -115,6 +116,20 @@ impl From<SourcesError> for AppError {
             SourcesError::Conflict(m) => Self::Conflict(m),
             SourcesError::Store(s) => s.into(),
             e @ SourcesError::Sealed { .. } => Self::Internal(anyhow::Error::new(e)),
+        }
+    }
+}
+
+/// Bad input and a token Slack refused are 422 (nothing changed), an unknown mapping 404, Slack unreachable while
+/// checking a token 502.
+impl From<SettingsError> for AppError {
+    fn from(e: SettingsError) -> Self {
+        match e {
+            SettingsError::Invalid(m) => Self::Unprocessable(m),
+            SettingsError::NotFound(m) => Self::NotFound(m),
+            e @ SettingsError::Unchecked(_) => Self::Upstream(e.to_string()),
+            SettingsError::Store(s) => s.into(),
+            e @ SettingsError::NoMasterKey(_) => Self::Internal(anyhow::Error::new(e)),
         }
     }
 }

@@ -32,6 +32,8 @@ pub mod metrics;
 pub mod requests;
 /// Jira/Slack simulator and demo warehouse (demo and tests only; never mounted by `serve`).
 pub mod sandbox;
+/// Slack: Web API client, Block Kit messages, per-tenant settings and user mapping, DMs and team notices.
+pub mod slack;
 /// Per-tenant data sources: settings, sealed URLs, project restriction, connection tests.
 pub mod sources;
 /// All SQL: SQLite and PostgreSQL.

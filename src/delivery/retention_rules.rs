@@ -101,15 +101,14 @@ pub async fn set_for_request(
         .await?
         .into_iter()
         .find(|d| d.state == "uploaded");
-    if let Some(d) = live {
-        if let Some(mut locked) = tx.lock_delivery(&tenant.id, &d.id).await? {
-            let at =
-                locked.uploaded_at.unwrap_or_else(Utc::now) + Duration::days(i64::from(effective));
-            locked.expires_at = Some(at);
-            locked.reminded_at = None;
-            tx.save_delivery(&locked).await?;
-            expires = Some(at);
-        }
+    if let Some(d) = live
+        && let Some(mut locked) = tx.lock_delivery(&tenant.id, &d.id).await?
+    {
+        let at = locked.uploaded_at.unwrap_or_else(Utc::now) + Duration::days(i64::from(effective));
+        locked.expires_at = Some(at);
+        locked.reminded_at = None;
+        tx.save_delivery(&locked).await?;
+        expires = Some(at);
     }
     tx.append_audit(
         &tenant.id,

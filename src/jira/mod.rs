@@ -3,6 +3,7 @@
 
 pub mod adf;
 mod client;
+mod users;
 
 use std::{sync::Arc, time::Duration};
 

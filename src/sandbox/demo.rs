@@ -14,13 +14,17 @@ use tokio::net::TcpListener;
 use super::{
     SLACK_PATH,
     jira::{JiraSim, SimKeys, SimOptions, keys::Stored, people},
-    slack::SlackSim,
+    slack::{Bot, Conversation, SlackSim},
     warehouse,
 };
 use crate::{
     app::{self, AppState},
     config::Config,
     crypto::MasterKeys,
+    slack::{
+        BotToken, ChannelId,
+        settings::{self as slack_settings, SettingsInput},
+    },
     sources::{self, SourceInput},
 };
 
@@ -100,7 +104,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     if fresh {
         jira.add_default_people();
     }
-    let slack = demo_slack(&jira);
+    let (slack, bot, channel) = demo_slack(&jira);
     super::serve_in_background(sandbox_listener, super::router(&jira, Some(slack)));
 
     let warehouse_file = dir.join("warehouse.db");
@@ -140,6 +144,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
             format!("{sandbox_url}{}", super::KEYS_PATH),
         ),
         ("connect_js_url", format!("{sandbox_url}/_sandbox/all.js")),
+        ("slack_api_url", format!("{sandbox_url}{SLACK_PATH}/api")),
     ])?;
     let state = AppState::build(cfg).await?;
     let store = state.store.clone();
@@ -163,6 +168,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
         sample_tickets(&jira);
     }
     demo_source(&state, &jira, &warehouse_file).await?;
+    demo_slack_settings(&state, &jira, &bot, &channel).await?;
 
     println!(
         "\nClearance demo is running.\n\n  Open {sandbox_url}/?as={}\n\n  \
@@ -185,16 +191,17 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The demo site's tenant.
+async fn demo_tenant(state: &AppState, jira: &JiraSim) -> anyhow::Result<crate::tenant::Tenant> {
+    let stored = state.store.tenant_by_client_key(&jira.client_key()).await?;
+    Ok(stored.context("the demo site has no tenant")?.tenant)
+}
+
 /// The demo warehouse as the data source `demo-warehouse` for project DATA, unless the site has it already (an admin
 /// may have changed it).
 async fn demo_source(state: &AppState, jira: &JiraSim, file: &Path) -> anyhow::Result<()> {
     const NAME: &str = "demo-warehouse";
-    let tenant = state
-        .store
-        .tenant_by_client_key(&jira.client_key())
-        .await?
-        .context("the demo site has no tenant")?
-        .tenant;
+    let tenant = demo_tenant(state, jira).await?;
     if state.store.data_source(&tenant.id, NAME).await?.is_some() {
         return Ok(());
     }
@@ -210,17 +217,36 @@ async fn demo_source(state: &AppState, jira: &JiraSim, file: &Path) -> anyhow::R
     Ok(())
 }
 
-/// A Slack workspace with the demo people (same emails as in Jira) and a bot for Clearance.
-fn demo_slack(jira: &JiraSim) -> SlackSim {
+/// A Slack workspace with the demo people (same emails as in Jira), a bot for Clearance and a notice channel.
+fn demo_slack(jira: &JiraSim) -> (SlackSim, Bot, Conversation) {
     let slack = SlackSim::new();
     let team = slack.add_team("Clearance Demo");
-    slack.add_bot(&team.id, "clearance");
+    let bot = slack.add_bot(&team.id, "clearance");
     for u in jira.state().users.values() {
         let handle = u.email.split('@').next().unwrap_or("user");
         slack.add_user(&team.id, handle, &u.display_name, &u.email);
     }
-    slack.add_channel(&team.id, "data-requests");
-    slack
+    let channel = slack.add_channel(&team.id, "data-requests");
+    (slack, bot, channel)
+}
+
+/// Connect the demo site to the workspace, which is new on every start: its bot token and notice channel.
+async fn demo_slack_settings(
+    state: &AppState,
+    jira: &JiraSim,
+    bot: &Bot,
+    channel: &Conversation,
+) -> anyhow::Result<()> {
+    let tenant = demo_tenant(state, jira).await?;
+    let input = SettingsInput {
+        bot_token: Some(BotToken::parse(&bot.token).map_err(anyhow::Error::msg)?),
+        channel: Some(ChannelId::parse(&channel.id)),
+        ..SettingsInput::default()
+    };
+    slack_settings::save(state, &tenant.id, "demo", input)
+        .await
+        .context("connecting the demo site to the simulated Slack workspace")?;
+    Ok(())
 }
 
 /// The sample tickets: a plain request, one with personal data, one driven by an attached CSV of customer IDs.

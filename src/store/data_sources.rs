@@ -164,25 +164,6 @@ impl Store {
         let sql = "UPDATE data_sources SET url_sealed = $3 WHERE id = $1 AND url_sealed = $2";
         self.reseal(sql, entries).await
     }
-
-    /// Run `sql` (`$1` id, `$2` old sealed value, `$3` new) for every entry in one transaction; returns the rows
-    /// changed (a row changed meanwhile no longer matches `$2` and is left alone).
-    pub(super) async fn reseal(
-        &self,
-        sql: &'static str,
-        entries: &[(String, SealedSecret, SealedSecret)],
-    ) -> Result<u64> {
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await.op("starting re-seal")?;
-            let mut n = 0;
-            for (id, old, new) in entries {
-                n += sqlx::query(sql).bind(id).bind(&old.0).bind(&new.0).execute(&mut *tx).await
-                    .op("re-sealing a secret")?.rows_affected();
-            }
-            tx.commit().await.op("committing re-seal")?;
-            Ok(n)
-        })
-    }
 }
 
 impl Tx {

@@ -12,6 +12,7 @@ mod jobs;
 mod requests;
 mod retention;
 mod secret_links;
+mod slack;
 mod stats;
 mod tenants;
 mod tx;
@@ -35,6 +36,7 @@ pub use jobs::{AttemptRow, Finish, JobRow, NewJob};
 pub use requests::{IssueSnapshot, RequestRow, Upserted};
 pub use retention::RetentionPolicy;
 pub use secret_links::SecretLinkRow;
+pub use slack::{SlackBot, SlackUserMapping, StoredSlackSettings};
 pub use stats::QueueStats;
 pub use tenants::{InstallRecord, RolePolicy, SealedSecret, StoredTenant};
 pub use tx::Tx;
@@ -205,6 +207,26 @@ impl Store {
         } else {
             Err(format!("migrations not applied: {missing:?}"))
         }
+    }
+
+    /// Replace sealed values in one transaction with `sql`, an `UPDATE` taking `$1` = the row's key, `$2` = the old
+    /// sealed value and `$3` = the new one (so a row whose value changed meanwhile is left alone). Returns how many
+    /// rows were re-sealed.
+    pub(crate) async fn reseal(
+        &self,
+        sql: &'static str,
+        entries: &[(String, SealedSecret, SealedSecret)],
+    ) -> Result<u64> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await.op("starting re-seal")?;
+            let mut n = 0;
+            for (key, old, new) in entries {
+                n += sqlx::query(sql).bind(key).bind(&old.0).bind(&new.0).execute(&mut *tx).await
+                    .op("re-sealing a secret")?.rows_affected();
+            }
+            tx.commit().await.op("committing re-seal")?;
+            Ok(n)
+        })
     }
 
     /// Close the pool (waits for connections to be returned) and, on SQLite, the intake writer (after it has written

@@ -198,16 +198,7 @@ impl Store {
     ) -> Result<u64> {
         let sql =
             "UPDATE tenants SET shared_secret = $3 WHERE client_key = $1 AND shared_secret = $2";
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await.op("starting re-seal")?;
-            let mut n = 0;
-            for (key, old, new) in entries {
-                n += sqlx::query(sql).bind(key).bind(&old.0).bind(&new.0).execute(&mut *tx).await
-                    .op("re-sealing a secret")?.rows_affected();
-            }
-            tx.commit().await.op("committing re-seal")?;
-            Ok(n)
-        })
+        self.reseal(sql, entries).await
     }
 }
 

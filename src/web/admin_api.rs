@@ -1,5 +1,6 @@
 //! The admin API (context tokens, admin role checked on the server): dead jobs with their errors and a re-run, the
-//! audit chain's verification, the audit export, and the site's data sources (list, create/update, delete, test).
+//! audit chain's verification, the audit export, and the site's data sources (list, create/update, delete, test);
+//! the Slack endpoints (admin_slack) are merged in here.
 //! The admin page (a later issue) is built on it.
 
 use axum::{
@@ -43,10 +44,11 @@ pub(super) fn router() -> Router<AppState> {
             "/api/admin/retention",
             get(retention_get).put(retention_put),
         )
+        .merge(super::admin_slack::router())
 }
 
 /// The caller's account id, if they are an admin of this site.
-async fn admin(app: &AppState, caller: &Caller) -> Result<String> {
+pub(super) async fn admin(app: &AppState, caller: &Caller) -> Result<String> {
     let account = super::acting_account(caller)?;
     let (roles, _) = commands::roles_of(app, &caller.tenant, account).await?;
     if roles.admin {

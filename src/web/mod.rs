@@ -2,6 +2,7 @@
 
 mod admin;
 mod admin_api;
+mod admin_slack;
 mod health;
 mod metrics;
 mod panel;

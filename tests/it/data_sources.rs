@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use crate::{
     helpers::{Backend, TestApp, dead_address},
     on_each_backend,
-    sandbox_jira::site_and_app,
+    sandbox_jira::site_and_app_with,
 };
 
 on_each_backend!(
@@ -39,9 +39,22 @@ pub(crate) struct Api {
 
 impl Api {
     pub(crate) async fn start(backend: Backend) -> Self {
-        let (sim, app) = site_and_app(backend).await;
+        Self::start_with(backend, Vec::new()).await
+    }
+
+    /// [`Api::start`] with extra app settings.
+    pub(crate) async fn start_with(
+        backend: Backend,
+        settings: Vec<(&'static str, String)>,
+    ) -> Self {
+        let (sim, app) = site_and_app_with(backend, settings).await;
         let tenant = app.tenant(&sim.client_key()).await.unwrap().tenant.id;
         Self { sim, app, tenant }
+    }
+
+    /// The simulated Jira site.
+    pub(crate) fn jira(&self) -> &JiraSim {
+        &self.sim
     }
 
     pub(crate) async fn call(
@@ -92,7 +105,7 @@ impl Api {
         MasterKeys::parse(&self.app.master_key, &[]).unwrap()
     }
 
-    async fn audit_actions(&self) -> Vec<(String, String, String)> {
+    pub(crate) async fn audit_actions(&self) -> Vec<(String, String, String)> {
         let events = self
             .app
             .state

@@ -29,6 +29,7 @@ mod sandbox_jql;
 mod sandbox_slack;
 mod sandbox_warehouse;
 mod secrets;
+mod slack;
 mod tenant_cache;
 mod tokens;
 mod vectors;

@@ -390,6 +390,42 @@ async fn post_message_errors() {
 }
 
 #[tokio::test]
+async fn expired_inactive_tokens_missing_scopes_and_closed_channels() {
+    let s = spawn().await;
+    let (token, ch) = (s.bot.token.as_str(), s.general.id.as_str());
+    s.sim.remove_scope(token, "users:read.email");
+    let body = s
+        .call("users.lookupByEmail", json!({"email": "ada@acme.test"}))
+        .await;
+    assert_eq!(error_of(&body), "missing_scope");
+    assert_eq!(body["needed"], "users:read.email");
+    assert_eq!(body["provided"], "chat:write,im:write,users:read");
+    assert_eq!(s.call("auth.test", json!({})).await["ok"], true);
+
+    s.sim.keep_bot_out_of(ch);
+    let body = s
+        .call("chat.postMessage", json!({"channel": ch, "text": "x"}))
+        .await;
+    assert_eq!(error_of(&body), "not_in_channel");
+    assert!(s.sim.messages().is_empty());
+
+    s.sim.expire_token(token);
+    assert_eq!(
+        error_of(&s.call("auth.test", json!({})).await),
+        "token_expired"
+    );
+    s.sim.clear_faults();
+    s.sim.deactivate_token(token);
+    let body = s.call("auth.test", json!({})).await;
+    assert_eq!(error_of(&body), "account_inactive");
+    s.sim.clear_faults();
+    let body = s
+        .call("chat.postMessage", json!({"channel": ch, "text": "x"}))
+        .await;
+    assert_eq!(body["ok"], true, "{body}");
+}
+
+#[tokio::test]
 async fn rate_limits_answer_429_then_recover() {
     let s = spawn().await;
     s.sim.rate_limit_next(1, 7);

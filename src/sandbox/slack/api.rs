@@ -1,6 +1,7 @@
-//! Web API methods (`POST /api/{method}`): Slack's rate-limit and authentication answers, then `auth.test`,
+//! Web API methods (`POST /api/{method}`): Slack's rate-limit, authentication and scope answers, then `auth.test`,
 //! `users.lookupByEmail`, `conversations.open` and `chat.postMessage`. Errors are HTTP 200 with
-//! `{"ok":false,"error":…}`; only rate limits (429) and unknown methods (404) use other statuses.
+//! `{"ok":false,"error":…}` (`missing_scope` adds `needed` and `provided`); only rate limits (429) and unknown
+//! methods (404) use other statuses.
 
 use axum::{
     Json,
@@ -29,6 +30,10 @@ type Outcome = Result<Map<String, Value>, &'static str>;
 
 type Method = fn(&SlackSim, &Bot, &Params) -> Outcome;
 
+/// The scopes a simulated bot token is granted (what Clearance's Slack app asks for), before any
+/// [`SlackSim::remove_scope`].
+const BOT_SCOPES: &[&str] = &["chat:write", "im:write", "users:read", "users:read.email"];
+
 /// Serve one Web API call.
 pub(super) async fn call(
     State(sim): State<SlackSim>,
@@ -36,11 +41,11 @@ pub(super) async fn call(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let handler: Method = match method.as_str() {
-        "auth.test" => auth_test,
-        "users.lookupByEmail" => lookup_by_email,
-        "conversations.open" => conversations_open,
-        "chat.postMessage" => post_message,
+    let (handler, scope): (Method, Option<&str>) = match method.as_str() {
+        "auth.test" => (auth_test, None),
+        "users.lookupByEmail" => (lookup_by_email, Some("users:read.email")),
+        "conversations.open" => (conversations_open, Some("im:write")),
+        "chat.postMessage" => (post_message, Some("chat:write")),
         _ => {
             let body = json!({"ok": false, "error": "unknown_method", "req_method": method});
             return (StatusCode::NOT_FOUND, Json(body)).into_response();
@@ -58,9 +63,30 @@ pub(super) async fn call(
         Ok(req) => req,
         Err(code) => return answer(Err(code), None),
     };
-    let outcome =
-        authenticate(&sim, req.token.as_deref()).and_then(|bot| handler(&sim, &bot, &req.params));
-    answer(outcome, req.warning)
+    let bot = match authenticate(&sim, req.token.as_deref()) {
+        Ok(bot) => bot,
+        Err(code) => return answer(Err(code), req.warning),
+    };
+    if let Some(refused) = scope.and_then(|s| missing_scope(&sim, &bot, s)) {
+        return refused;
+    }
+    answer(handler(&sim, &bot, &req.params), req.warning)
+}
+
+/// Slack's answer when the token lacks `needed`: `missing_scope` with the scope needed and those the token has.
+fn missing_scope(sim: &SlackSim, bot: &Bot, needed: &str) -> Option<Response> {
+    let state = sim.lock();
+    let removed = state.faults.removed_scopes.get(&bot.token)?;
+    if !removed.contains(needed) {
+        return None;
+    }
+    let provided: Vec<&str> = BOT_SCOPES
+        .iter()
+        .copied()
+        .filter(|s| !removed.contains(*s))
+        .collect();
+    let body = json!({"ok": false, "error": "missing_scope", "needed": needed, "provided": provided.join(",")});
+    Some(Json(body).into_response())
 }
 
 /// HTTP 429 with `Retry-After`, as Slack answers a rate-limited call.
@@ -92,7 +118,8 @@ fn answer(outcome: Outcome, warning: Option<&'static str>) -> Response {
     Json(Value::Object(body)).into_response()
 }
 
-/// The bot a token belongs to, or Slack's error: `not_authed`, `invalid_auth` or `token_revoked`.
+/// The bot a token belongs to, or Slack's error: `not_authed`, `invalid_auth`, `token_revoked`, `token_expired` or
+/// `account_inactive`.
 fn authenticate(sim: &SlackSim, token: Option<&str>) -> Result<Bot, &'static str> {
     let token = token.ok_or("not_authed")?;
     let state = sim.lock();
@@ -101,8 +128,15 @@ fn authenticate(sim: &SlackSim, token: Option<&str>) -> Result<Bot, &'static str
     }
     let bot = state.bots.iter().find(|b| b.token == token);
     let bot = bot.cloned().ok_or("invalid_auth")?;
-    if state.faults.revoked_tokens.contains(token) {
+    let faults = &state.faults;
+    if faults.revoked_tokens.contains(token) {
         return Err("token_revoked");
+    }
+    if faults.expired_tokens.contains(token) {
+        return Err("token_expired");
+    }
+    if faults.inactive_tokens.contains(token) {
+        return Err("account_inactive");
     }
     Ok(bot)
 }
@@ -227,6 +261,9 @@ fn post_message(sim: &SlackSim, bot: &Bot, params: &Params) -> Outcome {
     let channel = state
         .resolve_channel(bot, channel)
         .ok_or("channel_not_found")?;
+    if state.faults.bot_not_in.contains(&channel) {
+        return Err("not_in_channel");
+    }
     let message = state.post(Draft {
         channel,
         user: Some(bot.user_id.clone()),

@@ -23,7 +23,7 @@ const KNOWN_TYPES: &[&str] = &[
 ];
 
 /// Check a message's `blocks` value. `Ok(None)` for an empty array (no blocks), `Ok(Some(blocks))` when valid.
-pub(super) fn validate(blocks: Value) -> Result<Option<Value>, &'static str> {
+pub fn validate(blocks: Value) -> Result<Option<Value>, &'static str> {
     let Value::Array(list) = &blocks else {
         return Err("invalid_blocks_format");
     };

@@ -1,5 +1,6 @@
-//! Misbehaviour on demand: rate limits (HTTP 429 with `Retry-After`), a workspace-wide `invalid_auth`, revoked
-//! tokens and revoked webhooks. All switchable while the simulator serves.
+//! Misbehaviour on demand: rate limits (HTTP 429 with `Retry-After`), a workspace-wide `invalid_auth`, revoked,
+//! expired and deactivated tokens, scopes taken from a token (`missing_scope`), channels the bot may not post in
+//! (`not_in_channel`) and revoked webhooks. All switchable while the simulator serves.
 
 use std::collections::{HashMap, HashSet};
 
@@ -20,6 +21,15 @@ pub(super) struct Faults {
     pub invalid_auth: bool,
     /// Tokens answering `token_revoked`.
     pub revoked_tokens: HashSet<String>,
+    /// Tokens answering `token_expired` (token rotation on, the access token's 12 hours over).
+    pub expired_tokens: HashSet<String>,
+    /// Tokens answering `account_inactive` (the bot user or its workspace was deactivated).
+    pub inactive_tokens: HashSet<String>,
+    /// Scopes taken away from a token: methods needing one answer `missing_scope`.
+    pub removed_scopes: HashMap<String, HashSet<String>>,
+    /// Channels where `chat.postMessage` answers `not_in_channel` (the bot was never invited and lacks
+    /// `chat:write.public`).
+    pub bot_not_in: HashSet<String>,
     /// Webhook paths answering 403 `invalid_token`.
     pub revoked_webhooks: HashSet<String>,
 }
@@ -71,12 +81,37 @@ impl SlackSim {
         self.lock().faults.revoked_tokens.insert(token.to_owned());
     }
 
+    /// Let a token expire: from now on Slack answers `token_expired` for it (apps with token rotation).
+    pub fn expire_token(&self, token: &str) {
+        self.lock().faults.expired_tokens.insert(token.to_owned());
+    }
+
+    /// Deactivate a token's bot user: from now on Slack answers `account_inactive` for it.
+    pub fn deactivate_token(&self, token: &str) {
+        self.lock().faults.inactive_tokens.insert(token.to_owned());
+    }
+
+    /// Take `scope` (e.g. `users:read.email`) away from a token: methods that need it answer `missing_scope` with
+    /// `needed` and `provided`, as Slack does for an app installed without that scope.
+    pub fn remove_scope(&self, token: &str, scope: &str) {
+        let mut state = self.lock();
+        let removed = state.faults.removed_scopes.entry(token.to_owned());
+        removed.or_default().insert(scope.to_owned());
+    }
+
+    /// From now on `chat.postMessage` into `channel_id` answers `not_in_channel`, as for a channel the bot was
+    /// never invited to (without the `chat:write.public` scope).
+    pub fn keep_bot_out_of(&self, channel_id: &str) {
+        self.lock().faults.bot_not_in.insert(channel_id.to_owned());
+    }
+
     /// Revoke an incoming webhook (by its [`super::Webhook::path`]): posts get 403 `invalid_token`.
     pub fn revoke_webhook(&self, path: &str) {
         self.lock().faults.revoked_webhooks.insert(path.to_owned());
     }
 
-    /// Switch every fault off: rate limits, `invalid_auth`, revoked tokens and webhooks.
+    /// Switch every fault off: rate limits, `invalid_auth`, revoked, expired and deactivated tokens, removed scopes,
+    /// channels closed to the bot, revoked webhooks.
     pub fn clear_faults(&self) {
         self.lock().faults = Faults::default();
     }

@@ -27,6 +27,7 @@ use axum::{
     routing::{get, post},
 };
 
+pub use blocks::validate as validate_blocks;
 pub use faults::WEBHOOK_METHOD;
 pub use model::{Bot, Conversation, ConversationKind, Message, MessageSource, Team, User, Webhook};
 use state::{State, random_secret};
