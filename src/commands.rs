@@ -99,6 +99,35 @@ pub async fn audit_export(
     Ok(())
 }
 
+/// `clearance erase`: list (and with `apply`, remove) the live deliveries that contained the data subject `id`.
+/// Returns whether everything found was removed (or, without `apply`, nothing needed to be).
+pub async fn erase(
+    config: Option<&Path>,
+    id: &str,
+    tenant: Option<&str>,
+    apply: bool,
+) -> anyhow::Result<bool> {
+    let cfg = load(config)?;
+    let app = AppState::build(cfg).await?;
+    let found = crate::delivery::erase::erase(&app, id, tenant, apply).await?;
+    for f in &found {
+        println!("{f}");
+    }
+    let failed = found
+        .iter()
+        .filter(|f| matches!(f.outcome, Some(Err(_))))
+        .count();
+    match (found.len(), apply) {
+        (0, _) => eprintln!("no live delivery contained this data subject"),
+        (n, false) => eprintln!(
+            "{n} live deliveries contained this data subject; run again with --apply to remove them"
+        ),
+        (n, true) => eprintln!("{} of {n} deliveries removed", n - failed),
+    }
+    app.store.close().await;
+    Ok(failed == 0)
+}
+
 async fn open_store(config: Option<&Path>) -> anyhow::Result<Store> {
     let cfg = load(config)?;
     let store = Store::connect(cfg.database_url.expose_secret()).await?;

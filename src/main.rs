@@ -41,6 +41,21 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Find every still-live delivery built from an ID list that contained a data subject (erasure requests).
+    ///
+    /// Lists tenant, issue, file, state and date; with --apply removes each (the attachment is deleted from its
+    /// issue, a bundle not yet attached stops its extraction), audited. Exits 1 when a removal failed.
+    Erase {
+        /// The data subject's ID, as it appears in ID-list files.
+        #[arg(long)]
+        id: String,
+        /// Only this tenant (its Connect clientKey or Clearance tenant id).
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Remove what was found (without it, only list).
+        #[arg(long)]
+        apply: bool,
+    },
     /// Try Clearance locally: the app, a simulated Jira site and Slack, and a demo warehouse with synthetic personal
     /// data, with sample data-request tickets. Prints the one URL to open.
     ///
@@ -133,6 +148,13 @@ async fn main() -> ExitCode {
                     out,
                 },
         } => clearance::commands::audit_export(config, &tenant, format, out.as_deref()).await,
+        Command::Erase { id, tenant, apply } => {
+            match clearance::commands::erase(config, &id, tenant.as_deref(), apply).await {
+                Ok(true) => Ok(()),
+                Ok(false) => return ExitCode::from(1),
+                Err(e) => Err(e),
+            }
+        }
         Command::Demo {
             data_dir,
             port,

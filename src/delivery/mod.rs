@@ -8,8 +8,10 @@
 //! `awaiting_delivery` with the reason when someone cannot be reached.
 
 pub mod build;
+pub mod erase;
 pub mod extract_job;
 pub mod notify;
+pub mod reminder;
 pub mod retention;
 pub mod retention_rules;
 pub mod secrets;
@@ -22,7 +24,9 @@ use crate::{app::AppState, jobs::Runner};
 /// Register the delivery jobs with a runner.
 pub fn register(runner: &mut Runner<AppState>) {
     runner.register(extract_job::KIND, extract_job::run);
+    runner.register(notify::KIND, notify::run);
     runner.register(retention::KIND, retention::run);
+    runner.register(reminder::KIND, reminder::run);
 }
 
 /// How a stage of a delivery failed, and what that means for the request.

@@ -1,4 +1,5 @@
-//! Retention: a periodic sweep queues an `expire_delivery` job for every attached bundle whose time is up; the job
+//! Retention: a periodic sweep queues an `expire_delivery` job for every attached bundle whose time is up (and the
+//! reminders due, another try for secrets still waiting, and wipes secrets whose links all expired); the job
 //! deletes the attachment through the Jira API, wipes the secret, records the removal (with the file's hash) in the
 //! audit chain, moves the request to `expired` (the write-back notes it on the issue). The same removal serves
 //! erasure requests and issues closed on a site that expires on close.
@@ -9,13 +10,13 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::secrets;
+use super::{notify, reminder, secrets};
 use crate::{
     app::AppState,
     jira::JiraError,
     jobs::JobError,
     requests::{active_tenant, commands, machine::SystemEvent},
-    store::{DeliveryRow, JobRow, NewJob, Store},
+    store::{DeliveryRow, JobRow, NewAuditEvent, NewJob, Store},
 };
 
 /// Job kind.
@@ -43,23 +44,74 @@ pub fn job(d: &DeliveryRow, why: &str) -> NewJob {
     }
 }
 
-/// Queue the removal of every delivery whose retention has ended. Returns how many were queued.
-pub async fn sweep(store: &Store) -> anyhow::Result<usize> {
-    let due = store.deliveries_expiring(Utc::now(), SWEEP_BATCH).await?;
-    let mut queued = 0;
-    for d in &due {
-        if store.enqueue_job(&job(d, "retention")).await?.is_some() {
-            queued += 1;
+/// What one sweep queued or did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Removals queued (retention ended).
+    pub expiring: usize,
+    /// Expiry reminders queued.
+    pub reminders: usize,
+    /// Secret deliveries queued again for requests waiting in `awaiting_delivery`.
+    pub retried: usize,
+    /// Secrets wiped because every link to them expired unused.
+    pub wiped: usize,
+}
+
+/// One pass: queue the removal of every delivery whose retention has ended, the reminders that are due, another
+/// try for secrets still waiting for someone (a job that gave up is started again; one already queued is left), and
+/// wipe secrets no link can reveal any more.
+pub async fn sweep(store: &Store) -> anyhow::Result<Swept> {
+    let now = Utc::now();
+    let mut swept = Swept::default();
+    for d in store.deliveries_expiring(now, SWEEP_BATCH).await? {
+        if store.enqueue_job(&job(&d, "retention")).await?.is_some() {
+            swept.expiring += 1;
         }
     }
-    Ok(queued)
+    for d in store
+        .deliveries_to_remind(now + reminder::AHEAD, SWEEP_BATCH)
+        .await?
+    {
+        if reminder::due(&d, now) && store.enqueue_job(&reminder::job(&d)).await?.is_some() {
+            swept.reminders += 1;
+        }
+    }
+    for d in store.deliveries_awaiting(SWEEP_BATCH).await? {
+        if store.enqueue_job(&notify::job(&d)).await?.is_some() {
+            swept.retried += 1;
+        }
+    }
+    for (tenant_id, id) in store
+        .deliveries_with_spent_secrets(now, SWEEP_BATCH)
+        .await?
+    {
+        let mut tx = store.begin().await?;
+        if let Some(mut d) = tx.lock_delivery(&tenant_id, &id).await?
+            && d.secret_sealed.is_some()
+        {
+            secrets::wipe(&mut tx, &mut d).await?;
+            tx.append_audit(
+                &tenant_id,
+                &NewAuditEvent {
+                    actor: "clearance".into(),
+                    action: "secret.wiped".into(),
+                    request_id: Some(d.request_id.clone()),
+                    detail: json!({"delivery": d.id, "file": d.file_name, "why": "every link expired unused"}),
+                },
+            )
+            .await?;
+            swept.wiped += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(swept)
 }
 
 /// Sweep every `every` until `stop`.
 pub async fn schedule(store: Store, every: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
     loop {
         match sweep(&store).await {
-            Ok(n) if n > 0 => tracing::info!(queued = n, "deliveries due for removal"),
+            Ok(s) if s != Swept::default() => tracing::info!(?s, "retention sweep"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "retention sweep failed"),
         }

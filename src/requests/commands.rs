@@ -145,7 +145,8 @@ pub async fn record(
     Ok((saved, event))
 }
 
-/// Append an audit event about `row` and, if it records a state change, enqueue the Jira write-back for it.
+/// Append an audit event about `row` and, if it records a state change, enqueue the Jira write-back for it (and the
+/// team's Slack notice, for the changes the team hears about).
 pub async fn audit(
     tx: &mut Tx,
     row: &RequestRow,
@@ -167,6 +168,9 @@ pub async fn audit(
         .await?;
     if moved {
         tx.enqueue_job(&writeback::job(row, event.seq)).await?;
+    }
+    if let Some(job) = super::team_notice::job(row, event.seq, action) {
+        tx.enqueue_job(&job).await?;
     }
     Ok(event)
 }

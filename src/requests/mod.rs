@@ -15,6 +15,7 @@ pub mod roles;
 pub mod scan;
 pub mod state;
 pub mod sync;
+pub mod team_notice;
 pub mod writeback;
 
 use crate::{
@@ -28,6 +29,7 @@ pub fn register(runner: &mut Runner<AppState>) {
     runner.register(sync::KIND, sync::run);
     runner.register(reconcile::KIND, reconcile::run);
     runner.register(writeback::KIND, writeback::run);
+    runner.register(team_notice::KIND, team_notice::run);
 }
 
 /// The tenant a job works for: a tenant that is gone fails the job for good; an inactive one (disabled,

@@ -32,7 +32,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     };
     let jira = app.jira_for(&stored)?;
     let path = format!(
-        "/rest/api/3/issue/{}?fields=summary,description,reporter,labels,project,attachment",
+        "/rest/api/3/issue/{}?fields=summary,description,reporter,labels,project,attachment,status",
         p.issue_id
     );
     let issue: Value = match jira.get_json(&path).await {
@@ -87,6 +87,21 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
         commands::observe(&mut tx, &row, &removed, commands::JIRA)
             .await
             .map_err(exec_error)?;
+    }
+    let closed = issue["fields"]["status"]["statusCategory"]["key"] == "done";
+    if closed
+        && store
+            .retention_policy(&p.tenant_id)
+            .await?
+            .is_some_and(|r| r.expire_on_close)
+    {
+        // The site removes delivered files when their issue is closed.
+        for d in store.request_deliveries(&p.tenant_id, &row.id).await? {
+            if d.state == "uploaded" {
+                tx.enqueue_job(&crate::delivery::retention::job(&d, "issue closed"))
+                    .await?;
+            }
+        }
     }
     tx.commit().await?;
     Ok(())

@@ -203,6 +203,25 @@ pub fn recipient_dm(issue: &IssueRef, file_name: &str) -> Message {
     ready_dm(text, issue, file_name, vec![section(how)])
 }
 
+/// (d) A reminder to the requester: the file is removed from the issue soon, so download it before then.
+pub fn expiry_reminder_dm(issue: &IssueRef, file_name: &str, expires_at: DateTime<Utc>) -> Message {
+    let text = format!("Your data file on {} is removed soon", issue.key);
+    let body = format!(
+        "The data file {} on {} is removed from the issue on {}. Download it before then if you still need it; \
+         Clearance keeps no copy.",
+        code(file_name),
+        issue.title(),
+        slack_date(expires_at)
+    );
+    Message {
+        text,
+        blocks: Value::Array(vec![
+            header("Your data file is removed soon"),
+            section(body),
+        ]),
+    }
+}
+
 #[cfg(test)]
 #[path = "messages_tests.rs"]
 mod tests;

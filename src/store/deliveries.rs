@@ -120,6 +120,34 @@ impl Store {
             .fetch_all(pool).await.op("finding deliveries to expire"))
     }
 
+    /// Uploaded deliveries (any tenant) whose reminder is not sent and whose retention ends at or before `until`.
+    pub async fn deliveries_to_remind(
+        &self,
+        until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<DeliveryRow>> {
+        let sql = concat!(
+            "SELECT ",
+            delivery_columns!(),
+            " FROM deliveries WHERE state = 'uploaded' AND reminded_at IS NULL AND expires_at <= $1 \
+             ORDER BY expires_at LIMIT $2"
+        );
+        with_pool!(self, pool => sqlx::query_as(sql).bind(until).bind(limit)
+            .fetch_all(pool).await.op("finding deliveries to remind about"))
+    }
+
+    /// Uploaded deliveries (any tenant) whose request waits in `awaiting_delivery`.
+    pub async fn deliveries_awaiting(&self, limit: i64) -> Result<Vec<DeliveryRow>> {
+        let sql = concat!(
+            "SELECT ",
+            delivery_columns!(),
+            " FROM deliveries WHERE state = 'uploaded' AND request_id IN \
+             (SELECT id FROM requests WHERE state = 'awaiting_delivery') ORDER BY created_at LIMIT $1"
+        );
+        with_pool!(self, pool => sqlx::query_as(sql).bind(limit)
+            .fetch_all(pool).await.op("finding deliveries awaiting their secret"))
+    }
+
     /// Record how far a build has come (a plain update; the row is the builder's own).
     pub async fn delivery_progress(&self, id: &str, rows: u64, bytes: u64) -> Result<()> {
         let sql = "UPDATE deliveries SET progress_rows = $2, progress_bytes = $3 WHERE id = $1 AND state = 'building'";

@@ -280,6 +280,15 @@ impl Store {
         })
     }
 
+    /// Make a tenant's queued jobs of `kind` due now (something they wait for was fixed, e.g. a Slack mapping).
+    /// Returns how many.
+    pub async fn wake_jobs(&self, tenant_id: &str, kind: &str) -> Result<u64> {
+        let sql = "UPDATE jobs SET run_at = $3, updated_at = $3 WHERE tenant_id = $1 AND kind = $2 AND state = 'queued' \
+                   AND run_at > $3";
+        with_pool!(self, pool => sqlx::query(sql).bind(tenant_id).bind(kind).bind(Utc::now())
+            .execute(pool).await.op("waking jobs").map(|r| r.rows_affected()))
+    }
+
     /// Queue a dead job again with a fresh set of attempts. False if it is not dead.
     pub async fn rerun_job(&self, id: &str) -> Result<bool> {
         let mut tx = self.begin().await?;

@@ -61,10 +61,37 @@ impl Store {
             .fetch_all(pool).await.op("reading secret links"))
     }
 
-    /// Record that the link's person was told.
-    pub async fn secret_link_notified(&self, id: &str, at: DateTime<Utc>) -> Result<()> {
-        with_pool!(self, pool => sqlx::query("UPDATE secret_links SET notified_at = $2 WHERE id = $1")
+    /// Record that the link's person was told; `spent` when the message itself carried what they need (the
+    /// passphrase in the DM, or no secret at all), so the link counts as used.
+    pub async fn secret_link_notified(
+        &self,
+        id: &str,
+        at: DateTime<Utc>,
+        spent: bool,
+    ) -> Result<()> {
+        let sql = if spent {
+            "UPDATE secret_links SET notified_at = $2, revealed_at = $2 WHERE id = $1"
+        } else {
+            "UPDATE secret_links SET notified_at = $2 WHERE id = $1"
+        };
+        with_pool!(self, pool => sqlx::query(sql)
             .bind(id).bind(at).execute(pool).await.op("recording a notification").map(drop))
+    }
+
+    /// Uploaded deliveries (any tenant) that still hold a sealed secret although no link to it can be used any
+    /// more and everyone was told: their links expired unused. `limit` at most.
+    pub async fn deliveries_with_spent_secrets(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<(String, String)>> {
+        let sql = "SELECT d.tenant_id, d.id FROM deliveries d WHERE d.state = 'uploaded' AND d.secret_sealed IS NOT NULL \
+                   AND EXISTS (SELECT 1 FROM secret_links l WHERE l.delivery_id = d.id) \
+                   AND NOT EXISTS (SELECT 1 FROM secret_links l WHERE l.delivery_id = d.id \
+                                   AND (l.notified_at IS NULL OR (l.revealed_at IS NULL AND l.expires_at > $1))) \
+                   ORDER BY d.id LIMIT $2";
+        with_pool!(self, pool => sqlx::query_as(sql).bind(now).bind(limit)
+            .fetch_all(pool).await.op("finding secrets no link can reveal"))
     }
 }
 
@@ -79,6 +106,20 @@ impl Tx {
         with_tx!(self, c => sqlx::query(sql).bind(&l.id).bind(&l.tenant_id).bind(&l.delivery_id)
             .bind(&l.account_id).bind(&l.token_hash).bind(l.created_at).bind(l.expires_at).bind(l.notified_at)
             .bind(l.revealed_at).execute(&mut *c).await.op("storing a secret link").map(drop))
+    }
+
+    /// Give a link nobody was told about yet a new token and lifetime (a retry cannot resend a token it never
+    /// kept). Returns whether the link was still untold.
+    pub async fn renew_secret_link(
+        &mut self,
+        id: &str,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let sql = "UPDATE secret_links SET token_hash = $2, expires_at = $3 \
+                   WHERE id = $1 AND notified_at IS NULL AND revealed_at IS NULL";
+        with_tx!(self, c => sqlx::query(sql).bind(id).bind(token_hash).bind(expires_at)
+            .execute(&mut *c).await.op("renewing a secret link").map(|r| r.rows_affected() == 1))
     }
 
     /// Use the link with this token hash: marked revealed if it was unused and unexpired at `now`, and returned;

@@ -77,6 +77,7 @@ async fn update(
     let actor = admin(&app, &caller).await?;
     let input = SettingsInput::from_json(&body)?;
     let saved = slack_settings::save(&app, &caller.tenant.id, &actor, input).await?;
+    wake_deliveries(&app, &caller.tenant.id).await?;
     Ok(Json(json!({
         "slack": view(&app, Some(&saved.settings)),
         "tokenReplaced": saved.token_replaced,
@@ -121,6 +122,7 @@ async fn map_user(
         &slack_user,
     )
     .await?;
+    wake_deliveries(&app, &caller.tenant.id).await?;
     Ok(Json(json!({
         "user": mapping_view(&mapped.mapping),
         "created": mapped.previous.is_none(),
@@ -138,4 +140,16 @@ async fn unmap_user(
     let actor = admin(&app, &caller).await?;
     let event = mapping::unmap_user(&app.store, &caller.tenant.id, &actor, &account_id).await?;
     Ok(Json(json!({"deleted": account_id, "auditSeq": event.seq})))
+}
+
+/// Secrets waiting for someone Slack could not reach are tried again now, not at their next scheduled retry.
+async fn wake_deliveries(app: &AppState, tenant_id: &str) -> Result<()> {
+    let woken = app
+        .store
+        .wake_jobs(tenant_id, crate::delivery::notify::KIND)
+        .await?;
+    if woken > 0 {
+        tracing::info!(woken, "secret deliveries tried again after a Slack change");
+    }
+    Ok(())
 }

@@ -30,7 +30,7 @@ on_each_backend!(
 const SQL: &str = "SELECT id, first_name, email, country FROM customers ORDER BY id";
 
 impl Site {
-    async fn request(&self) -> RequestRow {
+    pub(crate) async fn request(&self) -> RequestRow {
         let tenant = self.tenant_id().await;
         self.app
             .state
@@ -41,7 +41,7 @@ impl Site {
             .unwrap()
     }
 
-    async fn tenant_id(&self) -> String {
+    pub(crate) async fn tenant_id(&self) -> String {
         self.app
             .tenant(&self.sim.client_key())
             .await
@@ -50,7 +50,7 @@ impl Site {
             .id
     }
 
-    async fn deliveries(&self) -> Vec<DeliveryRow> {
+    pub(crate) async fn deliveries(&self) -> Vec<DeliveryRow> {
         let r = self.request().await;
         self.app
             .state
@@ -62,7 +62,13 @@ impl Site {
 
     /// Plan with personal data, dry run, submission, approval by the privacy officer, then `extract`.
     async fn approve_and_extract(&self) {
-        let digest = self.save(plan(SQL, json!({"email": "mask"}))).await;
+        self.approve_and_extract_plan(plan(SQL, json!({"email": "mask"})))
+            .await;
+    }
+
+    /// [`Site::approve_and_extract`] with this plan.
+    pub(crate) async fn approve_and_extract_plan(&self, plan: Value) {
+        let digest = self.save(plan).await;
         let (status, v) = self.dry_run(people::ANALYST).await;
         assert_eq!(status, StatusCode::OK, "{v}");
         self.ok(
@@ -82,7 +88,7 @@ impl Site {
     }
 
     /// The uploaded delivery, once there is one (retries wait out Jira's `Retry-After`, so allow a minute).
-    async fn uploaded(&self) -> DeliveryRow {
+    pub(crate) async fn uploaded(&self) -> DeliveryRow {
         for _ in 0..600 {
             let found = self
                 .deliveries()
@@ -100,7 +106,7 @@ impl Site {
         );
     }
 
-    async fn jobs(&self, tenant: &str) -> Vec<clearance::store::JobRow> {
+    pub(crate) async fn jobs(&self, tenant: &str) -> Vec<clearance::store::JobRow> {
         let mut all = Vec::new();
         for state in ["queued", "running", "done", "dead"] {
             all.extend(
@@ -115,7 +121,7 @@ impl Site {
         all
     }
 
-    fn attachments_named(&self, name: &str) -> Vec<Vec<u8>> {
+    pub(crate) fn attachments_named(&self, name: &str) -> Vec<Vec<u8>> {
         let issue = self.sim.issue(&self.key).unwrap();
         let s = self.sim.state();
         issue
@@ -127,7 +133,7 @@ impl Site {
             .collect()
     }
 
-    fn secret(&self, d: &DeliveryRow) -> String {
+    pub(crate) fn secret(&self, d: &DeliveryRow) -> String {
         let keys = MasterKeys::parse(&self.app.master_key, &[]).unwrap();
         let sealed = d.secret_sealed.as_deref().expect("sealed secret");
         let plain = keys
@@ -138,7 +144,7 @@ impl Site {
 }
 
 /// Decrypt an age bundle with `pass` and return its CSV and manifest.
-fn open_bundle(bytes: &[u8], pass: &str) -> (String, Value) {
+pub(crate) fn open_bundle(bytes: &[u8], pass: &str) -> (String, Value) {
     let id = age::scrypt::Identity::new(age::secrecy::SecretString::from(pass.to_owned()));
     let zip = age::decrypt(&id, bytes).expect("decrypts with the delivery's passphrase");
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();

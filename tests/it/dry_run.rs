@@ -15,7 +15,7 @@ use crate::{
     helpers::{Backend, TestApp},
     on_each_backend,
     panel::Panel,
-    sandbox_jira::{site_and_app, wait_for_async},
+    sandbox_jira::{site_and_app_with, wait_for_async},
 };
 
 on_each_backend!(
@@ -40,7 +40,15 @@ pub(crate) struct Site {
 
 impl Site {
     pub(crate) async fn start(backend: Backend) -> Self {
-        let (sim, app) = site_and_app(backend).await;
+        Self::start_with(backend, Vec::new()).await
+    }
+
+    /// [`Site::start`] with extra app settings.
+    pub(crate) async fn start_with(
+        backend: Backend,
+        settings: Vec<(&'static str, String)>,
+    ) -> Self {
+        let (sim, app) = site_and_app_with(backend, settings).await;
         let dir = add_warehouse(&sim, &app, "warehouse").await;
         let key = sim.create_issue(
             "DATA",

@@ -7,6 +7,7 @@ mod audit;
 mod cli;
 mod data_sources;
 mod delivery;
+mod delivery_flow;
 mod demo;
 mod descriptor;
 mod dry_run;

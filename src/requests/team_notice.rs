@@ -1,0 +1,100 @@
+//! The `team_notice` job: the request changes the data team follows (a new request, a plan awaiting privacy
+//! approval, an approval, a delivery, a failure) posted to the site's Slack notice channel — the issue's key, summary
+//! and link, never people's data or secrets. Queued with the audit event it reports; a site without Slack or
+//! without a notice channel makes it a no-op.
+
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::{
+    app::AppState,
+    jobs::JobError,
+    slack::{self, messages::IssueRef, notices::Notice},
+    store::{AuditEvent, JobRow, NewJob, RequestRow},
+};
+
+/// Job kind.
+pub const KIND: &str = "team_notice";
+
+/// Audit actions that make a team notice.
+const ACTIONS: [&str; 5] = [
+    super::writeback::CREATED,
+    "request.submitted",
+    "request.approved",
+    "request.delivered",
+    "request.failed",
+];
+
+#[derive(Deserialize)]
+struct Payload {
+    tenant_id: String,
+    request_id: String,
+    seq: i64,
+}
+
+/// The notice job for audit event `seq` (`action`) about `row`, if that action is one the team hears about.
+pub fn job(row: &RequestRow, seq: i64, action: &str) -> Option<NewJob> {
+    ACTIONS.contains(&action).then(|| NewJob {
+        kind: KIND.into(),
+        tenant_id: Some(row.tenant_id.clone()),
+        payload: json!({"tenant_id": row.tenant_id, "request_id": row.id, "seq": seq}),
+        dedupe_key: Some(format!("{}:{seq}", row.id)),
+        priority: 0,
+        run_at: Utc::now(),
+        max_attempts: 8,
+    })
+}
+
+/// Post one notice.
+pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
+    let p: Payload = serde_json::from_str(&job.payload)
+        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+    let Some(stored) = super::active_tenant(&app.store, &p.tenant_id).await? else {
+        return Ok(());
+    };
+    let tenant = stored.tenant;
+    let Some(row) = app.store.request(&tenant.id, &p.request_id).await? else {
+        return Ok(());
+    };
+    let Some(event) = app.store.audit_event(&tenant.id, p.seq).await? else {
+        return Ok(());
+    };
+    let issue = IssueRef::new(&tenant.display_url, &row.issue_key, &row.summary);
+    let Some(notice) = notice(&app, &tenant.id, &event, issue).await? else {
+        return Ok(());
+    };
+    slack::post_notice(&app, &tenant, &notice).await?;
+    Ok(())
+}
+
+async fn notice(
+    app: &AppState,
+    tenant_id: &str,
+    event: &AuditEvent,
+    issue: IssueRef,
+) -> Result<Option<Notice>, JobError> {
+    let detail = event.detail_value().unwrap_or_default();
+    Ok(Some(match event.action.as_str() {
+        super::writeback::CREATED => Notice::NewRequest(issue),
+        "request.submitted" => Notice::AwaitingPrivacyApproval(issue),
+        "request.approved" => Notice::Approved(issue),
+        "request.failed" => Notice::Failed {
+            issue,
+            reason: detail["reason"].as_str().unwrap_or_default().to_owned(),
+        },
+        "request.delivered" => {
+            let id = detail["delivery"].as_str().unwrap_or_default();
+            let expires = app
+                .store
+                .delivery(tenant_id, id)
+                .await?
+                .and_then(|d| d.expires_at);
+            let Some(expires_at) = expires else {
+                return Ok(None);
+            };
+            Notice::Delivered { issue, expires_at }
+        }
+        _ => return Ok(None),
+    }))
+}

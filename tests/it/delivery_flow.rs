@@ -1,0 +1,639 @@
+//! The whole delivery with Slack, end to end against the Jira and Slack simulators and the demo warehouse: an
+//! approved plan lands on the issue once, with a comment that says how to open it and never the secret; the
+//! requester and the privacy officer each get a DM whose one-time link reveals the passphrase (a page view does not
+//! use it, a second click shows nothing), and the attachment downloaded from Jira opens with the `age` CLI or 7-Zip
+//! using what the Slack inbox received. Someone Slack cannot find makes the request wait visibly until an admin maps
+//! them; unused links expire and the secret is wiped; retention reminds, then removes; erasure finds the deliveries
+//! of a data subject and removes them.
+
+use std::{path::Path, time::Duration};
+
+use axum::Router;
+use chrono::Utc;
+use clearance::{
+    delivery::{erase, retention},
+    jira::adf,
+    sandbox::{
+        jira::{IssueEdit, people},
+        slack::{self as slack_sim, Conversation, ConversationKind, Message, SlackSim, User},
+    },
+    store::{DeliveryRow, RequestRow},
+};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+use tokio::net::TcpListener;
+
+use crate::{
+    dry_run::{Site, plan},
+    extract_tools::{age_decrypt_passphrase, have, seven_zip_extract},
+    helpers::Backend,
+    on_each_backend,
+};
+
+on_each_backend!(
+    secret_reaches_requester_and_privacy_officer_through_slack,
+    zip_aes_with_the_password_in_the_dm_opens_with_7zip,
+    someone_slack_cannot_find_makes_the_request_wait,
+    unused_links_expire_and_the_secret_is_wiped,
+    retention_reminds_then_removes_the_file,
+    closing_the_issue_removes_the_file_when_the_site_says_so,
+    erasure_finds_and_removes_a_subjects_deliveries,
+);
+
+const SQL: &str = "SELECT id, first_name, email, country FROM customers ORDER BY id";
+
+/// A site whose Slack workspace has the bot, Riley (the requester's e-mail), maybe Pia (the privacy officer's) and
+/// the team channel; Slack is connected through the admin API.
+struct Flow {
+    site: Site,
+    slack: SlackSim,
+    riley: User,
+    pia: Option<User>,
+    channel: Conversation,
+}
+
+impl Flow {
+    async fn start(backend: Backend, pia_in_slack: bool) -> Self {
+        let slack = SlackSim::new();
+        let team = slack.add_team("Acme Corp");
+        let bot = slack.add_bot(&team.id, "clearance");
+        let riley = slack.add_user(&team.id, "riley", "Riley R.", "riley@example.com");
+        let pia =
+            pia_in_slack.then(|| slack.add_user(&team.id, "pia", "Pia P.", "pia@example.com"));
+        let channel = slack.add_channel(&team.id, "data-requests");
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = Router::new().nest("/slack", slack_sim::router(slack.clone()));
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        let url = format!("http://{addr}/slack/api");
+        let site = Site::start_with(backend, vec![("slack_api_url", url)]).await;
+        let flow = Self {
+            site,
+            slack,
+            riley,
+            pia,
+            channel,
+        };
+        let body = json!({"botToken": bot.token, "channel": flow.channel.id});
+        let (status, v) = flow.admin("PUT", "/api/admin/slack", Some(body)).await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        flow
+    }
+
+    async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let s = &self.site;
+        let token = s.sim.context_token(people::ADMIN, json!({})).unwrap();
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = s
+            .app
+            .http
+            .request(method, s.app.url(path))
+            .header("Authorization", format!("JWT {token}"));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        (resp.status(), resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The direct messages `user` received, oldest first.
+    fn dms(&self, user: &User) -> Vec<Message> {
+        let mut v: Vec<Message> = self
+            .slack
+            .inbox(&user.id)
+            .into_iter()
+            .filter(|m| m.channel_kind == ConversationKind::Im)
+            .collect();
+        v.reverse();
+        v
+    }
+
+    /// The team channel's messages, as text.
+    fn notices(&self) -> Vec<String> {
+        self.slack
+            .messages_in(&self.channel.id)
+            .iter()
+            .map(|m| format!("{} {}", m.text, m.blocks.clone().unwrap_or_default()))
+            .collect()
+    }
+
+    /// The request once it is in `state` (a minute at most: jobs wait out retries).
+    async fn request_in(&self, state: &str) -> RequestRow {
+        until(|| async { Some(self.site.request().await).filter(|r| r.state == state) }).await
+    }
+
+    /// The issue's comments as plain text.
+    fn comments(&self) -> Vec<String> {
+        let issue = self.site.sim.issue(&self.site.key).unwrap();
+        issue
+            .comments
+            .iter()
+            .map(|c| adf::plain_text(&c.body))
+            .collect()
+    }
+
+    async fn get(&self, url: &str) -> (StatusCode, String) {
+        let resp = self.site.app.http.get(url).send().await.unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+
+    async fn post(&self, url: &str) -> (StatusCode, String) {
+        let resp = self.site.app.http.post(url).send().await.unwrap();
+        (resp.status(), resp.text().await.unwrap())
+    }
+
+    /// Reveal through the link: the page first (nothing used), then the button; returns the secret.
+    async fn reveal(&self, url: &str) -> String {
+        let (status, page) = self.get(url).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(page.contains("Reveal the password"), "{page}");
+        let (status, again) = self.get(url).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "looking does not use the link: {again}"
+        );
+        let (status, shown) = self.post(url).await;
+        assert_eq!(status, StatusCode::OK, "{shown}");
+        let secret = shown
+            .split("aria-label=\"password\">")
+            .nth(1)
+            .and_then(|r| r.split("</span>").next())
+            .expect("the page shows the password")
+            .to_owned();
+        let (status, gone) = self.post(url).await;
+        assert_eq!(status, StatusCode::GONE, "single use: {gone}");
+        assert!(!gone.contains(&secret));
+        secret
+    }
+
+    async fn set_delivery(&self, d: &DeliveryRow, change: impl FnOnce(&mut DeliveryRow)) {
+        let store = &self.site.app.state.store;
+        let mut tx = store.begin().await.unwrap();
+        let mut row = tx
+            .lock_delivery(&d.tenant_id, &d.id)
+            .await
+            .unwrap()
+            .unwrap();
+        change(&mut row);
+        tx.save_delivery(&row).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    async fn audit_actions(&self) -> Vec<(String, Value)> {
+        let r = self.site.request().await;
+        let store = &self.site.app.state.store;
+        store
+            .request_audit(&r.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| {
+                let d = e.detail_value().unwrap();
+                (e.action, d)
+            })
+            .collect()
+    }
+}
+
+/// Poll `probe` for up to a minute.
+async fn until<T, F: std::future::Future<Output = Option<T>>>(mut probe: impl FnMut() -> F) -> T {
+    for _ in 0..600 {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("condition not reached within a minute");
+}
+
+/// The reveal link in a DM's button.
+fn reveal_url(m: &Message) -> String {
+    let blocks = m.blocks.clone().unwrap_or_default();
+    blocks
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|b| b["type"] == "actions")
+        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+        .find_map(|e| e["url"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| panic!("no reveal button in {blocks}"))
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+async fn secret_reaches_requester_and_privacy_officer_through_slack(backend: Backend) {
+    let f = Flow::start(backend, true).await;
+    let s = &f.site;
+    s.approve_and_extract_plan(plan(SQL, json!({"email": "mask"})))
+        .await;
+    let r = f.request_in("delivered").await;
+    assert_eq!(r.reason, None);
+    let d = s.uploaded().await;
+    let files = s.attachments_named(&d.file_name);
+    assert_eq!(files.len(), 1, "one attachment");
+
+    // One DM each, with a reveal link and no secret in it.
+    let pia = f.pia.as_ref().unwrap();
+    let (riley_dms, pia_dms) = (f.dms(&f.riley), f.dms(pia));
+    assert_eq!(
+        (riley_dms.len(), pia_dms.len()),
+        (1, 1),
+        "{riley_dms:?} {pia_dms:?}"
+    );
+    let secret = s.secret(&d);
+    for m in riley_dms.iter().chain(&pia_dms) {
+        let all = format!("{} {}", m.text, m.blocks.clone().unwrap_or_default());
+        assert!(all.contains(&d.file_name) && all.contains(&s.key), "{all}");
+        assert!(
+            !all.contains(&secret),
+            "the DM holds a link, not the secret"
+        );
+    }
+    let riley_secret = f.reveal(&reveal_url(&riley_dms[0])).await;
+    assert_eq!(riley_secret, secret);
+    assert!(
+        s.uploaded().await.secret_sealed.is_some(),
+        "kept until Pia has revealed it too"
+    );
+    let pia_secret = f.reveal(&reveal_url(&pia_dms[0])).await;
+    assert_eq!(pia_secret, secret);
+    assert_eq!(
+        s.uploaded().await.secret_sealed,
+        None,
+        "wiped after the last reveal"
+    );
+
+    // The attachment from Jira opens with the age CLI and the secret from the Slack link.
+    if have("age", "age") && have("script", "bsdutils") {
+        let dir = tempfile::tempdir().unwrap();
+        let bundle = write(dir.path(), &d.file_name, &files[0]);
+        let zip = dir.path().join("out.zip");
+        age_decrypt_passphrase(&bundle, &riley_secret, &zip);
+        let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+        assert!(archive.by_name("manifest.json").is_ok());
+    }
+
+    // The comment says what and how, never the secret; every step is on record; the team heard.
+    let comments = f.comments().join("\n");
+    for part in [
+        d.file_name.as_str(),
+        d.bundle_sha256.as_deref().unwrap(),
+        "300 rows",
+        "email (mask)",
+        "age -d -o",
+        "one-time link",
+    ] {
+        assert!(comments.contains(part), "{part:?} in {comments}");
+    }
+    assert!(!comments.contains(&secret));
+    let actions = f.audit_actions().await;
+    let revealed: Vec<&Value> = actions
+        .iter()
+        .filter(|(a, _)| a == "secret.revealed")
+        .map(|(_, d)| d)
+        .collect();
+    assert_eq!(revealed.len(), 2, "{actions:?}");
+    assert_eq!(revealed[1]["secret_wiped"], true);
+    let delivered = actions
+        .iter()
+        .find(|(a, _)| a == "request.delivered")
+        .map(|(_, d)| d.clone())
+        .unwrap();
+    assert_eq!(delivered["secret_via"], "link");
+    assert_eq!(delivered["approved_by"], people::PRIVACY_OFFICER);
+    let notices = until(|| async {
+        let n = f.notices();
+        n.iter().any(|t| t.contains("Delivered")).then_some(n)
+    })
+    .await;
+    for what in ["Awaiting privacy approval", "Approved", "Delivered"] {
+        assert!(
+            notices.iter().any(|n| n.contains(what)),
+            "{what} in {notices:?}"
+        );
+    }
+    assert!(
+        !notices
+            .iter()
+            .any(|n| n.contains(&secret) || n.contains("@example.com")),
+        "{notices:?}"
+    );
+}
+
+async fn zip_aes_with_the_password_in_the_dm_opens_with_7zip(backend: Backend) {
+    let f = Flow::start(backend, true).await;
+    let (status, v) = f
+        .admin("PUT", "/api/admin/slack", Some(json!({"secretInDm": true})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let s = &f.site;
+    let mut p = plan(SQL, json!({"email": "mask"}));
+    p["encryption"] = json!("zip_aes");
+    s.approve_and_extract_plan(p).await;
+    f.request_in("delivered").await;
+    let d = s.uploaded().await;
+    assert!(d.file_name.ends_with(".zip") && d.encryption == "zip-aes");
+    assert_eq!(
+        d.secret_sealed, None,
+        "the secret travelled in the DMs; nothing kept"
+    );
+    let dm = &f.dms(&f.riley)[0];
+    let blocks = dm.blocks.clone().unwrap_or_default().to_string();
+    let password = blocks
+        .split("Password: `")
+        .nth(1)
+        .and_then(|r| r.split('`').next())
+        .expect("the password is in the DM's blocks")
+        .to_owned();
+    assert!(!dm.text.contains(&password), "not in the notification text");
+    assert_eq!(f.dms(f.pia.as_ref().unwrap()).len(), 1);
+    if have("7z", "p7zip-full") {
+        let dir = tempfile::tempdir().unwrap();
+        let bundle = write(
+            dir.path(),
+            &d.file_name,
+            &s.attachments_named(&d.file_name)[0],
+        );
+        let out = dir.path().join("out");
+        assert!(
+            seven_zip_extract(&bundle, &password, &out),
+            "7-Zip opens it"
+        );
+        assert!(!seven_zip_extract(&bundle, "wrong", &dir.path().join("no")));
+        let csv = std::fs::read_dir(&out)
+            .unwrap()
+            .filter_map(Result::ok)
+            .find(|e| e.path().extension().is_some_and(|x| x == "csv"))
+            .expect("a CSV inside");
+        let text = std::fs::read_to_string(csv.path()).unwrap();
+        assert_eq!(text.lines().count(), 301);
+    }
+    let comments = f.comments().join("\n");
+    assert!(
+        comments.contains("7-Zip") && !comments.contains(&password),
+        "{comments}"
+    );
+}
+
+async fn someone_slack_cannot_find_makes_the_request_wait(backend: Backend) {
+    let f = Flow::start(backend, false).await;
+    let s = &f.site;
+    s.approve_and_extract_plan(plan(SQL, json!({"email": "mask"})))
+        .await;
+    let r = f.request_in("awaiting_delivery").await;
+    let reason = r.reason.unwrap_or_default();
+    assert!(
+        reason.contains("Pia Privacy") && reason.contains("admin page"),
+        "{reason}"
+    );
+    assert_eq!(f.dms(&f.riley).len(), 1, "the requester was told");
+    let (_, panel) = s.view(people::ANALYST).await;
+    assert_eq!(panel["request"]["state"], "awaiting_delivery", "{panel}");
+    until(|| async {
+        f.comments()
+            .iter()
+            .any(|c| c.contains("could not be sent to everyone yet"))
+            .then_some(())
+    })
+    .await;
+
+    // An admin maps Pia to a Slack user: the waiting delivery goes out at once, Riley is not told twice.
+    let team = f.slack.teams()[0].id.clone();
+    let pia = f
+        .slack
+        .add_user(&team, "pia2", "Pia (work)", "pia@corp.test");
+    let path = format!("/api/admin/slack/users/{}", people::PRIVACY_OFFICER);
+    let (status, v) = f
+        .admin("PUT", &path, Some(json!({"slackUserId": pia.id})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    f.request_in("delivered").await;
+    assert_eq!(f.dms(&pia).len(), 1);
+    assert_eq!(f.dms(&f.riley).len(), 1, "one DM to Riley in all");
+    let url = reveal_url(&f.dms(&pia)[0]);
+    let d = s.uploaded().await;
+    assert_eq!(f.reveal(&url).await, s.secret(&d));
+}
+
+async fn unused_links_expire_and_the_secret_is_wiped(backend: Backend) {
+    let f = Flow::start(backend, true).await;
+    let s = &f.site;
+    s.approve_and_extract_plan(plan(SQL, json!({"email": "mask"})))
+        .await;
+    f.request_in("delivered").await;
+    let d = s.uploaded().await;
+    let url = reveal_url(&f.dms(&f.riley)[0]);
+    let store = &s.app.state.store;
+    // Time passes: the links' lifetime ends unused.
+    let mut tx = store.begin().await.unwrap();
+    tx.expire_secret_links(&d.id, Utc::now()).await.unwrap();
+    tx.commit().await.unwrap();
+    let (status, page) = f.get(&url).await;
+    assert_eq!(status, StatusCode::GONE, "{page}");
+    let (status, _) = f.post(&url).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(s.uploaded().await.secret_sealed.is_some());
+    let swept = retention::sweep(store).await.unwrap();
+    assert_eq!(swept.wiped, 1, "{swept:?}");
+    assert_eq!(s.uploaded().await.secret_sealed, None);
+    assert_eq!(retention::sweep(store).await.unwrap().wiped, 0, "once");
+    // The panel has nothing to reveal either.
+    let (status, v) = s
+        .panel()
+        .post_raw(
+            &s.panel().token(people::REQUESTER),
+            &s.issue_id,
+            "/reveal",
+            None,
+        )
+        .await;
+    assert!(status.is_client_error(), "{status} {v}");
+}
+
+async fn retention_reminds_then_removes_the_file(backend: Backend) {
+    let f = Flow::start(backend, true).await;
+    let s = &f.site;
+    s.approve_and_extract_plan(plan(SQL, json!({"email": "mask"})))
+        .await;
+    f.request_in("delivered").await;
+    let d = s.uploaded().await;
+    let store = &s.app.state.store;
+    assert_eq!(
+        retention::sweep(store).await.unwrap(),
+        Default::default(),
+        "nothing due yet"
+    );
+
+    // A day before removal, the requester is reminded (once) and the team hears.
+    f.set_delivery(&d, |d| {
+        d.uploaded_at = Some(Utc::now() - chrono::Duration::days(6));
+        d.expires_at = Some(Utc::now() + chrono::Duration::hours(3));
+    })
+    .await;
+    assert_eq!(retention::sweep(store).await.unwrap().reminders, 1);
+    until(|| async {
+        f.dms(&f.riley)
+            .iter()
+            .any(|m| m.text.contains("removed soon"))
+            .then_some(())
+    })
+    .await;
+    until(|| async { s.uploaded().await.reminded_at.map(|_| ()) }).await;
+    assert_eq!(retention::sweep(store).await.unwrap().reminders, 0, "once");
+    until(|| async {
+        f.notices()
+            .iter()
+            .any(|n| n.contains(&s.key) && n.to_lowercase().contains("expir"))
+            .then_some(())
+    })
+    .await;
+
+    // At the end of retention the attachment is deleted, the request expired, the removal noted and audited.
+    f.set_delivery(&d, |d| {
+        d.expires_at = Some(Utc::now() - chrono::Duration::seconds(1))
+    })
+    .await;
+    assert_eq!(retention::sweep(store).await.unwrap().expiring, 1);
+    f.request_in("expired").await;
+    assert!(s.attachments_named(&d.file_name).is_empty());
+    let gone = s
+        .deliveries()
+        .await
+        .into_iter()
+        .find(|x| x.id == d.id)
+        .unwrap();
+    assert_eq!(gone.state, "expired");
+    assert_eq!(gone.secret_sealed, None);
+    let (_, detail) = f
+        .audit_actions()
+        .await
+        .into_iter()
+        .find(|(a, _)| a == "request.expired")
+        .unwrap();
+    assert_eq!(detail["bundle_sha256"], d.bundle_sha256.clone().unwrap());
+    assert_eq!(detail["why"], "retention");
+    until(|| async {
+        f.comments()
+            .iter()
+            .any(|c| c.contains("was removed from this issue because its retention period ended"))
+            .then_some(())
+    })
+    .await;
+}
+
+async fn closing_the_issue_removes_the_file_when_the_site_says_so(backend: Backend) {
+    let f = Flow::start(backend, true).await;
+    let s = &f.site;
+    let (status, v) = f
+        .admin(
+            "PUT",
+            "/api/admin/retention",
+            Some(json!({"expireOnClose": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    s.approve_and_extract_plan(plan(SQL, json!({"email": "mask"})))
+        .await;
+    f.request_in("delivered").await;
+    let d = s.uploaded().await;
+    let done = IssueEdit {
+        status: Some("Done".into()),
+        ..Default::default()
+    };
+    s.sim.edit_issue(&s.key, people::REQUESTER, done).unwrap();
+    f.request_in("expired").await;
+    assert!(s.attachments_named(&d.file_name).is_empty());
+    let (_, detail) = f
+        .audit_actions()
+        .await
+        .into_iter()
+        .find(|(a, _)| a == "request.expired")
+        .unwrap();
+    assert_eq!(detail["why"], "issue closed");
+}
+
+async fn erasure_finds_and_removes_a_subjects_deliveries(backend: Backend) {
+    let f = Flow::start(backend, true).await;
+    let s = &f.site;
+    let file = b"customer_id\n3\n5\n 7 \n".to_vec();
+    let sha = hex::encode(Sha256::digest(&file));
+    let id = s
+        .sim
+        .attach(&s.key, people::REQUESTER, "ids.csv", "text/csv", file)
+        .unwrap();
+    until(|| async {
+        let (_, v) = s.view(people::ANALYST).await;
+        (v["request"]["attachments"].as_array().map(Vec::len) == Some(1)).then_some(())
+    })
+    .await;
+    let mut p = plan(
+        "SELECT id, email FROM customers WHERE id IN (:ids) ORDER BY id",
+        json!({"email": "mask"}),
+    );
+    p["id_list"] = json!({"attachment_id": id.to_string(), "file_name": "ids.csv", "sha256": sha,
+                          "column": "customer_id", "parameter": "ids"});
+    s.approve_and_extract_plan(p).await;
+    f.request_in("delivered").await;
+    let d = s.uploaded().await;
+    assert_eq!(d.row_count, Some(3));
+    let app = &s.app.state;
+
+    // Listing finds the delivery by any of its IDs (as written, or in canonical form), and nothing for others.
+    for subject in ["7", "007", "5"] {
+        let found = erase::erase(app, subject, None, false).await.unwrap();
+        assert_eq!(found.len(), 1, "{subject}: {found:?}");
+        assert_eq!(found[0].delivery.id, d.id);
+        assert_eq!(found[0].issue_key, s.key);
+        assert!(found[0].outcome.is_none());
+    }
+    for other in ["4", "8", "anna@example.com"] {
+        assert!(
+            erase::erase(app, other, None, false)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{other}"
+        );
+    }
+    assert!(erase::erase(app, " ", None, false).await.is_err());
+    assert!(
+        erase::erase(app, "5", Some("no-such-tenant"), false)
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        s.attachments_named(&d.file_name).len(),
+        1,
+        "listing removes nothing"
+    );
+
+    // --apply removes it: attachment deleted, request expired for erasure, audited; then nothing is live.
+    let client_key = s.sim.client_key();
+    let found = erase::erase(app, "5", Some(&client_key), true)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].outcome, Some(Ok("attachment deleted")));
+    assert!(s.attachments_named(&d.file_name).is_empty());
+    let r = f.request_in("expired").await;
+    assert_eq!(r.state, "expired");
+    let (_, detail) = f
+        .audit_actions()
+        .await
+        .into_iter()
+        .find(|(a, _)| a == "request.expired")
+        .unwrap();
+    assert_eq!(detail["why"], "erasure");
+    assert!(
+        erase::erase(app, "5", None, false)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
