@@ -18,6 +18,7 @@ fn every_subcommand_has_help() {
         "keygen",
         "rotate-key",
         "healthcheck",
+        "erase",
     ] {
         let out = clearance().args([sub, "--help"]).output().unwrap();
         assert!(out.status.success(), "{sub}");
@@ -33,6 +34,7 @@ fn every_subcommand_has_help() {
         "keygen",
         "rotate-key",
         "healthcheck",
+        "erase",
     ] {
         assert!(text.contains(sub), "top-level help lists {sub}");
     }
@@ -136,6 +138,38 @@ fn file_then_environment_layering() {
         "env overrides file: {text}"
     );
     assert!(!text.contains(key.trim()), "master key printed: {text}");
+}
+
+#[test]
+fn erase_lists_nothing_on_an_empty_store_and_refuses_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("clearance.db").display());
+    let key = clearance().arg("keygen").output().unwrap().stdout;
+    let run = |args: &[&str]| {
+        clearance()
+            .arg("erase")
+            .args(args)
+            .env("CLEARANCE_DATABASE_URL", &db)
+            .env("CLEARANCE_MASTER_KEY", String::from_utf8_lossy(&key).trim())
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--id", "4711"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("no live delivery contained this data subject")
+    );
+    let out = run(&["--id", "  "]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--id is empty"));
+    let out = run(&["--id", "4711", "--tenant", "nobody", "--apply"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no tenant \"nobody\""));
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! `clearance demo` as a newcomer runs it: it prints one URL; the simulated Jira lists the sample tickets; an issue
 //! page embeds the Clearance panel, which loads; Ctrl-C stops it; a second run resumes without reinstalling or
-//! duplicating tickets.
+//! duplicating tickets. The README's walkthrough script takes a ticket from claim to delivery by the panel API, and
+//! what a newcomer then clicks works: the requester's Slack inbox reveals the password once, and the file downloaded
+//! from the issue page opens with it.
 
 use std::{
     io::{BufRead, BufReader},
@@ -105,6 +107,7 @@ async fn demo_starts_shows_the_panel_and_resumes() {
             && html.contains(&format!("http://127.0.0.1:{sandbox_port}/_sandbox/all.js")),
         "{html}"
     );
+    walk_through(&http, sandbox_port).await;
     let log = stop(child);
     assert!(log.contains("tenant installed"), "first run installs");
     assert!(
@@ -140,4 +143,87 @@ async fn demo_starts_shows_the_panel_and_resumes() {
             .mode();
         assert_eq!(mode & 0o777, 0o600, "master key readable by its owner only");
     }
+}
+
+/// `scripts/demo_walkthrough.py` on DATA-2, then what the newcomer clicks: the reveal button in Riley's Slack inbox,
+/// the file's link on the issue page; the file decrypts with the revealed password.
+async fn walk_through(http: &reqwest::Client, sandbox_port: u16) {
+    let sandbox = format!("http://127.0.0.1:{sandbox_port}");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/demo_walkthrough.py");
+    let out = Command::new("python3")
+        .args([script, "--sandbox", &sandbox, "--issue", "DATA-2"])
+        .output()
+        .expect("python3 runs the walkthrough");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("delivery  -> delivered"), "{stdout}");
+
+    let get = |url: String| async move {
+        let resp = http.get(&url).send().await.unwrap();
+        (resp.status(), resp.bytes().await.unwrap().to_vec())
+    };
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    let (_, index) = get(format!("{sandbox}/slack/inbox")).await;
+    let index = text(index);
+    let riley = index
+        .split("href=\"inbox/")
+        .filter_map(|s| s.split('"').next())
+        .find(|id| {
+            let page = index
+                .split(&format!("inbox/{id}\""))
+                .nth(1)
+                .unwrap_or_default();
+            page.starts_with(">Riley")
+        })
+        .expect("Riley's inbox is listed")
+        .to_owned();
+    let (_, inbox) = get(format!("{sandbox}/slack/inbox/{riley}")).await;
+    let inbox = text(inbox);
+    let reveal = inbox
+        .split("<a href=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|u| u.contains("/reveal/"))
+        .expect("a reveal button in Riley's DM")
+        .to_owned();
+    let shown = http
+        .post(&reveal)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let password = shown
+        .split("aria-label=\"password\">")
+        .nth(1)
+        .and_then(|r| r.split("</span>").next())
+        .expect("the password is shown once")
+        .to_owned();
+
+    let (_, page) = get(format!("{sandbox}/browse/DATA-2?as=557058:riley-requester")).await;
+    let page = text(page);
+    let link = page
+        .split("<a href=\"")
+        .filter_map(|s| s.split_once("\">"))
+        .find(|(_, rest)| {
+            rest.split('<')
+                .next()
+                .unwrap_or_default()
+                .ends_with(".zip.age")
+        })
+        .map(|(href, _)| href.replace("&#x2F;", "/").replace("&amp;", "&"))
+        .expect("the delivered file is on the issue page");
+    let (status, file) = get(format!("{sandbox}{link}")).await;
+    assert_eq!(
+        status,
+        reqwest::StatusCode::OK,
+        "the file downloads from the issue page"
+    );
+    let id = age::scrypt::Identity::new(age::secrecy::SecretString::from(password));
+    let zip = age::decrypt(&id, &file).expect("the file opens with the revealed password");
+    assert!(zip.starts_with(b"PK"), "a zip inside");
 }

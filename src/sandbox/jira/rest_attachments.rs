@@ -59,7 +59,7 @@ pub(super) fn attachment_json(sim: &JiraSim, a: &Attachment, s: &SiteState) -> V
 }
 
 /// The unguessable media token for an attachment (stable per content, like a signed media URL).
-fn media_token(a: &Attachment) -> String {
+pub(super) fn media_token(a: &Attachment) -> String {
     hex::encode(&Sha256::digest([a.id.to_be_bytes().as_slice(), &a.content].concat())[..12])
 }
 

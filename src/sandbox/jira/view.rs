@@ -213,7 +213,9 @@ async fn issue_page(
             .map(|a| {
                 (
                     a.filename.clone(),
-                    format!("/rest/api/3/attachment/content/{}", a.id),
+                    // A signed-in person's browser downloads through Jira's media service; the sandbox has no
+                    // sessions, so the page links to the media URL itself (the REST route wants the app's JWT).
+                    format!("/_media/{}/{}", a.id, rest_attachments::media_token(a)),
                     a.content.len(),
                 )
             })
