@@ -16,6 +16,7 @@ pub mod retention;
 pub mod retention_rules;
 pub mod secrets;
 pub mod upload;
+pub mod view;
 
 use std::time::Duration;
 

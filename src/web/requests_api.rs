@@ -39,7 +39,8 @@ fn issue_id(raw: &str) -> Result<&str> {
     }
 }
 
-/// `GET /api/panel/requests/{issue_id}`: the request, the caller's roles and permitted commands, its audit trail.
+/// `GET /api/panel/requests/{issue_id}`: the request, its newest delivery, the caller's roles and permitted commands,
+/// its audit trail.
 async fn show(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
@@ -63,8 +64,12 @@ async fn show(
             json!({"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action, "detail": detail})
         })
         .collect();
+    let delivery =
+        crate::delivery::view::panel_view(&app.store, &caller.tenant.id, &row.id, me.as_ref())
+            .await?;
     Ok(Json(json!({
         "request": view(&row),
+        "delivery": delivery,
         "you": {
             "accountId": me.as_ref(),
             "roles": roles,

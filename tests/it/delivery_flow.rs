@@ -255,19 +255,51 @@ async fn secret_reaches_requester_and_privacy_officer_through_slack(backend: Bac
             "the DM holds a link, not the secret"
         );
     }
+    // The panel shows the delivery (never the secret); Pia reveals hers from the panel, once.
+    let (_, v) = s.view(people::PRIVACY_OFFICER).await;
+    let shown = &v["delivery"];
+    assert_eq!(shown["file"], d.file_name.as_str(), "{v}");
+    assert_eq!(shown["state"], "uploaded");
+    assert_eq!(shown["rows"], 300);
+    assert_eq!(shown["canReveal"], true);
+    assert_eq!(shown["recipients"].as_array().unwrap().len(), 2);
+    assert!(!v.to_string().contains(&secret));
+    let (_, analyst) = s.view(people::ANALYST).await;
+    assert_eq!(
+        analyst["delivery"]["canReveal"], false,
+        "not sent to the analyst"
+    );
+    let panel = s.panel();
+    let reveal_in_panel = |who: &'static str| {
+        let token = panel.token(who);
+        let issue = s.issue_id.clone();
+        let panel = s.panel();
+        async move { panel.post_raw(&token, &issue, "/reveal", None).await }
+    };
+    let (status, v) = reveal_in_panel(people::ANALYST).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{v}");
+    let (status, v) = reveal_in_panel(people::PRIVACY_OFFICER).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["secret"], secret.as_str());
+    let (status, _) = reveal_in_panel(people::PRIVACY_OFFICER).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "once");
+    let (status, page) = f.post(&reveal_url(&pia_dms[0])).await;
+    assert_eq!(
+        status,
+        StatusCode::GONE,
+        "the link was the same one-time secret: {page}"
+    );
+
     let riley_secret = f.reveal(&reveal_url(&riley_dms[0])).await;
     assert_eq!(riley_secret, secret);
-    assert!(
-        s.uploaded().await.secret_sealed.is_some(),
-        "kept until Pia has revealed it too"
-    );
-    let pia_secret = f.reveal(&reveal_url(&pia_dms[0])).await;
-    assert_eq!(pia_secret, secret);
     assert_eq!(
         s.uploaded().await.secret_sealed,
         None,
         "wiped after the last reveal"
     );
+    let (_, v) = s.view(people::REQUESTER).await;
+    assert_eq!(v["delivery"]["secretKept"], false);
+    assert_eq!(v["delivery"]["canReveal"], false);
 
     // The attachment from Jira opens with the age CLI and the secret from the Slack link.
     if have("age", "age") && have("script", "bsdutils") {
