@@ -128,14 +128,25 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
         return hold(&app, &row, &d, via, reason).await;
     }
     if !unreached.is_empty() {
-        let reason = unreached
-            .iter()
-            .map(|(_, e)| e.to_string())
-            .collect::<Vec<_>>()
-            .join("; ");
-        let reason = format!("the file's password could not be sent yet: {reason}");
-        hold(&app, &row, &d, via, reason).await?;
-        // Keep trying: what time fixes soon, what an admin must fix every 15 minutes.
+        // What an admin must fix is shown on the request at once; passing trouble (a rate limit, an outage) only
+        // when it outlasts the job's tries, so a short hiccup does not flip the request back and forth.
+        let last_try = job.attempts >= job.max_attempts;
+        let mut reasons: Vec<String> = Vec::new();
+        for (_, e) in &unreached {
+            let r = e.to_string();
+            if (e.needs_admin() || last_try) && !reasons.contains(&r) {
+                reasons.push(r);
+            }
+        }
+        if !reasons.is_empty() {
+            let reason = format!(
+                "the file's password could not be sent yet: {}",
+                reasons.join("; ")
+            );
+            hold(&app, &row, &d, via, reason).await?;
+        }
+        // Keep trying: what time fixes soon, what an admin must fix every 15 minutes (the sweep starts a new job
+        // once this one has used its tries).
         let (_, e) = unreached.swap_remove(0);
         return Err(e.into());
     }
@@ -196,7 +207,12 @@ async fn tell(
     via: Via,
 ) -> Result<(), Told> {
     let now = Utc::now();
-    let expires_at = now + app.cfg.reveal_link_ttl;
+    // A link outliving the file would reveal a password for nothing.
+    let expires_at = d
+        .expires_at
+        .map_or(now + app.cfg.reveal_link_ttl, |removal| {
+            (now + app.cfg.reveal_link_ttl).min(removal)
+        });
     let (token, hash) = secrets::new_token().map_err(|e| Told::Job(JobError::Permanent(e)))?;
     let mut tx = app.store.begin().await?;
     let link_id = match existing {

@@ -9,6 +9,7 @@
 use std::{path::Path, time::Duration};
 
 use axum::Router;
+
 use chrono::Utc;
 use clearance::{
     delivery::{erase, retention},
@@ -36,6 +37,8 @@ on_each_backend!(
     zip_aes_with_the_password_in_the_dm_opens_with_7zip,
     someone_slack_cannot_find_makes_the_request_wait,
     unused_links_expire_and_the_secret_is_wiped,
+    slack_rate_limits_are_waited_out_without_a_second_dm,
+    a_revoked_token_waits_for_the_admin_and_nothing_is_lost,
     retention_reminds_then_removes_the_file,
     closing_the_issue_removes_the_file_when_the_site_says_so,
     erasure_finds_and_removes_a_subjects_deliveries,
@@ -48,6 +51,7 @@ const SQL: &str = "SELECT id, first_name, email, country FROM customers ORDER BY
 struct Flow {
     site: Site,
     slack: SlackSim,
+    bot: slack_sim::Bot,
     riley: User,
     pia: Option<User>,
     channel: Conversation,
@@ -71,11 +75,12 @@ impl Flow {
         let flow = Self {
             site,
             slack,
+            bot,
             riley,
             pia,
             channel,
         };
-        let body = json!({"botToken": bot.token, "channel": flow.channel.id});
+        let body = json!({"botToken": flow.bot.token, "channel": flow.channel.id});
         let (status, v) = flow.admin("PUT", "/api/admin/slack", Some(body)).await;
         assert_eq!(status, StatusCode::OK, "{v}");
         flow
@@ -668,4 +673,62 @@ async fn erasure_finds_and_removes_a_subjects_deliveries(backend: Backend) {
             .unwrap()
             .is_empty()
     );
+}
+
+async fn slack_rate_limits_are_waited_out_without_a_second_dm(backend: Backend) {
+    let f = Flow::start(backend, true).await;
+    let s = &f.site;
+    f.slack.rate_limit_method("conversations.open", 1);
+    s.approve_and_extract_plan(plan(SQL, json!({"email": "mask"})))
+        .await;
+    // Slack answers 429 to opening the DM until the limit is lifted; the request stays extracting meanwhile.
+    until(|| async { (f.slack.call_count("conversations.open") >= 2).then_some(()) }).await;
+    assert_eq!(s.request().await.state, "extracting");
+    f.slack.clear_rate_limits();
+    f.request_in("delivered").await;
+    assert_eq!(f.dms(&f.riley).len(), 1);
+    assert_eq!(f.dms(f.pia.as_ref().unwrap()).len(), 1);
+    let actions = f.audit_actions().await;
+    assert!(
+        !actions
+            .iter()
+            .any(|(a, _)| a == "request.awaiting_delivery"),
+        "a short rate limit is not shown as waiting: {actions:?}"
+    );
+    let d = s.uploaded().await;
+    assert_eq!(
+        f.reveal(&reveal_url(&f.dms(&f.riley)[0])).await,
+        s.secret(&d)
+    );
+}
+
+async fn a_revoked_token_waits_for_the_admin_and_nothing_is_lost(backend: Backend) {
+    let f = Flow::start(backend, true).await;
+    let s = &f.site;
+    f.slack.revoke_token(&f.bot.token);
+    s.approve_and_extract_plan(plan(SQL, json!({"email": "mask"})))
+        .await;
+    let r = f.request_in("awaiting_delivery").await;
+    let reason = r.reason.unwrap_or_default();
+    assert!(
+        reason.contains("token_revoked") || reason.contains("revoked"),
+        "{reason}"
+    );
+    assert!(reason.contains("admin"), "says who can fix it: {reason}");
+    assert!(f.dms(&f.riley).is_empty());
+
+    // The admin pastes a new token: the delivery goes out at once.
+    let team = f.slack.teams()[0].id.clone();
+    let bot = f.slack.add_bot(&team, "clearance-2");
+    let (status, v) = f
+        .admin(
+            "PUT",
+            "/api/admin/slack",
+            Some(json!({"botToken": bot.token})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    f.request_in("delivered").await;
+    assert_eq!(f.dms(&f.riley).len(), 1);
+    assert_eq!(f.dms(f.pia.as_ref().unwrap()).len(), 1);
 }
