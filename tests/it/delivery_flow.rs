@@ -41,6 +41,7 @@ on_each_backend!(
     a_revoked_token_waits_for_the_admin_and_nothing_is_lost,
     retention_reminds_then_removes_the_file,
     closing_the_issue_removes_the_file_when_the_site_says_so,
+    retention_rules_are_bounded_and_move_the_removal_date,
     erasure_finds_and_removes_a_subjects_deliveries,
 );
 
@@ -731,4 +732,101 @@ async fn a_revoked_token_waits_for_the_admin_and_nothing_is_lost(backend: Backen
     f.request_in("delivered").await;
     assert_eq!(f.dms(&f.riley).len(), 1);
     assert_eq!(f.dms(f.pia.as_ref().unwrap()).len(), 1);
+}
+
+async fn retention_rules_are_bounded_and_move_the_removal_date(backend: Backend) {
+    let f = Flow::start(backend, true).await;
+    let s = &f.site;
+    let (status, v) = f.admin("GET", "/api/admin/retention", None).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["retention"],
+        json!({"defaultDays": 7, "minDays": 1, "maxDays": 30, "expireOnClose": false})
+    );
+    // Refused input changes nothing.
+    for bad in [
+        json!({"defaultDays": 40}),
+        json!({"minDays": 0}),
+        json!({"maxDays": 4000, "defaultDays": 3000}),
+        json!({"defaultDays": "seven"}),
+        json!({"keepForever": true}),
+    ] {
+        let (status, v) = f
+            .admin("PUT", "/api/admin/retention", Some(bad.clone()))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
+    }
+    let (_, v) = f.admin("GET", "/api/admin/retention", None).await;
+    assert_eq!(v["retention"]["defaultDays"], 7);
+    // Only admins.
+    let token = s.sim.context_token(people::ANALYST, json!({})).unwrap();
+    let resp = s
+        .app
+        .http
+        .put(s.app.url("/api/admin/retention"))
+        .header("Authorization", format!("JWT {token}"))
+        .json(&json!({"defaultDays": 3}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let (status, v) = f
+        .admin(
+            "PUT",
+            "/api/admin/retention",
+            Some(json!({"defaultDays": 3, "maxDays": 14})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+
+    s.approve_and_extract_plan(plan(SQL, json!({"email": "mask"})))
+        .await;
+    f.request_in("delivered").await;
+    let d = s.uploaded().await;
+    let days = |d: &DeliveryRow| (d.expires_at.unwrap() - d.uploaded_at.unwrap()).num_days();
+    assert_eq!(days(&d), 3, "the site's default");
+
+    // A request's own retention: analysts and privacy officers, within the bounds; the removal date moves.
+    let put = |who: &'static str, body: Value| {
+        let token = s.panel().token(who);
+        let url = s
+            .app
+            .url(&format!("/api/panel/requests/{}/retention", s.issue_id));
+        let http = s.app.http.clone();
+        async move {
+            let resp = http
+                .put(url)
+                .header("Authorization", format!("JWT {token}"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (
+                resp.status(),
+                resp.json::<Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+    let (status, v) = put(people::REQUESTER, json!({"days": 10})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    let (status, v) = put(people::ANALYST, json!({"days": 15})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v.to_string().contains("1 to 14 days"), "{v}");
+    assert_eq!(days(&s.uploaded().await), 3, "unchanged");
+    let (status, v) = put(people::PRIVACY_OFFICER, json!({"days": 10})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let moved = s.uploaded().await;
+    assert_eq!(days(&moved), 10);
+    assert_eq!(v["expiresAt"], json!(moved.expires_at.unwrap()));
+    let (status, _) = put(people::ANALYST, json!({"days": null})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(days(&s.uploaded().await), 3, "back to the default");
+    let actions = f.audit_actions().await;
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|(a, _)| a == "request.retention_set")
+            .count(),
+        2
+    );
 }
