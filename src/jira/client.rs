@@ -59,6 +59,9 @@ pub struct Attachment {
     pub size: u64,
 }
 
+/// Bytes read from disk at a time while uploading.
+const UPLOAD_CHUNK: usize = 256 * 1024;
+
 impl JiraClient {
     /// A client for `site` over the shared `http` client.
     pub fn new(http: reqwest::Client, site: JiraSite) -> Self {
@@ -185,7 +188,10 @@ impl JiraClient {
             .await
             .map_err(|e| JiraError::Decode(format!("cannot read {}: {e}", path.display())))?
             .len();
-        let part = reqwest::multipart::Part::stream_with_length(reqwest::Body::from(file), len)
+        // Read in 256 KiB chunks: a plain `File` body reads 4 KiB at a time, about 130 MB/s (benches/upload.rs).
+        let chunks = tokio_util::io::ReaderStream::with_capacity(file, UPLOAD_CHUNK);
+        let body = reqwest::Body::wrap_stream(chunks);
+        let part = reqwest::multipart::Part::stream_with_length(body, len)
             .file_name(file_name.to_owned())
             .mime_str(mime)
             .map_err(|e| JiraError::Decode(format!("bad MIME type {mime}: {e}")))?;
