@@ -46,8 +46,10 @@ pub async fn build(
     let secret = protect::generate_passphrase().map_err(Failure::Retry)?;
     let protection = match plan.encryption {
         Encryption::Age => Protection::AgePassphrase(secret.clone()),
+        Encryption::AgeRecipients => Protection::AgeRecipients(recipient_keys(app, row).await?),
         Encryption::ZipAes => Protection::ZipAes(secret.clone()),
     };
+    let keeps_secret = !matches!(protection, Protection::AgeRecipients(_));
     let dir = work_dir(app, d)?;
     let out = dir.join(&d.file_name);
     let subjects = match &inputs.ids {
@@ -108,10 +110,12 @@ pub async fn build(
         json!({"columns": summary.columns, "ids": summary.ids, "seconds": summary.seconds})
             .to_string(),
     );
-    d.secret_sealed = Some(keys.seal(
-        &delivery_secret_context(&d.tenant_id, &d.id),
-        secret.expose_secret(),
-    ));
+    d.secret_sealed = keeps_secret.then(|| {
+        keys.seal(
+            &delivery_secret_context(&d.tenant_id, &d.id),
+            secret.expose_secret(),
+        )
+    });
     d.built_at = Some(now);
     let detail = json!({
         "delivery": d.id, "file": d.file_name, "digest": d.digest, "rows": summary.rows, "bytes": summary.bytes,
@@ -177,6 +181,41 @@ async fn report_progress(app: AppState, id: String, progress: Arc<Progress>) {
             tracing::debug!(error = %e, "cannot record build progress");
         }
     }
+}
+
+/// The registered age keys of everyone the delivery is for; someone without one fails the plan, naming them.
+async fn recipient_keys(
+    app: &AppState,
+    row: &RequestRow,
+) -> Result<Vec<age::x25519::Recipient>, Failure> {
+    let people = super::notify::recipients(row);
+    if people.is_empty() {
+        return Err(Failure::Plan(
+            "nobody to encrypt to: the issue has no reporter".into(),
+        ));
+    }
+    let mut keys = Vec::new();
+    let mut missing = Vec::new();
+    for account in &people {
+        match app
+            .store
+            .age_key(&row.tenant_id, account)
+            .await
+            .map_err(retry)?
+        {
+            Some(k) => keys.push(k.public_key),
+            None => missing.push(account.as_str()),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(Failure::Plan(format!(
+            "the file is to be encrypted to age keys, but {} ha{} no age public key registered in Clearance; they can \
+             add one from the issue panel (or the plan can use a password instead); then reopen the request",
+            missing.join(", "),
+            if missing.len() == 1 { "s" } else { "ve" }
+        )));
+    }
+    protect::parse_recipients(&keys).map_err(Failure::Plan)
 }
 
 /// The ID-list values as HMAC-SHA-256 under the tenant's erasure salt (hex), so `clearance erase` can find the

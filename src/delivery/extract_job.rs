@@ -158,6 +158,7 @@ async fn current_delivery(
     let id = uuid::Uuid::now_v7().simple().to_string();
     let (ext, encryption) = match plan.encryption {
         Encryption::Age => ("zip.age", "age"),
+        Encryption::AgeRecipients => ("zip.age", "age-recipients"),
         Encryption::ZipAes => ("zip", "zip-aes"),
     };
     let now = Utc::now();

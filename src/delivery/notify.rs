@@ -155,7 +155,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
 
 /// Who is sent the secret: the requester (the reporter), the privacy officer who approved a plan with
 /// personal data, and the accounts the approved plan names. Each once.
-fn recipients(row: &RequestRow) -> Vec<String> {
+pub(crate) fn recipients(row: &RequestRow) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut add = |a: &str| {
         if !a.is_empty() && !out.iter().any(|x| x == a) {

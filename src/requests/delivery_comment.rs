@@ -36,6 +36,16 @@ pub fn delivered(d: &Value) -> Vec<Value> {
         "zip-aes" => vec![paragraph(vec![text(
             "To open it: download it, open it with 7-Zip or WinZip, and type the password (AES-256).",
         )])],
+        "age-recipients" => vec![
+            paragraph(vec![text(
+                "To open it: download it and decrypt it with age (https://age-encryption.org) and your own age \
+                 private key (the one whose public key you registered in Clearance), then unzip the result:",
+            )]),
+            code_block(&format!(
+                "age -d -i key.txt -o {} {file}",
+                file.trim_end_matches(".age")
+            )),
+        ],
         _ => vec![
             paragraph(vec![text(
                 "To open it: download it and decrypt it with age (https://age-encryption.org), typing the password \

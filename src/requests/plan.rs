@@ -81,8 +81,10 @@ pub enum Format {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Encryption {
-    /// age (passphrase or recipient keys).
+    /// age with a generated passphrase.
     Age,
+    /// age to the registered public keys of everyone the delivery is for: no password to send.
+    AgeRecipients,
     /// AES-256 zip.
     ZipAes,
 }

@@ -3,6 +3,7 @@
 //! Queries are written once in the dialect both engines accept (`$n` placeholders, `ON CONFLICT`, `RETURNING`) and
 //! run on whichever pool is configured; the schema lives in `migrations/{sqlite,postgres}/`.
 
+mod age_keys;
 mod audit;
 mod checkpoint;
 mod data_sources;
@@ -28,6 +29,7 @@ use sqlx::{
     },
 };
 
+pub use age_keys::AgeKeyRow;
 pub use audit::{AuditEvent, NewAuditEvent};
 pub use data_sources::StoredDataSource;
 pub use deliveries::DeliveryRow;

@@ -3,6 +3,7 @@
 mod admin;
 mod admin_api;
 mod admin_slack;
+mod age_keys;
 mod health;
 mod metrics;
 mod panel;
@@ -32,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .merge(panel::router())
         .merge(admin::router())
         .merge(admin_api::router())
+        .merge(age_keys::router())
         .merge(requests_api::router())
         .merge(reveal::router())
         .merge(metrics::router())

@@ -27,7 +27,9 @@ use tokio::net::TcpListener;
 
 use crate::{
     dry_run::{Site, plan},
-    extract_tools::{age_decrypt_passphrase, have, seven_zip_extract},
+    extract_tools::{
+        age_decrypt_identity, age_decrypt_passphrase, age_identity, have, seven_zip_extract,
+    },
     helpers::Backend,
     on_each_backend,
 };
@@ -43,6 +45,8 @@ on_each_backend!(
     closing_the_issue_removes_the_file_when_the_site_says_so,
     retention_rules_are_bounded_and_move_the_removal_date,
     erasure_finds_and_removes_a_subjects_deliveries,
+    age_keys_make_a_file_without_a_password,
+    a_missing_age_key_fails_the_extraction_naming_who,
 );
 
 const SQL: &str = "SELECT id, first_name, email, country FROM customers ORDER BY id";
@@ -829,4 +833,126 @@ async fn retention_rules_are_bounded_and_move_the_removal_date(backend: Backend)
             .count(),
         2
     );
+}
+
+impl Flow {
+    /// `who` registers `key` (or tries to) from the panel.
+    async fn set_age_key(&self, who: &str, key: &str) -> (StatusCode, Value) {
+        let s = &self.site;
+        let resp = s
+            .app
+            .http
+            .put(s.app.url("/api/panel/me/age-key"))
+            .header("Authorization", format!("JWT {}", s.panel().token(who)))
+            .json(&json!({"publicKey": key}))
+            .send()
+            .await
+            .unwrap();
+        (resp.status(), resp.json().await.unwrap_or_default())
+    }
+}
+
+async fn age_keys_make_a_file_without_a_password(backend: Backend) {
+    let f = Flow::start(backend, true).await;
+    let s = &f.site;
+    let (riley_dir, pia_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (riley_id, riley_key) = age_identity(riley_dir.path());
+    let (pia_id, pia_key) = age_identity(pia_dir.path());
+    for bad in [
+        "",
+        "age1nope",
+        "ssh-ed25519 AAAA",
+        &riley_id.display().to_string(),
+    ] {
+        let (status, v) = f.set_age_key(people::REQUESTER, bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
+    }
+    let (status, v) = f.set_age_key(people::REQUESTER, &riley_key).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["ageKey"]["publicKey"], riley_key.as_str());
+    let (status, _) = f
+        .set_age_key(people::PRIVACY_OFFICER, &format!("  {pia_key}\n"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, v) = f.admin("GET", "/api/admin/age-keys", None).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["ageKeys"].as_array().unwrap().len(), 2, "{v}");
+
+    let mut p = plan(SQL, json!({"email": "mask"}));
+    p["encryption"] = json!("age_recipients");
+    s.approve_and_extract_plan(p).await;
+    f.request_in("delivered").await;
+    let d = s.uploaded().await;
+    assert_eq!(d.encryption, "age-recipients");
+    assert_eq!(d.secret_sealed, None, "no secret at all");
+    for user in [&f.riley, f.pia.as_ref().unwrap()] {
+        let dms = f.dms(user);
+        assert_eq!(dms.len(), 1);
+        assert!(
+            dms[0].text.contains("no password needed"),
+            "{}",
+            dms[0].text
+        );
+        assert!(
+            !dms[0]
+                .blocks
+                .clone()
+                .unwrap_or_default()
+                .to_string()
+                .contains("/reveal/")
+        );
+    }
+    let comments = f.comments().join("\n");
+    assert!(comments.contains("age -d -i key.txt"), "{comments}");
+    if have("age", "age") {
+        let dir = tempfile::tempdir().unwrap();
+        let bundle = write(
+            dir.path(),
+            &d.file_name,
+            &s.attachments_named(&d.file_name)[0],
+        );
+        for (i, identity) in [riley_id, pia_id].iter().enumerate() {
+            let zip = dir.path().join(format!("out-{i}.zip"));
+            age_decrypt_identity(&bundle, identity, &zip);
+            assert!(zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).is_ok());
+        }
+    }
+    // Only admins list or remove keys; removing is audited and happens once.
+    let path = format!("/api/admin/age-keys/{}", people::REQUESTER);
+    let (status, _) = f.admin("DELETE", &path, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = f.admin("DELETE", &path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let token = s.sim.context_token(people::ANALYST, json!({})).unwrap();
+    let resp = s
+        .app
+        .http
+        .get(s.app.url("/api/admin/age-keys"))
+        .header("Authorization", format!("JWT {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+}
+
+async fn a_missing_age_key_fails_the_extraction_naming_who(backend: Backend) {
+    let f = Flow::start(backend, true).await;
+    let s = &f.site;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, riley_key) = age_identity(dir.path());
+    let (status, _) = f.set_age_key(people::REQUESTER, &riley_key).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut p = plan(SQL, json!({"email": "mask"}));
+    p["encryption"] = json!("age_recipients");
+    s.approve_and_extract_plan(p).await;
+    let r = f.request_in("failed").await;
+    let reason = r.reason.unwrap_or_default();
+    assert!(
+        reason.contains(people::PRIVACY_OFFICER)
+            && !reason.contains(people::REQUESTER)
+            && reason.contains("no age public key"),
+        "{reason}"
+    );
+    assert!(s.sim.issue(&s.key).unwrap().attachment_ids.is_empty());
+    assert!(f.dms(&f.riley).is_empty());
 }
