@@ -89,7 +89,15 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     if !matches!(row.state.as_str(), "extracting" | "awaiting_delivery") {
         return Ok(()); // delivered already, or moved on
     }
-    let settings = slack::load_settings(&app, &tenant).await?;
+    let settings = match slack::load_settings(&app, &tenant).await {
+        Ok(s) => s,
+        Err(e) if e.needs_admin() => {
+            let reason = format!("the file's password could not be sent yet: {e}");
+            hold(&app, &row, &d, Via::Link, reason).await?;
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let via = if d.secret_sealed.is_none() && d.encryption == "age-recipients" {
         Via::None
     } else if settings.as_ref().is_some_and(|s| s.secret_in_dm) {
@@ -98,9 +106,9 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
         Via::Link
     };
     if via != Via::None && d.secret_sealed.is_none() {
-        // Wiped (every link used or expired) before everyone was told: only a new extraction helps.
-        let reason = "the file's password is no longer kept (its links were used or expired before everyone was \
-                      told); extract again to send a new file"
+        // Wiped (erasure, or removed) before everyone was told: nothing left to send.
+        let reason = "the file's password is no longer kept, so it cannot be sent to everyone; ask the data team \
+                      for a new extraction"
             .to_owned();
         return hold(&app, &row, &d, via, reason).await;
     }

@@ -138,13 +138,15 @@ impl Tx {
             .fetch_optional(&mut *c).await.op("using a secret link"))
     }
 
-    /// How many of a delivery's links could still be used at `now`.
+    /// How many of a delivery's links could still be used at `now` — counting those whose person was not told yet
+    /// (the delivery job renews them), so the secret is not wiped while someone still waits for it.
     pub async fn usable_secret_links(
         &mut self,
         delivery_id: &str,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let sql = "SELECT COUNT(*) FROM secret_links WHERE delivery_id = $1 AND revealed_at IS NULL AND expires_at > $2";
+        let sql = "SELECT COUNT(*) FROM secret_links WHERE delivery_id = $1 AND revealed_at IS NULL \
+                   AND (expires_at > $2 OR notified_at IS NULL)";
         let (n,): (i64,) = with_tx!(self, c => sqlx::query_as(sql).bind(delivery_id).bind(now)
             .fetch_one(&mut *c).await.op("counting usable secret links"))?;
         Ok(n)

@@ -445,6 +445,32 @@ async fn someone_slack_cannot_find_makes_the_request_wait(backend: Backend) {
     })
     .await;
 
+    // Riley reveals hers; the secret is kept for Pia, whom nobody could tell yet, even once her untold link's time
+    // has passed (the sweep leaves it too).
+    let d = s.uploaded().await;
+    let store = &s.app.state.store;
+    let links = store.secret_links(&d.tenant_id, &d.id).await.unwrap();
+    let untold = links
+        .iter()
+        .find(|l| l.account_id == people::PRIVACY_OFFICER)
+        .unwrap();
+    assert_eq!(untold.notified_at, None);
+    let mut tx = store.begin().await.unwrap();
+    let past = Utc::now() - chrono::Duration::seconds(1);
+    assert!(
+        tx.renew_secret_link(&untold.id, &untold.token_hash, past)
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(
+        f.reveal(&reveal_url(&f.dms(&f.riley)[0])).await,
+        s.secret(&d)
+    );
+    assert!(s.uploaded().await.secret_sealed.is_some());
+    let swept = retention::sweep(&s.app.state.store).await.unwrap();
+    assert_eq!(swept.wiped, 0, "{swept:?}");
+
     // An admin maps Pia to a Slack user: the waiting delivery goes out at once, Riley is not told twice.
     let team = f.slack.teams()[0].id.clone();
     let pia = f
@@ -459,8 +485,13 @@ async fn someone_slack_cannot_find_makes_the_request_wait(backend: Backend) {
     assert_eq!(f.dms(&pia).len(), 1);
     assert_eq!(f.dms(&f.riley).len(), 1, "one DM to Riley in all");
     let url = reveal_url(&f.dms(&pia)[0]);
-    let d = s.uploaded().await;
-    assert_eq!(f.reveal(&url).await, s.secret(&d));
+    let secret = s.secret(&s.uploaded().await);
+    assert_eq!(f.reveal(&url).await, secret);
+    assert_eq!(
+        s.uploaded().await.secret_sealed,
+        None,
+        "wiped after the last one"
+    );
 }
 
 async fn unused_links_expire_and_the_secret_is_wiped(backend: Backend) {
