@@ -72,7 +72,7 @@ pub async fn build(
         name: row.issue_key.clone(),
         request_key: Some(row.issue_key.clone()),
         plan_digest: Some(d.digest.clone()),
-        deflate_level: None,
+        deflate_level: d.deflate_level,
     };
     let progress = Arc::new(Progress::default());
     let reporter = tokio::spawn(report_progress(app.clone(), d.id.clone(), progress.clone()));

@@ -192,6 +192,7 @@ async fn current_delivery(
         reminded_at: None,
         expired_at: None,
         error: None,
+        deflate_level: None,
     };
     let mut tx = app.store.begin().await?;
     tx.insert_delivery(&d).await?;

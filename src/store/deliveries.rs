@@ -11,7 +11,7 @@ macro_rules! delivery_columns {
     () => {
         "id, tenant_id, request_id, digest, file_name, encryption, state, row_count, data_bytes, data_sha256, \
          bundle_bytes, bundle_sha256, summary, progress_rows, progress_bytes, secret_sealed, attachment_id, \
-         created_at, built_at, uploaded_at, expires_at, reminded_at, expired_at, error"
+         created_at, built_at, uploaded_at, expires_at, reminded_at, expired_at, error, deflate_level"
     };
 }
 
@@ -66,6 +66,8 @@ pub struct DeliveryRow {
     pub expired_at: Option<DateTime<Utc>>,
     /// Why it failed.
     pub error: Option<String>,
+    /// Deflate level of the bundle (`None`: the default).
+    pub deflate_level: Option<i64>,
 }
 
 impl DeliveryRow {
@@ -205,7 +207,7 @@ impl Tx {
             "INSERT INTO deliveries (",
             delivery_columns!(),
             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-             $21, $22, $23, $24)"
+             $21, $22, $23, $24, $25)"
         );
         with_tx!(self, c => bind_all(sqlx::query(sql), d).execute(&mut *c).await.op("storing a delivery").map(drop))?;
         Ok(())
@@ -216,7 +218,8 @@ impl Tx {
         let sql = "UPDATE deliveries SET state = $7, row_count = $8, data_bytes = $9, data_sha256 = $10, \
                    bundle_bytes = $11, bundle_sha256 = $12, summary = $13, progress_rows = $14, \
                    progress_bytes = $15, secret_sealed = $16, attachment_id = $17, built_at = $19, \
-                   uploaded_at = $20, expires_at = $21, reminded_at = $22, expired_at = $23, error = $24 \
+                   uploaded_at = $20, expires_at = $21, reminded_at = $22, expired_at = $23, error = $24, \
+                   deflate_level = $25 \
                    WHERE id = $1 AND tenant_id = $2 AND request_id = $3 AND digest = $4 AND file_name = $5 \
                    AND encryption = $6 AND created_at = $18";
         with_tx!(self, c => bind_all(sqlx::query(sql), d).execute(&mut *c).await.op("updating a delivery").map(drop))?;
@@ -295,4 +298,5 @@ where
         .bind(d.reminded_at)
         .bind(d.expired_at)
         .bind(d.error.clone())
+        .bind(d.deflate_level)
 }

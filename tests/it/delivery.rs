@@ -25,6 +25,7 @@ on_each_backend!(
     a_lost_upload_answer_does_not_attach_twice,
     jira_rate_limits_and_errors_are_waited_out,
     a_bundle_over_the_site_limit_fails_with_the_sizes,
+    a_csv_just_over_the_limit_is_built_again_smaller,
 );
 
 const SQL: &str = "SELECT id, first_name, email, country FROM customers ORDER BY id";
@@ -287,4 +288,29 @@ async fn a_bundle_over_the_site_limit_fails_with_the_sizes(backend: Backend) {
         d.secret_sealed, None,
         "no secret kept for a failed delivery"
     );
+}
+
+async fn a_csv_just_over_the_limit_is_built_again_smaller(backend: Backend) {
+    let s = Site::start(backend).await;
+    // Far over the limit: no second build, the request fails with the sizes.
+    s.sim.state().upload_limit = 1_000;
+    s.approve_and_extract().await;
+    let r =
+        wait_for_async(|| async { Some(s.request().await).filter(|r| r.state == "failed") }).await;
+    assert!(!r.reason.unwrap_or_default().contains("highest compression"));
+    let first = s.deliveries().await.remove(0);
+    assert_eq!(first.deflate_level, None);
+    let level_1 = first.bundle_bytes.unwrap();
+
+    // Just over it: built again at the highest level, which fits.
+    s.sim.state().upload_limit = u64::try_from(level_1).unwrap() - 1;
+    s.ok(people::ANALYST, json!({"command": "reopen"})).await;
+    s.approve_and_extract().await;
+    let d = s.uploaded().await;
+    assert_eq!(d.deflate_level, Some(9));
+    assert!(d.bundle_bytes.unwrap() < level_1, "{d:?}");
+    let files = s.attachments_named(&d.file_name);
+    assert_eq!(files.len(), 1);
+    let (csv, _) = open_bundle(&files[0], &s.secret(&d));
+    assert_eq!(csv.lines().count(), 301);
 }
