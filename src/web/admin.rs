@@ -11,6 +11,7 @@ use axum::{
 
 use crate::{
     app::AppState,
+    config::Config,
     error::{AppError, Result},
     host::HostRequest,
     tenant::Tenant,
@@ -24,6 +25,7 @@ pub(super) fn router() -> Router<AppState> {
 #[template(path = "admin.html")]
 struct AdminPage<'a> {
     connect_js: &'a str,
+    asset_version: &'static str,
     site: &'a str,
     state: &'a str,
     installed_at: String,
@@ -36,15 +38,16 @@ async fn admin(
     let t = &caller.tenant;
     let page = AdminPage {
         connect_js: state.cfg.connect_js_url.as_str(),
+        asset_version: super::assets::VERSION,
         site: t.display_url.as_str(),
         state: t.state.as_str(),
         installed_at: t.installed_at.format("%Y-%m-%d %H:%M UTC").to_string(),
     };
-    html_page(&page, t)
+    html_page(&page, t, &state.cfg)
 }
 
 /// Render an iframe page, allowed to be framed only by the tenant's own site.
-pub(super) fn html_page(page: &impl Template, tenant: &Tenant) -> Result<Response> {
+pub(super) fn html_page(page: &impl Template, tenant: &Tenant, cfg: &Config) -> Result<Response> {
     let body = page
         .render()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering page: {e}")))?;
@@ -53,7 +56,13 @@ pub(super) fn html_page(page: &impl Template, tenant: &Tenant) -> Result<Respons
     if !ancestors.contains(&display) {
         ancestors.push(display);
     }
-    let csp = format!("frame-ancestors {}", ancestors.join(" "));
+    // Scripts and styles only from Clearance itself and the Connect script (all.js); no inline code.
+    let csp = format!(
+        "default-src 'none'; script-src 'self' {}; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+         form-action 'self'; base-uri 'none'; frame-ancestors {}",
+        cfg.connect_js_url.origin().ascii_serialization(),
+        ancestors.join(" ")
+    );
     let mut resp = Html(body).into_response();
     if let Ok(v) = HeaderValue::from_str(&csp) {
         resp.headers_mut()

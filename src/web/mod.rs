@@ -4,6 +4,7 @@ mod admin;
 mod admin_api;
 mod admin_slack;
 mod age_keys;
+mod assets;
 mod health;
 mod metrics;
 mod panel;
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::router())
         .merge(admin_api::router())
         .merge(age_keys::router())
+        .merge(assets::router())
         .merge(requests_api::router())
         .merge(reveal::router())
         .merge(metrics::router())

@@ -29,6 +29,8 @@ pub(super) fn router() -> Router<AppState> {
 struct PanelParams {
     issue_key: String,
     #[serde(default)]
+    issue_id: Option<String>,
+    #[serde(default)]
     project_key: Option<String>,
 }
 
@@ -36,6 +38,8 @@ struct PanelParams {
 #[template(path = "panel.html")]
 struct PanelPage<'a> {
     connect_js: &'a str,
+    asset_version: &'static str,
+    issue_id: &'a str,
     issue_key: &'a str,
     project_key: &'a str,
     site: &'a str,
@@ -74,13 +78,19 @@ async fn panel(
         .project_key
         .filter(|p| valid_project_key(p))
         .unwrap_or_default();
+    let issue_id = params
+        .issue_id
+        .filter(|id| (1..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| AppError::BadRequest("issueId must be the issue's numeric id".into()))?;
     let page = PanelPage {
         connect_js: state.cfg.connect_js_url.as_str(),
+        asset_version: super::assets::VERSION,
+        issue_id: &issue_id,
         issue_key: &params.issue_key,
         project_key: &project_key,
         site: caller.tenant.display_url.as_str(),
     };
-    html_page(&page, &caller.tenant)
+    html_page(&page, &caller.tenant, &state.cfg)
 }
 
 /// `GET /api/panel/context`: who the panel is talking to, for the panel script.

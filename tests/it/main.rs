@@ -4,6 +4,7 @@ mod helpers;
 
 mod admin_api;
 mod audit;
+mod browser;
 mod cli;
 mod data_sources;
 mod delivery;

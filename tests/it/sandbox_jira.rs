@@ -53,6 +53,13 @@ pub(crate) async fn site_and_app_with(
         format!("{}{}", sim.base_url(), sandbox::KEYS_PATH),
     ));
     settings.push(("worker", "true".into()));
+    // The iframe pages load the sandbox's stand-in for Connect's all.js (the browser tests run it).
+    if !settings.iter().any(|(k, _)| *k == "connect_js_url") {
+        settings.push((
+            "connect_js_url",
+            format!("{}/_sandbox/all.js", sim.base_url()),
+        ));
+    }
     let app = TestApp::spawn_with(
         backend,
         Options {

@@ -42,8 +42,64 @@ async fn iframe_tokens(backend: Backend) {
         csp.contains("frame-ancestors https://acme.atlassian.net"),
         "{csp}"
     );
+    for rule in [
+        "default-src 'none'",
+        "script-src 'self' https://connect-cdn.atl-paas.net",
+        "style-src 'self'",
+        "connect-src 'self'",
+    ] {
+        assert!(csp.contains(rule), "{rule} in {csp}");
+    }
     let html = resp.text().await.unwrap();
-    assert!(html.contains("DATA-7"), "{html}");
+    assert!(
+        html.contains("DATA-7") && html.contains("data-issue-id=\"10007\""),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<script>") && !html.contains("style="),
+        "no inline code: {html}"
+    );
+    // The page's own script and stylesheet, versioned and cacheable.
+    for (file, mime) in [
+        ("panel.js", "application/javascript"),
+        ("clearance.css", "text/css"),
+    ] {
+        let link = format!("static/{}/{file}", env!("CARGO_PKG_VERSION"));
+        assert!(html.contains(&link), "{link} in {html}");
+        let asset = app
+            .http
+            .get(app.url(&format!("/{link}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(asset.status(), StatusCode::OK);
+        let ct = asset.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(ct.starts_with(mime), "{ct}");
+        assert!(
+            asset.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("immutable")
+        );
+    }
+    let missing = app
+        .http
+        .get(app.url("/static/1/nope.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    // Signed, but without the issue id the panel cannot work: refused with the reason.
+    let no_id = "/panel?issueKey=DATA-7&projectKey=DATA";
+    let token = app.tenant_token(&site, "GET", no_id, TenantToken::default());
+    let resp = app
+        .http
+        .get(format!("{}&jwt={token}", app.url(no_id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert!(resp.text().await.unwrap().contains("issueId"));
 
     // Rejected, each for one reason.
     let other_request = "/panel?issueKey=DATA-8&issueId=10008&projectKey=DATA";

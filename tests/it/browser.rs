@@ -1,0 +1,282 @@
+//! The issue panel in a real browser: Debian's headless Chromium driven through chromedriver (WebDriver, `fantoccini`)
+//! on the simulated Jira site's issue page, which embeds the panel iframe exactly as Jira does. People click through
+//! the workflow — claim, submit, approve, extract, the requester reveals the password — and see only their own
+//! controls; a summary carrying `<script>` stays text. Screenshots of each step go to `target/browser-screenshots/`
+//! (and to `docs/screenshots/` when `CLEARANCE_SCREENSHOTS_DIR=docs/screenshots`).
+//!
+//! Needs `chromium` and `chromium-driver` (`apt-get install chromium chromium-driver`); without them the tests say
+//! SKIPPED, unless `CLEARANCE_TEST_REQUIRE_TOOLS=1` (as in `.ci/run`), where they fail.
+
+use std::{
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use clearance::sandbox::jira::people;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::{
+    dry_run::{Site, plan},
+    extract_tools::have,
+    helpers::Backend,
+    sandbox_jira::wait_for_async,
+};
+
+/// A headless Chromium session through its own chromedriver.
+pub(crate) struct Browser {
+    pub(crate) client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// A browser, or `None` (said loudly) when Chromium or chromedriver is missing and tools are not required.
+    pub(crate) async fn start() -> Option<Self> {
+        if !have("chromium", "chromium") || !have("chromedriver", "chromium-driver") {
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().unwrap();
+        let args = json!([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            "--window-size=1200,1000",
+            format!("--user-data-dir={}", profile.path().display()),
+        ]);
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({"binary": "/usr/bin/chromium", "args": args}),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last = None;
+        for _ in 0..100 {
+            match ClientBuilder::rustls()
+                .unwrap()
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Some(Self {
+                        client,
+                        driver,
+                        _profile: profile,
+                    });
+                }
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not start a session: {last:?}");
+    }
+
+    /// Save a PNG of the page as `name`.
+    pub(crate) async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        let mut dirs =
+            vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/browser-screenshots")];
+        if let Ok(dir) = std::env::var("CLEARANCE_SCREENSHOTS_DIR") {
+            dirs.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir));
+        }
+        for dir in dirs {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(format!("{name}.png")), &png).unwrap();
+        }
+    }
+
+    /// Open `key`'s issue page on the simulated site as `who` and enter the Clearance panel's iframe.
+    pub(crate) async fn panel(&self, site: &Site, key: &str, who: &str) {
+        self.client
+            .goto(&format!("{}/browse/{key}?as={who}", site.sim.base_url()))
+            .await
+            .unwrap();
+        let frame = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Id("app-frame"))
+            .await
+            .unwrap();
+        frame.enter_frame().await.unwrap();
+    }
+
+    /// The text of `css`, once it is there.
+    pub(crate) async fn text(&self, css: &str) -> String {
+        let e = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"));
+        e.text().await.unwrap()
+    }
+
+    /// Wait until the state lozenge reads `label`.
+    pub(crate) async fn state_is(&self, label: &str) {
+        for _ in 0..300 {
+            if let Ok(e) = self.client.find(Locator::Css("#state")).await
+                && e.text().await.is_ok_and(|t| t.eq_ignore_ascii_case(label))
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let shown = self.text("#clearance-panel").await;
+        panic!("the panel never said {label:?}: {shown}");
+    }
+
+    /// The labels of the panel's buttons.
+    pub(crate) async fn buttons(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for b in self
+            .client
+            .find_all(Locator::Css("#clearance-panel button"))
+            .await
+            .unwrap()
+        {
+            out.push(b.text().await.unwrap());
+        }
+        out
+    }
+
+    /// Click the button labelled `label`.
+    pub(crate) async fn click(&self, label: &str) {
+        let xpath = format!("//button[normalize-space()='{label}']");
+        let b = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|e| panic!("no button {label:?}: {e}"));
+        b.click().await.unwrap();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_click_through_the_workflow_in_the_panel() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let s = Site::start(Backend::Sqlite).await;
+
+    // A new request whose summary tries to run a script: it is shown as text, nothing runs.
+    let evil = "Churn <script>window.__xss=1</script><img src=x onerror=\"window.__xss=1\">";
+    let key = s
+        .sim
+        .create_issue("DATA", evil, "Please", &["data-request"], people::REQUESTER);
+    wait_for_async(|| async {
+        let id = s.sim.issue(&key)?.id.to_string();
+        let tenant = s.app.tenant(&s.sim.client_key()).await?.tenant.id;
+        s.app
+            .state
+            .store
+            .request_by_issue(&tenant, &id)
+            .await
+            .ok()?
+    })
+    .await;
+    b.panel(&s, &key, people::ANALYST).await;
+    b.state_is("New").await;
+    assert_eq!(b.text("#summary").await, evil, "shown as text");
+    let xss = b
+        .client
+        .execute(
+            "return window.__xss === undefined && !document.querySelector('#summary img');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(xss, json!(true), "no script ran, no element was made");
+    assert!(b.buttons().await.contains(&"Claim".to_owned()));
+    b.screenshot("01-analyst-new-request").await;
+    b.click("Claim").await;
+    b.state_is("In review").await;
+
+    // The requester sees no controls on the same request.
+    b.panel(&s, &key, people::REQUESTER).await;
+    b.state_is("In review").await;
+    assert!(b.buttons().await.is_empty(), "{:?}", b.buttons().await);
+    assert!(
+        b.text("#next-step")
+            .await
+            .contains("An analyst is reviewing")
+    );
+
+    // DATA-1 (claimed by Site::start): a plan with personal data, dry-run by API until the plan editor lands.
+    s.save(plan(
+        "SELECT id, first_name, email, country FROM customers ORDER BY id",
+        json!({"email": "mask"}),
+    ))
+    .await;
+    let (status, v) = s.dry_run(people::ANALYST).await;
+    assert_eq!(status.as_u16(), 200, "{v}");
+    b.panel(&s, &s.key, people::ANALYST).await;
+    b.state_is("In review").await;
+    assert!(b.text("#clearance-panel").await.contains("email: mask"));
+    b.screenshot("02-analyst-plan-and-findings").await;
+    b.click("Submit: contains personal data").await;
+    b.state_is("Awaiting approval").await;
+    assert!(
+        !b.buttons().await.contains(&"Approve this plan".to_owned()),
+        "the analyst cannot approve"
+    );
+
+    b.panel(&s, &s.key, people::PRIVACY_OFFICER).await;
+    b.state_is("Awaiting approval").await;
+    b.screenshot("03-privacy-officer-approval").await;
+    b.click("Approve this plan").await;
+    b.state_is("Approved").await;
+
+    b.panel(&s, &s.key, people::ANALYST).await;
+    b.state_is("Approved").await;
+    b.click("Extract").await;
+    // Slack is not set up on this site: the file is attached and the request waits for its password's delivery.
+    b.state_is("Awaiting delivery").await;
+    assert!(b.text("#clearance-panel").await.contains("SHA-256"));
+    b.screenshot("04-analyst-delivered-file").await;
+
+    // The requester reveals their password once, in the panel.
+    b.panel(&s, &s.key, people::REQUESTER).await;
+    b.state_is("Awaiting delivery").await;
+    b.click("Reveal the password").await;
+    let secret = b.text("#secret").await;
+    assert_eq!(secret.len(), 34, "{secret}");
+    b.screenshot("05-requester-reveals-password").await;
+    b.panel(&s, &s.key, people::REQUESTER).await;
+    b.state_is("Awaiting delivery").await;
+    assert!(
+        !b.buttons()
+            .await
+            .contains(&"Reveal the password".to_owned()),
+        "once"
+    );
+    s.app.cleanup().await;
+}
