@@ -26,6 +26,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/panel/requests/{issue_id}", get(show))
         .route("/api/panel/requests/{issue_id}/commands", post(command))
         .route("/api/panel/requests/{issue_id}/dry-run", post(dry_run))
+        .route("/api/panel/requests/{issue_id}/sources", get(sources))
         .route("/api/panel/requests/{issue_id}/retention", put(retention))
 }
 
@@ -122,6 +123,40 @@ async fn dry_run(
         "seconds": p.seconds,
         "auditSeq": run.event.seq,
     })))
+}
+
+/// `GET /api/panel/requests/{issue_id}/sources`: the data sources this issue's project may use (name, engine,
+/// environment, caps; never the URL), for the plan editor. Analysts and privacy officers.
+async fn sources(
+    State(app): State<AppState>,
+    UiRequest(caller): UiRequest,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>> {
+    let id = issue_id(&raw)?;
+    let me = super::acting_account(&caller)?;
+    let row = app
+        .store
+        .request_by_issue(&caller.tenant.id, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("issue {id} is not a data request")))?;
+    let (roles, _) = commands::roles_of(&app, &caller.tenant, me).await?;
+    if !(roles.analyst || roles.privacy) {
+        return Err(AppError::Forbidden(
+            "only analysts and privacy officers see the data sources".into(),
+        ));
+    }
+    let list: Vec<Value> = app
+        .store
+        .data_sources(&caller.tenant.id)
+        .await?
+        .into_iter()
+        .filter(|s| s.allowed_projects.iter().any(|p| *p == row.project_key))
+        .map(|s| {
+            json!({"name": s.name, "kind": crate::sources::kind_name(s.kind), "environment": s.environment.as_str(),
+                   "maxRows": s.max_rows, "maxBytes": s.max_bytes})
+        })
+        .collect();
+    Ok(Json(json!({ "sources": list })))
 }
 
 /// `PUT /api/panel/requests/{issue_id}/retention` with `{"days": n}` (or `null` for the site's default): how long

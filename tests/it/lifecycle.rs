@@ -47,7 +47,7 @@ async fn install_stores_tenant_with_sealed_secret(backend: Backend) {
         assert!(!sealed.0.contains(&site.shared_secret));
     }
     // And the stored secret works: a token signed with it opens the panel.
-    let path = "/panel?issueKey=DATA-1";
+    let path = "/panel?issueKey=DATA-1&issueId=10001";
     let token = app.tenant_token(&site, "GET", path, TenantToken::default());
     let resp = app.get(path, &token).await;
     assert_eq!(resp.status(), StatusCode::OK);
@@ -71,7 +71,7 @@ async fn reinstall_rotates_secret(backend: Backend) {
         "https://acme-renamed.atlassian.net/"
     );
     // Only the new secret is accepted now.
-    let path = "/panel?issueKey=DATA-1";
+    let path = "/panel?issueKey=DATA-1&issueId=10001";
     let new_token = app.tenant_token(&site, "GET", path, TenantToken::default());
     let old_token = app.tenant_token(&old, "GET", path, TenantToken::default());
     let get = |t: String| {
@@ -421,7 +421,7 @@ async fn uninstall_keeps_data_and_refuses_tokens(backend: Backend) {
     assert_eq!(stored.tenant.state, TenantState::Uninstalled);
     assert!(stored.tenant.uninstalled_at.is_some());
 
-    let path = "/panel?issueKey=DATA-1";
+    let path = "/panel?issueKey=DATA-1&issueId=10001";
     let t = app.tenant_token(&site, "GET", path, TenantToken::default());
     let resp = app.get(path, &t).await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
@@ -534,7 +534,7 @@ async fn enable_disable_need_the_tenant_secret(backend: Backend) {
         TenantState::Disabled
     );
     // A disabled tenant's iframe tokens are refused; the other tenant is unaffected.
-    let path = "/panel?issueKey=DATA-1";
+    let path = "/panel?issueKey=DATA-1&issueId=10001";
     let t = app.tenant_token(&site, "GET", path, TenantToken::default());
     let resp = app.get(path, &t).await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
@@ -576,7 +576,7 @@ async fn install_with_base_url_path(backend: Backend) {
         .await,
         StatusCode::NO_CONTENT
     );
-    let path = "/panel?issueKey=DATA-1&projectKey=DATA";
+    let path = "/panel?issueKey=DATA-1&issueId=10001&projectKey=DATA";
     let t = app.tenant_token(&resite, "GET", path, TenantToken::default());
     let resp = app.get(path, &t).await;
     assert_eq!(resp.status(), StatusCode::OK);
