@@ -7,7 +7,9 @@
   var root = document.getElementById("clearance-panel");
   if (!root) { return; }
   var issueId = root.getAttribute("data-issue-id");
-  var view = { data: null, error: null, notice: null, secret: null, busy: false, timer: null, loadedAt: 0 };
+  var view = { data: null, error: null, notice: null, secret: null, busy: false, timer: null, loadedAt: 0,
+    draft: null, sources: null, dry: null, editing: false };
+  var MASKINGS = ["keep", "mask", "pseudonymise", "drop"];
 
   var STATES = {
     "new": ["New", "new"], "in_review": ["In review", "moved"],
@@ -223,6 +225,143 @@
     return items.length ? section("Timeline", [el("ol", { "class": "timeline" }, items)]) : null;
   }
 
+  /* ---- the plan editor (analysts) ---- */
+
+  function draftFrom(r) {
+    var p = r.plan || {};
+    return {
+      source: p.source || "", sql: p.sql || "", format: p.format || "csv", encryption: p.encryption || "age",
+      max_rows: p.max_rows || 1000000, max_bytes: p.max_bytes || 268435456,
+      masking: Object.assign({}, p.masking || {}), id_list: p.id_list || null, recipients: p.recipients || []
+    };
+  }
+
+  function loadSources() {
+    if (view.sources) { return; }
+    view.sources = [];
+    api("GET", "/sources").then(function (res) {
+      if (res.status === 200) { view.sources = res.body.sources; }
+      else { view.error = problem(res); }
+      if (view.draft && !view.draft.source && view.sources.length) { view.draft.source = view.sources[0].name; }
+      render();
+    });
+  }
+
+  function planBody(d) {
+    var plan = { source: d.source, sql: d.sql, format: d.format, encryption: d.encryption,
+      max_rows: Number(d.max_rows), max_bytes: Number(d.max_bytes), masking: {}, recipients: d.recipients };
+    Object.keys(d.masking).forEach(function (c) { if (d.masking[c] !== "keep") { plan.masking[c] = d.masking[c]; } });
+    if (d.id_list) { plan.id_list = d.id_list; }
+    return plan;
+  }
+
+  function saveAndDryRun() {
+    if (view.busy) { return; }
+    view.busy = true; view.error = null; view.notice = null; render();
+    api("POST", "/commands", { command: "save_plan", plan: planBody(view.draft) }).then(function (res) {
+      if (res.status !== 200) { throw new Error(problem(res)); }
+      return api("POST", "/dry-run");
+    }).then(function (res) {
+      view.busy = false;
+      if (res.status !== 200) { view.dry = null; view.error = problem(res); return load(); }
+      view.dry = res.body;
+      view.notice = "Plan saved; dry run of " + res.body.sampled + " rows" + (res.body.more ? " (the result has more)" : "") + ".";
+      return load();
+    }).catch(function (e) { view.busy = false; view.error = e.message; load(); });
+  }
+
+  function field(label, id, input) {
+    input.id = id;
+    return el("div", {}, [el("label", { "for": id, text: label }), input]);
+  }
+
+  function select(options, value, onchange) {
+    var sel = el("select", {}, options.map(function (o) {
+      var opt = el("option", { value: o[0], text: o[1] });
+      if (o[0] === value) { opt.selected = true; }
+      return opt;
+    }));
+    sel.addEventListener("change", function () { onchange(sel.value); });
+    return sel;
+  }
+
+  function sqlEditor(d) {
+    var gutter = el("pre", { "class": "gutter", "aria-hidden": "true" });
+    var area = el("textarea", { id: "sql", spellcheck: "false", rows: "8", "aria-label": "SQL query", wrap: "off" });
+    area.value = d.sql;
+    function numbers() {
+      var n = area.value.split("\n").length, out = [];
+      for (var i = 1; i <= n; i++) { out.push(String(i)); }
+      gutter.textContent = out.join("\n");
+      gutter.scrollTop = area.scrollTop;
+    }
+    area.addEventListener("input", function () { d.sql = area.value; numbers(); });
+    area.addEventListener("scroll", function () { gutter.scrollTop = area.scrollTop; });
+    numbers();
+    return el("div", {}, [el("label", { "for": "sql", text: "SQL (read-only; one SELECT)" }), el("div", { "class": "editor" }, [gutter, area])]);
+  }
+
+  function maskingTable(d) {
+    var names = [];
+    (view.dry ? view.dry.columns : []).forEach(function (c) { if (names.indexOf(c.name) < 0) { names.push(c.name); } });
+    Object.keys(d.masking).forEach(function (c) { if (names.indexOf(c) < 0) { names.push(c); } });
+    if (!names.length) { return el("p", { "class": "muted", text: "Run a dry run to choose masking per column." }); }
+    var flagged = {};
+    (view.dry ? view.dry.findings : []).forEach(function (f) { flagged[f.column] = (f.categories || []).map(function (c) { return c.category; }).join(", "); });
+    return el("table", {}, [
+      el("thead", {}, [el("tr", {}, [el("th", { text: "Column" }), el("th", { text: "Personal data" }), el("th", { text: "Masking" })])]),
+      el("tbody", {}, names.map(function (n) {
+        var sel = select(MASKINGS.map(function (m) { return [m, m]; }), d.masking[n] || "keep", function (v) { d.masking[n] = v; });
+        sel.setAttribute("aria-label", "Masking of " + n);
+        sel.setAttribute("data-column", n);
+        return el("tr", {}, [el("td", { text: n }), el("td", { text: flagged[n] || "" }), el("td", {}, [sel])]);
+      }))
+    ]);
+  }
+
+  function dryRunResult() {
+    var dry = view.dry;
+    if (!dry) { return null; }
+    var head = el("tr", {}, dry.columns.map(function (c) { return el("th", { text: c.name + (c.masking && c.masking !== "keep" ? " (" + c.masking + ")" : "") }); }));
+    var body = dry.rows.map(function (r) { return el("tr", {}, r.map(function (v) { return el("td", { text: v === null ? "NULL" : String(v) }); })); });
+    return section("Dry run: first rows, as they would be delivered", [
+      el("div", { "class": "scroll" }, [el("table", { id: "dry-run-rows" }, [el("thead", {}, [head]), el("tbody", {}, body)])])
+    ]);
+  }
+
+  function editor(data) {
+    var r = data.request, allowed = data.allowed || [];
+    if (allowed.indexOf("save_plan") < 0) { return null; }
+    if (r.state !== "in_review" && !view.editing) {
+      return el("div", { "class": "actions" }, [el("button", { type: "button", text: "Change the plan (voids any approval)",
+        onclick: function () { view.editing = true; render(); } })]);
+    }
+    if (!view.draft) { view.draft = draftFrom(r); }
+    loadSources();
+    var d = view.draft;
+    var sources = (view.sources || []).map(function (x) { return [x.name, x.name + " (" + x.kind + ", " + x.environment + ")"]; });
+    if (d.source && !sources.some(function (o) { return o[0] === d.source; })) { sources.unshift([d.source, d.source]); }
+    var rows = el("input", { type: "text", inputmode: "numeric" }); rows.value = d.max_rows;
+    rows.addEventListener("input", function () { d.max_rows = rows.value; });
+    var bytes = el("input", { type: "text", inputmode: "numeric" }); bytes.value = d.max_bytes;
+    bytes.addEventListener("input", function () { d.max_bytes = bytes.value; });
+    var save = el("button", { type: "button", "class": "primary", text: "Save and dry run", onclick: saveAndDryRun });
+    if (view.busy) { save.disabled = true; }
+    return section("Extraction plan (editing)", [
+      el("div", { "class": "grid" }, [
+        field("Data source", "plan-source", select(sources, d.source, function (v) { d.source = v; })),
+        field("Format", "plan-format", select([["csv", "CSV"], ["xlsx", "Excel (XLSX)"]], d.format, function (v) { d.format = v; })),
+        field("Encryption", "plan-encryption", select([["age", "age, with a password"], ["zip_aes", "AES-256 zip (7-Zip)"], ["age_recipients", "age, to people's own keys"]], d.encryption, function (v) { d.encryption = v; })),
+        field("Row cap", "plan-rows", rows),
+        field("Byte cap", "plan-bytes", bytes)
+      ]),
+      sqlEditor(d),
+      el("h2", { text: "Masking per column" }),
+      maskingTable(d),
+      el("div", { "class": "actions" }, [save])
+    ]);
+  }
+
   function render() {
     while (root.firstChild) { root.removeChild(root.firstChild); }
     var data = view.data;
@@ -252,7 +391,10 @@
       el("dt", { text: "Requester" }), el("dd", { text: r.requester || "unknown" }),
       el("dt", { text: "Reviewer" }), el("dd", { text: r.reviewer || "nobody yet" })
     ])]));
-    [planSection(r), scanSection(r), deliverySection(data.delivery), timeline(data)].forEach(function (x) { if (x) { root.appendChild(x); } });
+    var ed = editor(data);
+    var editing = ed && ed.tagName === "SECTION";
+    [ed, editing ? dryRunResult() : null, editing ? null : planSection(r), scanSection(r), deliverySection(data.delivery), timeline(data)]
+      .forEach(function (x) { if (x) { root.appendChild(x); } });
     if (r.approvedBy) {
       root.appendChild(el("p", { "class": "muted", text: "Approved by " + r.approvedBy + " on " + when(r.approvedAt) + " (plan " + (r.approvedDigest || "").slice(0, 12) + "…); any change to the plan voids it." }));
     }

@@ -17,12 +17,7 @@ use clearance::sandbox::jira::people;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-use crate::{
-    dry_run::{Site, plan},
-    extract_tools::have,
-    helpers::Backend,
-    sandbox_jira::wait_for_async,
-};
+use crate::{dry_run::Site, extract_tools::have, helpers::Backend, sandbox_jira::wait_for_async};
 
 /// A headless Chromium session through its own chromedriver.
 pub(crate) struct Browser {
@@ -230,17 +225,48 @@ async fn people_click_through_the_workflow_in_the_panel() {
             .contains("An analyst is reviewing")
     );
 
-    // DATA-1 (claimed by Site::start): a plan with personal data, dry-run by API until the plan editor lands.
-    s.save(plan(
-        "SELECT id, first_name, email, country FROM customers ORDER BY id",
-        json!({"email": "mask"}),
-    ))
-    .await;
-    let (status, v) = s.dry_run(people::ANALYST).await;
-    assert_eq!(status.as_u16(), 200, "{v}");
+    // DATA-1 (claimed by Site::start): the analyst writes the plan in the editor, dry-runs it, masks the e-mail.
     b.panel(&s, &s.key, people::ANALYST).await;
     b.state_is("In review").await;
-    assert!(b.text("#clearance-panel").await.contains("email: mask"));
+    let sql = b
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Id("sql"))
+        .await
+        .unwrap();
+    sql.clear().await.unwrap();
+    sql.send_keys("SELECT id, first_name, email, country\nFROM customers\nORDER BY id")
+        .await
+        .unwrap();
+    assert_eq!(b.text(".editor .gutter").await, "1\n2\n3", "line numbers");
+    b.click("Save and dry run").await;
+    assert!(
+        b.text("#dry-run-rows").await.contains("@"),
+        "the first rows, unmasked yet"
+    );
+    assert!(b.text("#clearance-panel").await.contains("email"));
+    b.client
+        .find(Locator::Css(
+            "select[data-column='email'] option[value='mask']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.click("Save and dry run").await;
+    for _ in 0..100 {
+        if b.text("#dry-run-rows thead").await.contains("email (mask)") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(b.text("#dry-run-rows thead").await.contains("email (mask)"));
+    assert!(
+        b.text("#dry-run-rows tbody").await.contains("***@"),
+        "masked as it will be delivered"
+    );
     b.screenshot("02-analyst-plan-and-findings").await;
     b.click("Submit: contains personal data").await;
     b.state_is("Awaiting approval").await;
