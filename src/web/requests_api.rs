@@ -150,7 +150,7 @@ async fn sources(
         .data_sources(&caller.tenant.id)
         .await?
         .into_iter()
-        .filter(|s| s.allowed_projects.iter().any(|p| *p == row.project_key))
+        .filter(|s| s.allowed_projects.contains(&row.project_key))
         .map(|s| {
             json!({"name": s.name, "kind": crate::sources::kind_name(s.kind), "environment": s.environment.as_str(),
                    "maxRows": s.max_rows, "maxBytes": s.max_bytes})
