@@ -23,6 +23,7 @@ on_each_backend!(
     who_may_dry_run,
     plans_that_cannot_run_are_explained,
     id_lists_come_from_the_issue_and_must_be_unchanged,
+    the_editor_lists_the_sources_the_project_may_use,
 );
 
 /// Customers in the test warehouse.
@@ -446,4 +447,49 @@ async fn id_lists_come_from_the_issue_and_must_be_unchanged(backend: Backend) {
         v["error"].as_str().unwrap().contains("is not attached to"),
         "{v}"
     );
+}
+
+async fn the_editor_lists_the_sources_the_project_may_use(backend: Backend) {
+    let s = Site::start(backend).await;
+    let _other = add_warehouse(&s.sim, &s.app, "ops-only").await;
+    let token = s.sim.context_token(people::ADMIN, json!({})).unwrap();
+    let resp = s
+        .app
+        .http
+        .put(s.app.url("/api/admin/sources/ops-only"))
+        .header("Authorization", format!("JWT {token}"))
+        .json(&json!({"allowedProjects": ["OPS"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let list = |who: &str| {
+        let token = s.panel().token(who);
+        let url = s
+            .app
+            .url(&format!("/api/panel/requests/{}/sources", s.issue_id));
+        let http = s.app.http.clone();
+        async move {
+            let resp = http
+                .get(url)
+                .header("Authorization", format!("JWT {token}"))
+                .send()
+                .await
+                .unwrap();
+            (
+                resp.status(),
+                resp.json::<Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+    let (status, v) = list(people::ANALYST).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["sources"],
+        json!([{"name": "warehouse", "kind": "sqlite", "environment": "staging", "maxRows": 100000,
+                "maxBytes": 100000000}]),
+        "only DATA's sources, never a URL"
+    );
+    let (status, _) = list(people::REQUESTER).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
