@@ -31,6 +31,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// Users' Jira groups, cached briefly for role checks.
     pub groups: Arc<GroupCache>,
+    /// People's display names, cached briefly for the panel.
+    pub names: Arc<crate::requests::people::NameCache>,
     /// Prometheus metrics of this instance.
     pub metrics: Arc<Metrics>,
 }
@@ -65,6 +67,7 @@ impl AppState {
             connect,
             http,
             groups: Arc::new(GroupCache::default()),
+            names: Arc::default(),
             metrics: Arc::new(Metrics::default()),
         })
     }

@@ -8,6 +8,7 @@ pub mod delivery_comment;
 pub mod dry_run;
 pub mod intake;
 pub mod machine;
+pub mod people;
 pub mod plan;
 pub mod plan_inputs;
 pub mod reconcile;

@@ -68,9 +68,38 @@ async fn show(
     let delivery =
         crate::delivery::view::panel_view(&app.store, &caller.tenant.id, &row.id, me.as_ref())
             .await?;
+    let mentioned: Vec<String> = [
+        &row.reporter,
+        &row.reviewer,
+        &row.approved_by,
+        &row.plan_author,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .chain(
+        audit
+            .iter()
+            .filter_map(|e| e["actor"].as_str().map(str::to_owned)),
+    )
+    .chain(std::iter::once(me.as_ref().to_owned()))
+    .collect();
+    let people = match app.jira(&caller.tenant).await {
+        Ok(jira) => {
+            app.names
+                .names(
+                    &jira,
+                    &caller.tenant.id,
+                    mentioned.iter().map(String::as_str),
+                )
+                .await
+        }
+        Err(_) => Default::default(),
+    };
     Ok(Json(json!({
         "request": view(&row),
         "delivery": delivery,
+        "people": people,
         "you": {
             "accountId": me.as_ref(),
             "roles": roles,

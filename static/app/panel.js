@@ -83,6 +83,12 @@
     return isNaN(d) ? iso : d.toLocaleString();
   }
 
+  /* A person's display name (from Jira, through the panel API), or their account id. */
+  function who(id) {
+    var people = (view.data && view.data.people) || {};
+    return id ? (people[id] || id) : "";
+  }
+
   function resize() { if (window.AP && AP.resize) { AP.resize(); } }
 
   function load() {
@@ -220,7 +226,7 @@
   function timeline(data) {
     var items = (data.audit || []).map(function (e) {
       var what = ACTIONS[e.action] || e.action;
-      return el("li", {}, [el("span", { text: what }), " ", el("span", { "class": "muted", text: "by " + e.actor + ", " + when(e.at) })]);
+      return el("li", {}, [el("span", { text: what }), " ", el("span", { "class": "muted", text: "by " + who(e.actor) + ", " + when(e.at) })]);
     });
     return items.length ? section("Timeline", [el("ol", { "class": "timeline" }, items)]) : null;
   }
@@ -388,15 +394,15 @@
     if (a) { root.appendChild(a); }
     root.appendChild(section("Request", [el("dl", {}, [
       el("dt", { text: "Summary" }), el("dd", { id: "summary", text: r.summary }),
-      el("dt", { text: "Requester" }), el("dd", { text: r.requester || "unknown" }),
-      el("dt", { text: "Reviewer" }), el("dd", { text: r.reviewer || "nobody yet" })
+      el("dt", { text: "Requester" }), el("dd", { id: "requester", text: who(r.requester) || "unknown" }),
+      el("dt", { text: "Reviewer" }), el("dd", { text: who(r.reviewer) || "nobody yet" })
     ])]));
     var ed = editor(data);
     var editing = ed && ed.tagName === "SECTION";
     [ed, editing ? dryRunResult() : null, editing ? null : planSection(r), scanSection(r), deliverySection(data.delivery), timeline(data)]
       .forEach(function (x) { if (x) { root.appendChild(x); } });
     if (r.approvedBy) {
-      root.appendChild(el("p", { "class": "muted", text: "Approved by " + r.approvedBy + " on " + when(r.approvedAt) + " (plan " + (r.approvedDigest || "").slice(0, 12) + "…); any change to the plan voids it." }));
+      root.appendChild(el("p", { "class": "muted", text: "Approved by " + who(r.approvedBy) + " on " + when(r.approvedAt) + " (plan " + (r.approvedDigest || "").slice(0, 12) + "…); any change to the plan voids it." }));
     }
     resize();
   }

@@ -218,6 +218,11 @@ async fn people_click_through_the_workflow_in_the_panel() {
     // The requester sees no controls on the same request.
     b.panel(&s, &key, people::REQUESTER).await;
     b.state_is("In review").await;
+    assert_eq!(
+        b.text("#requester").await,
+        "Riley Requester",
+        "display names from Jira"
+    );
     assert!(b.buttons().await.is_empty(), "{:?}", b.buttons().await);
     assert!(
         b.text("#next-step")

@@ -24,6 +24,7 @@ on_each_backend!(
     plans_that_cannot_run_are_explained,
     id_lists_come_from_the_issue_and_must_be_unchanged,
     the_editor_lists_the_sources_the_project_may_use,
+    the_panel_names_people_when_jira_does,
 );
 
 /// Customers in the test warehouse.
@@ -492,4 +493,41 @@ async fn the_editor_lists_the_sources_the_project_may_use(backend: Backend) {
     );
     let (status, _) = list(people::REQUESTER).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+async fn the_panel_names_people_when_jira_does(backend: Backend) {
+    let s = Site::start(backend).await;
+    let (status, v) = s.view(people::REQUESTER).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(v["people"][people::REQUESTER], "Riley Requester", "{v}");
+    assert_eq!(
+        v["people"][people::ANALYST],
+        "Ana Analyst",
+        "the reviewer, from the trail"
+    );
+    assert!(
+        v["people"].get("jira").is_none(),
+        "system actors are not looked up"
+    );
+
+    // Names are cached; when Jira fails, the panel still answers, with account ids.
+    let calls = |s: &Site| {
+        s.sim
+            .rest_calls()
+            .iter()
+            .filter(|c| c.path.starts_with("/rest/api/3/user?"))
+            .count()
+    };
+    let before = calls(&s);
+    s.view(people::REQUESTER).await;
+    assert_eq!(calls(&s), before, "served from the cache");
+    // Pia has not been looked up yet; Jira fails: the panel still answers, showing her account id.
+    s.sim.faults().only_on("/rest/api/3/user?");
+    s.sim
+        .faults()
+        .server_errors(100, StatusCode::SERVICE_UNAVAILABLE);
+    let (status, v) = s.view(people::PRIVACY_OFFICER).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert!(v["people"].get(people::PRIVACY_OFFICER).is_none(), "{v}");
+    assert_eq!(v["people"][people::REQUESTER], "Riley Requester");
 }

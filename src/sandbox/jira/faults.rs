@@ -64,7 +64,7 @@ impl Faults {
         self.lost_answers = calls;
     }
 
-    /// Apply faults only to calls whose path contains `part`.
+    /// Apply faults only to calls whose path (with its query) contains `part`.
     pub fn only_on(&mut self, part: &str) {
         self.only_paths_containing = Some(part.to_owned());
     }
@@ -92,10 +92,12 @@ enum Injected {
 pub(super) async fn inject(State(sim): State<JiraSim>, req: Request, next: Next) -> Response {
     let (injected, slow) = {
         let mut f = sim.faults();
-        let applies = f
-            .only_paths_containing
-            .as_deref()
-            .is_none_or(|part| req.uri().path().contains(part));
+        let applies = f.only_paths_containing.as_deref().is_none_or(|part| {
+            let uri = req.uri();
+            uri.path_and_query()
+                .map_or(uri.path(), |p| p.as_str())
+                .contains(part)
+        });
         let injected = if !applies {
             Injected::None
         } else if f.rate_limited_calls > 0 {
