@@ -156,12 +156,67 @@ fn find_column<'a>(
         })
 }
 
-fn xlsx_column(
+/// The column names of an ID file (the CSV header row; each sheet's first row of a workbook), for choosing the ID
+/// column. The same checks as [`read_ids`] (size, encoding, zip bombs, protected workbooks).
+pub fn column_names(
     bytes: &[u8],
     file_name: &str,
-    column: &str,
     limits: &Limits,
 ) -> Result<Vec<String>, IdError> {
+    if bytes.len() > limits.max_file_bytes {
+        return Err(err(format!(
+            "{file_name} is {} bytes; ID files may be at most {} bytes",
+            bytes.len(),
+            limits.max_file_bytes
+        )));
+    }
+    let mut names: Vec<String> = Vec::new();
+    if bytes.starts_with(b"PK\x03\x04") {
+        let mut book = open_xlsx(bytes, file_name, limits)?;
+        for sheet in book.sheet_names() {
+            let range = book
+                .worksheet_range(&sheet)
+                .map_err(|e| err(format!("{file_name}, sheet {sheet:?}: {e}")))?;
+            for cell in range.rows().next().unwrap_or_default() {
+                names.push(cell_text(cell));
+            }
+        }
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Err(err(format!(
+            "{file_name} is password-protected or an old .xls workbook; save it as an unprotected .xlsx or as CSV"
+        )));
+    } else {
+        let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+            .map_err(|e| {
+                err(format!(
+                    "{file_name} is not UTF-8 text (byte {}); save it as CSV UTF-8",
+                    e.valid_up_to()
+                ))
+            })?;
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(sniff_delimiter(text))
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let headers = reader
+            .headers()
+            .map_err(|e| err(format!("{file_name}: cannot read the header row: {e}")))?;
+        names.extend(headers.iter().map(str::to_owned));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for n in names.into_iter().map(|n| n.trim().to_owned()) {
+        if !n.is_empty() && !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    Ok(out)
+}
+
+/// Open a workbook after checking, from the zip directory alone, that it does not unpack to too much.
+fn open_xlsx<'a>(
+    bytes: &'a [u8],
+    file_name: &str,
+    limits: &Limits,
+) -> Result<calamine::Sheets<Cursor<&'a [u8]>>, IdError> {
     // The zip directory declares every part's size: refuse before inflating anything too large.
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| err(format!("{file_name} is not a readable .xlsx file: {e}")))?;
@@ -179,8 +234,17 @@ fn xlsx_column(
             limits.max_unpacked_bytes
         )));
     }
-    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| err(format!("{file_name} is not a readable workbook: {e}")))?;
+    calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|e| err(format!("{file_name} is not a readable workbook: {e}")))
+}
+
+fn xlsx_column(
+    bytes: &[u8],
+    file_name: &str,
+    column: &str,
+    limits: &Limits,
+) -> Result<Vec<String>, IdError> {
+    let mut book = open_xlsx(bytes, file_name, limits)?;
     let sheets = book.sheet_names();
     for sheet in &sheets {
         let range = book

@@ -129,3 +129,21 @@ fn dangerous_workbooks_are_refused() {
     let e = read_ids(&bomb, "bomb.xlsx", "id", &tight).unwrap_err();
     assert!(e.0.contains("zip bomb"), "{e}");
 }
+
+#[test]
+fn column_names_cover_every_sheet_and_csv_headers() {
+    let bytes = workbook(|b| {
+        let notes = b.add_worksheet();
+        notes.write(0, 0, "readme").unwrap();
+        let ids = b.add_worksheet();
+        ids.write(0, 0, "Name").unwrap();
+        ids.write(0, 1, " customer_id ").unwrap();
+        ids.write(0, 2, "readme").unwrap();
+    });
+    let names = column_names(&bytes, "ids.xlsx", &limits()).unwrap();
+    assert_eq!(names, ["readme", "Name", "customer_id"]);
+    let csv = column_names(b"a;b;;a\n1;2;3;4\n", "ids.csv", &limits()).unwrap();
+    assert_eq!(csv, ["a", "b"]);
+    assert!(column_names(&[0xD0, 0xCF, 0x11, 0xE0, 0, 0], "old.xls", &limits()).is_err());
+    assert!(column_names(b"\xff\xfe", "bad.csv", &limits()).is_err());
+}

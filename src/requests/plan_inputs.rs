@@ -105,16 +105,75 @@ async fn id_list(
     ids::read_ids(&bytes, name, &list.column, &limits).map_err(|e| InputError::IdFile(e.0))
 }
 
-/// Whether the request's last sync saw attachment `id` on the issue.
-fn on_issue(row: &RequestRow, id: &str) -> bool {
+/// An ID file as the plan editor offers it: its name, SHA-256 (which the plan records) and column names.
+#[derive(Debug, serde::Serialize)]
+pub struct IdFileInfo {
+    /// Jira attachment id.
+    pub attachment_id: String,
+    /// File name.
+    pub file_name: String,
+    /// SHA-256 of the content (hex).
+    pub sha256: String,
+    /// Column names (header row; every sheet's for a workbook).
+    pub columns: Vec<String>,
+}
+
+/// Download attachment `attachment_id` of the request's issue and read its column names (for choosing the ID
+/// column); the same size and safety checks as an extraction.
+pub async fn id_file_info(
+    app: &AppState,
+    tenant: &Tenant,
+    row: &RequestRow,
+    attachment_id: &str,
+) -> Result<IdFileInfo, InputError> {
+    let file_name = attachment_name(row, attachment_id).ok_or_else(|| {
+        InputError::IdFile(format!(
+            "attachment {attachment_id} is not attached to {}; attach the file to this issue first",
+            row.issue_key
+        ))
+    })?;
+    let limits = Limits::default();
+    let jira = app.jira(tenant).await?;
+    let bytes = jira
+        .attachment_content(attachment_id, limits.max_file_bytes as u64)
+        .await
+        .map_err(|e| match e {
+            JiraError::TooLarge { limit } => InputError::IdFile(format!(
+                "{file_name} is larger than {limit} bytes, the most an ID file may be; split the list or keep only \
+                 the ID column"
+            )),
+            JiraError::NotFound(_) => {
+                InputError::IdFile(format!("{file_name} is no longer on the issue"))
+            }
+            other => InputError::Jira(other),
+        })?;
+    let sha256 = hex::encode(digest::digest(&digest::SHA256, &bytes).as_ref());
+    let columns =
+        ids::column_names(&bytes, &file_name, &limits).map_err(|e| InputError::IdFile(e.0))?;
+    Ok(IdFileInfo {
+        attachment_id: attachment_id.to_owned(),
+        file_name,
+        sha256,
+        columns,
+    })
+}
+
+/// The file name of attachment `id` if the request's last sync saw it on the issue.
+fn attachment_name(row: &RequestRow, id: &str) -> Option<String> {
     serde_json::from_str::<serde_json::Value>(&row.attachments)
         .ok()
         .and_then(|v| v.as_array().cloned())
         .into_iter()
         .flatten()
-        .any(|a| match &a["id"] {
+        .find(|a| match &a["id"] {
             serde_json::Value::String(s) => s == id,
             serde_json::Value::Number(n) => n.to_string() == id,
             _ => false,
         })
+        .map(|a| a["filename"].as_str().unwrap_or("the file").to_owned())
+}
+
+/// Whether the request's last sync saw attachment `id` on the issue.
+fn on_issue(row: &RequestRow, id: &str) -> bool {
+    attachment_name(row, id).is_some()
 }

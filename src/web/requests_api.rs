@@ -27,6 +27,10 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/panel/requests/{issue_id}/commands", post(command))
         .route("/api/panel/requests/{issue_id}/dry-run", post(dry_run))
         .route("/api/panel/requests/{issue_id}/sources", get(sources))
+        .route(
+            "/api/panel/requests/{issue_id}/id-files/{attachment_id}",
+            get(id_file),
+        )
         .route("/api/panel/requests/{issue_id}/retention", put(retention))
 }
 
@@ -186,6 +190,37 @@ async fn sources(
         })
         .collect();
     Ok(Json(json!({ "sources": list })))
+}
+
+/// `GET /api/panel/requests/{issue_id}/id-files/{attachment_id}`: an attached CSV/XLSX as the plan editor offers it
+/// (file name, SHA-256 and column names), for choosing the ID column. Analysts.
+async fn id_file(
+    State(app): State<AppState>,
+    UiRequest(caller): UiRequest,
+    Path((raw, attachment_id)): Path<(String, String)>,
+) -> Result<Json<Value>> {
+    let id = issue_id(&raw)?;
+    let attachment = issue_id(&attachment_id)?;
+    let me = super::acting_account(&caller)?;
+    let row = app
+        .store
+        .request_by_issue(&caller.tenant.id, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("issue {id} is not a data request")))?;
+    let (roles, _) = commands::roles_of(&app, &caller.tenant, me).await?;
+    if !roles.analyst {
+        return Err(AppError::Forbidden(
+            "only analysts choose ID files for a plan".into(),
+        ));
+    }
+    let info = crate::requests::plan_inputs::id_file_info(&app, &caller.tenant, &row, attachment)
+        .await
+        .map_err(|e| match e {
+            crate::requests::plan_inputs::InputError::IdFile(m) => AppError::Unprocessable(m),
+            crate::requests::plan_inputs::InputError::Jira(j) => AppError::Upstream(j.to_string()),
+            other => AppError::Internal(anyhow::anyhow!(other.to_string())),
+        })?;
+    Ok(Json(json!({ "idFile": info })))
 }
 
 /// `PUT /api/panel/requests/{issue_id}/retention` with `{"days": n}` (or `null` for the site's default): how long

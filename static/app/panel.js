@@ -8,7 +8,7 @@
   if (!root) { return; }
   var issueId = root.getAttribute("data-issue-id");
   var view = { data: null, error: null, notice: null, secret: null, busy: false, timer: null, loadedAt: 0,
-    draft: null, sources: null, dry: null, editing: false };
+    draft: null, sources: null, dry: null, editing: false, idFile: null };
   var MASKINGS = ["keep", "mask", "pseudonymise", "drop"];
 
   var STATES = {
@@ -335,6 +335,35 @@
     ]);
   }
 
+  function idListEditor(r, d) {
+    var files = (r.attachments || []).filter(function (a) { return /\.(csv|xlsx)$/i.test(a.filename || ""); });
+    if (!files.length) { return el("p", { "class": "muted", text: "Attach a CSV or XLSX file to the issue to drive the query by a list of IDs." }); }
+    var choices = [["", "No ID list"]].concat(files.map(function (a) { return [String(a.id), a.filename]; }));
+    var current = d.id_list ? String(d.id_list.attachment_id) : "";
+    var out = [field("ID list (from an attached file)", "plan-id-file", select(choices, current, function (v) {
+      if (!v) { d.id_list = null; view.idFile = null; render(); return; }
+      view.busy = true; render();
+      api("GET", "/id-files/" + encodeURIComponent(v)).then(function (res) {
+        view.busy = false;
+        if (res.status !== 200) { view.error = problem(res); d.id_list = null; render(); return; }
+        var f = res.body.idFile;
+        view.idFile = f;
+        d.id_list = { attachment_id: f.attachment_id, file_name: f.file_name, sha256: f.sha256,
+          column: f.columns[0] || "", parameter: (d.id_list && d.id_list.parameter) || "ids" };
+        render();
+      });
+    }))];
+    if (d.id_list) {
+      var cols = (view.idFile && view.idFile.attachment_id === String(d.id_list.attachment_id)) ? view.idFile.columns : [d.id_list.column];
+      out.push(field("ID column", "plan-id-column", select(cols.map(function (c) { return [c, c]; }), d.id_list.column, function (v) { d.id_list.column = v; })));
+      var param = el("input", { type: "text" }); param.value = d.id_list.parameter;
+      param.addEventListener("input", function () { d.id_list.parameter = param.value.trim(); });
+      out.push(field("Query parameter", "plan-id-param", param));
+      out.push(el("p", { "class": "muted", id: "id-list-hint", text: "Use it in the SQL as: WHERE id IN (:" + d.id_list.parameter + ")" }));
+    }
+    return el("div", { "class": "grid" }, out);
+  }
+
   function editor(data) {
     var r = data.request, allowed = data.allowed || [];
     if (allowed.indexOf("save_plan") < 0) { return null; }
@@ -361,6 +390,7 @@
         field("Row cap", "plan-rows", rows),
         field("Byte cap", "plan-bytes", bytes)
       ]),
+      idListEditor(r, d),
       sqlEditor(d),
       el("h2", { text: "Masking per column" }),
       maskingTable(d),

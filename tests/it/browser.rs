@@ -309,5 +309,53 @@ async fn people_click_through_the_workflow_in_the_panel() {
             .contains(&"Reveal the password".to_owned()),
         "once"
     );
+
+    // On the other request, the analyst drives the query by an attached ID file, picked in the editor.
+    let file = b"customer_id;note\n3;a\n5;b\n".to_vec();
+    let attachment = s
+        .sim
+        .attach(&key, people::REQUESTER, "ids.csv", "text/csv", file)
+        .unwrap();
+    wait_for_async(|| async {
+        let id = s.sim.issue(&key)?.id.to_string();
+        let tenant = s.app.tenant(&s.sim.client_key()).await?.tenant.id;
+        let r = s
+            .app
+            .state
+            .store
+            .request_by_issue(&tenant, &id)
+            .await
+            .ok()??;
+        r.attachments.contains("ids.csv").then_some(())
+    })
+    .await;
+    b.panel(&s, &key, people::ANALYST).await;
+    b.state_is("In review").await;
+    b.client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(&format!(
+            "#plan-id-file option[value='{attachment}']"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(b.text("#plan-id-column").await.contains("customer_id"));
+    assert!(b.text("#id-list-hint").await.contains("IN (:ids)"));
+    let sql = b.client.find(Locator::Id("sql")).await.unwrap();
+    sql.clear().await.unwrap();
+    sql.send_keys("SELECT id, country FROM customers WHERE id IN (:ids) ORDER BY id")
+        .await
+        .unwrap();
+    b.click("Save and dry run").await;
+    let rows = b.text("#dry-run-rows tbody").await;
+    let ids: Vec<&str> = rows
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap_or(""))
+        .collect();
+    assert_eq!(ids, ["3", "5"], "{rows}");
+    b.screenshot("06-analyst-id-list").await;
     s.app.cleanup().await;
 }

@@ -25,6 +25,7 @@ on_each_backend!(
     id_lists_come_from_the_issue_and_must_be_unchanged,
     the_editor_lists_the_sources_the_project_may_use,
     the_panel_names_people_when_jira_does,
+    id_files_are_offered_with_their_columns,
 );
 
 /// Customers in the test warehouse.
@@ -530,4 +531,64 @@ async fn the_panel_names_people_when_jira_does(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{v}");
     assert!(v["people"].get(people::PRIVACY_OFFICER).is_none(), "{v}");
     assert_eq!(v["people"][people::REQUESTER], "Riley Requester");
+}
+
+async fn id_files_are_offered_with_their_columns(backend: Backend) {
+    let s = Site::start(backend).await;
+    let file = b"\xEF\xBB\xBFcustomer_id;note\n3;a\n".to_vec();
+    let sha = hex::encode(Sha256::digest(&file));
+    let id = s
+        .sim
+        .attach(&s.key, people::REQUESTER, "ids.csv", "text/csv", file)
+        .unwrap();
+    let bad = s
+        .sim
+        .attach(
+            &s.key,
+            people::REQUESTER,
+            "bad.csv",
+            "text/csv",
+            vec![0xff, 0xfe, 0x00],
+        )
+        .unwrap();
+    wait_for_async(|| async {
+        let (_, v) = s.view(people::ANALYST).await;
+        (v["request"]["attachments"].as_array().map(Vec::len) == Some(2)).then_some(())
+    })
+    .await;
+    let get = |who: &str, attachment: String| {
+        let token = s.panel().token(who);
+        let url = s.app.url(&format!(
+            "/api/panel/requests/{}/id-files/{attachment}",
+            s.issue_id
+        ));
+        let http = s.app.http.clone();
+        async move {
+            let resp = http
+                .get(url)
+                .header("Authorization", format!("JWT {token}"))
+                .send()
+                .await
+                .unwrap();
+            (
+                resp.status(),
+                resp.json::<Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+    let (status, v) = get(people::ANALYST, id.to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["idFile"],
+        json!({"attachment_id": id.to_string(), "file_name": "ids.csv", "sha256": sha,
+               "columns": ["customer_id", "note"]})
+    );
+    let (status, v) = get(people::ANALYST, bad.to_string()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("not UTF-8"), "{v}");
+    let (status, v) = get(people::ANALYST, "99999".into()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("not attached"), "{v}");
+    let (status, _) = get(people::REQUESTER, id.to_string()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
