@@ -8,7 +8,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{plan::Plan, scan, state::State};
+use std::collections::BTreeMap;
+
+use super::{
+    plan::{Masking, Plan},
+    scan,
+    state::State,
+};
 use crate::store::{RequestRow, RolePolicy};
 
 /// What a person may do, from their Jira groups.
@@ -41,10 +47,14 @@ pub enum Command {
         /// Whether personal data is involved.
         personal_data: bool,
     },
-    /// Privacy officer approves the plan whose digest they were shown.
+    /// Privacy officer approves the plan whose digest they were shown, optionally with their own masking decisions
+    /// (which replace the plan's masking; the plan is re-digested and that is what is approved).
     Approve {
         /// The digest the approver saw.
         digest: String,
+        /// Masking per column as the privacy officer decided it (every column they decided; others are kept).
+        #[serde(default)]
+        masking: Option<BTreeMap<String, Masking>>,
     },
     /// Analyst (not feasible) or privacy officer (not allowed) rejects, with a reason.
     Reject {
@@ -251,7 +261,7 @@ pub fn decide(
                 )
             }
         }
-        Command::Approve { digest } => {
+        Command::Approve { digest, masking } => {
             need(roles.privacy, "privacy officers")?;
             from(&[State::AwaitingPrivacyApproval])?;
             if policy.sod_author_not_approver && row.plan_author.as_deref() == Some(actor) {
@@ -265,16 +275,37 @@ pub fn decide(
                     "the plan changed since you opened it; review the current plan and approve again".into(),
                 ));
             }
-            scan::check_approval(row, digest)?;
+            let reviewed = digest.clone();
+            let mut changed = None;
+            let digest = match masking {
+                Some(m) => match remask(row, m)? {
+                    Some((plan, json, new_digest)) => {
+                        next.plan = Some(json);
+                        next.plan_digest = Some(new_digest.clone());
+                        // Same query, same sample: the dry run's scan holds for the re-masked plan.
+                        if let Some(mut scan) = scan::current(row, &reviewed) {
+                            scan.digest = new_digest.clone();
+                            next.pii_scan = serde_json::to_string(&scan).ok();
+                        }
+                        changed = Some(plan.masking);
+                        new_digest
+                    }
+                    None => reviewed.clone(),
+                },
+                None => reviewed.clone(),
+            };
+            scan::check_approval(&next, &digest)?;
             next.state = State::Approved.as_str().into();
             next.approved_digest = Some(digest.clone());
             next.approved_by = Some(actor.into());
             next.approved_at = Some(now);
             next.reason = None;
-            (
-                "request.approved",
-                json!({"digest": digest, "personal_data": true}),
-            )
+            let mut detail = json!({"digest": digest, "personal_data": true});
+            if let Some(m) = changed {
+                detail["reviewed_digest"] = json!(reviewed);
+                detail["masking"] = json!(m);
+            }
+            ("request.approved", detail)
         }
         Command::Reject { reason } => {
             match state {
@@ -361,6 +392,7 @@ pub fn permitted(
         },
         Command::Approve {
             digest: row.plan_digest.clone().unwrap_or_default(),
+            masking: None,
         },
         Command::Reject {
             reason: "probe".into(),
@@ -458,6 +490,29 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
         action,
         detail,
     }))
+}
+
+/// The stored plan with `masking` instead of its own: `None` when that is no change, else the plan, its JSON and its
+/// digest.
+fn remask(
+    row: &RequestRow,
+    masking: &BTreeMap<String, Masking>,
+) -> Result<Option<(Plan, String, String)>, CommandError> {
+    let plan: Plan = row
+        .plan
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok())
+        .ok_or_else(|| CommandError::Invalid("the stored plan cannot be read".into()))?;
+    if &plan.masking == masking {
+        return Ok(None);
+    }
+    let mut plan = plan;
+    plan.masking = masking.clone();
+    plan.validate().map_err(CommandError::Invalid)?;
+    let plan = plan.normalized();
+    let json = serde_json::to_string(&plan).map_err(|e| CommandError::Invalid(e.to_string()))?;
+    let digest = plan.digest();
+    Ok(Some((plan, json, digest)))
 }
 
 fn current(row: &RequestRow) -> Result<State, CommandError> {

@@ -96,6 +96,7 @@ fn commands(r: &RequestRow) -> Vec<Command> {
         },
         Command::Approve {
             digest: r.plan_digest.clone().unwrap_or_default(),
+            masking: None,
         },
         Command::Reject {
             reason: "not feasible".into(),
@@ -214,6 +215,7 @@ fn each_command_needs_its_role() {
     let r = row(State::AwaitingPrivacyApproval);
     let approve = Command::Approve {
         digest: r.plan_digest.clone().unwrap(),
+        masking: None,
     };
     let reject = Command::Reject { reason: "x".into() };
     for cmd in [&approve, &reject] {
@@ -231,6 +233,7 @@ fn the_plan_author_cannot_approve_unless_the_tenant_allows_it() {
     let r = row(State::AwaitingPrivacyApproval);
     let approve = Command::Approve {
         digest: r.plan_digest.clone().unwrap(),
+        masking: None,
     };
     let refused = decide(&r, ANALYST, ALL_ROLES, &approve, &policy(true), Utc::now());
     assert!(
@@ -247,6 +250,7 @@ fn approval_binds_to_the_digest_shown() {
     let r = row(State::AwaitingPrivacyApproval);
     let stale = Command::Approve {
         digest: "0".repeat(64),
+        masking: None,
     };
     assert!(matches!(
         run(&r, PRIVACY, PRIVACY_ONLY, &stale),
@@ -258,6 +262,7 @@ fn approval_binds_to_the_digest_shown() {
         PRIVACY_ONLY,
         &Command::Approve {
             digest: r.plan_digest.clone().unwrap(),
+            masking: None,
         },
     )
     .unwrap()
@@ -365,6 +370,7 @@ fn special_categories_need_an_explicit_decision_before_approval() {
     r.pii_scan = Some(found.to_string());
     let approve = Command::Approve {
         digest: digest.clone(),
+        masking: None,
     };
     let refused = run(&r, PRIVACY, PRIVACY_ONLY, &approve);
     assert!(
@@ -384,7 +390,10 @@ fn special_categories_need_an_explicit_decision_before_approval() {
         &r,
         PRIVACY,
         PRIVACY_ONLY,
-        &Command::Approve { digest: new_digest },
+        &Command::Approve {
+            digest: new_digest,
+            masking: None,
+        },
     )
     .unwrap()
     .unwrap();
@@ -538,7 +547,8 @@ fn commands_parse_strictly() {
     assert_eq!(
         ok,
         Command::Approve {
-            digest: "ab".into()
+            digest: "ab".into(),
+            masking: None
         }
     );
     for bad in [
@@ -555,4 +565,62 @@ fn commands_parse_strictly() {
             "{bad}"
         );
     }
+}
+
+#[test]
+fn the_privacy_officer_decides_masking_when_approving() {
+    let mut r = row(State::AwaitingPrivacyApproval);
+    let reviewed = r.plan_digest.clone().unwrap();
+    let mut found: serde_json::Value = serde_json::from_str(&clean_scan(&reviewed)).unwrap();
+    found["findings"] = json!([finding("diagnosis", "special", true)]);
+    r.pii_scan = Some(found.to_string());
+    let mut masking = sample().masking;
+    masking.insert("diagnosis".into(), Masking::Drop);
+    let approve = Command::Approve {
+        digest: reviewed.clone(),
+        masking: Some(masking.clone()),
+    };
+    let ok = run(&r, PRIVACY, PRIVACY_ONLY, &approve).unwrap().unwrap();
+    let plan: Plan = serde_json::from_str(ok.row.plan.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        plan.masking, masking,
+        "the officer's decisions are the plan's now"
+    );
+    let approved = ok.row.approved_digest.clone().unwrap();
+    assert_eq!(
+        approved,
+        plan.digest(),
+        "the re-masked plan is what is approved"
+    );
+    assert_ne!(approved, reviewed);
+    assert_eq!(ok.row.plan_digest.as_deref(), Some(approved.as_str()));
+    assert_eq!(
+        ok.row.plan_author, r.plan_author,
+        "still the analyst's plan"
+    );
+    assert!(
+        ok.row.pii_scan.as_deref().unwrap().contains(&approved),
+        "the dry run's scan carries over"
+    );
+    assert_eq!(ok.detail["reviewed_digest"], reviewed.as_str());
+    assert_eq!(ok.detail["masking"]["diagnosis"], "drop");
+
+    // The same masking as the plan's changes nothing; a stale digest is refused even with masking.
+    let same = Command::Approve {
+        digest: reviewed.clone(),
+        masking: Some(sample().masking),
+    };
+    let plain = run(&r, PRIVACY, PRIVACY_ONLY, &same);
+    assert!(
+        matches!(&plain, Err(CommandError::Invalid(m)) if m.contains("special-category")),
+        "diagnosis still undecided: {plain:?}"
+    );
+    let stale = Command::Approve {
+        digest: "0".repeat(64),
+        masking: Some(masking),
+    };
+    assert!(matches!(
+        run(&r, PRIVACY, PRIVACY_ONLY, &stale),
+        Err(CommandError::Stale(_))
+    ));
 }

@@ -8,7 +8,7 @@
   if (!root) { return; }
   var issueId = root.getAttribute("data-issue-id");
   var view = { data: null, error: null, notice: null, secret: null, busy: false, timer: null, loadedAt: 0,
-    draft: null, sources: null, dry: null, editing: false, idFile: null };
+    draft: null, sources: null, dry: null, editing: false, idFile: null, officer: null };
   var MASKINGS = ["keep", "mask", "pseudonymise", "drop"];
 
   var STATES = {
@@ -204,9 +204,7 @@
       out.push(button("Submit: contains personal data", "primary", function () { command({ command: "submit", personal_data: true }); }));
       out.push(button("Submit: no personal data", "", function () { command({ command: "submit", personal_data: false }); }));
     }
-    if (allowed.indexOf("approve") >= 0 && r.planDigest) {
-      out.push(button("Approve this plan", "primary", function () { command({ command: "approve", digest: r.planDigest }, "Approved."); }));
-    }
+
     if (allowed.indexOf("extract") >= 0) { out.push(button("Extract", "primary", function () { command({ command: "extract" }); })); }
     if (allowed.indexOf("reopen") >= 0) { out.push(button("Reopen", "", function () { command({ command: "reopen" }); })); }
     if (allowed.indexOf("reject") >= 0) {
@@ -307,13 +305,15 @@
     return el("div", {}, [el("label", { "for": "sql", text: "SQL (read-only; one SELECT)" }), el("div", { "class": "editor" }, [gutter, area])]);
   }
 
-  function maskingTable(d) {
-    var names = [];
-    (view.dry ? view.dry.columns : []).forEach(function (c) { if (names.indexOf(c.name) < 0) { names.push(c.name); } });
-    Object.keys(d.masking).forEach(function (c) { if (names.indexOf(c) < 0) { names.push(c); } });
+  function maskingTable(d, scan) {
+    var names = [], findings = view.dry ? view.dry.findings : ((scan && scan.findings) || []);
+    function add(n) { if (n && names.indexOf(n) < 0) { names.push(n); } }
+    (view.dry ? view.dry.columns : []).forEach(function (c) { add(c.name); });
+    findings.forEach(function (f) { add(f.column); });
+    Object.keys(d.masking).forEach(add);
     if (!names.length) { return el("p", { "class": "muted", text: "Run a dry run to choose masking per column." }); }
     var flagged = {};
-    (view.dry ? view.dry.findings : []).forEach(function (f) { flagged[f.column] = (f.categories || []).map(function (c) { return c.category; }).join(", "); });
+    findings.forEach(function (f) { flagged[f.column] = (f.categories || []).map(function (c) { return c.category; }).join(", ") + (f.blocking ? " (decision needed)" : ""); });
     return el("table", {}, [
       el("thead", {}, [el("tr", {}, [el("th", { text: "Column" }), el("th", { text: "Personal data" }), el("th", { text: "Masking" })])]),
       el("tbody", {}, names.map(function (n) {
@@ -364,6 +364,37 @@
     return el("div", { "class": "grid" }, out);
   }
 
+  /* ---- the privacy officer's review: masking per column, approve or reject ---- */
+
+  function dryRunOnly() {
+    view.busy = true; view.error = null; render();
+    api("POST", "/dry-run").then(function (res) {
+      view.busy = false;
+      if (res.status !== 200) { view.error = problem(res); render(); return; }
+      view.dry = res.body;
+      render();
+    }).catch(function (e) { view.busy = false; view.error = e.message; render(); });
+  }
+
+  function officerReview(data) {
+    var r = data.request, allowed = data.allowed || [];
+    if (allowed.indexOf("approve") < 0 || !r.plan) { return null; }
+    if (!view.officer || view.officer.digest !== r.planDigest) {
+      view.officer = { digest: r.planDigest, masking: Object.assign({}, r.plan.masking || {}) };
+    }
+    var o = view.officer;
+    var approve = el("button", { type: "button", "class": "primary", text: "Approve with this masking", onclick: function () {
+      command({ command: "approve", digest: r.planDigest, masking: o.masking }, "Approved.");
+    } });
+    var dry = el("button", { type: "button", text: "Dry run (sample rows)", onclick: dryRunOnly });
+    if (view.busy) { approve.disabled = true; dry.disabled = true; }
+    return section("Your review: masking per column", [
+      el("p", { "class": "muted", text: "You approve exactly this plan with the masking below; a change you make here is recorded with your approval, and any later change to the plan voids it." }),
+      maskingTable(o, r.scan),
+      el("div", { "class": "actions" }, [approve, dry])
+    ]);
+  }
+
   function editor(data) {
     var r = data.request, allowed = data.allowed || [];
     if (allowed.indexOf("save_plan") < 0) { return null; }
@@ -393,7 +424,7 @@
       idListEditor(r, d),
       sqlEditor(d),
       el("h2", { text: "Masking per column" }),
-      maskingTable(d),
+      maskingTable(d, r.scan),
       el("div", { "class": "actions" }, [save])
     ]);
   }
@@ -429,7 +460,9 @@
     ])]));
     var ed = editor(data);
     var editing = ed && ed.tagName === "SECTION";
-    [ed, editing ? dryRunResult() : null, editing ? null : planSection(r), scanSection(r), deliverySection(data.delivery), timeline(data)]
+    var review = officerReview(data);
+    [ed, editing ? null : planSection(r), review, (editing || review) ? dryRunResult() : null,
+      review ? null : scanSection(r), deliverySection(data.delivery), timeline(data)]
       .forEach(function (x) { if (x) { root.appendChild(x); } });
     if (r.approvedBy) {
       root.appendChild(el("p", { "class": "muted", text: "Approved by " + who(r.approvedBy) + " on " + when(r.approvedAt) + " (plan " + (r.approvedDigest || "").slice(0, 12) + "…); any change to the plan voids it." }));

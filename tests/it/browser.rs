@@ -276,15 +276,47 @@ async fn people_click_through_the_workflow_in_the_panel() {
     b.click("Submit: contains personal data").await;
     b.state_is("Awaiting approval").await;
     assert!(
-        !b.buttons().await.contains(&"Approve this plan".to_owned()),
+        !b.buttons()
+            .await
+            .contains(&"Approve with this masking".to_owned()),
         "the analyst cannot approve"
     );
 
     b.panel(&s, &s.key, people::PRIVACY_OFFICER).await;
     b.state_is("Awaiting approval").await;
+    // Pia drops the first name too, and approves with that.
+    b.client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(
+            "select[data-column='first_name'] option[value='drop']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     b.screenshot("03-privacy-officer-approval").await;
-    b.click("Approve this plan").await;
+    b.click("Approve with this masking").await;
     b.state_is("Approved").await;
+    let tenant = s.app.tenant(&s.sim.client_key()).await.unwrap().tenant.id;
+    let r = s
+        .app
+        .state
+        .store
+        .request_by_issue(&tenant, &s.issue_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let plan: serde_json::Value = serde_json::from_str(r.plan.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        plan["masking"],
+        json!({"email": "mask", "first_name": "drop"})
+    );
+    assert_eq!(
+        r.approved_digest, r.plan_digest,
+        "the re-masked plan is the approved one"
+    );
 
     b.panel(&s, &s.key, people::ANALYST).await;
     b.state_is("Approved").await;
