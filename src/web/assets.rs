@@ -14,7 +14,7 @@ use crate::app::AppState;
 /// Part of every asset URL; a new build is a new URL, so browsers may cache for long.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-const FILES: [(&str, &str, &str); 2] = [
+const FILES: [(&str, &str, &str); 3] = [
     (
         "clearance.css",
         "text/css; charset=utf-8",
@@ -24,6 +24,11 @@ const FILES: [(&str, &str, &str); 2] = [
         "panel.js",
         "application/javascript; charset=utf-8",
         include_str!("../../static/app/panel.js"),
+    ),
+    (
+        "admin.js",
+        "application/javascript; charset=utf-8",
+        include_str!("../../static/app/admin.js"),
     ),
 ];
 

@@ -114,16 +114,20 @@ impl Browser {
         frame.enter_frame().await.unwrap();
     }
 
-    /// The text of `css`, once it is there.
+    /// The text of `css`, once it is there (read again if the page re-rendered it meanwhile).
     pub(crate) async fn text(&self, css: &str) -> String {
-        let e = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"));
-        e.text().await.unwrap()
+        let mut last = None;
+        for _ in 0..200 {
+            match self.client.find(Locator::Css(css)).await {
+                Ok(e) => match e.text().await {
+                    Ok(t) => return t,
+                    Err(err) => last = Some(err),
+                },
+                Err(err) => last = Some(err),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} did not appear: {last:?}");
     }
 
     /// Wait until the state lozenge reads `label`.
@@ -390,4 +394,111 @@ async fn people_click_through_the_workflow_in_the_panel() {
     assert_eq!(ids, ["3", "5"], "{rows}");
     b.screenshot("06-analyst-id-list").await;
     s.app.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_adds_and_tests_a_data_source() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let s = Site::start(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("marketing.db");
+    clearance::sandbox::warehouse::generate(&format!("sqlite://{}", db.display()), 20, 7)
+        .await
+        .unwrap();
+    let page = |who: &str| {
+        format!(
+            "{}/plugins/servlet/ac/{}/clearance-admin?as={who}",
+            s.sim.base_url(),
+            s.app.state.cfg.app_key
+        )
+    };
+    // Not an admin: told so, nothing listed.
+    b.client.goto(&page(people::ANALYST)).await.unwrap();
+    enter_app_frame(&b).await;
+    assert!(
+        b.text(".error")
+            .await
+            .contains("only Clearance admins can do this")
+    );
+
+    b.client.goto(&page(people::ADMIN)).await.unwrap();
+    enter_app_frame(&b).await;
+    assert!(b.text("#sources").await.contains("warehouse"));
+    b.client
+        .find(Locator::XPath(
+            "//tr[@data-source='warehouse']//button[normalize-space()='Test']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if b.text("tr[data-source='warehouse'] .test-result")
+            .await
+            .starts_with("Connected")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        b.text("tr[data-source='warehouse'] .test-result")
+            .await
+            .starts_with("Connected")
+    );
+
+    b.click("Add a data source").await;
+    let fill = |id: &'static str, value: String| {
+        let b = &b;
+        async move {
+            let e = b.client.find(Locator::Id(id)).await.unwrap();
+            e.clear().await.unwrap();
+            e.send_keys(&value).await.unwrap();
+        }
+    };
+    fill("source-name", "marketing".into()).await;
+    b.client
+        .find(Locator::Css("#source-kind option[value='sqlite']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill("source-projects", "data".into()).await;
+    fill("source-url", format!("sqlite://{}", db.display())).await;
+    b.screenshot("07-admin-data-sources").await;
+    b.click("Save data source").await;
+    assert!(b.text(".notice").await.contains("Added marketing"));
+    let table = b.text("#sources").await;
+    assert!(
+        table.contains("marketing") && table.contains("DATA"),
+        "{table}"
+    );
+    // A URL that does not match the engine is refused in words; nothing is saved.
+    b.click("Add a data source").await;
+    fill("source-name", "broken".into()).await;
+    fill("source-url", "mysql://nobody@127.0.0.1:1/x".into()).await;
+    b.click("Save data source").await;
+    assert!(
+        b.text(".error").await.contains("url"),
+        "{}",
+        b.text(".error").await
+    );
+    assert!(!b.text("#sources").await.contains("broken"));
+    s.app.cleanup().await;
+}
+
+/// Enter the app page's iframe on a simulated Jira page.
+async fn enter_app_frame(b: &Browser) {
+    let frame = b
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Id("app-frame"))
+        .await
+        .unwrap();
+    frame.enter_frame().await.unwrap();
 }

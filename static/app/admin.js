@@ -1,0 +1,199 @@
+/* Clearance's admin page (Jira's app administration): the site's data sources (list, add or change — the connection
+   URL is write-only — and test) and the dead jobs with their errors and a re-run. Calls the admin API with a context
+   token from AP.context.getToken(); the server checks the admin role on every call. Everything shown is text. */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("clearance-admin");
+  if (!root) { return; }
+  var view = { sources: null, jobs: null, error: null, notice: null, tests: {}, busy: false, form: null };
+
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") { e.textContent = attrs[k]; }
+      else if (k === "onclick") { e.addEventListener("click", attrs[k]); }
+      else if (attrs[k] !== null && attrs[k] !== undefined) { e.setAttribute(k, attrs[k]); }
+    });
+    (children || []).forEach(function (c) { if (c !== null && c !== undefined) { e.appendChild(typeof c === "string" ? document.createTextNode(c) : c); } });
+    return e;
+  }
+
+  function token() {
+    return new Promise(function (resolve, reject) {
+      var tries = 0;
+      (function ask() {
+        if (window.AP && AP.context && AP.context.getToken) { AP.context.getToken(resolve); return; }
+        if (++tries > 100) { reject(new Error("Jira's page script did not load")); return; }
+        setTimeout(ask, 100);
+      })();
+    });
+  }
+
+  function api(method, path, body) {
+    return token().then(function (t) {
+      var init = { method: method, headers: { "Authorization": "JWT " + t } };
+      if (body !== undefined) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
+      return fetch("api/admin" + path, init);
+    }).then(function (r) {
+      return r.text().then(function (text) {
+        var json = null;
+        try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
+        return { status: r.status, body: json };
+      });
+    });
+  }
+
+  function problem(res) {
+    if (res.body && res.body.error) { return res.body.error; }
+    if (res.status === 403) { return "Only Clearance admins can use this page."; }
+    return "Clearance could not do that (HTTP " + res.status + ").";
+  }
+
+  function load() {
+    return Promise.all([api("GET", "/sources"), api("GET", "/jobs?state=dead")]).then(function (all) {
+      if (all[0].status !== 200) { view.error = problem(all[0]); render(); return; }
+      view.sources = all[0].body.sources;
+      view.jobs = all[1].status === 200 ? all[1].body.jobs : [];
+      render();
+    }).catch(function (e) { view.error = e.message; render(); });
+  }
+
+  function emptyForm() {
+    return { name: "", kind: "postgres", url: "", environment: "staging", projects: "", maxRows: "", maxBytes: "", timeout: "", existing: false };
+  }
+
+  function formBody(f) {
+    var body = { kind: f.kind, environment: f.environment,
+      allowedProjects: f.projects.split(",").map(function (p) { return p.trim().toUpperCase(); }).filter(Boolean) };
+    if (f.url) { body.url = f.url; }
+    if (f.maxRows) { body.maxRows = Number(f.maxRows); }
+    if (f.maxBytes) { body.maxBytes = Number(f.maxBytes); }
+    if (f.timeout) { body.statementTimeoutSecs = Number(f.timeout); }
+    return body;
+  }
+
+  function save() {
+    var f = view.form;
+    view.busy = true; view.error = null; view.notice = null; render();
+    api("PUT", "/sources/" + encodeURIComponent(f.name.trim()), formBody(f)).then(function (res) {
+      view.busy = false;
+      if (res.status !== 200) { view.error = problem(res); render(); return; }
+      view.notice = (res.body.created ? "Added " : "Saved ") + res.body.source.name + ".";
+      view.form = null;
+      return load();
+    }).catch(function (e) { view.busy = false; view.error = e.message; render(); });
+  }
+
+  function test(name) {
+    view.tests[name] = { pending: true }; render();
+    api("POST", "/sources/" + encodeURIComponent(name) + "/test").then(function (res) {
+      view.tests[name] = res.status === 200 ? res.body : { ok: false, message: problem(res) };
+      render();
+    });
+  }
+
+  function rerun(id) {
+    api("POST", "/jobs/" + encodeURIComponent(id) + "/rerun").then(function (res) {
+      if (res.status !== 200) { view.error = problem(res); render(); return; }
+      view.notice = "Queued again."; load();
+    });
+  }
+
+  function testText(t) {
+    if (!t) { return ""; }
+    if (t.pending) { return "Testing…"; }
+    if (t.ok) { return "Connected: " + t.serverVersion + ", " + t.latencyMs + " ms" + (t.readOnlyVerified ? ", read-only verified" : ""); }
+    return "Failed (" + (t.problem || "error") + "): " + t.message;
+  }
+
+  function input(f, key, label, attrs) {
+    var i = el("input", Object.assign({ type: "text", id: "source-" + key }, attrs || {}));
+    i.value = f[key];
+    i.addEventListener("input", function () { f[key] = i.value; });
+    return el("div", {}, [el("label", { "for": "source-" + key, text: label }), i]);
+  }
+
+  function choice(f, key, label, options) {
+    var s = el("select", { id: "source-" + key }, options.map(function (o) {
+      var opt = el("option", { value: o[0], text: o[1] }); if (o[0] === f[key]) { opt.selected = true; } return opt;
+    }));
+    s.addEventListener("change", function () { f[key] = s.value; });
+    return el("div", {}, [el("label", { "for": "source-" + key, text: label }), s]);
+  }
+
+  function sourceForm() {
+    var f = view.form;
+    var save_ = el("button", { type: "button", "class": "primary", text: "Save data source", onclick: save });
+    var cancel = el("button", { type: "button", text: "Cancel", onclick: function () { view.form = null; render(); } });
+    if (view.busy) { save_.disabled = true; }
+    return el("section", { "aria-label": "Data source" }, [
+      el("h2", { text: f.existing ? "Change " + f.name : "Add a data source" }),
+      el("div", { "class": "grid" }, [
+        f.existing ? null : input(f, "name", "Name"),
+        choice(f, "kind", "Engine", [["postgres", "PostgreSQL"], ["mysql", "MySQL / MariaDB"], ["sqlite", "SQLite"]]),
+        choice(f, "environment", "Environment", [["staging", "Staging"], ["production", "Production (read-only account required)"]]),
+        input(f, "projects", "Allowed Jira projects (comma-separated)"),
+        input(f, "maxRows", "Row cap", { placeholder: "1000000" }),
+        input(f, "maxBytes", "Byte cap", { placeholder: "268435456" }),
+        input(f, "timeout", "Statement timeout (s)", { placeholder: "300" })
+      ]),
+      input(f, "url", f.existing ? "Connection URL (leave empty to keep the stored one)" : "Connection URL", { type: "password", autocomplete: "off" }),
+      el("div", { "class": "actions" }, [save_, cancel])
+    ]);
+  }
+
+  function sourcesTable() {
+    var rows = (view.sources || []).map(function (s) {
+      var t = view.tests[s.name];
+      return el("tr", { "data-source": s.name }, [
+        el("td", { text: s.name }), el("td", { text: s.kind }), el("td", { text: s.environment }),
+        el("td", { text: (s.allowedProjects || []).join(", ") }), el("td", {}, [el("code", { text: s.url || s.urlProblem || "" })]),
+        el("td", {}, [
+          el("button", { type: "button", text: "Test", onclick: function () { test(s.name); } }), " ",
+          el("button", { type: "button", text: "Change", onclick: function () {
+            view.form = { name: s.name, kind: s.kind, url: "", environment: s.environment, projects: (s.allowedProjects || []).join(", "),
+              maxRows: String(s.maxRows), maxBytes: String(s.maxBytes), timeout: String(s.statementTimeoutSecs), existing: true };
+            render();
+          } }),
+          el("div", { "class": "muted test-result", text: testText(t) })
+        ])
+      ]);
+    });
+    if (!rows.length) { return el("p", { "class": "muted", text: "No data sources yet." }); }
+    return el("table", { id: "sources" }, [
+      el("thead", {}, [el("tr", {}, ["Name", "Engine", "Environment", "Projects", "URL", ""].map(function (h) { return el("th", { text: h }); }))]),
+      el("tbody", {}, rows)
+    ]);
+  }
+
+  function jobsTable() {
+    var jobs = view.jobs || [];
+    if (!jobs.length) { return el("p", { "class": "muted", text: "No failed jobs." }); }
+    return el("table", { id: "dead-jobs" }, [
+      el("thead", {}, [el("tr", {}, ["Job", "Attempts", "Last error", ""].map(function (h) { return el("th", { text: h }); }))]),
+      el("tbody", {}, jobs.map(function (j) {
+        return el("tr", {}, [el("td", { text: j.kind }), el("td", { text: String(j.attempts) }),
+          el("td", { text: j.lastError || "" }),
+          el("td", {}, [el("button", { type: "button", text: "Run again", onclick: function () { rerun(j.id); } })])]);
+      }))
+    ]);
+  }
+
+  function render() {
+    while (root.firstChild) { root.removeChild(root.firstChild); }
+    root.appendChild(el("h1", { text: "Clearance administration" }));
+    if (view.error) { root.appendChild(el("div", { "class": "error", role: "alert", text: view.error })); }
+    if (view.notice) { root.appendChild(el("div", { "class": "notice", role: "status", text: view.notice })); }
+    if (view.sources === null) { root.appendChild(el("p", { "class": "muted", text: view.error ? "" : "Loading…" })); return; }
+    root.appendChild(el("h2", { text: "Data sources" }));
+    root.appendChild(sourcesTable());
+    if (view.form) { root.appendChild(sourceForm()); }
+    else { root.appendChild(el("div", { "class": "actions" }, [el("button", { type: "button", "class": "primary", text: "Add a data source", onclick: function () { view.form = emptyForm(); render(); } })])); }
+    root.appendChild(el("h2", { text: "Failed jobs" }));
+    root.appendChild(jobsTable());
+    if (window.AP && AP.resize) { AP.resize(); }
+  }
+
+  load();
+})();
