@@ -1,12 +1,15 @@
 /* Clearance's admin page (Jira's app administration): the site's data sources (list, add or change — the connection
-   URL is write-only — and test) and the dead jobs with their errors and a re-run. Calls the admin API with a context
+   URL is write-only — and test), Slack (bot token write-only, notice channel, test notice), retention rules, the
+   registered age keys, and the dead jobs with their errors and a re-run. Calls the admin API with a context
    token from AP.context.getToken(); the server checks the admin role on every call. Everything shown is text. */
 (function () {
   "use strict";
 
   var root = document.getElementById("clearance-admin");
   if (!root) { return; }
-  var view = { sources: null, jobs: null, error: null, notice: null, tests: {}, busy: false, form: null };
+  var view = { sources: null, jobs: null, slack: null, retention: null, ageKeys: null, slackTest: null,
+    error: null, notice: null, tests: {}, busy: false, form: null, slackForm: { botToken: "", channel: null,
+    privacyMention: null, secretInDm: null }, retentionForm: null };
 
   function el(tag, attrs, children) {
     var e = document.createElement(tag);
@@ -51,12 +54,109 @@
   }
 
   function load() {
-    return Promise.all([api("GET", "/sources"), api("GET", "/jobs?state=dead")]).then(function (all) {
+    return Promise.all([api("GET", "/sources"), api("GET", "/jobs?state=dead"), api("GET", "/slack"),
+      api("GET", "/retention"), api("GET", "/age-keys")]).then(function (all) {
       if (all[0].status !== 200) { view.error = problem(all[0]); render(); return; }
       view.sources = all[0].body.sources;
       view.jobs = all[1].status === 200 ? all[1].body.jobs : [];
+      view.slack = all[2].status === 200 ? all[2].body.slack : null;
+      view.retention = all[3].status === 200 ? all[3].body.retention : null;
+      view.ageKeys = all[4].status === 200 ? all[4].body.ageKeys : [];
+      if (view.retention) { view.retentionForm = Object.assign({}, view.retention); }
       render();
     }).catch(function (e) { view.error = e.message; render(); });
+  }
+
+  function put(path, body, done) {
+    view.busy = true; view.error = null; view.notice = null; render();
+    api("PUT", path, body).then(function (res) {
+      view.busy = false;
+      if (res.status !== 200) { view.error = problem(res); render(); return; }
+      view.notice = done;
+      return load();
+    }).catch(function (e) { view.busy = false; view.error = e.message; render(); });
+  }
+
+  function slackSection() {
+    var s = view.slack || {}, f = view.slackForm;
+    var status = s.tokenSet
+      ? "Connected to " + ((s.team && s.team.name) || "a workspace") + (s.tokenProblem ? " — " + s.tokenProblem : "")
+      : "Not connected: paste the Slack app's bot token (xoxb-…).";
+    var token = el("input", { type: "password", id: "slack-token", autocomplete: "off", placeholder: s.tokenSet ? "(set; paste a new one to replace it)" : "xoxb-…" });
+    token.addEventListener("input", function () { f.botToken = token.value.trim(); });
+    var channel = el("input", { type: "text", id: "slack-channel", placeholder: "C0123456789" });
+    channel.value = f.channel !== null ? f.channel : (s.channel || "");
+    channel.addEventListener("input", function () { f.channel = channel.value.trim(); });
+    var inDm = el("input", { type: "checkbox", id: "slack-in-dm" });
+    inDm.checked = f.secretInDm !== null ? f.secretInDm : !!s.secretInDm;
+    inDm.addEventListener("change", function () { f.secretInDm = inDm.checked; });
+    var save = el("button", { type: "button", "class": "primary", text: "Save Slack settings", onclick: function () {
+      var body = {};
+      if (f.botToken) { body.botToken = f.botToken; }
+      if (f.channel !== null) { body.channel = f.channel || null; }
+      if (f.secretInDm !== null) { body.secretInDm = f.secretInDm; }
+      view.slackForm = { botToken: "", channel: null, privacyMention: null, secretInDm: null };
+      put("/slack", body, "Slack settings saved.");
+    } });
+    var test = el("button", { type: "button", text: "Send a test notice", onclick: function () {
+      view.slackTest = { pending: true }; render();
+      api("POST", "/slack/test").then(function (res) { view.slackTest = res.status === 200 ? res.body : { ok: false, message: problem(res) }; render(); });
+    } });
+    var t = view.slackTest;
+    var testText = !t ? "" : t.pending ? "Sending…" : t.ok ? "Sent to the channel." : "Not sent (" + (t.problem || "error") + "): " + t.message;
+    if (view.busy) { save.disabled = true; }
+    return el("section", { "aria-label": "Slack" }, [
+      el("h2", { text: "Slack" }),
+      el("p", { id: "slack-status", text: status }),
+      el("div", { "class": "grid" }, [
+        el("div", {}, [el("label", { "for": "slack-token", text: "Bot token (never shown again)" }), token]),
+        el("div", {}, [el("label", { "for": "slack-channel", text: "Channel for team notices (ID)" }), channel])
+      ]),
+      el("label", { "for": "slack-in-dm" }, [inDm, " Send the password itself in the DM (instead of a one-time link)"]),
+      el("div", { "class": "actions" }, [save, test, el("span", { "class": "muted", id: "slack-test", text: testText })])
+    ]);
+  }
+
+  function retentionSection() {
+    var f = view.retentionForm;
+    if (!f) { return null; }
+    function num(key, label) {
+      var i = el("input", { type: "text", inputmode: "numeric", id: "retention-" + key });
+      i.value = f[key];
+      i.addEventListener("input", function () { f[key] = i.value; });
+      return el("div", {}, [el("label", { "for": "retention-" + key, text: label }), i]);
+    }
+    var close = el("input", { type: "checkbox", id: "retention-close" });
+    close.checked = !!f.expireOnClose;
+    close.addEventListener("change", function () { f.expireOnClose = close.checked; });
+    var save = el("button", { type: "button", "class": "primary", text: "Save retention", onclick: function () {
+      put("/retention", { defaultDays: Number(f.defaultDays), minDays: Number(f.minDays), maxDays: Number(f.maxDays),
+        expireOnClose: !!f.expireOnClose }, "Retention saved.");
+    } });
+    if (view.busy) { save.disabled = true; }
+    return el("section", { "aria-label": "Retention" }, [
+      el("h2", { text: "Retention of delivered files" }),
+      el("div", { "class": "grid" }, [num("defaultDays", "Days by default"), num("minDays", "Fewest days a request may ask"), num("maxDays", "Most days a request may ask")]),
+      el("label", { "for": "retention-close" }, [close, " Remove the file when its issue is closed"]),
+      el("div", { "class": "actions" }, [save])
+    ]);
+  }
+
+  function ageKeysSection() {
+    var keys = view.ageKeys || [];
+    var body = keys.length ? el("table", { id: "age-keys" }, [
+      el("thead", {}, [el("tr", {}, ["Account", "Public key", ""].map(function (h) { return el("th", { text: h }); }))]),
+      el("tbody", {}, keys.map(function (k) {
+        return el("tr", {}, [el("td", { text: k.accountId }), el("td", {}, [el("code", { text: k.publicKey })]),
+          el("td", {}, [el("button", { type: "button", text: "Remove", onclick: function () {
+            api("DELETE", "/age-keys/" + encodeURIComponent(k.accountId)).then(function (res) {
+              if (res.status !== 200) { view.error = problem(res); render(); return; }
+              view.notice = "Key removed."; load();
+            });
+          } })])]);
+      }))
+    ]) : el("p", { "class": "muted", text: "Nobody has registered an age key; people add their own from the issue panel." });
+    return el("section", { "aria-label": "age keys" }, [el("h2", { text: "age public keys" }), body]);
   }
 
   function emptyForm() {
@@ -190,6 +290,7 @@
     root.appendChild(sourcesTable());
     if (view.form) { root.appendChild(sourceForm()); }
     else { root.appendChild(el("div", { "class": "actions" }, [el("button", { type: "button", "class": "primary", text: "Add a data source", onclick: function () { view.form = emptyForm(); render(); } })])); }
+    [slackSection(), retentionSection(), ageKeysSection()].forEach(function (x) { if (x) { root.appendChild(x); } });
     root.appendChild(el("h2", { text: "Failed jobs" }));
     root.appendChild(jobsTable());
     if (window.AP && AP.resize) { AP.resize(); }

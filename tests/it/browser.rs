@@ -488,6 +488,38 @@ async fn an_admin_adds_and_tests_a_data_source() {
         b.text(".error").await
     );
     assert!(!b.text("#sources").await.contains("broken"));
+
+    // Slack is not connected on this site, and says how; retention rules are kept within their bounds.
+    assert!(b.text("#slack-status").await.contains("Not connected"));
+    let set = |id: &'static str, value: &'static str| {
+        let b = &b;
+        async move {
+            let e = b.client.find(Locator::Id(id)).await.unwrap();
+            e.clear().await.unwrap();
+            e.send_keys(value).await.unwrap();
+        }
+    };
+    set("retention-defaultDays", "99").await;
+    b.click("Save retention").await;
+    assert!(
+        b.text(".error").await.contains("maxDays"),
+        "{}",
+        b.text(".error").await
+    );
+    set("retention-defaultDays", "3").await;
+    b.click("Save retention").await;
+    assert!(b.text(".notice").await.contains("Retention saved"));
+    let tenant = s.app.tenant(&s.sim.client_key()).await.unwrap().tenant.id;
+    let policy = s
+        .app
+        .state
+        .store
+        .retention_policy(&tenant)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(policy.default_days, 3);
+    b.screenshot("08-admin-slack-retention").await;
     s.app.cleanup().await;
 }
 
