@@ -7,7 +7,7 @@
 
   var root = document.getElementById("clearance-admin");
   if (!root) { return; }
-  var view = { sources: null, jobs: null, slack: null, retention: null, ageKeys: null, slackTest: null,
+  var view = { sources: null, jobs: null, slack: null, retention: null, ageKeys: null, slackUsers: null, slackTest: null,
     error: null, notice: null, tests: {}, busy: false, form: null, slackForm: { botToken: "", channel: null,
     privacyMention: null, secretInDm: null }, retentionForm: null };
 
@@ -55,13 +55,14 @@
 
   function load() {
     return Promise.all([api("GET", "/sources"), api("GET", "/jobs?state=dead"), api("GET", "/slack"),
-      api("GET", "/retention"), api("GET", "/age-keys")]).then(function (all) {
+      api("GET", "/retention"), api("GET", "/age-keys"), api("GET", "/slack/users")]).then(function (all) {
       if (all[0].status !== 200) { view.error = problem(all[0]); render(); return; }
       view.sources = all[0].body.sources;
       view.jobs = all[1].status === 200 ? all[1].body.jobs : [];
       view.slack = all[2].status === 200 ? all[2].body.slack : null;
       view.retention = all[3].status === 200 ? all[3].body.retention : null;
       view.ageKeys = all[4].status === 200 ? all[4].body.ageKeys : [];
+      view.slackUsers = all[5].status === 200 ? all[5].body.users : [];
       if (view.retention) { view.retentionForm = Object.assign({}, view.retention); }
       render();
     }).catch(function (e) { view.error = e.message; render(); });
@@ -114,6 +115,36 @@
       ]),
       el("label", { "for": "slack-in-dm" }, [inDm, " Send the password itself in the DM (instead of a one-time link)"]),
       el("div", { "class": "actions" }, [save, test, el("span", { "class": "muted", id: "slack-test", text: testText })])
+    ]);
+  }
+
+  function slackUsersSection() {
+    var users = view.slackUsers || [];
+    var rows = users.map(function (u) {
+      return el("tr", {}, [el("td", { text: u.accountId }), el("td", {}, [el("code", { text: u.slackUserId })]),
+        el("td", {}, [el("button", { type: "button", text: "Remove", onclick: function () {
+          api("DELETE", "/slack/users/" + encodeURIComponent(u.accountId)).then(function (res) {
+            if (res.status !== 200) { view.error = problem(res); render(); return; }
+            view.notice = "Mapping removed."; load();
+          });
+        } })])]);
+    });
+    var account = el("input", { type: "text", id: "map-account", placeholder: "Jira account id" });
+    var user = el("input", { type: "text", id: "map-slack-user", placeholder: "U0123456789" });
+    var add = el("button", { type: "button", text: "Map", onclick: function () {
+      put("/slack/users/" + encodeURIComponent(account.value.trim()), { slackUserId: user.value.trim() }, "Mapped.");
+    } });
+    return el("section", { "aria-label": "Slack users" }, [
+      el("h2", { text: "Jira people → Slack users" }),
+      el("p", { "class": "muted", text: "Needed only for people whose e-mail Jira hides or whose Slack e-mail differs." }),
+      rows.length ? el("table", { id: "slack-users" }, [
+        el("thead", {}, [el("tr", {}, ["Jira account", "Slack user", ""].map(function (h) { return el("th", { text: h }); }))]),
+        el("tbody", {}, rows)]) : null,
+      el("div", { "class": "grid" }, [
+        el("div", {}, [el("label", { "for": "map-account", text: "Jira account id" }), account]),
+        el("div", {}, [el("label", { "for": "map-slack-user", text: "Slack user id" }), user])
+      ]),
+      el("div", { "class": "actions" }, [add])
     ]);
   }
 
@@ -290,7 +321,7 @@
     root.appendChild(sourcesTable());
     if (view.form) { root.appendChild(sourceForm()); }
     else { root.appendChild(el("div", { "class": "actions" }, [el("button", { type: "button", "class": "primary", text: "Add a data source", onclick: function () { view.form = emptyForm(); render(); } })])); }
-    [slackSection(), retentionSection(), ageKeysSection()].forEach(function (x) { if (x) { root.appendChild(x); } });
+    [slackSection(), slackUsersSection(), retentionSection(), ageKeysSection()].forEach(function (x) { if (x) { root.appendChild(x); } });
     root.appendChild(el("h2", { text: "Failed jobs" }));
     root.appendChild(jobsTable());
     if (window.AP && AP.resize) { AP.resize(); }

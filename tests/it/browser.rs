@@ -519,6 +519,16 @@ async fn an_admin_adds_and_tests_a_data_source() {
         .unwrap()
         .unwrap();
     assert_eq!(policy.default_days, 3);
+    // The Jira → Slack user mapping: a malformed Slack id is refused, a good one listed.
+    set("map-account", people::PRIVACY_OFFICER).await;
+    set("map-slack-user", "pia").await;
+    b.click("Map").await;
+    assert!(!b.text(".error").await.is_empty());
+    set("map-account", people::PRIVACY_OFFICER).await;
+    set("map-slack-user", "U0PIA12345").await;
+    b.click("Map").await;
+    assert!(b.text(".notice").await.contains("Mapped"));
+    assert!(b.text("#slack-users").await.contains("U0PIA12345"));
     b.screenshot("08-admin-slack-retention").await;
     s.app.cleanup().await;
 }
