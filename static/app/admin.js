@@ -148,6 +148,31 @@
     ]);
   }
 
+  function auditSection() {
+    var verify = el("button", { type: "button", text: "Verify the audit chain", onclick: function () {
+      view.audit = "Checking…"; render();
+      api("GET", "/audit/verify").then(function (res) {
+        view.audit = res.status === 200 ? (res.body.ok ? "Intact: " : "BROKEN: ") + res.body.summary : problem(res);
+        render();
+      });
+    } });
+    var exportCsv = el("button", { type: "button", text: "Export the audit log (CSV)", onclick: function () {
+      token().then(function (t) {
+        return fetch("api/admin/audit/export?format=csv", { headers: { "Authorization": "JWT " + t } });
+      }).then(function (r) {
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.blob();
+      }).then(function (blob) {
+        var a = el("a", { href: URL.createObjectURL(blob), download: "clearance-audit.csv" });
+        document.body.appendChild(a); a.click(); a.remove();
+      }).catch(function (e) { view.error = "The export failed: " + e.message; render(); });
+    } });
+    return el("section", { "aria-label": "Audit" }, [
+      el("h2", { text: "Audit log" }),
+      el("div", { "class": "actions" }, [verify, exportCsv, el("span", { id: "audit-result", "class": "muted", text: view.audit || "" })])
+    ]);
+  }
+
   function retentionSection() {
     var f = view.retentionForm;
     if (!f) { return null; }
@@ -321,7 +346,7 @@
     root.appendChild(sourcesTable());
     if (view.form) { root.appendChild(sourceForm()); }
     else { root.appendChild(el("div", { "class": "actions" }, [el("button", { type: "button", "class": "primary", text: "Add a data source", onclick: function () { view.form = emptyForm(); render(); } })])); }
-    [slackSection(), slackUsersSection(), retentionSection(), ageKeysSection()].forEach(function (x) { if (x) { root.appendChild(x); } });
+    [slackSection(), slackUsersSection(), retentionSection(), ageKeysSection(), auditSection()].forEach(function (x) { if (x) { root.appendChild(x); } });
     root.appendChild(el("h2", { text: "Failed jobs" }));
     root.appendChild(jobsTable());
     if (window.AP && AP.resize) { AP.resize(); }

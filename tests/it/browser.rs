@@ -529,6 +529,18 @@ async fn an_admin_adds_and_tests_a_data_source() {
     b.click("Map").await;
     assert!(b.text(".notice").await.contains("Mapped"));
     assert!(b.text("#slack-users").await.contains("U0PIA12345"));
+    b.click("Verify the audit chain").await;
+    for _ in 0..100 {
+        if b.text("#audit-result").await.starts_with("Intact") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        b.text("#audit-result").await.starts_with("Intact"),
+        "{}",
+        b.text("#audit-result").await
+    );
     b.screenshot("08-admin-slack-retention").await;
     s.app.cleanup().await;
 }
