@@ -20,7 +20,14 @@ pub mod view;
 
 use std::time::Duration;
 
-use crate::{app::AppState, jobs::Runner};
+use chrono::Utc;
+use serde_json::json;
+
+use crate::{
+    app::AppState,
+    jobs::Runner,
+    store::{DeliveryRow, NewJob},
+};
 
 /// Register the delivery jobs with a runner.
 pub fn register(runner: &mut Runner<AppState>) {
@@ -45,4 +52,17 @@ pub enum Failure {
     Delivery(String),
     /// The built bundle is gone from the work folder: build it again.
     Rebuild(String),
+}
+
+/// A job of `kind` about delivery `d`: payload `{tenant_id, delivery_id}`, due now, at most one queued per delivery.
+pub(crate) fn delivery_job(kind: &str, d: &DeliveryRow, max_attempts: i32) -> NewJob {
+    NewJob {
+        kind: kind.into(),
+        tenant_id: Some(d.tenant_id.clone()),
+        payload: json!({"tenant_id": d.tenant_id, "delivery_id": d.id}),
+        dedupe_key: Some(d.id.clone()),
+        priority: 0,
+        run_at: Utc::now(),
+        max_attempts,
+    }
 }

@@ -37,15 +37,7 @@ struct Payload {
 
 /// The job that sends `d`'s secret (queued with the upload's record, and again by the sweep while a request waits).
 pub fn job(d: &DeliveryRow) -> NewJob {
-    NewJob {
-        kind: KIND.into(),
-        tenant_id: Some(d.tenant_id.clone()),
-        payload: json!({"tenant_id": d.tenant_id, "delivery_id": d.id}),
-        dedupe_key: Some(format!("secret:{}", d.id)),
-        priority: 0,
-        run_at: Utc::now(),
-        max_attempts: 50,
-    }
+    super::delivery_job(KIND, d, 50)
 }
 
 /// How the secret travels, as the comment and the audit say it.

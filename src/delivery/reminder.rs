@@ -31,15 +31,7 @@ struct Payload {
 
 /// The reminder job for `d`.
 pub fn job(d: &DeliveryRow) -> NewJob {
-    NewJob {
-        kind: KIND.into(),
-        tenant_id: Some(d.tenant_id.clone()),
-        payload: json!({"tenant_id": d.tenant_id, "delivery_id": d.id}),
-        dedupe_key: Some(format!("remind:{}", d.id)),
-        priority: 0,
-        run_at: Utc::now(),
-        max_attempts: 6,
-    }
+    super::delivery_job(KIND, d, 6)
 }
 
 /// Whether `d`'s reminder is due at `now`: within [`AHEAD`] of removal and past half its retention (a one-day

@@ -33,15 +33,9 @@ struct Payload {
 
 /// The job that removes `d` now, for `why` (`retention`, `issue closed`, `erasure`).
 pub fn job(d: &DeliveryRow, why: &str) -> NewJob {
-    NewJob {
-        kind: KIND.into(),
-        tenant_id: Some(d.tenant_id.clone()),
-        payload: json!({"tenant_id": d.tenant_id, "delivery_id": d.id, "why": why}),
-        dedupe_key: Some(format!("expire:{}", d.id)),
-        priority: 0,
-        run_at: Utc::now(),
-        max_attempts: 20,
-    }
+    let mut job = super::delivery_job(KIND, d, 20);
+    job.payload["why"] = json!(why);
+    job
 }
 
 /// What one sweep queued or did.

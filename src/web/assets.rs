@@ -14,11 +14,16 @@ use crate::app::AppState;
 /// Part of every asset URL; a new build is a new URL, so browsers may cache for long.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-const FILES: [(&str, &str, &str); 3] = [
+const FILES: [(&str, &str, &str); 4] = [
     (
         "clearance.css",
         "text/css; charset=utf-8",
         include_str!("../../static/app/clearance.css"),
+    ),
+    (
+        "common.js",
+        "application/javascript; charset=utf-8",
+        include_str!("../../static/app/common.js"),
     ),
     (
         "panel.js",

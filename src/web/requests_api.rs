@@ -44,6 +44,14 @@ fn issue_id(raw: &str) -> Result<&str> {
     }
 }
 
+/// The request of issue `id` on the tenant, or 404.
+async fn request(app: &AppState, tenant_id: &str, id: &str) -> Result<RequestRow> {
+    app.store
+        .request_by_issue(tenant_id, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("issue {id} is not a data request")))
+}
+
 /// `GET /api/panel/requests/{issue_id}`: the request, its newest delivery, the caller's roles and permitted commands,
 /// its audit trail.
 async fn show(
@@ -53,11 +61,7 @@ async fn show(
 ) -> Result<Json<Value>> {
     let id = issue_id(&raw)?;
     let me = super::acting_account(&caller)?;
-    let row = app
-        .store
-        .request_by_issue(&caller.tenant.id, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("issue {id} is not a data request")))?;
+    let row = request(&app, &caller.tenant.id, id).await?;
     let (roles, policy) = commands::roles_of(&app, &caller.tenant, me).await?;
     let audit: Vec<Value> = app
         .store
@@ -167,11 +171,7 @@ async fn sources(
 ) -> Result<Json<Value>> {
     let id = issue_id(&raw)?;
     let me = super::acting_account(&caller)?;
-    let row = app
-        .store
-        .request_by_issue(&caller.tenant.id, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("issue {id} is not a data request")))?;
+    let row = request(&app, &caller.tenant.id, id).await?;
     let (roles, _) = commands::roles_of(&app, &caller.tenant, me).await?;
     if !(roles.analyst || roles.privacy) {
         return Err(AppError::Forbidden(
@@ -202,11 +202,7 @@ async fn id_file(
     let id = issue_id(&raw)?;
     let attachment = issue_id(&attachment_id)?;
     let me = super::acting_account(&caller)?;
-    let row = app
-        .store
-        .request_by_issue(&caller.tenant.id, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("issue {id} is not a data request")))?;
+    let row = request(&app, &caller.tenant.id, id).await?;
     let (roles, _) = commands::roles_of(&app, &caller.tenant, me).await?;
     if !roles.analyst {
         return Err(AppError::Forbidden(

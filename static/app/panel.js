@@ -29,46 +29,10 @@
     "request.retention_set": "Retention changed", "delivery.reminded": "Expiry reminder sent"
   };
 
-  function el(tag, attrs, children) {
-    var e = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") { e.textContent = attrs[k]; }
-      else if (k === "onclick") { e.addEventListener("click", attrs[k]); }
-      else if (attrs[k] !== null && attrs[k] !== undefined) { e.setAttribute(k, attrs[k]); }
-    });
-    (children || []).forEach(function (c) {
-      if (c === null || c === undefined) { return; }
-      e.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return e;
-  }
-
-  function token() {
-    return new Promise(function (resolve, reject) {
-      var tries = 0;
-      (function ask() {
-        if (window.AP && AP.context && AP.context.getToken) { AP.context.getToken(resolve); return; }
-        if (++tries > 100) { reject(new Error("Jira's page script did not load")); return; }
-        setTimeout(ask, 100);
-      })();
-    });
-  }
+  var el = Clearance.el;
 
   function api(method, path, body) {
-    return token().then(function (t) {
-      var init = { method: method, headers: { "Authorization": "JWT " + t } };
-      if (body !== undefined) {
-        init.headers["Content-Type"] = "application/json";
-        init.body = JSON.stringify(body);
-      }
-      return fetch("api/panel/requests/" + encodeURIComponent(issueId) + path, init);
-    }).then(function (r) {
-      return r.text().then(function (text) {
-        var json = null;
-        try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
-        return { status: r.status, body: json, text: text };
-      });
-    });
+    return Clearance.call(method, "api/panel/requests/" + encodeURIComponent(issueId) + path, body);
   }
 
   function problem(res) {

@@ -104,14 +104,7 @@ impl Browser {
             .goto(&format!("{}/browse/{key}?as={who}", site.sim.base_url()))
             .await
             .unwrap();
-        let frame = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Id("app-frame"))
-            .await
-            .unwrap();
-        frame.enter_frame().await.unwrap();
+        enter_app_frame(self).await;
     }
 
     /// The text of `css`, once it is there (read again if the page re-rendered it meanwhile).
