@@ -59,12 +59,21 @@ pub async fn roles_of(
         .role_policy(&tenant.id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("tenant {} is gone", tenant.client_key))?;
+    let groups = groups_of(app, tenant, account).await?;
+    Ok((roles::roles(&policy, &groups), policy))
+}
+
+/// The Jira groups of `account` on the tenant's site (cached briefly).
+pub async fn groups_of(
+    app: &AppState,
+    tenant: &Tenant,
+    account: &AccountId,
+) -> Result<std::sync::Arc<Vec<String>>, ExecError> {
     let jira = app.jira(tenant).await?;
-    let groups = app
+    Ok(app
         .groups
         .groups(&jira, &tenant.id, account.as_ref())
-        .await?;
-    Ok((roles::roles(&policy, &groups), policy))
+        .await?)
 }
 
 /// Run a person's command on the request for `issue_id`. `account` must come from the verified token.

@@ -89,6 +89,27 @@ pub enum Encryption {
     ZipAes,
 }
 
+impl Format {
+    /// Its name in plans and settings (`csv`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+        }
+    }
+}
+
+impl Encryption {
+    /// Its name in plans and settings (`zip_aes`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Age => "age",
+            Self::AgeRecipients => "age_recipients",
+            Self::ZipAes => "zip_aes",
+        }
+    }
+}
+
 impl Plan {
     /// Check the plan is complete and sane; the message names the field.
     pub fn validate(&self) -> Result<(), String> {
@@ -171,6 +192,20 @@ pub(crate) mod tests {
             format: Format::Csv,
             encryption: Encryption::Age,
             recipients: vec!["acc-b".into(), "acc-a".into()],
+        }
+    }
+
+    #[test]
+    fn names_are_the_serde_names() {
+        for f in [Format::Csv, Format::Xlsx] {
+            assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
+        }
+        for e in [
+            Encryption::Age,
+            Encryption::AgeRecipients,
+            Encryption::ZipAes,
+        ] {
+            assert_eq!(serde_json::to_value(e).unwrap(), e.as_str());
         }
     }
 

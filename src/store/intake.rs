@@ -98,18 +98,6 @@ impl Store {
         with_pool!(self, pool => sqlx::query_as(sql).bind(tenant_id).fetch_optional(pool).await.op("reading trigger settings"))
     }
 
-    /// Change a tenant's trigger label and project restriction.
-    pub async fn set_tenant_trigger(
-        &self,
-        tenant_id: &str,
-        label: &str,
-        projects: Option<&str>,
-    ) -> Result<()> {
-        let sql = "UPDATE tenants SET trigger_label = $2, trigger_projects = $3 WHERE id = $1";
-        with_pool!(self, pool => sqlx::query(sql).bind(tenant_id).bind(label).bind(projects).execute(pool).await
-            .op("changing trigger settings").map(|_| ()))
-    }
-
     /// Ids of the tenants that are installed or enabled.
     pub async fn active_tenant_ids(&self) -> Result<Vec<String>> {
         let sql = "SELECT id FROM tenants WHERE state IN ('installed', 'enabled') ORDER BY id";

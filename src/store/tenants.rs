@@ -239,14 +239,4 @@ impl Store {
         })
         .transpose()
     }
-
-    /// Replace a tenant's role policy.
-    pub async fn set_role_policy(&self, tenant_id: &str, p: &RolePolicy) -> Result<()> {
-        let json = |g: &Vec<String>| serde_json::to_string(g).unwrap_or_else(|_| "[]".into());
-        let sql = "UPDATE tenants SET analyst_groups = $2, privacy_groups = $3, admin_groups = $4, \
-                   sod_author_not_approver = $5 WHERE id = $1";
-        with_pool!(self, pool => sqlx::query(sql).bind(tenant_id).bind(json(&p.analyst_groups))
-            .bind(json(&p.privacy_groups)).bind(json(&p.admin_groups)).bind(p.sod_author_not_approver)
-            .execute(pool).await.op("changing the role policy").map(|_| ()))
-    }
 }

@@ -1,7 +1,7 @@
 //! The admin API (context tokens, admin role checked on the server): dead jobs with their errors and a re-run, the
 //! audit chain's verification, the audit export, and the site's data sources (list, create/update, delete, test);
-//! the Slack endpoints (admin_slack) are merged in here.
-//! The admin page (a later issue) is built on it.
+//! the Slack endpoints (admin_slack) and the site settings and recipes (admin_settings) are merged in here.
+//! The admin page (static/app/admin.js) is built on it.
 
 use axum::{
     Json, Router,
@@ -45,6 +45,7 @@ pub(super) fn router() -> Router<AppState> {
             get(retention_get).put(retention_put),
         )
         .merge(super::admin_slack::router())
+        .merge(super::admin_settings::router())
 }
 
 /// The caller's account id, if they are an admin of this site.
@@ -293,8 +294,7 @@ async fn retention_put(
     body: Bytes,
 ) -> Result<Json<Value>> {
     let actor = admin(&app, &caller).await?;
-    let input: retention_rules::PolicyInput =
-        serde_json::from_slice(&body).map_err(|e| AppError::Unprocessable(format!("body: {e}")))?;
+    let input: retention_rules::PolicyInput = super::json_body(&body)?;
     let current = app
         .store
         .retention_policy(&caller.tenant.id)

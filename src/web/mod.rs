@@ -2,6 +2,7 @@
 
 mod admin;
 mod admin_api;
+mod admin_settings;
 mod admin_slack;
 mod age_keys;
 mod assets;
@@ -71,5 +72,17 @@ fn acting_account(caller: &host::Caller) -> crate::error::Result<&crate::tenant:
         crate::error::AppError::Forbidden(
             "this token names no user; open Clearance in Jira as a logged-in user".into(),
         )
+    })
+}
+
+/// A JSON request body as `T`; a body that does not fit is refused (422) naming the field at fault
+/// (`defaultFormat: unknown variant "pdf", expected "csv" or "xlsx"`).
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> crate::error::Result<T> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let at = if path == "." { "body".to_owned() } else { path };
+        crate::error::AppError::Unprocessable(format!("{at}: {inner}"))
     })
 }

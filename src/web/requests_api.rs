@@ -178,18 +178,40 @@ async fn sources(
             "only analysts and privacy officers see the data sources".into(),
         ));
     }
-    let list: Vec<Value> = app
+    let usable: Vec<_> = app
         .store
         .data_sources(&caller.tenant.id)
         .await?
         .into_iter()
         .filter(|s| s.allowed_projects.contains(&row.project_key))
+        .collect();
+    let list: Vec<Value> = usable
+        .iter()
         .map(|s| {
             json!({"name": s.name, "kind": crate::sources::kind_name(s.kind), "environment": s.environment.as_str(),
                    "maxRows": s.max_rows, "maxBytes": s.max_bytes})
         })
         .collect();
-    Ok(Json(json!({ "sources": list })))
+    // Recipes for any source, or for one this project may use.
+    let recipes: Vec<_> = app
+        .store
+        .recipes(&caller.tenant.id)
+        .await?
+        .into_iter()
+        .filter(|r| {
+            r.source
+                .as_ref()
+                .is_none_or(|n| usable.iter().any(|s| &s.name == n))
+        })
+        .collect();
+    let site = crate::requests::settings::load(&app.store, &caller.tenant.id)
+        .await
+        .map_err(AppError::Internal)?
+        .ok_or_else(|| AppError::NotFound("this site is not installed".into()))?;
+    let defaults = json!({"format": site.default_format, "encryption": site.default_encryption});
+    Ok(Json(
+        json!({ "sources": list, "recipes": recipes, "defaults": defaults }),
+    ))
 }
 
 /// `GET /api/panel/requests/{issue_id}/id-files/{attachment_id}`: an attached CSV/XLSX as the plan editor offers it

@@ -1,6 +1,7 @@
 /* Clearance's admin page (Jira's app administration): the site's data sources (list, add or change — the connection
-   URL is write-only — and test), Slack (bot token write-only, notice channel, test notice), retention rules, the
-   registered age keys, and the dead jobs with their errors and a re-run. Calls the admin API with a context
+   URL is write-only — and test), who holds which role (Jira groups) and separation of duty, the trigger label and
+   projects, what new plans start with, recipes (saved SQL templates), Slack (bot token write-only, notice channel,
+   test notice), retention rules, the registered age keys, the audit log, and the dead jobs with a re-run. Calls the admin API with a context
    token from AP.context.getToken(); the server checks the admin role on every call. Everything shown is text. */
 (function () {
   "use strict";
@@ -9,7 +10,8 @@
   if (!root) { return; }
   var view = { sources: null, jobs: null, slack: null, retention: null, ageKeys: null, slackUsers: null, slackTest: null,
     error: null, notice: null, tests: {}, busy: false, form: null, slackForm: { botToken: "", channel: null,
-    privacyMention: null, secretInDm: null }, retentionForm: null };
+    privacyMention: null, secretInDm: null }, retentionForm: null, settings: null, settingsForm: null, recipes: null,
+    recipeForm: null };
 
   var el = Clearance.el, token = Clearance.token;
 
@@ -25,7 +27,8 @@
 
   function load() {
     return Promise.all([api("GET", "/sources"), api("GET", "/jobs?state=dead"), api("GET", "/slack"),
-      api("GET", "/retention"), api("GET", "/age-keys"), api("GET", "/slack/users")]).then(function (all) {
+      api("GET", "/retention"), api("GET", "/age-keys"), api("GET", "/slack/users"), api("GET", "/settings"),
+      api("GET", "/recipes")]).then(function (all) {
       if (all[0].status !== 200) { view.error = problem(all[0]); render(); return; }
       view.sources = all[0].body.sources;
       view.jobs = all[1].status === 200 ? all[1].body.jobs : [];
@@ -34,6 +37,9 @@
       view.ageKeys = all[4].status === 200 ? all[4].body.ageKeys : [];
       view.slackUsers = all[5].status === 200 ? all[5].body.users : [];
       if (view.retention) { view.retentionForm = Object.assign({}, view.retention); }
+      view.settings = all[6].status === 200 ? all[6].body.settings : null;
+      if (view.settings) { view.settingsForm = settingsForm(view.settings); }
+      view.recipes = all[7].status === 200 ? all[7].body.recipes : [];
       render();
     }).catch(function (e) { view.error = e.message; render(); });
   }
@@ -46,6 +52,123 @@
       view.notice = done;
       return load();
     }).catch(function (e) { view.busy = false; view.error = e.message; render(); });
+  }
+
+  /* ---- who holds which role, the trigger, plan defaults ---- */
+
+  function settingsForm(s) {
+    return { analystGroups: s.analystGroups.join(", "), privacyGroups: s.privacyGroups.join(", "),
+      adminGroups: s.adminGroups.join(", "), separationOfDuty: s.separationOfDuty, triggerLabel: s.triggerLabel,
+      triggerProjects: s.triggerProjects.join(", "), defaultFormat: s.defaultFormat, defaultEncryption: s.defaultEncryption };
+  }
+
+  function list(text) {
+    return text.split(",").map(function (x) { return x.trim(); }).filter(Boolean);
+  }
+
+  function textField(f, key, id, label, hint) {
+    var i = el("input", { type: "text", id: id, "aria-describedby": hint ? id + "-hint" : null });
+    i.value = f[key];
+    i.addEventListener("input", function () { f[key] = i.value; });
+    return el("div", {}, [el("label", { "for": id, text: label }), i, hint ? el("div", { "class": "muted", id: id + "-hint", text: hint }) : null]);
+  }
+
+  function selectField(f, key, id, label, options) {
+    var s = el("select", { id: id }, options.map(function (o) {
+      var opt = el("option", { value: o[0], text: o[1] }); if (o[0] === f[key]) { opt.selected = true; } return opt;
+    }));
+    s.addEventListener("change", function () { f[key] = s.value; });
+    return el("div", {}, [el("label", { "for": id, text: label }), s]);
+  }
+
+  function accessSection() {
+    var f = view.settingsForm;
+    if (!f) { return null; }
+    var sod = el("input", { type: "checkbox", id: "settings-sod" });
+    sod.checked = !!f.separationOfDuty;
+    sod.addEventListener("change", function () { f.separationOfDuty = sod.checked; });
+    var save = el("button", { type: "button", "class": "primary", text: "Save roles and trigger", onclick: function () {
+      put("/settings", { analystGroups: list(f.analystGroups), privacyGroups: list(f.privacyGroups),
+        adminGroups: list(f.adminGroups), separationOfDuty: !!f.separationOfDuty, triggerLabel: f.triggerLabel.trim(),
+        triggerProjects: list(f.triggerProjects), defaultFormat: f.defaultFormat, defaultEncryption: f.defaultEncryption },
+        "Settings saved.");
+    } });
+    if (view.busy) { save.disabled = true; }
+    return el("section", { "aria-label": "Roles and trigger" }, [
+      el("h2", { text: "Roles and trigger" }),
+      el("p", { "class": "muted", text: "Jira groups, comma-separated. Members' roles change within a minute." }),
+      el("div", { "class": "grid" }, [
+        textField(f, "analystGroups", "settings-analysts", "Analyst groups"),
+        textField(f, "privacyGroups", "settings-privacy", "Privacy officer groups"),
+        textField(f, "adminGroups", "settings-admins", "Admin groups", "Keep one of your own groups.")
+      ]),
+      el("label", { "for": "settings-sod" }, [sod, " Separation of duty: whoever wrote a plan may not approve it"]),
+      el("div", { "class": "grid" }, [
+        textField(f, "triggerLabel", "settings-label", "Trigger label", "Issues with this label become data requests."),
+        textField(f, "triggerProjects", "settings-projects", "In projects", "Project keys, comma-separated; empty: every project."),
+        selectField(f, "defaultFormat", "settings-format", "New plans: format", [["csv", "CSV"], ["xlsx", "Excel (XLSX)"]]),
+        selectField(f, "defaultEncryption", "settings-encryption", "New plans: encryption", [["age", "age, with a password"],
+          ["zip_aes", "AES-256 zip (7-Zip)"], ["age_recipients", "age, to people's own keys"]])
+      ]),
+      el("div", { "class": "actions" }, [save])
+    ]);
+  }
+
+  /* ---- recipes: saved SQL an analyst can start a plan from ---- */
+
+  function recipesSection() {
+    var rows = (view.recipes || []).map(function (r) {
+      return el("tr", { "data-recipe": r.name }, [el("td", { text: r.name }), el("td", { text: r.description }),
+        el("td", { text: r.source || "any" }), el("td", {}, [
+          el("button", { type: "button", text: "Change", onclick: function () {
+            view.recipeForm = { name: r.name, description: r.description, source: r.source || "", sql: r.sql, existing: true }; render();
+          } }), " ",
+          el("button", { type: "button", text: "Delete", onclick: function () {
+            api("DELETE", "/recipes/" + encodeURIComponent(r.name)).then(function (res) {
+              if (res.status !== 200) { view.error = problem(res); render(); return; }
+              view.notice = "Recipe deleted."; load();
+            });
+          } })])]);
+    });
+    var parts = [el("h2", { text: "Recipes" }),
+      el("p", { "class": "muted", text: "Saved SQL analysts can start a plan from; checked as one read-only query when saved." })];
+    parts.push(rows.length ? el("table", { id: "recipes" }, [
+      el("thead", {}, [el("tr", {}, ["Name", "What it extracts", "Data source", ""].map(function (h) { return el("th", { text: h }); }))]),
+      el("tbody", {}, rows)]) : el("p", { "class": "muted", text: "No recipes yet." }));
+    var f = view.recipeForm;
+    if (!f) {
+      parts.push(el("div", { "class": "actions" }, [el("button", { type: "button", text: "Add a recipe", onclick: function () {
+        view.recipeForm = { name: "", description: "", source: "", sql: "", existing: false }; render();
+      } })]));
+      return el("section", { "aria-label": "Recipes" }, parts);
+    }
+    var sources = [["", "Any data source"]].concat((view.sources || []).map(function (s) { return [s.name, s.name]; }));
+    var sql = el("textarea", { id: "recipe-sql", rows: "6", spellcheck: "false", "class": "sql" });
+    sql.value = f.sql;
+    sql.addEventListener("input", function () { f.sql = sql.value; });
+    var save = el("button", { type: "button", "class": "primary", text: "Save recipe", onclick: function () {
+      var name = f.name.trim();
+      view.recipeForm = f;
+      view.busy = true; view.error = null; view.notice = null; render();
+      api("PUT", "/recipes/" + encodeURIComponent(name), { description: f.description, source: f.source || null, sql: f.sql })
+        .then(function (res) {
+          view.busy = false;
+          if (res.status !== 200) { view.error = problem(res); render(); return; }
+          view.recipeForm = null; view.notice = "Recipe " + res.body.recipe.name + " saved."; load();
+        });
+    } });
+    if (view.busy) { save.disabled = true; }
+    parts.push(el("div", { "class": "grid" }, [
+      f.existing ? null : textField(f, "name", "recipe-name", "Name"),
+      textField(f, "description", "recipe-description", "What it extracts"),
+      selectField(f, "source", "recipe-source", "Written for", sources)
+    ]));
+    parts.push(el("label", { "for": "recipe-sql", text: "SQL" }));
+    parts.push(sql);
+    parts.push(el("div", { "class": "actions" }, [save, el("button", { type: "button", text: "Cancel", onclick: function () {
+      view.recipeForm = null; render();
+    } })]));
+    return el("section", { "aria-label": "Recipes" }, parts);
   }
 
   function slackSection() {
@@ -316,7 +439,8 @@
     root.appendChild(sourcesTable());
     if (view.form) { root.appendChild(sourceForm()); }
     else { root.appendChild(el("div", { "class": "actions" }, [el("button", { type: "button", "class": "primary", text: "Add a data source", onclick: function () { view.form = emptyForm(); render(); } })])); }
-    [slackSection(), slackUsersSection(), retentionSection(), ageKeysSection(), auditSection()].forEach(function (x) { if (x) { root.appendChild(x); } });
+    [accessSection(), recipesSection(), slackSection(), slackUsersSection(), retentionSection(), ageKeysSection(),
+      auditSection()].forEach(function (x) { if (x) { root.appendChild(x); } });
     root.appendChild(el("h2", { text: "Failed jobs" }));
     root.appendChild(jobsTable());
     if (window.AP && AP.resize) { AP.resize(); }

@@ -8,7 +8,7 @@
   if (!root) { return; }
   var issueId = root.getAttribute("data-issue-id");
   var view = { data: null, error: null, notice: null, secret: null, busy: false, timer: null, loadedAt: 0,
-    draft: null, sources: null, dry: null, editing: false, idFile: null, officer: null };
+    draft: null, sources: null, recipes: null, dry: null, editing: false, idFile: null, officer: null };
   var MASKINGS = ["keep", "mask", "pseudonymise", "drop"];
 
   var STATES = {
@@ -198,6 +198,7 @@
   function draftFrom(r) {
     var p = r.plan || {};
     return {
+      fresh: !r.plan, recipe: "",
       source: p.source || "", sql: p.sql || "", format: p.format || "csv", encryption: p.encryption || "age",
       max_rows: p.max_rows || 1000000, max_bytes: p.max_bytes || 268435456,
       masking: Object.assign({}, p.masking || {}), id_list: p.id_list || null, recipients: p.recipients || []
@@ -208,8 +209,13 @@
     if (view.sources) { return; }
     view.sources = [];
     api("GET", "/sources").then(function (res) {
-      if (res.status === 200) { view.sources = res.body.sources; }
-      else { view.error = problem(res); }
+      if (res.status === 200) {
+        view.sources = res.body.sources;
+        view.recipes = res.body.recipes || [];
+        var d = view.draft, defaults = res.body.defaults;
+        // A first plan starts with the site's defaults.
+        if (d && d.fresh && defaults) { d.format = defaults.format; d.encryption = defaults.encryption; }
+      } else { view.error = problem(res); }
       if (view.draft && !view.draft.source && view.sources.length) { view.draft.source = view.sources[0].name; }
       render();
     });
@@ -251,6 +257,25 @@
     }));
     sel.addEventListener("change", function () { onchange(sel.value); });
     return sel;
+  }
+
+  /* Start from a recipe: its SQL (and data source, when it names one) replace the draft's. */
+  function recipePicker(d) {
+    var recipes = view.recipes || [];
+    if (!recipes.length) { return null; }
+    var options = [["", "Choose a recipe…"]].concat(recipes.map(function (x) {
+      return [x.name, x.name + (x.description ? " — " + x.description : "")];
+    }));
+    var sel = select(options, d.recipe, function (v) { d.recipe = v; });
+    var use = el("button", { type: "button", text: "Use recipe", onclick: function () {
+      var chosen = recipes.filter(function (x) { return x.name === d.recipe; })[0];
+      if (!chosen) { return; }
+      d.sql = chosen.sql;
+      if (chosen.source) { d.source = chosen.source; }
+      view.notice = "SQL replaced with the recipe " + chosen.name + "; review it, then save and dry run.";
+      render();
+    } });
+    return el("div", { "class": "recipe" }, [field("Start from a recipe", "plan-recipe", sel), el("div", { "class": "actions" }, [use])]);
   }
 
   function sqlEditor(d) {
@@ -386,6 +411,7 @@
         field("Byte cap", "plan-bytes", bytes)
       ]),
       idListEditor(r, d),
+      recipePicker(d),
       sqlEditor(d),
       el("h2", { text: "Masking per column" }),
       maskingTable(d, r.scan),

@@ -92,19 +92,7 @@ impl Flow {
     }
 
     async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let s = &self.site;
-        let token = s.sim.context_token(people::ADMIN, json!({})).unwrap();
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut req = s
-            .app
-            .http
-            .request(method, s.app.url(path))
-            .header("Authorization", format!("JWT {token}"));
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.unwrap();
-        (resp.status(), resp.json().await.unwrap_or(Value::Null))
+        self.site.call(people::ADMIN, method, path, body).await
     }
 
     /// The direct messages `user` received, oldest first.

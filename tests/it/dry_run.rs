@@ -108,6 +108,28 @@ impl Site {
         saved["request"]["planDigest"].as_str().unwrap().to_owned()
     }
 
+    /// `method path` on the app with `who`'s context token; the status and the JSON body (`Null` if none).
+    pub(crate) async fn call(
+        &self,
+        who: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let token = self.sim.context_token(who, json!({})).unwrap();
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self
+            .app
+            .http
+            .request(method, self.app.url(path))
+            .header("Authorization", format!("JWT {token}"));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        (resp.status(), resp.json().await.unwrap_or(Value::Null))
+    }
+
     async fn audit_actions(&self) -> Vec<(String, Value)> {
         let (_, v) = self.view(people::ANALYST).await;
         v["audit"]

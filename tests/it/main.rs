@@ -3,6 +3,7 @@
 mod helpers;
 
 mod admin_api;
+mod admin_settings;
 mod audit;
 mod browser;
 mod cli;

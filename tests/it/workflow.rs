@@ -412,12 +412,7 @@ async fn forbidden_actions_change_nothing(backend: Backend) {
     assert!(policy.sod_author_not_approver, "on by default");
     assert_eq!(policy.analyst_groups, ["clearance-analysts"]);
     policy.sod_author_not_approver = false;
-    c.app
-        .state
-        .store
-        .set_role_policy(&tenant, &policy)
-        .await
-        .unwrap();
+    set_role_policy(&c, &tenant, &policy).await;
     c.ok(DUAL, approve).await;
     refused(
         people::REQUESTER,
@@ -434,18 +429,15 @@ async fn forbidden_actions_change_nothing(backend: Backend) {
     )
     .await;
     // Group mapping is the tenant's: with analysts mapped to another group, the analyst is no longer one.
-    c.app
-        .state
-        .store
-        .set_role_policy(
-            &tenant,
-            &RolePolicy {
-                analyst_groups: vec!["data-team".into()],
-                ..policy
-            },
-        )
-        .await
-        .unwrap();
+    set_role_policy(
+        &c,
+        &tenant,
+        &RolePolicy {
+            analyst_groups: vec!["data-team".into()],
+            ..policy
+        },
+    )
+    .await;
     refused(
         people::ANALYST,
         json!({"command": "extract"}),
@@ -454,6 +446,12 @@ async fn forbidden_actions_change_nothing(backend: Backend) {
     )
     .await;
     c.app.cleanup().await;
+}
+
+async fn set_role_policy(c: &Ctx, tenant: &str, policy: &RolePolicy) {
+    let mut tx = c.app.state.store.begin().await.unwrap();
+    tx.set_role_policy(tenant, policy).await.unwrap();
+    tx.commit().await.unwrap();
 }
 
 async fn a_change_after_approval_voids_it(backend: Backend) {
