@@ -273,6 +273,7 @@ fn view(r: &RequestRow) -> Value {
         "issueId": r.issue_id,
         "issueKey": r.issue_key,
         "summary": r.summary,
+        "description": r.description,
         "attachments": serde_json::from_str::<Value>(&r.attachments).unwrap_or(Value::Null),
         "state": r.state,
         "reason": r.reason,

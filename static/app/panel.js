@@ -193,6 +193,19 @@
     return items.length ? section("Timeline", [el("ol", { "class": "timeline" }, items)]) : null;
   }
 
+  /* The issue's description as written (purpose, fields wanted): long ones folded after a few lines. */
+  function description(text) {
+    text = (text || "").trim();
+    if (!text) { return el("span", { "class": "muted", text: "The issue has no description." }); }
+    var box = el("div", { id: "description", "class": "description" + (view.wholeDescription ? "" : " folded"), text: text });
+    if (text.length <= 300 && text.split("\n").length <= 5) { box.className = "description"; return box; }
+    var toggle = el("button", { type: "button", "class": "link", "aria-expanded": view.wholeDescription ? "true" : "false",
+      text: view.wholeDescription ? "Show less" : "Show all", onclick: function () {
+        view.wholeDescription = !view.wholeDescription; render();
+      } });
+    return el("div", {}, [box, toggle]);
+  }
+
   /* ---- the plan editor (analysts) ---- */
 
   function draftFrom(r) {
@@ -445,6 +458,7 @@
     if (a) { root.appendChild(a); }
     root.appendChild(section("Request", [el("dl", {}, [
       el("dt", { text: "Summary" }), el("dd", { id: "summary", text: r.summary }),
+      el("dt", { text: "Purpose and fields" }), el("dd", {}, [description(r.description)]),
       el("dt", { text: "Requester" }), el("dd", { id: "requester", text: who(r.requester) || "unknown" }),
       el("dt", { text: "Reviewer" }), el("dd", { text: who(r.reviewer) || "nobody yet" })
     ])]));

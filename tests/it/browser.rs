@@ -172,6 +172,10 @@ impl Drop for Browser {
     }
 }
 
+/// What the request's issue asks for, with markup that must stay text.
+const PURPOSE: &str = "Churned customers of the last quarter, for a win-back campaign.\n\
+                       Fields: customer id, country, <b>e-mail</b>.";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn people_click_through_the_workflow_in_the_panel() {
     let Some(b) = Browser::start().await else {
@@ -183,7 +187,7 @@ async fn people_click_through_the_workflow_in_the_panel() {
     let evil = "Churn <script>window.__xss=1</script><img src=x onerror=\"window.__xss=1\">";
     let key = s
         .sim
-        .create_issue("DATA", evil, "Please", &["data-request"], people::REQUESTER);
+        .create_issue("DATA", evil, PURPOSE, &["data-request"], people::REQUESTER);
     wait_for_async(|| async {
         let id = s.sim.issue(&key)?.id.to_string();
         let tenant = s.app.tenant(&s.sim.client_key()).await?.tenant.id;
@@ -198,10 +202,11 @@ async fn people_click_through_the_workflow_in_the_panel() {
     b.panel(&s, &key, people::ANALYST).await;
     b.state_is("New").await;
     assert_eq!(b.text("#summary").await, evil, "shown as text");
+    assert_eq!(b.text("#description").await, PURPOSE, "shown as text");
     let xss = b
         .client
         .execute(
-            "return window.__xss === undefined && !document.querySelector('#summary img');",
+            "return window.__xss === undefined && !document.querySelector('#summary img, #description b');",
             vec![],
         )
         .await
