@@ -6,6 +6,7 @@ mod admin_api;
 mod admin_settings;
 mod audit;
 mod browser;
+mod browser_a11y;
 mod browser_admin;
 mod browser_progress;
 mod cli;
