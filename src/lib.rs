@@ -12,6 +12,9 @@ pub mod commands;
 pub mod config;
 /// Secrets at rest: AEAD under rotating master keys.
 pub mod crypto;
+/// The dashboard for admins and privacy officers: weekly outcomes, lead and waiting times, personal data seen, rows
+/// delivered, upcoming expiries; SVG charts and CSV.
+pub mod dashboard;
 /// Delivery: extract job (build + upload), secrets by Slack, retention and erasure.
 pub mod delivery;
 /// Canonical JSON and SHA-256 digests.

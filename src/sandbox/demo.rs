@@ -175,12 +175,15 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
          Simulated Jira: the issue list; open a ticket to see the Clearance panel. Switch person at the top right:\n    \
          Riley Requester (files requests), Ana Analyst, Pia Privacy (privacy officer), Adam Admin.\n  \
          Admin page:     {sandbox_url}/plugins/servlet/ac/{}/clearance-admin?as={}\n  \
+         Dashboard:      {sandbox_url}/plugins/servlet/ac/{}/clearance-dashboard?as={}\n  \
          Slack inbox:    {sandbox_url}{SLACK_PATH}/inbox\n  \
          App:            {app_url} (descriptor at /atlassian-connect.json)\n  \
          Data folder:    {} (delete it to start over)\n\nCtrl-C stops; running the demo again resumes where you left off.\n",
         people::REQUESTER,
         state.cfg.app_key,
         people::ADMIN,
+        state.cfg.app_key,
+        people::PRIVACY_OFFICER,
         dir.display()
     );
     app::shutdown_signal().await;

@@ -6,6 +6,7 @@
 mod age_keys;
 mod audit;
 mod checkpoint;
+mod dashboard;
 mod data_sources;
 mod deliveries;
 mod intake;
@@ -32,6 +33,7 @@ use sqlx::{
 
 pub use age_keys::AgeKeyRow;
 pub use audit::{AuditEvent, NewAuditEvent};
+pub use dashboard::{DashboardRequest, DeliveredRows, ExpiringDelivery, RequestEvent};
 pub use data_sources::StoredDataSource;
 pub use deliveries::DeliveryRow;
 pub use intake::WebhookEvent;

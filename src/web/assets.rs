@@ -14,7 +14,7 @@ use crate::app::AppState;
 /// Part of every asset URL; a new build is a new URL, so browsers may cache for long.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-const FILES: [(&str, &str, &str); 4] = [
+const FILES: [(&str, &str, &str); 5] = [
     (
         "clearance.css",
         "text/css; charset=utf-8",
@@ -34,6 +34,11 @@ const FILES: [(&str, &str, &str); 4] = [
         "admin.js",
         "application/javascript; charset=utf-8",
         include_str!("../../static/app/admin.js"),
+    ),
+    (
+        "dashboard.js",
+        "application/javascript; charset=utf-8",
+        include_str!("../../static/app/dashboard.js"),
     ),
 ];
 

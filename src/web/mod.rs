@@ -6,6 +6,7 @@ mod admin_settings;
 mod admin_slack;
 mod age_keys;
 mod assets;
+mod dashboard;
 mod health;
 mod metrics;
 mod panel;
@@ -37,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin_api::router())
         .merge(age_keys::router())
         .merge(assets::router())
+        .merge(dashboard::router())
         .merge(requests_api::router())
         .merge(reveal::router())
         .merge(metrics::router())

@@ -185,20 +185,7 @@ async fn people_click_through_the_workflow_in_the_panel() {
 
     // A new request whose summary tries to run a script: it is shown as text, nothing runs.
     let evil = "Churn <script>window.__xss=1</script><img src=x onerror=\"window.__xss=1\">";
-    let key = s
-        .sim
-        .create_issue("DATA", evil, PURPOSE, &["data-request"], people::REQUESTER);
-    wait_for_async(|| async {
-        let id = s.sim.issue(&key)?.id.to_string();
-        let tenant = s.app.tenant(&s.sim.client_key()).await?.tenant.id;
-        s.app
-            .state
-            .store
-            .request_by_issue(&tenant, &id)
-            .await
-            .ok()?
-    })
-    .await;
+    let (key, _) = s.new_request(evil, PURPOSE).await;
     b.panel(&s, &key, people::ANALYST).await;
     b.state_is("New").await;
     assert_eq!(b.text("#summary").await, evil, "shown as text");
@@ -231,6 +218,32 @@ async fn people_click_through_the_workflow_in_the_panel() {
             .await
             .contains("An analyst is reviewing")
     );
+
+    // Someone with no Clearance role sees the status read-only, and a command is refused on the server.
+    const BYSTANDER: &str = "557058:bo-bystander";
+    s.sim
+        .add_user(BYSTANDER, "Bo Bystander", "bo@example.com", &["jira-users"]);
+    b.panel(&s, &key, BYSTANDER).await;
+    b.state_is("In review").await;
+    assert!(b.buttons().await.is_empty(), "{:?}", b.buttons().await);
+    assert!(
+        b.text("#clearance-panel")
+            .await
+            .contains("Claimed for review")
+    );
+    b.screenshot("12-bystander-read-only").await;
+    let (status, _) = s
+        .call(
+            BYSTANDER,
+            "POST",
+            &format!(
+                "/api/panel/requests/{}/commands",
+                s.sim.issue(&key).unwrap().id
+            ),
+            Some(json!({"command": "claim"})),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::FORBIDDEN);
 
     // DATA-1 (claimed by Site::start): the analyst writes the plan in the editor, dry-runs it, masks the e-mail.
     b.panel(&s, &s.key, people::ANALYST).await;

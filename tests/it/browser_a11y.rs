@@ -16,7 +16,7 @@ use crate::{
 };
 
 /// axe-core's script, or `None` (said loudly) when `npm ci --prefix tests/a11y` has not run.
-fn axe_source() -> Option<String> {
+pub(crate) fn axe_source() -> Option<String> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/a11y/node_modules/axe-core/axe.min.js");
     match std::fs::read_to_string(&path) {
@@ -35,7 +35,7 @@ fn axe_source() -> Option<String> {
 }
 
 /// Run axe on the current frame's document; the serious and critical violations, described.
-async fn violations(b: &Browser, axe: &str, page: &str) -> Vec<String> {
+pub(crate) async fn violations(b: &Browser, axe: &str, page: &str) -> Vec<String> {
     b.client
         .execute(&format!("{axe}\n;return true;"), vec![])
         .await

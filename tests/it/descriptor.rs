@@ -72,10 +72,18 @@ fn check(d: &Value, base_url: &str) {
         relative(&p["url"]);
     }
     let admin = m["adminPages"].as_array().expect("adminPages");
-    for p in admin {
+    let general = m["generalPages"].as_array().expect("generalPages");
+    for p in admin.iter().chain(general) {
         assert!(valid_module_key(p["key"].as_str().unwrap()));
+        assert!(p["name"]["value"].is_string());
         relative(&p["url"]);
     }
+    assert!(
+        general
+            .iter()
+            .any(|p| p["key"] == "clearance-dashboard" && p["url"] == "/dashboard"),
+        "the dashboard is a general page"
+    );
     let events: Vec<&str> = m["webhooks"]
         .as_array()
         .unwrap()
@@ -155,6 +163,7 @@ async fn descriptor_is_valid_and_routes_exist(backend: Backend) {
         .unwrap()
         .iter()
         .chain(m["adminPages"].as_array().unwrap())
+        .chain(m["generalPages"].as_array().unwrap())
     {
         let url = p["url"]
             .as_str()

@@ -108,6 +108,29 @@ impl Site {
         saved["request"]["planDigest"].as_str().unwrap().to_owned()
     }
 
+    /// A new data request on DATA, reported by Riley: its issue key and id, once Clearance has picked it up.
+    pub(crate) async fn new_request(&self, summary: &str, description: &str) -> (String, String) {
+        let key = self.sim.create_issue(
+            "DATA",
+            summary,
+            description,
+            &["data-request"],
+            people::REQUESTER,
+        );
+        let id = self.sim.issue(&key).unwrap().id.to_string();
+        let tenant = self.tenant_id().await;
+        wait_for_async(|| async {
+            self.app
+                .state
+                .store
+                .request_by_issue(&tenant, &id)
+                .await
+                .ok()?
+        })
+        .await;
+        (key, id)
+    }
+
     /// `method path` on the app with `who`'s context token; the status and the JSON body (`Null` if none).
     pub(crate) async fn call(
         &self,

@@ -1,6 +1,7 @@
 //! The site as a person sees it: an issue list, an issue page hosting the app's panel iframe (URL built as Jira
-//! builds it, with a qsh-bearing JWT for the viewing user), the app's admin page, a user switcher, and the sandbox
-//! `AP` bridge (`/_sandbox/all.js` in the iframe, context tokens minted by the host page).
+//! builds it, with a qsh-bearing JWT for the viewing user), the app's admin and general pages (linked in the top
+//! bar), a user switcher, and the sandbox `AP` bridge (`/_sandbox/all.js` in the iframe, context tokens minted by the
+//! host page).
 
 use askama::Template;
 use axum::{
@@ -58,11 +59,33 @@ impl JiraSim {
                 a.key
             ))
         });
+        // The app's general pages (Jira lists them under Apps in the top bar), then the sandbox's own links.
+        let mut links: Vec<(String, String)> = s
+            .app
+            .as_ref()
+            .and_then(|a| {
+                let pages = a.descriptor["modules"]["generalPages"].as_array()?;
+                Some(
+                    pages
+                        .iter()
+                        .filter_map(|m| {
+                            let name = m["name"]["value"].as_str()?;
+                            let module = m["key"].as_str()?;
+                            Some((
+                                format!("Apps › {name}"),
+                                format!("/plugins/servlet/ac/{}/{module}?as={viewer}", a.key),
+                            ))
+                        })
+                        .collect(),
+                )
+            })
+            .unwrap_or_default();
+        links.extend(self.inner.options.links.iter().cloned());
         Chrome {
             viewer,
             users,
             admin_url,
-            links: self.inner.options.links.clone(),
+            links,
         }
     }
 
