@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     config::Config,
-    host::connect::Connect,
+    host::{connect::Connect, forge::Forge},
     jira::JiraClient,
     jobs::{Runner, RunnerConfig},
     metrics::Metrics,
@@ -27,6 +27,8 @@ pub struct AppState {
     pub store: Store,
     /// The Atlassian Connect host adapter.
     pub connect: Connect,
+    /// The Forge Remote host adapter.
+    pub forge: Forge,
     /// The one outbound HTTP client (Jira, key server).
     pub http: reqwest::Client,
     /// Users' Jira groups, cached briefly for role checks.
@@ -40,6 +42,12 @@ pub struct AppState {
 impl FromRef<AppState> for Connect {
     fn from_ref(state: &AppState) -> Self {
         state.connect.clone()
+    }
+}
+
+impl FromRef<AppState> for Forge {
+    fn from_ref(state: &AppState) -> Self {
+        state.forge.clone()
     }
 }
 
@@ -60,11 +68,13 @@ impl AppState {
             );
         }
         let http = http_client(&cfg)?;
-        let connect = Connect::new(&cfg, store.clone(), keys, http.clone());
+        let connect = Connect::new(&cfg, store.clone(), keys.clone(), http.clone());
+        let forge = Forge::new(&cfg, store.clone(), keys, http.clone());
         Ok(Self {
             cfg: Arc::new(cfg),
             store,
             connect,
+            forge,
             http,
             groups: Arc::new(GroupCache::default()),
             names: Arc::default(),
@@ -79,12 +89,24 @@ impl AppState {
             .tenant_by_client_key(&tenant.client_key)
             .await?
             .with_context(|| format!("tenant {} is gone", tenant.client_key))?;
-        Ok(self.jira_for(&stored)?)
+        Ok(self.jira_for(&stored).await?)
     }
 
-    /// A Jira client for a tenant already loaded with its sealed secret (no database round trip).
-    pub fn jira_for(&self, stored: &StoredTenant) -> Result<JiraClient, crate::host::AuthError> {
-        let site = self.connect.jira_site(stored)?;
+    /// A Jira client for a tenant already loaded: Connect signs with its sealed secret; Forge uses the installation's
+    /// newest system token at its verified API base URL.
+    pub async fn jira_for(
+        &self,
+        stored: &StoredTenant,
+    ) -> Result<JiraClient, crate::host::AuthError> {
+        let site = if stored
+            .tenant
+            .client_key
+            .starts_with(crate::host::forge::CLIENT_KEY_PREFIX)
+        {
+            self.forge.jira_site(stored).await?
+        } else {
+            self.connect.jira_site(stored)?
+        };
         Ok(JiraClient::new(self.http.clone(), site).with_metrics(self.metrics.clone()))
     }
 }

@@ -193,6 +193,16 @@ pub fn check_config(config: Option<&Path>) -> anyhow::Result<()> {
             cfg.retention_sweep_interval.as_secs().to_string(),
         ),
         (
+            "CLEARANCE_FORGE_APP_ID",
+            match &cfg.forge {
+                Some(f) => format!(
+                    "{} (Forge front door on; keys from {})",
+                    f.app_id, f.jwks_url
+                ),
+                None => "not set (Forge front door off)".to_owned(),
+            },
+        ),
+        (
             "CLEARANCE_METRICS_TOKEN",
             match cfg.metrics_token {
                 Some(_) => "set (GET /metrics requires it)".to_owned(),

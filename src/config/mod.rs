@@ -66,6 +66,24 @@ pub struct Config {
     pub reveal_link_ttl: Duration,
     /// How often delivered bundles are checked for expiry (and reminders for those about to expire).
     pub retention_sweep_interval: Duration,
+    /// The Forge Remote front door; `None` (no app id set) refuses Forge invocation tokens.
+    pub forge: Option<ForgeConfig>,
+}
+
+/// What an app id starts with in Forge tokens (`aud`, `app.id`).
+pub const FORGE_APP_ARI_PREFIX: &str = "ari:cloud:ecosystem::app/";
+
+/// How Clearance checks Forge invocation tokens and where it may call Jira for a Forge installation.
+#[derive(Clone, Debug)]
+pub struct ForgeConfig {
+    /// The app's ARI (`ari:cloud:ecosystem::app/<uuid>`): the tokens' `aud`.
+    pub app_id: String,
+    /// Where Forge publishes the keys that sign invocation tokens.
+    pub jwks_url: Url,
+    /// Hosts a token's `app.apiBaseUrl` may point at (Atlassian's API gateway).
+    pub api_hosts: HostPatterns,
+    /// Forge environment ids (`ari:cloud:ecosystem::environment/…`) this deployment serves; empty: any.
+    pub environments: Vec<String>,
 }
 
 /// Log output format.

@@ -6,7 +6,10 @@ use secrecy::SecretString;
 use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
-use super::{Config, ConfigError, DEFAULT_JIRA_HOSTS, HostPatterns, LogFormat, is_loopback};
+use super::{
+    Config, ConfigError, DEFAULT_JIRA_HOSTS, FORGE_APP_ARI_PREFIX, ForgeConfig, HostPatterns,
+    LogFormat, is_loopback,
+};
 use crate::crypto::MasterKeys;
 
 /// The raw settings as read from defaults, file and environment, before validation.
@@ -55,6 +58,14 @@ pub(super) struct RawConfig {
     reveal_link_secs: String,
     #[serde(deserialize_with = "scalar")]
     retention_sweep_secs: String,
+    #[serde(default, deserialize_with = "optional_scalar")]
+    forge_app_id: Option<String>,
+    #[serde(deserialize_with = "scalar")]
+    forge_jwks_url: String,
+    #[serde(deserialize_with = "list")]
+    forge_api_hosts: Vec<String>,
+    #[serde(default, deserialize_with = "list")]
+    forge_environments: Vec<String>,
 }
 
 impl Default for RawConfig {
@@ -81,6 +92,10 @@ impl Default for RawConfig {
             work_dir: "data/work".into(),
             reveal_link_secs: "86400".into(),
             retention_sweep_secs: "300".into(),
+            forge_app_id: None,
+            forge_jwks_url: "https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json".into(),
+            forge_api_hosts: vec!["api.atlassian.com".into()],
+            forge_environments: Vec::new(),
         }
     }
 }
@@ -299,6 +314,14 @@ impl RawConfig {
             }
         };
 
+        let forge = forge_settings(
+            self.forge_app_id.as_deref(),
+            &self.forge_jwks_url,
+            &self.forge_api_hosts,
+            &self.forge_environments,
+        )
+        .map_err(|mut p| problems.append(&mut p));
+
         // Every setting was checked above (each failure recorded in `problems`); build only if all passed.
         let config = (|| {
             Some(Config {
@@ -322,6 +345,7 @@ impl RawConfig {
                 work_dir: work_dir.ok()?,
                 reveal_link_ttl: reveal_link_ttl.ok()?,
                 retention_sweep_interval: retention_sweep_interval.ok()?,
+                forge: forge.ok()?,
             })
         })();
         match config {
@@ -329,6 +353,54 @@ impl RawConfig {
             _ => Err(ConfigError::Invalid(problems)),
         }
     }
+}
+
+/// The Forge front door's settings: on only when an app id is set.
+fn forge_settings(
+    app_id: Option<&str>,
+    jwks_url: &str,
+    api_hosts: &[String],
+    environments: &[String],
+) -> Result<Option<ForgeConfig>, Vec<String>> {
+    let mut problems = Vec::new();
+    let app_id = match app_id.map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(id) => {
+            // A bare UUID is the app's id too; tokens carry the full ARI.
+            let ari = if id.starts_with(FORGE_APP_ARI_PREFIX) {
+                id.to_owned()
+            } else {
+                format!("{FORGE_APP_ARI_PREFIX}{id}")
+            };
+            let uuid = &ari[FORGE_APP_ARI_PREFIX.len()..];
+            if uuid::Uuid::try_parse(uuid).is_err() {
+                problems.push(format!(
+                    "CLEARANCE_FORGE_APP_ID (forge_app_id) = {id:?}; use the app id from manifest.yml \
+                     (ari:cloud:ecosystem::app/<uuid>, or the bare UUID)"
+                ));
+            }
+            Some(ari)
+        }
+    };
+    let jwks_url = parse_service_url(jwks_url).map_err(|e| {
+        problems.push(format!(
+            "CLEARANCE_FORGE_JWKS_URL (forge_jwks_url) = {jwks_url:?}: {e}"
+        ))
+    });
+    let api_hosts = HostPatterns::parse(api_hosts)
+        .map_err(|e| problems.push(format!("CLEARANCE_FORGE_API_HOSTS (forge_api_hosts): {e}")));
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let (Some(app_id), Ok(jwks_url), Ok(api_hosts)) = (app_id, jwks_url, api_hosts) else {
+        return Ok(None);
+    };
+    Ok(Some(ForgeConfig {
+        app_id,
+        jwks_url,
+        api_hosts,
+        environments: environments.to_vec(),
+    }))
 }
 
 fn seconds(raw: &str, range: std::ops::RangeInclusive<u64>) -> Result<Duration, ()> {

@@ -142,7 +142,7 @@ pub async fn remove(
         return Ok(());
     }
     if let Some(id) = &d.attachment_id {
-        let jira = app.jira_for(&stored)?;
+        let jira = app.jira_for(&stored).await?;
         match jira.delete_attachment(id).await {
             Ok(()) | Err(JiraError::NotFound(_)) => {}
             Err(e) => return Err(e.into()),

@@ -26,6 +26,7 @@ pub async fn upload(
 ) -> Result<(), Failure> {
     let jira = app
         .jira_for(stored)
+        .await
         .map_err(|e| Failure::Retry(e.to_string()))?;
     let size = d
         .bundle_bytes

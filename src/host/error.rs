@@ -71,6 +71,12 @@ pub enum AuthError {
     /// A stored secret could not be opened (wrong master key or tampering).
     #[error("tenant secret unavailable: {0}")]
     Secret(String),
+    /// Forge's token-signing keys could not be read (our side, not the caller's).
+    #[error("Forge signing keys unavailable: {0}")]
+    KeysUnavailable(String),
+    /// A Forge invocation token arrived but no Forge app id is configured.
+    #[error("Forge invocation token refused: CLEARANCE_FORGE_APP_ID is not set")]
+    ForgeOff,
     /// The store failed while authenticating.
     #[error("store error while authenticating: {0}")]
     Store(#[from] crate::store::StoreError),
@@ -79,6 +85,9 @@ pub enum AuthError {
 impl AuthError {
     /// Whether this is the server's fault (500) rather than the caller's (401).
     pub fn is_internal(&self) -> bool {
-        matches!(self, Self::Store(_) | Self::Secret(_))
+        matches!(
+            self,
+            Self::Store(_) | Self::Secret(_) | Self::KeysUnavailable(_)
+        )
     }
 }

@@ -1,5 +1,6 @@
 //! Host-neutral extractors for the web layer: a route says which kind of call it takes, the adapter decides how the
-//! caller proves it. Today every call comes through Connect; a Forge front door adds its token kind here.
+//! caller proves it. UI calls come from Connect (context JWT) or Forge (`Authorization: Bearer` invocation token from
+//! a UI module); iframe pages and webhooks only from Connect; Forge's events and schedules only from Forge.
 
 use axum::{
     extract::{FromRef, FromRequestParts},
@@ -9,6 +10,7 @@ use axum::{
 use super::{
     Caller,
     connect::{Connect, jwt::QshRule},
+    forge::{Forge, ForgeCall, Origin},
 };
 use crate::error::AppError;
 
@@ -19,6 +21,11 @@ pub struct HostRequest(pub Caller);
 /// A call from Clearance's own UI inside Jira (panel API): a short-lived token for the user, not bound to a URL.
 #[derive(Clone, Debug)]
 pub struct UiRequest(pub Caller);
+
+/// A call Forge makes on its own (product event, scheduled trigger, lifecycle): a verified invocation from an
+/// endpoint module, with no user.
+#[derive(Clone, Debug)]
+pub struct ForgeInvocation(pub ForgeCall);
 
 async fn authenticate<S>(parts: &Parts, state: &S, rule: QshRule) -> Result<Caller, AppError>
 where
@@ -41,10 +48,31 @@ where
 impl<S: Send + Sync> FromRequestParts<S> for UiRequest
 where
     Connect: FromRef<S>,
+    Forge: FromRef<S>,
 {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        if Forge::is_forge_call(&parts.headers) {
+            let call = Forge::from_ref(state)
+                .authenticate(&parts.headers, Origin::Ui)
+                .await?;
+            return Ok(Self(call.caller));
+        }
         authenticate(parts, state, QshRule::Context).await.map(Self)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ForgeInvocation
+where
+    Forge: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let call = Forge::from_ref(state)
+            .authenticate(&parts.headers, Origin::Endpoint)
+            .await?;
+        Ok(Self(call))
     }
 }

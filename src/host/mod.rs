@@ -1,15 +1,17 @@
 //! Host adapters: how a Jira site authenticates to Clearance and how Clearance calls it.
 //!
-//! Only this module knows Atlassian Connect (descriptor, lifecycle, HS256/RS256 JWT, query string hash) and, later,
-//! Forge. The rest of the app receives a verified [`Caller`](crate::host::Caller) and a [`crate::jira::JiraClient`] and never learns which
+//! Only this module knows Atlassian Connect (descriptor, lifecycle, HS256/RS256 JWT, query string hash) and Forge
+//! Remote (invocation tokens, JWKS, installations, system tokens). The rest of the app receives a verified [`Caller`](crate::host::Caller) and a [`crate::jira::JiraClient`] and never learns which
 //! front door a request came through.
 
 pub mod connect;
 mod error;
 mod extract;
+pub mod forge;
+mod jwt_alg;
 
 pub use error::AuthError;
-pub use extract::{HostRequest, UiRequest};
+pub use extract::{ForgeInvocation, HostRequest, UiRequest};
 
 use axum::{Router, extract::FromRef};
 

@@ -71,7 +71,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
         .tenant_trigger(&p.tenant_id)
         .await?
         .unwrap_or(("data-request".into(), None));
-    let jira = app.jira_for(&stored)?;
+    let jira = app.jira_for(&stored).await?;
     let query: String =
         form_urlencoded::byte_serialize(jql(&label, projects.as_deref()).as_bytes()).collect();
     let mut token: Option<String> = None;

@@ -30,7 +30,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     let Some(stored) = super::active_tenant(store, &p.tenant_id).await? else {
         return Ok(());
     };
-    let jira = app.jira_for(&stored)?;
+    let jira = app.jira_for(&stored).await?;
     let path = format!(
         "/rest/api/3/issue/{}?fields=summary,description,reporter,labels,project,attachment,status",
         p.issue_id

@@ -53,7 +53,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     let Some(row) = app.store.request(&p.tenant_id, &p.request_id).await? else {
         return Ok(());
     };
-    let jira = app.jira_for(&stored)?;
+    let jira = app.jira_for(&stored).await?;
     let updated = row
         .updated_at
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);

@@ -7,6 +7,7 @@ mod admin_slack;
 mod age_keys;
 mod assets;
 mod dashboard;
+mod forge;
 mod health;
 mod metrics;
 mod panel;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .merge(age_keys::router())
         .merge(assets::router())
         .merge(dashboard::router())
+        .merge(forge::router())
         .merge(requests_api::router())
         .merge(reveal::router())
         .merge(metrics::router())

@@ -23,6 +23,7 @@ mod extract_preview;
 mod extract_run;
 mod extract_source;
 mod extract_tools;
+mod forge_auth;
 mod health;
 mod intake;
 mod intake_store;

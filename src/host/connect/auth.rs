@@ -50,6 +50,10 @@ impl Connect {
         let token = jwt::token_from_request(headers, query).ok_or(AuthError::MissingToken)?;
         jwt::require_algorithm(&token, jsonwebtoken::Algorithm::HS256)?;
         let iss = jwt::unverified_issuer(&token)?;
+        // Forge tenants never sign with a shared secret; a Connect token naming one is forged.
+        if iss.starts_with(crate::host::forge::CLIENT_KEY_PREFIX) {
+            return Err(AuthError::UnknownTenant(iss));
+        }
         let cache = &self.inner.tenants;
         if lookup == Lookup::Cached
             && let Some(hit) = cache.get(&iss)

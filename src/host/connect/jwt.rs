@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use axum::http::{HeaderMap, header::AUTHORIZATION};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header, errors::ErrorKind};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
 
 use super::qsh::{self, CONTEXT_QSH};
@@ -57,45 +57,7 @@ pub fn unverified_issuer(token: &str) -> Result<String, AuthError> {
         .ok_or_else(|| AuthError::Invalid("no iss claim".into()))
 }
 
-/// Require the header's `alg` to be exactly `expected` (this refuses `none` and algorithm confusion).
-pub fn require_algorithm(
-    token: &str,
-    expected: Algorithm,
-) -> Result<jsonwebtoken::Header, AuthError> {
-    // `decode_header` cannot represent `none`; report such headers by their raw `alg`.
-    let header = decode_header(token).map_err(|_| {
-        let alg = raw_alg(token).unwrap_or_else(|| "unreadable".into());
-        AuthError::Algorithm {
-            found: alg,
-            expected: alg_name(expected),
-        }
-    })?;
-    if header.alg != expected {
-        return Err(AuthError::Algorithm {
-            found: format!("{:?}", header.alg),
-            expected: alg_name(expected),
-        });
-    }
-    Ok(header)
-}
-
-fn raw_alg(token: &str) -> Option<String> {
-    use base64::Engine;
-    let head = token.split('.').next()?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(head.trim_end_matches('='))
-        .ok()?;
-    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    v.get("alg")?.as_str().map(str::to_owned)
-}
-
-fn alg_name(alg: Algorithm) -> &'static str {
-    match alg {
-        Algorithm::HS256 => "HS256",
-        Algorithm::RS256 => "RS256",
-        _ => "other",
-    }
-}
+pub use crate::host::jwt_alg::require_algorithm;
 
 /// Verify an HS256 token with a tenant's shared secret: signature, `exp` (with `leeway`), issuer.
 /// `check_exp = false` is only for fixed test vectors.

@@ -108,6 +108,14 @@ impl Connect {
                 "clientKey must be 1-256 characters".into(),
             ));
         }
+        if p.client_key
+            .starts_with(crate::host::forge::CLIENT_KEY_PREFIX)
+        {
+            return Err(AppError::BadRequest(format!(
+                "clientKey may not start with {:?} (reserved for Forge installations)",
+                crate::host::forge::CLIENT_KEY_PREFIX
+            )));
+        }
         Ok(p)
     }
 
