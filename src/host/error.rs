@@ -74,6 +74,9 @@ pub enum AuthError {
     /// Forge's token-signing keys could not be read (our side, not the caller's).
     #[error("Forge signing keys unavailable: {0}")]
     KeysUnavailable(String),
+    /// No live Forge system token is kept for the tenant (Forge hands them over only with its calls).
+    #[error("{0}")]
+    NoForgeToken(String),
     /// A Forge invocation token arrived but no Forge app id is configured.
     #[error("Forge invocation token refused: CLEARANCE_FORGE_APP_ID is not set")]
     ForgeOff,

@@ -45,11 +45,15 @@ impl From<crate::store::StoreError> for JobError {
     }
 }
 
+/// A Forge site without a live system token gets one with Forge's next call (at least hourly): wait for it rather
+/// than spend the job's attempts.
 impl From<crate::host::AuthError> for JobError {
     fn from(e: crate::host::AuthError) -> Self {
+        let after = matches!(e, crate::host::AuthError::NoForgeToken(_))
+            .then_some(std::time::Duration::from_secs(10 * 60));
         Self::Retry {
             error: e.to_string(),
-            after: None,
+            after,
         }
     }
 }

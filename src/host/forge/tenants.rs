@@ -119,13 +119,13 @@ impl Forge {
         let base = Url::parse(&inst.api_base_url)
             .map_err(|e| AuthError::Secret(format!("stored Forge API base URL: {e}")))?;
         let (Some(sealed), Some(expires)) = (inst.system_token, inst.token_expires_at) else {
-            return Err(AuthError::Secret(
+            return Err(AuthError::NoForgeToken(
                 "no Forge system token yet: Forge sends one with its next call (the hourly schedule keeps one fresh)"
                     .into(),
             ));
         };
         if expires <= Utc::now() {
-            return Err(AuthError::Secret(format!(
+            return Err(AuthError::NoForgeToken(format!(
                 "the Forge system token expired at {expires}; Forge sends a new one with its next call (the hourly \
                  schedule keeps one fresh)"
             )));
