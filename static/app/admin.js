@@ -1,8 +1,9 @@
 /* Clearance's admin page (Jira's app administration): the site's data sources (list, add or change — the connection
    URL is write-only — and test), who holds which role (Jira groups) and separation of duty, the trigger label and
    projects, what new plans start with, recipes (saved SQL templates), Slack (bot token write-only, notice channel,
-   test notice), retention rules, the registered age keys, the audit log, and the dead jobs with a re-run. Calls the admin API with a context
-   token from AP.context.getToken(); the server checks the admin role on every call. Everything shown is text. */
+   test notice), retention rules, the registered age keys, the audit log, and the dead jobs with a re-run. Calls the admin API through
+   Clearance.call (a Connect context token, or Forge's invokeRemote); the server checks the admin role on every call.
+   Everything shown is text. */
 (function () {
   "use strict";
 
@@ -13,7 +14,7 @@
     privacyMention: null, secretInDm: null }, retentionForm: null, settings: null, settingsForm: null, recipes: null,
     recipeForm: null };
 
-  var el = Clearance.el, token = Clearance.token;
+  var el = Clearance.el;
 
   function api(method, path, body) {
     return Clearance.call(method, "api/admin" + path, body);
@@ -250,15 +251,8 @@
       });
     } });
     var exportCsv = el("button", { type: "button", text: "Export the audit log (CSV)", onclick: function () {
-      token().then(function (t) {
-        return fetch("api/admin/audit/export?format=csv", { headers: { "Authorization": "JWT " + t } });
-      }).then(function (r) {
-        if (!r.ok) { throw new Error("HTTP " + r.status); }
-        return r.blob();
-      }).then(function (blob) {
-        var a = el("a", { href: URL.createObjectURL(blob), download: "clearance-audit.csv" });
-        document.body.appendChild(a); a.click(); a.remove();
-      }).catch(function (e) { view.error = "The export failed: " + e.message; render(); });
+      Clearance.download("api/admin/audit/export?format=csv", "clearance-audit.csv")
+        .catch(function (e) { view.error = "The export failed: " + e.message; render(); });
     } });
     return el("section", { "aria-label": "Audit" }, [
       el("h2", { text: "Audit log" }),

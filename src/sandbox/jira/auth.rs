@@ -1,5 +1,6 @@
 //! Verification of the app's calls exactly as Jira does it: `Authorization: JWT` signed with the install's shared
-//! secret, `iss` = the app key, not expired, `qsh` of this very request. GET with a body is refused.
+//! secret, `iss` = the app key, not expired, `qsh` of this very request. GET with a body is refused. Calls that came
+//! through the API gateway (`/ex/jira/{cloudId}`) need a Forge OAuth bearer token instead, and nothing else.
 
 use axum::{
     Json,
@@ -10,7 +11,7 @@ use axum::{
 };
 use serde_json::json;
 
-use super::JiraSim;
+use super::{JiraSim, forge_gateway::GatewayCall};
 use crate::host::connect::jwt::{self, QshRule, RawRequest};
 
 /// The accountId the verified app acts as, put in request extensions for the handlers.
@@ -36,6 +37,15 @@ pub(super) async fn verify_app_jwt(
     mut req: Request,
     next: Next,
 ) -> Response {
+    // The gateway authenticates before Jira sees the call; a Connect JWT means nothing there.
+    if let Some(gateway) = req.extensions().get::<GatewayCall>().cloned() {
+        match sim.forge_bearer_account(&gateway.cloud_id, req.headers()) {
+            Ok(account) => {
+                req.extensions_mut().insert(AppCaller(account));
+            }
+            Err(refused) => return *refused,
+        }
+    }
     if req.method() == Method::GET {
         let has_body = req
             .headers()
@@ -52,6 +62,9 @@ pub(super) async fn verify_app_jwt(
             )
                 .into_response();
         }
+    }
+    if req.extensions().get::<GatewayCall>().is_some() {
+        return next.run(req).await;
     }
     let Some((app_key, secret, account)) = sim
         .state()

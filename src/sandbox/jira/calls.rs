@@ -1,5 +1,6 @@
 //! A log of the app's REST calls as the site saw them (method, path, status, when received and answered), so tests
-//! can check what the app asked for and when, e.g. that it waited as long as a `Retry-After` told it to.
+//! can check what the app asked for and when, e.g. that it waited as long as a `Retry-After` told it to. Calls
+//! through the API gateway are logged with their `/ex/jira/{cloudId}/…` path.
 
 use std::collections::VecDeque;
 
@@ -11,7 +12,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::JiraSim;
+use super::{JiraSim, forge_gateway::GatewayCall};
 
 /// Calls kept; older ones are forgotten (the demo's simulator runs for days).
 const KEPT: usize = 10_000;
@@ -53,10 +54,13 @@ impl JiraSim {
 pub(super) async fn record(State(sim): State<JiraSim>, req: Request, next: Next) -> Response {
     let call = RestCall {
         method: req.method().to_string(),
-        path: req
-            .uri()
-            .path_and_query()
-            .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned()),
+        path: match req.extensions().get::<GatewayCall>() {
+            Some(g) => g.original.clone(),
+            None => req
+                .uri()
+                .path_and_query()
+                .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned()),
+        },
         status: None,
         received: Utc::now(),
         answered: None,

@@ -140,6 +140,7 @@ impl JiraSim {
             (issue.clone(), c)
         };
         self.changed();
+        self.forge_comment_event(&issue, &comment);
         self.fire_comment_event(&issue, comment_json(self, &comment));
         Some(comment.id)
     }

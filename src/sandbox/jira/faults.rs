@@ -1,5 +1,6 @@
-//! Fault injection, switchable per test: rate limits, 5xx bursts and slow answers on the REST API; duplicated,
-//! reordered, dropped and delayed webhook deliveries.
+//! Fault injection, switchable per test: rate limits, 5xx bursts and slow answers on the REST API (through the
+//! Forge gateway too); duplicated, reordered, dropped and delayed webhook deliveries and Forge events; an
+//! unavailable Forge JWKS.
 
 use std::{collections::VecDeque, time::Duration};
 
@@ -37,6 +38,12 @@ pub struct Faults {
     pub webhooks: VecDeque<WebhookFault>,
     /// Deliveries held back by [`WebhookFault::OutOfOrder`], released after the next one.
     pub(super) held: Vec<super::webhooks::Held>,
+    /// Faults applied to the next Forge remote calls (events, lifecycle events, scheduled triggers), one each.
+    pub forge_events: VecDeque<WebhookFault>,
+    /// Forge calls held back by [`WebhookFault::OutOfOrder`].
+    pub(super) forge_held: Vec<usize>,
+    /// The next N fetches of the Forge JWKS answer 503.
+    pub forge_jwks_errors: u32,
 }
 
 /// A fault for one webhook delivery.

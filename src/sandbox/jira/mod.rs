@@ -1,18 +1,31 @@
 //! Jira Cloud simulator: one site with users, groups, issues and the installed app. It installs apps the way Jira
 //! does, verifies the app's JWT on every REST call, answers with Jira's status codes and JSON shapes, delivers
-//! webhooks with Jira's retry policy, hosts the app's iframes in an issue page, and misbehaves on demand.
+//! webhooks with Jira's retry policy, hosts the app's iframes in an issue page, and misbehaves on demand. It also
+//! speaks Forge Remote: invocation tokens and their JWKS, OAuth tokens for the API gateway, product and lifecycle
+//! events, scheduled triggers and `invokeRemote`.
 
 mod auth;
 mod calls;
 mod edits;
 mod faults;
+mod forge;
+mod forge_delivery;
+mod forge_events;
+mod forge_fit;
+mod forge_gateway;
+mod forge_install;
+mod forge_invoke;
+mod forge_keys;
+mod forge_tokens;
 mod install;
 pub mod jql;
 pub mod keys;
 pub mod model;
+mod options;
 mod rest_attachments;
 mod rest_issues;
 mod rest_search;
+mod rest_server_info;
 mod rest_users;
 mod signing;
 mod view;
@@ -21,7 +34,6 @@ mod webhooks;
 use std::{
     path::PathBuf,
     sync::{Arc, Mutex, MutexGuard},
-    time::Duration,
 };
 
 use axum::{Router, middleware};
@@ -31,36 +43,29 @@ use serde_json::Value;
 pub use calls::RestCall;
 pub use edits::IssueEdit;
 pub use faults::{Faults, WebhookFault};
+pub use forge::{
+    FORGE_APP_ID, FORGE_ENVIRONMENT_UUID, ForgeInstallation, ForgeModuleKeys, ForgeRemote,
+    ForgeSite,
+};
+pub use forge_delivery::{
+    ForgeAttempt, ForgeDelivery, INVALID_FORGE_INVOCATION_TOKEN, INVALID_REMOTE_INVOCATION_ERROR,
+    MAX_RETRIES as FORGE_MAX_RETRIES, TIMEOUT_ERROR,
+};
+pub use forge_fit::{
+    ADMIN_KEY, ADMIN_PAGE, ENDPOINT_MODULE, FIT_ISSUER, FIT_LIFETIME_SECS, FitSpec, ISSUE_PANEL,
+    PANEL_KEY,
+};
+pub use forge_gateway::GATEWAY_PREFIX;
+pub use forge_install::INSTALLED as FORGE_INSTALLED_EVENT;
+pub use forge_invoke::{
+    InvokeError, InvokeResponse, InvokeSpec, MAX_REQUEST_BYTES as INVOKE_MAX_REQUEST_BYTES,
+    MAX_RESPONSE_BYTES as INVOKE_MAX_RESPONSE_BYTES,
+};
+pub use forge_keys::JWKS_PATH as FORGE_JWKS_PATH;
 pub use keys::SimKeys;
 pub use model::{Issue, SiteState, User};
+pub use options::SimOptions;
 pub use webhooks::{Attempt, Delivery};
-
-/// How the simulator behaves where Jira's timing would make tests slow.
-#[derive(Clone, Debug)]
-pub struct SimOptions {
-    /// Delays between webhook retries (Jira: 5-15 minutes; tests: milliseconds). Its length is the retry count.
-    pub webhook_retry_delays: Vec<Duration>,
-    /// How long Jira waits for the app to answer a webhook.
-    pub webhook_timeout: Duration,
-    /// Display name of the installed app's user.
-    pub app_user_name: String,
-    /// Extra links in the page header (name, URL), e.g. the Slack inbox in the demo.
-    pub links: Vec<(String, String)>,
-}
-
-impl Default for SimOptions {
-    fn default() -> Self {
-        Self {
-            webhook_retry_delays: [50, 100, 200, 400, 800]
-                .into_iter()
-                .map(Duration::from_millis)
-                .collect(),
-            webhook_timeout: Duration::from_secs(10),
-            app_user_name: "Clearance".into(),
-            links: Vec::new(),
-        }
-    }
-}
 
 /// A simulated Jira Cloud site. Cheap to clone; all clones share the site.
 #[derive(Clone)]
@@ -78,6 +83,7 @@ struct Inner {
     deliveries: Mutex<Vec<Delivery>>,
     calls: Mutex<calls::CallLog>,
     save_path: Option<PathBuf>,
+    forge: forge::Runtime,
 }
 
 /// The roles the default people play, with their accountIds.
@@ -114,9 +120,11 @@ impl JiraSim {
         base_url: &str,
         keys: SimKeys,
         options: SimOptions,
-        state: SiteState,
+        mut state: SiteState,
         save_path: Option<PathBuf>,
     ) -> Self {
+        let client_key = state.client_key.clone();
+        state.forge.ensure_ids(&client_key);
         let http = reqwest::Client::builder()
             .timeout(options.webhook_timeout)
             .redirect(reqwest::redirect::Policy::none())
@@ -134,6 +142,7 @@ impl JiraSim {
                 deliveries: Mutex::new(Vec::new()),
                 calls: Mutex::new(calls::CallLog::default()),
                 save_path,
+                forge: forge::Runtime::new(),
             }),
         }
     }
@@ -153,7 +162,9 @@ impl JiraSim {
         self.state().client_key.clone()
     }
 
-    /// Every route of the site: REST API (JWT-verified, fault-injected), issue and admin pages, the `AP` script.
+    /// Every route of the site: REST API (JWT-verified, fault-injected), the same behind the Forge API gateway
+    /// (`/ex/jira/{cloudId}`, bearer tokens), issue and admin pages, the `AP` script, the Forge JWKS and the
+    /// sandbox's `invokeRemote` route.
     pub fn router(&self) -> Router {
         let rest = Router::new()
             .merge(rest_issues::router())
@@ -165,10 +176,15 @@ impl JiraSim {
                 auth::verify_app_jwt,
             ))
             .layer(middleware::from_fn_with_state(self.clone(), faults::inject))
-            .layer(middleware::from_fn_with_state(self.clone(), calls::record));
+            .layer(middleware::from_fn_with_state(self.clone(), calls::record))
+            .merge(rest_server_info::router());
+        let behind_gateway = rest.clone().with_state(self.clone());
         Router::new()
             .merge(rest)
             .merge(view::router())
+            .merge(forge_keys::router())
+            .merge(forge_gateway::router(behind_gateway))
+            .merge(forge_invoke::router())
             .with_state(self.clone())
     }
 
@@ -287,6 +303,26 @@ impl JiraSim {
         labels: &[&str],
         reporter: &str,
     ) -> String {
+        self.create_issue_by(
+            project,
+            summary,
+            model::adf_text(description),
+            labels,
+            reporter,
+            reporter,
+        )
+    }
+
+    /// Create an issue reported by `reporter`, created by `actor` (who the events name). Returns its key.
+    fn create_issue_by(
+        &self,
+        project: &str,
+        summary: &str,
+        description: Value,
+        labels: &[&str],
+        reporter: &str,
+        actor: &str,
+    ) -> String {
         let now = Utc::now();
         let issue = {
             let mut s = self.state();
@@ -299,7 +335,7 @@ impl JiraSim {
                 key,
                 project: project.to_owned(),
                 summary: summary.to_owned(),
-                description: model::adf_text(description),
+                description,
                 labels: labels.iter().map(|l| (*l).to_owned()).collect(),
                 reporter: reporter.to_owned(),
                 status: "To Do".into(),
@@ -318,7 +354,7 @@ impl JiraSim {
             "jira:issue_created",
             "issue_created",
             &issue,
-            Some(reporter),
+            Some(actor),
             None,
         );
         issue.key

@@ -30,6 +30,9 @@ pub struct SiteState {
     pub upload_limit: u64,
     /// Whether `/rest/api/3/user/email` answers the app (Atlassian approves this per app).
     pub email_api_allowed: bool,
+    /// The Forge side: cloudId, the Forge app's account and installation (absent in sites saved before it).
+    #[serde(default)]
+    pub forge: super::forge::ForgeSite,
 }
 
 /// A Jira account.

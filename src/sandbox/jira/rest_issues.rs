@@ -219,19 +219,13 @@ async fn create(
         .as_str()
         .unwrap_or(&app)
         .to_owned();
-    let description = f["description"].clone();
+    let description = match &f["description"] {
+        d if d.is_object() => d.clone(),
+        _ => super::model::adf_text(""),
+    };
     let label_refs: Vec<&str> = labels.iter().map(String::as_str).collect();
-    let key = sim.create_issue(project, summary, "", &label_refs, &reporter);
-    if description.is_object() {
-        sim.edit_issue(
-            &key,
-            &reporter,
-            IssueEdit {
-                description: Some(description),
-                ..IssueEdit::default()
-            },
-        );
-    }
+    // The caller creates it (the events name them), whoever the reporter is.
+    let key = sim.create_issue_by(project, summary, description, &label_refs, &reporter, &app);
     let Some(issue) = sim.issue(&key) else {
         return no_issue();
     };

@@ -1,6 +1,6 @@
 //! Webhook delivery as Jira does it: POST to each URL the descriptor declares for the event, `Authorization: JWT`
 //! with a qsh, `X-Atlassian-Webhook-Identifier` (kept across retries), retries on 408/409/425/429/5xx/timeouts with
-//! `X-Atlassian-Webhook-Retry`, and the faults the test asked for.
+//! `X-Atlassian-Webhook-Retry`, and the faults the test asked for. Issue events also go to an installed Forge app.
 
 use chrono::Utc;
 use serde::Serialize;
@@ -59,6 +59,7 @@ impl JiraSim {
         actor: Option<&str>,
         changelog: Option<Value>,
     ) {
+        self.forge_issue_event(event, issue, actor, changelog.as_ref());
         let mut body = json!({
             "timestamp": Utc::now().timestamp_millis(),
             "webhookEvent": event,
