@@ -112,20 +112,24 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
 pub async fn schedule_all(store: &Store) -> Result<usize, StoreError> {
     let mut n = 0;
     for tenant_id in store.active_tenant_ids().await? {
-        let job = NewJob {
-            kind: KIND.into(),
-            tenant_id: Some(tenant_id.clone()),
-            payload: json!({"tenant_id": tenant_id}),
-            dedupe_key: Some(tenant_id),
-            priority: -1,
-            run_at: chrono::Utc::now(),
-            max_attempts: 3,
-        };
-        if store.enqueue_job(&job).await?.is_some() {
+        if store.enqueue_job(&job(&tenant_id)).await?.is_some() {
             n += 1;
         }
     }
     Ok(n)
+}
+
+/// A reconciliation of one tenant, due now (at most one queued per tenant).
+pub fn job(tenant_id: &str) -> NewJob {
+    NewJob {
+        kind: KIND.into(),
+        tenant_id: Some(tenant_id.to_owned()),
+        payload: json!({"tenant_id": tenant_id}),
+        dedupe_key: Some(tenant_id.to_owned()),
+        priority: -1,
+        run_at: chrono::Utc::now(),
+        max_attempts: 3,
+    }
 }
 
 #[cfg(test)]

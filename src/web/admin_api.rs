@@ -7,8 +7,7 @@ use axum::{
     Json, Router,
     body::Bytes,
     extract::{Path, Query, State},
-    http::header,
-    response::{IntoResponse, Response},
+    response::Response,
     routing::{get, post, put},
 };
 use serde::Deserialize;
@@ -151,6 +150,7 @@ async fn audit_export(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
     Query(q): Query<ExportQuery>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response> {
     admin(&app, &caller).await?;
     let (format, mime, ext) = match q.format.as_deref().unwrap_or("csv") {
@@ -166,15 +166,7 @@ async fn audit_export(
     export::export(&app.store, &caller.tenant.id, format, &mut body)
         .await
         .map_err(AppError::Internal)?;
-    let disposition = format!("attachment; filename=\"clearance-audit.{ext}\"");
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime.to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        body,
-    )
-        .into_response())
+    super::download::file(&headers, &format!("clearance-audit.{ext}"), mime, body)
 }
 
 fn master_keys(app: &AppState) -> Result<&MasterKeys> {

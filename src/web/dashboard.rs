@@ -6,8 +6,8 @@ use askama::Template;
 use axum::{
     Router,
     extract::{Query, State},
-    http::{StatusCode, header},
-    response::{IntoResponse, Response},
+    http::StatusCode,
+    response::Response,
     routing::get,
 };
 use chrono::Utc;
@@ -115,6 +115,7 @@ async fn csv(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
     Query(q): Query<WeeksQuery>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response> {
     let weeks = weeks(&q)?;
     may_see(&app, &caller).await?;
@@ -128,14 +129,10 @@ async fn csv(
     dashboard::csv::write(&d, &mut body).map_err(|e| {
         AppError::Internal(anyhow::Error::new(e).context("writing the dashboard CSV"))
     })?;
-    let disposition = format!("attachment; filename=\"{}\"", dashboard::csv::FILE_NAME);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
+    super::download::file(
+        &headers,
+        dashboard::csv::FILE_NAME,
+        "text/csv; charset=utf-8",
         body,
     )
-        .into_response())
 }

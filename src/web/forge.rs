@@ -15,7 +15,10 @@ use crate::{
     app::AppState,
     error::Result,
     host::ForgeInvocation,
-    requests::intake::{self, Intake},
+    requests::{
+        intake::{self, Intake},
+        reconcile,
+    },
 };
 
 /// Issue events are small; anything above this is refused.
@@ -60,10 +63,19 @@ async fn lifecycle(ForgeInvocation(call): ForgeInvocation, body: Bytes) -> Json<
 }
 
 /// The hourly schedule: its invocation carries a fresh system token (kept while verifying), so background work for
-/// the site always has one; reconciliation runs on its own interval.
-async fn hourly(ForgeInvocation(call): ForgeInvocation) -> Json<Value> {
-    tracing::debug!(client_key = %call.caller.tenant.client_key, "Forge schedule");
-    Json(json!({"ok": true}))
+/// the site (retention removals, uploads) always has one, and it queues a reconciliation of the site now that a live
+/// token is sure (deduplicated with the periodic one).
+async fn hourly(
+    State(app): State<AppState>,
+    ForgeInvocation(call): ForgeInvocation,
+) -> Result<Json<Value>> {
+    let queued = app
+        .store
+        .enqueue_job(&reconcile::job(&call.caller.tenant.id))
+        .await?
+        .is_some();
+    tracing::debug!(client_key = %call.caller.tenant.client_key, queued, "Forge schedule");
+    Ok(Json(json!({"reconcileQueued": queued})))
 }
 
 /// Pre-uninstall: handled like a Connect uninstall (tenant uninstalled, data kept, token forgotten).

@@ -7,6 +7,7 @@ mod admin_slack;
 mod age_keys;
 mod assets;
 mod dashboard;
+mod download;
 mod forge;
 mod health;
 mod metrics;

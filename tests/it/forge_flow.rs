@@ -92,6 +92,54 @@ impl World {
         }
     }
 
+    /// A file from the admin page as the browser gets it: an attachment (Connect), or wrapped in JSON through
+    /// `invokeRemote` (Forge, which carries JSON answers only).
+    async fn download(&self, who: &str, path: &str) -> String {
+        match self.door {
+            Door::Connect => {
+                let token = self.sim.context_token(who, json!({})).unwrap();
+                let resp = self
+                    .app
+                    .http
+                    .get(self.app.url(path))
+                    .header("Authorization", format!("JWT {token}"))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status(), StatusCode::OK);
+                assert!(
+                    resp.headers()["content-disposition"]
+                        .to_str()
+                        .unwrap()
+                        .starts_with("attachment")
+                );
+                resp.text().await.unwrap()
+            }
+            Door::Forge => {
+                let resp = self
+                    .sim
+                    .forge_invoke_remote(InvokeSpec {
+                        module_key: "clearance-admin".into(),
+                        module_type: "jira:adminPage".into(),
+                        principal: who.into(),
+                        method: "GET".into(),
+                        path: path.into(),
+                        headers: vec![("Accept".into(), "application/json".into())],
+                        ..InvokeSpec::default()
+                    })
+                    .await
+                    .unwrap_or_else(|e| panic!("invokeRemote GET {path}: {e}"));
+                assert_eq!(resp.status, 200);
+                let body = resp.body.unwrap();
+                assert!(
+                    body["fileName"].as_str().unwrap().ends_with(".csv"),
+                    "{body}"
+                );
+                body["content"].as_str().unwrap().to_owned()
+            }
+        }
+    }
+
     /// `method path` straight to the app with `Authorization: Bearer <token>` (what Forge itself sends).
     async fn bearer(
         &self,
@@ -321,6 +369,14 @@ async fn scenario(mut w: World) {
         .await;
     assert_eq!(v["delivery"]["rows"], 50, "{v}");
 
+    // The admin downloads the audit log: the request's steps are in it, whichever door.
+    let audit = w
+        .download(people::ADMIN, "/api/admin/audit/export?format=csv")
+        .await;
+    for step in ["request.created", "request.approved", "request.uploaded"] {
+        assert!(audit.contains(step), "{step} in {audit}");
+    }
+
     // Each door used its own wire: Forge events and the gateway with bearer tokens, or webhooks and the site URL.
     let calls = w.sim.rest_calls();
     let upload = calls
@@ -411,6 +467,20 @@ async fn forge_uninstall_reinstall_and_retried_events(backend: Backend) {
         .bearer("POST", "/forge/events/jira", &fit, Some(not_ours))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // The hourly schedule reconciles the site with Jira (through the gateway, with the token it brought).
+    w.sim.forge_run_scheduled().expect("scheduled trigger sent");
+    wait_for_async(|| async {
+        let done = w
+            .app
+            .state
+            .store
+            .tenant_jobs(&tenant.id, "done", 200)
+            .await
+            .ok()?;
+        done.iter().any(|j| j.kind == "reconcile").then_some(())
+    })
+    .await;
 
     // Pre-uninstall: the tenant is uninstalled, its data kept, its token forgotten; old tokens are refused.
     w.sim.forge_uninstall().await.expect("pre-uninstall called");
