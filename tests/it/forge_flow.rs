@@ -28,21 +28,21 @@ on_each_backend!(
 
 /// How the UI reaches Clearance.
 #[derive(Clone, Copy, PartialEq)]
-enum Door {
+pub(crate) enum Door {
     Connect,
     Forge,
 }
 
-struct World {
+pub(crate) struct World {
     door: Door,
-    sim: JiraSim,
-    app: TestApp,
+    pub(crate) sim: JiraSim,
+    pub(crate) app: TestApp,
     _warehouse: tempfile::TempDir,
 }
 
 impl World {
     /// `method path` as `who` from the issue panel (with `issue`) or the admin page (without).
-    async fn call(
+    pub(crate) async fn call(
         &self,
         who: &str,
         method: &str,
@@ -197,9 +197,13 @@ async fn connect_world(backend: Backend) -> World {
 }
 
 /// A site with Clearance installed through Forge: no Connect install at all.
-async fn forge_world(backend: Backend) -> World {
+pub(crate) async fn forge_world(backend: Backend) -> World {
     let options = SimOptions {
         forge_retry_delay: std::time::Duration::from_millis(100),
+        forge_ui_dir: Some(std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/forge/static"
+        ))),
         ..SimOptions::default()
     };
     let sim = sandbox::spawn_site(SimKeys::generate().unwrap(), options)

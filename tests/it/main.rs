@@ -9,6 +9,7 @@ mod browser;
 mod browser_a11y;
 mod browser_admin;
 mod browser_dashboard;
+mod browser_forge;
 mod browser_progress;
 mod cli;
 mod dashboard;

@@ -17,6 +17,7 @@ mod forge_install;
 mod forge_invoke;
 mod forge_keys;
 mod forge_tokens;
+mod forge_ui;
 mod install;
 pub mod jql;
 pub mod keys;
@@ -185,6 +186,7 @@ impl JiraSim {
             .merge(forge_keys::router())
             .merge(forge_gateway::router(behind_gateway))
             .merge(forge_invoke::router())
+            .merge(forge_ui::router())
             .with_state(self.clone())
     }
 

@@ -31,6 +31,8 @@ pub struct SimOptions {
     pub forge_token_ttl: Duration,
     /// `Cache-Control: max-age` of the JWKS.
     pub forge_jwks_max_age: Duration,
+    /// The Forge app's built Custom UI (`forge/static`), served under `/_sandbox/forge/ui/`; `None`: not served.
+    pub forge_ui_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for SimOptions {
@@ -52,6 +54,7 @@ impl Default for SimOptions {
             forge_invoke_timeout: Duration::from_secs(25),
             forge_token_ttl: Duration::from_secs(3 * 3600),
             forge_jwks_max_age: Duration::from_secs(3600),
+            forge_ui_dir: None,
         }
     }
 }
