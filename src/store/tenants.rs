@@ -177,6 +177,22 @@ impl Store {
         row.map(TryInto::try_into).transpose()
     }
 
+    /// Change the URL people's links use for a tenant (Forge learns the site's URL after the tenant exists).
+    pub async fn set_tenant_display_url(
+        &self,
+        id: &str,
+        url: &Url,
+    ) -> Result<Option<StoredTenant>> {
+        let sql = concat!(
+            "UPDATE tenants SET display_url = $2, updated_at = $3 WHERE id = $1 RETURNING ",
+            columns!()
+        );
+        let row: Option<TenantRow> = with_pool!(self, pool => sqlx::query_as(sql)
+            .bind(id).bind(url.as_str()).bind(Utc::now())
+            .fetch_optional(pool).await.op("changing a tenant's site URL"))?;
+        row.map(TryInto::try_into).transpose()
+    }
+
     /// Every tenant's `(clientKey, sealed secret)`, for re-sealing under a new master key.
     pub async fn sealed_tenant_secrets(&self) -> Result<Vec<(String, SealedSecret)>> {
         let rows: Vec<(String, String)> = with_pool!(self, pool =>

@@ -418,6 +418,11 @@ async fn forge_uninstall_reinstall_and_retried_events(backend: Backend) {
     let w = forge_world(backend).await;
     let client_key = format!("forge:{}", w.sim.forge_cloud_id());
     let tenant = w.app.tenant(&client_key).await.unwrap().tenant;
+    assert_eq!(
+        tenant.display_url.as_str().trim_end_matches('/'),
+        w.sim.base_url(),
+        "links use the site's URL (from serverInfo), not the API gateway"
+    );
     let first = w.sim.forge_installation_id();
     let key = w
         .sim

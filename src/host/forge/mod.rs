@@ -42,6 +42,7 @@ struct Inner {
     keys: MasterKeys,
     jwks: Option<Jwks>,
     leeway: Duration,
+    http: reqwest::Client,
 }
 
 /// A verified Forge call: its tenant and user, and the invocation's details.
@@ -74,7 +75,7 @@ impl Forge {
         let jwks = cfg
             .forge
             .as_ref()
-            .map(|f| Jwks::new(f.jwks_url.clone(), http, cfg.http_timeout));
+            .map(|f| Jwks::new(f.jwks_url.clone(), http.clone(), cfg.http_timeout));
         Self {
             inner: Arc::new(Inner {
                 cfg: cfg.forge.clone(),
@@ -82,6 +83,7 @@ impl Forge {
                 keys,
                 jwks,
                 leeway: FIT_LEEWAY.min(cfg.jwt_leeway.max(Duration::from_secs(1))),
+                http,
             }),
         }
     }

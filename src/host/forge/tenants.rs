@@ -14,6 +14,9 @@ use crate::{
     tenant::TenantState,
 };
 
+/// A token replaces the kept one only if it lives this much longer.
+const KEEP_IF_FRESHER_BY: chrono::Duration = chrono::Duration::minutes(10);
+
 /// How long a token whose expiry cannot be read is kept (Forge guarantees about two hours).
 const ASSUMED_TOKEN_LIFE: chrono::Duration = chrono::Duration::hours(1);
 
@@ -23,7 +26,8 @@ fn token_context(tenant_id: &str) -> String {
 }
 
 impl Forge {
-    /// The tenant of a verified invocation, created on first contact.
+    /// The tenant of a verified invocation, created on first contact. A call from a known, unchanged installation
+    /// writes nothing (UI calls arrive every few seconds while an extraction runs).
     pub(super) async fn tenant(&self, inv: &Invocation) -> Result<StoredTenant, AuthError> {
         let client_key = format!("{CLIENT_KEY_PREFIX}{}", inv.cloud_id);
         let site = inv
@@ -31,8 +35,21 @@ impl Forge {
             .as_ref()
             .and_then(|c| c.get("siteUrl"))
             .and_then(|v| v.as_str())
-            .and_then(|s| Url::parse(s).ok())
-            .filter(|u| u.scheme() == "https" || crate::config::is_loopback(u));
+            .and_then(site_url);
+        let store = &self.inner.store;
+        if let Some(known) = store.tenant_by_client_key(&client_key).await?
+            && let Some(inst) = store.forge_installation(&known.tenant.id).await?
+            && inst.installation_id == inv.installation_id
+            && inst.api_base_url == inv.api_base_url.as_str()
+            && inst.environment_id == inv.environment_id
+        {
+            return self.keep_site_url(known, site).await;
+        }
+        // First contact, a re-install, or a moved API base: the transactional path.
+        let site = match site {
+            Some(s) => Some(s),
+            None => self.server_base_url(&inv.api_base_url).await,
+        };
         // A Forge tenant is never verified with a shared secret (Connect refuses `forge:` issuers); the column holds
         // a random sealed value so no empty or guessable secret ever exists.
         let unused = SecretString::from(uuid::Uuid::new_v4().simple().to_string());
@@ -44,7 +61,7 @@ impl Forge {
             )),
             client_key,
             base_url: inv.api_base_url.clone(),
-            display_url: site.unwrap_or_else(|| inv.api_base_url.clone()),
+            display_url: site.clone().unwrap_or_else(|| inv.api_base_url.clone()),
             product_type: "jira".into(),
             description: Some("Forge Remote installation".into()),
         };
@@ -54,21 +71,49 @@ impl Forge {
             environment_id: inv.environment_id.clone(),
             api_base_url: inv.api_base_url.to_string(),
         };
-        let (stored, previous) = self.inner.store.forge_tenant(&rec, &contact).await?;
+        let (stored, previous) = store.forge_tenant(&rec, &contact).await?;
         let reinstalled = previous.is_some_and(|p| p != inv.installation_id);
         if reinstalled && stored.tenant.state == TenantState::Uninstalled {
             // Installed again after a pre-uninstall: the site is back, with its data.
             tracing::info!(client_key = %stored.tenant.client_key, "Forge app installed again; tenant active");
-            if let Some(again) = self
-                .inner
-                .store
+            if let Some(again) = store
                 .set_tenant_state(&stored.tenant.client_key, TenantState::Installed)
                 .await?
             {
-                return Ok(again);
+                return self.keep_site_url(again, site).await;
             }
         }
-        Ok(stored)
+        self.keep_site_url(stored, site).await
+    }
+
+    /// Record the site's own URL (for links people follow) when a call names one the tenant does not have yet.
+    async fn keep_site_url(
+        &self,
+        stored: StoredTenant,
+        site: Option<Url>,
+    ) -> Result<StoredTenant, AuthError> {
+        match site {
+            Some(url) if url != stored.tenant.display_url => Ok(self
+                .inner
+                .store
+                .set_tenant_display_url(&stored.tenant.id, &url)
+                .await?
+                .unwrap_or(stored)),
+            _ => Ok(stored),
+        }
+    }
+
+    /// The site's URL from Jira's `serverInfo` at the API base (it needs no token), when no call has named it yet.
+    async fn server_base_url(&self, api_base: &Url) -> Option<Url> {
+        let url = format!(
+            "{}/rest/api/3/serverInfo",
+            api_base.as_str().trim_end_matches('/')
+        );
+        let resp = self.inner.http.get(&url).send().await.ok()?;
+        let info: serde_json::Value = resp.error_for_status().ok()?.json().await.ok()?;
+        info.get("baseUrl")
+            .and_then(|v| v.as_str())
+            .and_then(site_url)
     }
 
     /// Pre-uninstall: like a Connect uninstall, the tenant is marked uninstalled (its data kept) and its token
@@ -92,6 +137,15 @@ impl Forge {
         let expires =
             token_expiry(token.expose_secret()).unwrap_or_else(|| Utc::now() + ASSUMED_TOKEN_LIFE);
         if expires <= Utc::now() {
+            return Ok(());
+        }
+        // Forge resends the same token for hours: store again only when it is meaningfully fresher.
+        if let Some(inst) = self.inner.store.forge_installation(tenant_id).await?
+            && inst.system_token.is_some()
+            && inst
+                .token_expires_at
+                .is_some_and(|t| t + KEEP_IF_FRESHER_BY > expires)
+        {
             return Ok(());
         }
         let sealed =
@@ -137,6 +191,16 @@ impl Forge {
             .map_err(|e| AuthError::Secret(e.to_string()))?;
         Ok((base, token))
     }
+}
+
+/// A site URL we may show in links: https (http only on loopback, for the simulator), without credentials.
+fn site_url(raw: &str) -> Option<Url> {
+    Url::parse(raw)
+        .ok()
+        .filter(|u| {
+            u.scheme() == "https" || (u.scheme() == "http" && crate::config::is_loopback(u))
+        })
+        .filter(|u| u.username().is_empty() && u.password().is_none())
 }
 
 /// `exp` of a JWT-shaped token, read without verifying (Forge's tokens are opaque to us; the expiry only decides
