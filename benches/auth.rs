@@ -1,5 +1,5 @@
 //! Micro-benchmarks of the work every Jira request costs: canonical request + qsh, HS256 verification, opening the
-//! tenant's sealed secret. Run: `cargo bench --bench auth`.
+//! tenant's sealed secret; and for Forge, the RS256 invocation-token check. Run: `cargo bench --bench auth`.
 
 use std::{hint::black_box, time::Duration};
 
@@ -72,5 +72,44 @@ fn benches(c: &mut Criterion) {
     });
 }
 
-criterion_group!(auth, benches);
+/// A Forge invocation token's full check: header (RS256, kid), RS256 signature, claims, API base URL.
+fn forge(c: &mut Criterion) {
+    use clearance::{
+        config::{ForgeConfig, HostPatterns},
+        host::forge::fit,
+        sandbox::jira::keys::SimKeys,
+    };
+    let key = SimKeys::generate().unwrap();
+    let app = "ari:cloud:ecosystem::app/6f1b7b2c-6c1f-4b8e-9a4e-0d6f3c2b1a00";
+    let cloud = "1c9a6a4e-9d6b-4f3e-8a41-2d5f0e7b3c11";
+    let iat = jsonwebtoken::get_current_timestamp();
+    let claims = json!({
+        "iss": fit::ISSUER, "aud": app, "iat": iat, "nbf": iat, "exp": iat + 3600, "jti": "j",
+        "app": {"id": app, "installationId": "ari:cloud:ecosystem::installation/0b2f5c1e-7d3a-4c59-b1e2-4a6d8f9e0c22",
+                "apiBaseUrl": format!("https://api.atlassian.com/ex/jira/{cloud}"),
+                "environment": {"type": "PRODUCTION", "id": "e"}, "module": {"type": "jira:issueContext", "key": "p"}},
+        "context": {"cloudId": cloud, "siteUrl": "https://acme.atlassian.net"},
+        "principal": "557058:ana-analyst"
+    });
+    let token = key.sign(&claims).unwrap();
+    let cfg = ForgeConfig {
+        app_id: app.into(),
+        jwks_url: "https://forge.example/jwks.json".parse().unwrap(),
+        api_hosts: HostPatterns::parse(&["api.atlassian.com".into()]).unwrap(),
+        environments: Vec::new(),
+    };
+    let decoding =
+        jsonwebtoken::DecodingKey::from_rsa_pem(key.stored().public_pem.as_bytes()).unwrap();
+    c.bench_function(
+        "Forge invocation token: key_id + RS256 verify + claims",
+        |b| {
+            b.iter(|| {
+                fit::key_id(black_box(&token)).unwrap();
+                fit::verify(black_box(&token), &decoding, &cfg, Duration::from_secs(10)).unwrap()
+            })
+        },
+    );
+}
+
+criterion_group!(auth, benches, forge);
 criterion_main!(auth);
