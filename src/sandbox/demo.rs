@@ -170,6 +170,8 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     demo_source(&state, &jira, &warehouse_file).await?;
     demo_slack_settings(&state, &jira, &bot, &channel).await?;
 
+    // Listen for Ctrl-C before saying the demo is ready: a signal right after that line must stop it cleanly.
+    let stop = app::shutdown_signal();
     println!(
         "\nClearance demo is running.\n\n  Open {sandbox_url}/?as={}\n\n  \
          Simulated Jira: the issue list; open a ticket to see the Clearance panel. Switch person at the top right:\n    \
@@ -186,7 +188,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
         people::PRIVACY_OFFICER,
         dir.display()
     );
-    app::shutdown_signal().await;
+    stop.await;
     let _ = stop_tx.send(());
     server.await.context("app task")??;
     jira.changed();

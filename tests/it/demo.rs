@@ -58,8 +58,15 @@ fn stop(child: Child) -> String {
         .status()
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "demo exits cleanly on Ctrl-C");
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let tail: Vec<&str> = stderr.lines().rev().take(15).collect();
+    assert!(
+        out.status.success(),
+        "demo exits cleanly on Ctrl-C, not {}; last lines:\n{}",
+        out.status,
+        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+    );
+    stderr
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
