@@ -193,7 +193,10 @@ pub fn shutdown_signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
     let registered = {
         use tokio::signal::unix::{SignalKind, signal};
-        (signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
+        (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        )
     };
     async move {
         #[cfg(unix)]
