@@ -85,5 +85,5 @@
     }).then(function (blob) { save(blob, fileName); });
   }
 
-  window.Clearance = { el: el, token: token, call: call, download: download, save: save, failure: failure };
+  window.Clearance = { el: el, token: token, call: call, download: download, save: save };
 })();

@@ -131,6 +131,18 @@ impl Flow {
             .collect()
     }
 
+    /// The comments, joined, once one of them contains `needle` (comments are written by a job, after the
+    /// state change the test waited for).
+    async fn comments_with(&self, needle: &str) -> String {
+        until(|| async {
+            let all = self.comments();
+            all.iter()
+                .any(|c| c.contains(needle))
+                .then(|| all.join("\n"))
+        })
+        .await
+    }
+
     async fn get(&self, url: &str) -> (StatusCode, String) {
         let resp = self.site.app.http.get(url).send().await.unwrap();
         (resp.status(), resp.text().await.unwrap())
@@ -310,7 +322,7 @@ async fn secret_reaches_requester_and_privacy_officer_through_slack(backend: Bac
     }
 
     // The comment says what and how, never the secret; every step is on record; the team heard.
-    let comments = f.comments().join("\n");
+    let comments = f.comments_with(&d.file_name).await;
     for part in [
         d.file_name.as_str(),
         d.bundle_sha256.as_deref().unwrap(),
@@ -404,7 +416,7 @@ async fn zip_aes_with_the_password_in_the_dm_opens_with_7zip(backend: Backend) {
         let text = std::fs::read_to_string(csv.path()).unwrap();
         assert_eq!(text.lines().count(), 301);
     }
-    let comments = f.comments().join("\n");
+    let comments = f.comments_with("7-Zip").await;
     assert!(
         comments.contains("7-Zip") && !comments.contains(&password),
         "{comments}"
@@ -921,7 +933,7 @@ async fn age_keys_make_a_file_without_a_password(backend: Backend) {
                 .contains("/reveal/")
         );
     }
-    let comments = f.comments().join("\n");
+    let comments = f.comments_with("age -d -i key.txt").await;
     assert!(comments.contains("age -d -i key.txt"), "{comments}");
     if have("age", "age") {
         let dir = tempfile::tempdir().unwrap();
