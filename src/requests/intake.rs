@@ -72,55 +72,36 @@ pub async fn receive(store: &Store, tenant: &Tenant, d: Delivery<'_>) -> Result<
     .await
 }
 
-/// A Forge product event (`{"payload": {...}}`), stored like a webhook under the Connect event name it stands for.
-/// Forge sends no delivery id; its retries repeat the payload with a `retryContext`, so the id is the SHA-256 of the
-/// payload without it, and a retry is a duplicate.
-pub async fn receive_forge(
+/// An issue event a host adapter has already read (e.g. a Forge product event): stored like a webhook under the
+/// event name it stands for, deduplicated on `identifier`, with its sync job.
+pub struct HostEvent<'a> {
+    /// Stable across the host's retries of the same event.
+    pub identifier: String,
+    /// The webhook event name it stands for (`jira:issue_created`, …).
+    pub event: &'static str,
+    /// The issue id as the host sent it (validated here).
+    pub issue_id: Option<Value>,
+    /// Which retry this is.
+    pub retry: i32,
+    /// The raw body, kept with the event.
+    pub body: &'a [u8],
+}
+
+/// Store an event a host adapter read; see [`HostEvent`].
+pub async fn receive_event(
     store: &Store,
     tenant: &Tenant,
-    body: &[u8],
+    e: HostEvent<'_>,
 ) -> Result<Intake, AppError> {
-    #[derive(Deserialize)]
-    struct Event {
-        payload: serde_json::Map<String, Value>,
-    }
-    let Event { mut payload } = serde_json::from_slice(body).map_err(|e| {
-        AppError::BadRequest(format!("event body is not {{\"payload\": {{…}}}}: {e}"))
-    })?;
-    let retry = payload
-        .remove("retryContext")
-        .and_then(|r| r.get("retryCount").and_then(Value::as_i64))
-        .and_then(|n| i32::try_from(n).ok())
-        .unwrap_or(0);
-    let event_type = payload
-        .get("eventType")
-        .and_then(Value::as_str)
-        .ok_or_else(|| AppError::BadRequest("payload.eventType is missing".into()))?;
-    let webhook_event = match event_type {
-        "avi:jira:created:issue" => "jira:issue_created",
-        "avi:jira:updated:issue" => "jira:issue_updated",
-        "avi:jira:deleted:issue" => "jira:issue_deleted",
-        "avi:jira:commented:issue" => "comment_created",
-        other => {
-            return Err(AppError::BadRequest(format!(
-                "event {other:?} is not one Clearance subscribes to"
-            )));
-        }
-    };
-    let issue = issue_id(payload.get("issue").and_then(|i| i.get("id")).cloned())?;
-    let canonical = crate::digest::canonical_json(&Value::Object(payload));
-    let identifier = format!(
-        "forge-{}",
-        crate::digest::sha256_hex("clearance-forge-event-v1", &[&canonical])
-    );
+    let issue = issue_id(e.issue_id)?;
     store_event(
         store,
         tenant,
-        identifier,
-        webhook_event.to_owned(),
+        e.identifier,
+        e.event.to_owned(),
         issue,
-        retry,
-        body,
+        e.retry,
+        e.body,
     )
     .await
 }

@@ -115,10 +115,9 @@ pub async fn load(store: &Store, tenant_id: &str) -> anyhow::Result<Option<SiteS
         .tenant_trigger(tenant_id)
         .await?
         .unwrap_or_else(|| ("data-request".into(), None));
-    let (format, encryption) = store
-        .plan_defaults(tenant_id)
+    let (default_format, default_encryption) = plan_defaults(store, tenant_id)
         .await?
-        .unwrap_or_else(|| ("csv".into(), "age".into()));
+        .unwrap_or((Format::Csv, Encryption::Age));
     Ok(Some(SiteSettings {
         analyst_groups: policy.analyst_groups,
         privacy_groups: policy.privacy_groups,
@@ -134,11 +133,25 @@ pub async fn load(store: &Store, tenant_id: &str) -> anyhow::Result<Option<SiteS
                     .collect()
             })
             .unwrap_or_default(),
-        default_format: from_word(&format)
-            .map_err(|e| anyhow::anyhow!("stored default format {format:?}: {e}"))?,
-        default_encryption: from_word(&encryption)
-            .map_err(|e| anyhow::anyhow!("stored default encryption {encryption:?}: {e}"))?,
+        default_format,
+        default_encryption,
     }))
+}
+
+/// The format and encryption a new plan starts with on this site (`None`: no such tenant); the panel's editor reads
+/// only these.
+pub async fn plan_defaults(
+    store: &Store,
+    tenant_id: &str,
+) -> anyhow::Result<Option<(Format, Encryption)>> {
+    let Some((format, encryption)) = store.plan_defaults(tenant_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some((
+        from_word(&format).map_err(|e| anyhow::anyhow!("stored default format {format:?}: {e}"))?,
+        from_word(&encryption)
+            .map_err(|e| anyhow::anyhow!("stored default encryption {encryption:?}: {e}"))?,
+    )))
 }
 
 /// A stored setting word (`zip_aes`) as its enum.

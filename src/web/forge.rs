@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 
 use crate::{
     app::AppState,
-    error::Result,
-    host::ForgeInvocation,
+    error::{AppError, Result},
+    host::{ForgeInvocation, forge::events},
     requests::{
         intake::{self, Intake},
         reconcile,
@@ -40,7 +40,8 @@ async fn jira_event(
     ForgeInvocation(call): ForgeInvocation,
     body: Bytes,
 ) -> Result<Json<Value>> {
-    let outcome = intake::receive_forge(&app.store, &call.caller.tenant, &body).await?;
+    let event = events::read(&body).map_err(AppError::BadRequest)?;
+    let outcome = intake::receive_event(&app.store, &call.caller.tenant, event).await?;
     app.metrics.webhook(match outcome {
         Intake::Accepted => "accepted",
         Intake::Duplicate => "duplicate",

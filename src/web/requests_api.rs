@@ -204,11 +204,12 @@ async fn sources(
                 .is_none_or(|n| usable.iter().any(|s| &s.name == n))
         })
         .collect();
-    let site = crate::requests::settings::load(&app.store, &caller.tenant.id)
-        .await
-        .map_err(AppError::Internal)?
-        .ok_or_else(|| AppError::NotFound("this site is not installed".into()))?;
-    let defaults = json!({"format": site.default_format, "encryption": site.default_encryption});
+    let (format, encryption) =
+        crate::requests::settings::plan_defaults(&app.store, &caller.tenant.id)
+            .await
+            .map_err(AppError::Internal)?
+            .ok_or_else(|| AppError::NotFound("this site is not installed".into()))?;
+    let defaults = json!({"format": format, "encryption": encryption});
     Ok(Json(
         json!({ "sources": list, "recipes": recipes, "defaults": defaults }),
     ))

@@ -52,17 +52,7 @@ impl World {
     ) -> (StatusCode, Value) {
         match self.door {
             Door::Connect => {
-                let token = self.sim.context_token(who, json!({})).unwrap();
-                let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-                let mut req = self
-                    .app
-                    .http
-                    .request(m, self.app.url(path))
-                    .header("Authorization", format!("JWT {token}"));
-                if let Some(b) = body {
-                    req = req.json(&b);
-                }
-                let resp = req.send().await.unwrap();
+                let resp = self.send(method, path, &self.connect_auth(who), body).await;
                 (resp.status(), resp.json().await.unwrap_or(Value::Null))
             }
             Door::Forge => {
@@ -97,15 +87,7 @@ impl World {
     async fn download(&self, who: &str, path: &str) -> String {
         match self.door {
             Door::Connect => {
-                let token = self.sim.context_token(who, json!({})).unwrap();
-                let resp = self
-                    .app
-                    .http
-                    .get(self.app.url(path))
-                    .header("Authorization", format!("JWT {token}"))
-                    .send()
-                    .await
-                    .unwrap();
+                let resp = self.send("GET", path, &self.connect_auth(who), None).await;
                 assert_eq!(resp.status(), StatusCode::OK);
                 assert!(
                     resp.headers()["content-disposition"]
@@ -148,16 +130,34 @@ impl World {
         token: &str,
         body: Option<Value>,
     ) -> StatusCode {
+        self.send(method, path, &format!("Bearer {token}"), body)
+            .await
+            .status()
+    }
+
+    /// A Connect context token for `who`, as the `Authorization` value.
+    fn connect_auth(&self, who: &str) -> String {
+        format!("JWT {}", self.sim.context_token(who, json!({})).unwrap())
+    }
+
+    /// `method path` straight to the app with `authorization` and an optional JSON body.
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        authorization: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut req = self
             .app
             .http
             .request(m, self.app.url(path))
-            .header("Authorization", format!("Bearer {token}"));
+            .header("Authorization", authorization);
         if let Some(b) = body {
             req = req.json(&b);
         }
-        req.send().await.unwrap().status()
+        req.send().await.unwrap()
     }
 
     /// The stored Forge installation of the site's tenant.

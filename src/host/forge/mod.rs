@@ -3,6 +3,7 @@
 //! keyed by cloud id), keeps the newest app system token per installation (sealed, expiring), and calls Jira for a
 //! Forge tenant at the verified API base URL with that token.
 
+pub mod events;
 pub mod fit;
 pub mod jwks;
 mod outbound;
@@ -123,7 +124,7 @@ impl Forge {
             }
             _ => {}
         }
-        let stored = self.tenant(&invocation).await?;
+        let (stored, installation) = self.tenant(&invocation).await?;
         if !stored.tenant.state.is_active() {
             return Err(AuthError::TenantInactive {
                 client_key: stored.tenant.client_key.clone(),
@@ -135,7 +136,7 @@ impl Forge {
             .and_then(|v| v.to_str().ok())
             .filter(|t| !t.is_empty())
         {
-            self.keep_token(&stored.tenant.id, SecretString::from(system))
+            self.keep_token(&stored.tenant.id, SecretString::from(system), installation)
                 .await?;
         }
         Ok(ForgeCall {

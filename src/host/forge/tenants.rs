@@ -10,7 +10,7 @@ use url::Url;
 use super::{CLIENT_KEY_PREFIX, Forge, Invocation};
 use crate::{
     host::AuthError,
-    store::{ForgeContact, InstallRecord, SealedSecret, StoredTenant},
+    store::{ForgeContact, ForgeInstallation, InstallRecord, SealedSecret, StoredTenant},
     tenant::TenantState,
 };
 
@@ -27,8 +27,12 @@ fn token_context(tenant_id: &str) -> String {
 
 impl Forge {
     /// The tenant of a verified invocation, created on first contact. A call from a known, unchanged installation
-    /// writes nothing (UI calls arrive every few seconds while an extraction runs).
-    pub(super) async fn tenant(&self, inv: &Invocation) -> Result<StoredTenant, AuthError> {
+    /// writes nothing (UI calls arrive every few seconds while an extraction runs); it also hands back the
+    /// installation row it read, so keeping the call's token needs no second read.
+    pub(super) async fn tenant(
+        &self,
+        inv: &Invocation,
+    ) -> Result<(StoredTenant, Option<ForgeInstallation>), AuthError> {
         let client_key = format!("{CLIENT_KEY_PREFIX}{}", inv.cloud_id);
         let site = inv
             .context
@@ -43,7 +47,7 @@ impl Forge {
             && inst.api_base_url == inv.api_base_url.as_str()
             && inst.environment_id == inv.environment_id
         {
-            return self.keep_site_url(known, site).await;
+            return Ok((self.keep_site_url(known, site).await?, Some(inst)));
         }
         // First contact, a re-install, or a moved API base: the transactional path.
         let site = match site {
@@ -80,10 +84,10 @@ impl Forge {
                 .set_tenant_state(&stored.tenant.client_key, TenantState::Installed)
                 .await?
             {
-                return self.keep_site_url(again, site).await;
+                return Ok((self.keep_site_url(again, site).await?, None));
             }
         }
-        self.keep_site_url(stored, site).await
+        Ok((self.keep_site_url(stored, site).await?, None))
     }
 
     /// Record the site's own URL (for links people follow) when a call names one the tenant does not have yet.
@@ -128,11 +132,13 @@ impl Forge {
         Ok(())
     }
 
-    /// Keep `token` for the tenant if it outlives the stored one.
+    /// Keep `token` for the tenant if it outlives the stored one; `known` is the installation row if the caller
+    /// has just read it.
     pub(super) async fn keep_token(
         &self,
         tenant_id: &str,
         token: SecretString,
+        known: Option<ForgeInstallation>,
     ) -> Result<(), AuthError> {
         let expires =
             token_expiry(token.expose_secret()).unwrap_or_else(|| Utc::now() + ASSUMED_TOKEN_LIFE);
@@ -140,7 +146,11 @@ impl Forge {
             return Ok(());
         }
         // Forge resends the same token for hours: store again only when it is meaningfully fresher.
-        if let Some(inst) = self.inner.store.forge_installation(tenant_id).await?
+        let inst = match known {
+            Some(i) => Some(i),
+            None => self.inner.store.forge_installation(tenant_id).await?,
+        };
+        if let Some(inst) = inst
             && inst.system_token.is_some()
             && inst
                 .token_expires_at
