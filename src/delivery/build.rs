@@ -10,7 +10,7 @@ use chrono::Utc;
 use secrecy::ExposeSecret as _;
 use serde_json::json;
 
-use super::Failure;
+use super::{Failure, Stopped};
 use crate::{
     app::AppState,
     crypto::delivery_secret_context,
@@ -23,6 +23,7 @@ use crate::{
         commands,
         plan::{Encryption, Plan},
         plan_inputs::{self, InputError},
+        scan::{self, PiiScan},
     },
     store::{DeliveryRow, RequestRow, StoredTenant},
 };
@@ -73,6 +74,8 @@ pub async fn build(
         request_key: Some(row.issue_key.clone()),
         plan_digest: Some(d.digest.clone()),
         deflate_level: d.deflate_level,
+        neutralise_formulas: plan.neutralise_formulas,
+        full_scan: true,
     };
     let progress = Arc::new(Progress::default());
     let reporter = tokio::spawn(report_progress(app.clone(), d.id.clone(), progress.clone()));
@@ -93,6 +96,11 @@ pub async fn build(
             });
         }
     };
+    if let Some(stopped) = scan_gate(row, plan, &summary) {
+        // Nothing leaves: the bundle and its work folder are removed before anything else happens.
+        let _ = std::fs::remove_dir_all(&dir);
+        return Err(Failure::Stopped(Box::new(stopped)));
+    }
     let keys = app
         .cfg
         .require_master_keys()
@@ -107,8 +115,9 @@ pub async fn build(
     d.progress_rows = d.row_count.unwrap_or(0);
     d.progress_bytes = d.data_bytes.unwrap_or(0);
     d.summary = Some(
-        json!({"columns": summary.columns, "ids": summary.ids, "seconds": summary.seconds})
-            .to_string(),
+        json!({"columns": summary.columns, "ids": summary.ids, "seconds": summary.seconds,
+               "personal_data_scan": summary.scan})
+        .to_string(),
     );
     d.secret_sealed = keeps_secret.then(|| {
         keys.seal(
@@ -121,6 +130,8 @@ pub async fn build(
         "delivery": d.id, "file": d.file_name, "digest": d.digest, "rows": summary.rows, "bytes": summary.bytes,
         "data_sha256": summary.data_sha256, "bundle_sha256": summary.bundle_sha256, "encryption": summary.encryption,
         "subjects": subjects.len(), "seconds": summary.seconds,
+        "scanned_rows": summary.scan.as_ref().map(|s| s.rows),
+        "findings": summary.scan.as_ref().map(|s| scan::finding_facts(&s.findings)),
     });
     let mut tx = app.store.begin().await.map_err(retry)?;
     tx.save_delivery(d).await.map_err(retry)?;
@@ -132,6 +143,44 @@ pub async fn build(
         .map_err(retry)?;
     tx.commit().await.map_err(retry)?;
     Ok(())
+}
+
+/// The stop of a delivery whose whole-result scan found what the approval did not cover; `None` when it may go.
+fn scan_gate(row: &RequestRow, plan: &Plan, summary: &pipeline::Summary) -> Option<Stopped> {
+    let Some(report) = &summary.scan else {
+        return Some(Stopped {
+            reason: "the whole-result personal-data scan did not run; extract again".into(),
+            detail: json!({"rows": summary.rows}),
+            scan: String::new(),
+        });
+    };
+    let open = scan::uncovered(row, plan, &report.findings);
+    if open.is_empty() {
+        return None;
+    }
+    let found = PiiScan {
+        digest: row.plan_digest.clone().unwrap_or_default(),
+        sampled: report.rows,
+        at: Utc::now(),
+        findings: report.findings.clone(),
+    };
+    let reason = format!(
+        "the full result holds personal data the approval did not cover: {}. The file was destroyed without being \
+         sent; a privacy officer must review the findings and approve (or reject) the plan",
+        PiiScan {
+            findings: open.clone(),
+            ..found.clone()
+        }
+        .summary()
+    );
+    Some(Stopped {
+        reason,
+        detail: json!({
+            "digest": row.approved_digest, "rows_scanned": report.rows, "uncovered": scan::finding_facts(&open),
+            "findings": scan::finding_facts(&report.findings), "destroyed_data_sha256": summary.data_sha256,
+        }),
+        scan: serde_json::to_string(&found).unwrap_or_default(),
+    })
 }
 
 fn retry(e: impl std::fmt::Display) -> Failure {

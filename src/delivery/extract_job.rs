@@ -103,6 +103,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
                 d.state = "building".into();
                 save(&app, &d).await?;
             }
+            Err(Failure::Stopped(stopped)) => return stop(&app, &row, &mut d, *stopped).await,
             Err(Failure::Plan(m) | Failure::Delivery(m) | Failure::Rebuild(m)) => {
                 return fail(&app, &row, Some(&mut d), &m).await;
             }
@@ -198,6 +199,38 @@ async fn current_delivery(
     tx.insert_delivery(&d).await?;
     tx.commit().await?;
     Ok(d)
+}
+
+/// Send the request back to a privacy officer with the whole-result findings (the bundle is already destroyed).
+async fn stop(
+    app: &AppState,
+    row: &RequestRow,
+    d: &mut DeliveryRow,
+    stopped: super::Stopped,
+) -> Result<(), JobError> {
+    tracing::warn!(request = %row.id, reason = %stopped.reason, "delivery stopped by the whole-result scan");
+    let mut tx = app.store.begin().await?;
+    let Some(locked) = tx
+        .lock_request_by_issue(&row.tenant_id, &row.issue_id)
+        .await?
+    else {
+        return Ok(());
+    };
+    let event = SystemEvent::ScanStopped {
+        reason: stopped.reason.clone(),
+        detail: stopped.detail,
+        scan: stopped.scan,
+    };
+    if let Err(e) = commands::observe(&mut tx, &locked, &event, "clearance").await {
+        tracing::info!(request = %row.id, error = %e, "the request is no longer extracting");
+    }
+    d.state = "failed".into();
+    d.error = Some(stopped.reason);
+    d.secret_sealed = None;
+    tx.save_delivery(d).await?;
+    tx.commit().await?;
+    let _ = std::fs::remove_dir_all(app.cfg.work_dir.join(&d.id));
+    Ok(())
 }
 
 /// Fail the request (and the delivery, if any) with `reason`, audited; remove the work folder.

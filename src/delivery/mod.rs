@@ -52,6 +52,20 @@ pub enum Failure {
     Delivery(String),
     /// The built bundle is gone from the work folder: build it again.
     Rebuild(String),
+    /// The whole result holds personal data the approval did not cover: the bundle was destroyed unsent, and the
+    /// request goes to a privacy officer with the findings.
+    Stopped(Box<Stopped>),
+}
+
+/// A delivery stopped by the whole-result scan.
+#[derive(Debug)]
+pub struct Stopped {
+    /// What was found, for people.
+    pub reason: String,
+    /// Audit facts: findings (never values), rows scanned, the destroyed data file's hash.
+    pub detail: serde_json::Value,
+    /// The whole-result scan, stored on the request in place of the dry run's.
+    pub scan: String,
 }
 
 /// A job of `kind` about delivery `d`: payload `{tenant_id, delivery_id}`, due now, at most one queued per delivery.

@@ -170,9 +170,15 @@ pub(crate) fn recipients(row: &RequestRow) -> Vec<String> {
     {
         add(a);
     }
-    let named = row
-        .plan
-        .as_deref()
+    // Extra recipients only ever come with a privacy officer's approval (a direct approval refuses them too).
+    let approved_by_officer = row.pii == Some(true)
+        && row
+            .approved_by
+            .as_deref()
+            .is_some_and(|a| a != crate::requests::machine::SCAN_APPROVER);
+    let named = approved_by_officer
+        .then_some(row.plan.as_deref())
+        .flatten()
         .and_then(|p| serde_json::from_str::<Value>(p).ok())
         .map(|p| p["recipients"].clone());
     for a in named.iter().filter_map(Value::as_array).flatten() {

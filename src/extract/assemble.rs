@@ -8,7 +8,7 @@ use tokio::sync::mpsc::Receiver;
 
 use super::{
     bundle::{BundleWriter, Tap},
-    encode::Chunk,
+    encode::{Chunk, ScanReport},
     mask::OutputColumn,
     pipeline::{ExtractError, Progress},
     protect::Protection,
@@ -53,6 +53,8 @@ pub struct Written {
     pub sha256: String,
     /// Worksheets (XLSX).
     pub sheets: usize,
+    /// The whole-result personal-data scan, when one ran.
+    pub scan: Option<ScanReport>,
 }
 
 /// Write the whole bundle from the chunks in `rx`. Returns when [`Chunk::Done`] has arrived and the bundle is
@@ -68,7 +70,7 @@ pub fn assemble(mut rx: Receiver<Chunk>, a: Assembly) -> Result<Written, Extract
         Format::Xlsx => Some(XlsxOut::new(&a.work_dir, header, a.xlsx_level).map_err(write_err)?),
         Format::Csv => None,
     };
-    let rows = loop {
+    let (rows, scan) = loop {
         match rx.blocking_recv() {
             Some(Chunk::Csv(bytes)) => tap.write_all(&bytes)?,
             Some(Chunk::Rows(rows)) => {
@@ -79,7 +81,7 @@ pub fn assemble(mut rx: Receiver<Chunk>, a: Assembly) -> Result<Written, Extract
                     out.row(&row).map_err(write_err)?;
                 }
             }
-            Some(Chunk::Done(rows)) => break rows,
+            Some(Chunk::Done { rows, scan }) => break (rows, scan),
             None => return Err(ExtractError::Interrupted("the reading side stopped")),
         }
     };
@@ -98,6 +100,7 @@ pub fn assemble(mut rx: Receiver<Chunk>, a: Assembly) -> Result<Written, Extract
         bytes,
         sha256,
         sheets,
+        scan,
     };
     let manifest = finish_manifest(a.manifest, &a.data_name, a.format, &written, &a.columns);
     let text =
@@ -132,5 +135,15 @@ fn finish_manifest(
         file["sheets"] = w.sheets.into();
     }
     manifest["files"] = serde_json::json!([file]);
+    if let Some(scan) = &w.scan {
+        manifest["personal_data_scan"] = serde_json::json!({
+            "rows_scanned": scan.rows,
+            "findings": scan.findings.iter().map(|f| serde_json::json!({
+                "column": f.column,
+                "categories": f.categories.iter().map(|c| serde_json::json!({"category": c.category, "values": c.hits, "by_name": c.by_name})).collect::<Vec<_>>(),
+                "free_text": f.free_text,
+            })).collect::<Vec<_>>(),
+        });
+    }
     manifest
 }

@@ -1,24 +1,30 @@
-//! Binding an ID list to the query's one named parameter, never by splicing values into SQL text.
+//! Binding an ID list to the query's one named parameter, on the exact text that was approved: the database receives
+//! the analyst's SQL byte for byte, except that the parameter's own token is replaced at its source position by a
+//! fixed, documented text that reads the whole list from one bound value. The query is never re-rendered from its
+//! syntax tree (a rendering can read differently to the engine than to the guard).
 //!
 //! The analyst writes `WHERE c.id IN (:customer_ids)` (on PostgreSQL `c.id = ANY(:customer_ids)` works too). The
-//! parsed query is rewritten so the whole list travels as one bound value:
+//! token `:customer_ids` becomes:
 //!
-//! - PostgreSQL: `c.id = ANY($1::bigint[])` (or `text[]`), bound as an array;
-//! - SQLite: `c.id IN (SELECT value FROM json_each(?))`, bound as a JSON array;
-//! - MySQL/MariaDB: `c.id IN (SELECT v FROM JSON_TABLE(?, '$[*]' COLUMNS (v … PATH '$')) AS ids)`, likewise.
+//! - PostgreSQL: `SELECT unnest($1::bigint[])` (or `text[]`) inside `IN (…)`, and `$1::bigint[]` inside `ANY(…)`;
+//! - SQLite: `SELECT value FROM json_each(?)`, bound as a JSON array;
+//! - MySQL/MariaDB: `SELECT clearance_ids.v FROM JSON_TABLE(?, '$[*]' COLUMNS (v … PATH '$')) AS clearance_ids`.
 //!
 //! One statement with one parameter gives the same rows as the list spelled out, keeps aggregates and `ORDER BY`
 //! over the whole result (which running the query per chunk would not), and needs no temporary table, so nothing is
 //! written even to temp space inside the read-only session.
 //!
 //! Where the list filters the top-level `SELECT`, a companion query counts how many distinct IDs matched a row, so
-//! the analyst learns how many matched nothing.
+//! the analyst learns how many matched nothing. It too is made of spans of the approved text (the filter's `FROM …
+//! WHERE …` and the column compared with the list) and fixed words, never of a rendering.
 
-use std::ops::ControlFlow;
+use std::ops::{ControlFlow, Range};
 
 use sqlparser::{
-    ast::{Expr, Query, SelectItem, SetExpr, Statement, Value, VisitMut, VisitorMut},
+    ast::{Expr, Query, SetExpr, Spanned as _, Statement, Value, Visit, Visitor},
+    keywords::Keyword,
     parser::Parser,
+    tokenizer::{Location, Token, TokenWithSpan, Tokenizer},
 };
 
 use super::{
@@ -40,11 +46,12 @@ pub enum Arg {
 /// A query ready to run: SQL text, its one argument if it has an ID list, and the matched-ID count query.
 #[derive(Clone, Debug)]
 pub struct Bound {
-    /// The SQL sent to the database.
+    /// The SQL sent to the database: the approved text, with the parameter's token replaced when there is a list.
     pub sql: String,
     /// The bound ID list.
     pub arg: Option<Arg>,
-    /// `SELECT COUNT(DISTINCT <id expression>) …` with the same filter, when the list filters the top-level query.
+    /// `SELECT COUNT(DISTINCT <id column>) FROM … WHERE …` with the same filter, when the list filters the top-level
+    /// query by a plain column.
     pub matched_sql: Option<String>,
 }
 
@@ -55,20 +62,21 @@ fn rejected(message: impl Into<String>) -> Rejected {
     }
 }
 
-/// Bind `ids` to `:parameter` in the checked `statement`. Without an ID list the query must have no parameters.
+/// Bind `ids` to `:parameter` in `sql`, whose checked parse is `statement`. Without an ID list the query must have
+/// no parameters and runs exactly as written.
 pub fn bind(
-    statement: Statement,
+    sql: &str,
+    statement: &Statement,
     dialect: Dialect,
     ids: Option<(&str, &Ids)>,
 ) -> Result<Bound, Rejected> {
-    let Statement::Query(mut query) = statement else {
+    let Statement::Query(query) = statement else {
         return Err(rejected("only a query can run"));
     };
-    let mut finder = Rewrite {
+    let mut finder = Uses {
         dialect,
         parameter: ids.map(|(p, _)| format!(":{p}")),
-        ids: ids.map(|(_, ids)| ids),
-        uses: 0,
+        forms: Vec::new(),
         expected: 0,
         problem: None,
     };
@@ -78,27 +86,41 @@ pub fn bind(
     }
     let Some((parameter, ids)) = ids else {
         return Ok(Bound {
-            sql: query.to_string(),
+            sql: sql.to_owned(),
             arg: None,
             matched_sql: None,
         });
     };
-    match finder.uses {
-        0 => {
+    let form = match finder.forms.as_slice() {
+        [] => {
             return Err(rejected(format!(
                 "the query does not use :{parameter}; filter with `… IN (:{parameter})` to use the ID list"
             )));
         }
-        1 => {}
-        n => {
+        [one] => *one,
+        many => {
             return Err(rejected(format!(
-                ":{parameter} is used {n} times; use the ID list once (join or a WITH clause can reuse it)"
+                ":{parameter} is used {} times; use the ID list once (join or a WITH clause can reuse it)",
+                many.len()
             )));
         }
+    };
+    let text = Text::new(sql, dialect)?;
+    let token = text.placeholder(&format!(":{parameter}"), form)?;
+    let replacement = replacement(dialect, ids, form);
+    let bound_sql = text.splice(&token, &replacement);
+    // Belt and braces: the spliced text is still exactly one query in the dialect.
+    if !matches!(Parser::parse_sql(parser_dialect(dialect), &bound_sql), Ok(s) if s.len() == 1) {
+        return Err(rejected(format!(
+            "could not bind the ID list at :{parameter}; write `expression IN (:{parameter})`"
+        )));
     }
-    let matched_sql = matched_query(&query);
+    let matched_sql = match form {
+        Form::In { negated: false } | Form::Any => text.matched_query(query, &token, &replacement),
+        _ => None,
+    };
     Ok(Bound {
-        sql: query.to_string(),
+        sql: bound_sql,
         arg: Some(arg(dialect, ids)),
         matched_sql,
     })
@@ -113,20 +135,27 @@ fn arg(dialect: Dialect, ids: &Ids) -> Arg {
     }
 }
 
-/// The expression the list becomes, in the source's dialect.
-fn membership(dialect: Dialect, ids: &Ids, lhs: &Expr, negated: bool) -> String {
-    let not = if negated { "NOT " } else { "" };
+/// How the parameter is used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Form {
+    /// `expression [NOT] IN (:parameter)`.
+    In { negated: bool },
+    /// `expression = ANY(:parameter)` (PostgreSQL).
+    Any,
+}
+
+/// The text that replaces the parameter's token, in the source's dialect.
+fn replacement(dialect: Dialect, ids: &Ids, form: Form) -> String {
     let integers = matches!(ids, Ids::Integers(_));
     match dialect {
         Dialect::Postgres => {
             let ty = if integers { "bigint[]" } else { "text[]" };
-            if negated {
-                format!("({lhs}) <> ALL($1::{ty})")
-            } else {
-                format!("({lhs}) = ANY($1::{ty})")
+            match form {
+                Form::Any => format!("$1::{ty}"),
+                Form::In { .. } => format!("SELECT unnest($1::{ty})"),
             }
         }
-        Dialect::Sqlite => format!("({lhs}) {not}IN (SELECT value FROM json_each(?))"),
+        Dialect::Sqlite => "SELECT value FROM json_each(?)".into(),
         Dialect::MySql => {
             let ty = if integers {
                 "BIGINT"
@@ -134,18 +163,18 @@ fn membership(dialect: Dialect, ids: &Ids, lhs: &Expr, negated: bool) -> String 
                 "VARCHAR(256) CHARACTER SET utf8mb4"
             };
             format!(
-                "({lhs}) {not}IN (SELECT clearance_ids.v FROM JSON_TABLE(?, '$[*]' COLUMNS (v {ty} PATH '$')) AS clearance_ids)"
+                "SELECT clearance_ids.v FROM JSON_TABLE(?, '$[*]' COLUMNS (v {ty} PATH '$')) AS clearance_ids"
             )
         }
     }
 }
 
-/// Finds the parameter, rewrites its use and refuses any other placeholder.
-struct Rewrite<'a> {
+/// Finds the uses of our parameter and refuses any other placeholder.
+struct Uses {
     dialect: Dialect,
     parameter: Option<String>,
-    ids: Option<&'a Ids>,
-    uses: usize,
+    /// The form of each use of our parameter.
+    forms: Vec<Form>,
     /// Uses seen whose placeholder has not been visited yet.
     expected: usize,
     problem: Option<Rejected>,
@@ -162,62 +191,40 @@ fn placeholder(e: &Expr) -> Option<&str> {
     }
 }
 
-impl Rewrite<'_> {
+impl Uses {
     fn is_ours(&self, p: &str) -> bool {
         self.parameter.as_deref().is_some_and(|ours| ours == p)
     }
 
-    fn replace(&mut self, lhs: &Expr, negated: bool) -> Option<Expr> {
-        let ids = self.ids?;
-        let text = membership(self.dialect, ids, lhs, negated);
-        match Parser::new(parser_dialect(self.dialect))
-            .try_with_sql(&text)
-            .and_then(|mut p| p.parse_expr())
-        {
-            Ok(e) => Some(e),
-            Err(e) => {
-                self.problem = Some(rejected(format!(
-                    "could not bind the ID list here ({e}); write `expression IN (:parameter)`"
-                )));
-                None
-            }
-        }
-    }
-}
-
-impl Rewrite<'_> {
-    /// The left side and negation of a membership test on our parameter.
-    fn our_membership(&self, e: &Expr) -> Option<(Expr, bool)> {
+    /// The form of a membership test on our parameter.
+    fn our_membership(&self, e: &Expr) -> Option<Form> {
         match e {
-            Expr::InList {
-                expr,
-                list,
-                negated,
-            } if list.len() == 1 && placeholder(&list[0]).is_some_and(|p| self.is_ours(p)) => {
-                Some((expr.as_ref().clone(), *negated))
+            Expr::InList { list, negated, .. }
+                if list.len() == 1 && placeholder(&list[0]).is_some_and(|p| self.is_ours(p)) =>
+            {
+                Some(Form::In { negated: *negated })
             }
             Expr::AnyOp {
-                left,
                 compare_op: sqlparser::ast::BinaryOperator::Eq,
                 right,
                 ..
             } if self.dialect == Dialect::Postgres
                 && placeholder(right).is_some_and(|p| self.is_ours(p)) =>
             {
-                Some((left.as_ref().clone(), false))
+                Some(Form::Any)
             }
             _ => None,
         }
     }
 }
 
-impl VisitorMut for Rewrite<'_> {
+impl Visitor for Uses {
     type Break = ();
 
     /// Count the uses of our parameter and refuse any other placeholder (children are visited after this).
-    fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-        if self.our_membership(e).is_some() {
-            self.uses += 1;
+    fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+        if let Some(form) = self.our_membership(e) {
+            self.forms.push(form);
             self.expected += 1;
             return ControlFlow::Continue(());
         }
@@ -233,7 +240,7 @@ impl VisitorMut for Rewrite<'_> {
                 format!("{p} can only be used as `expression IN ({p})`; write it that way")
             }
             Some(ours) => {
-                format!("found parameter {p}; the only parameter is {ours}, bound to the ID list")
+                format!("found parameter {p}, the only parameter is {ours}, bound to the ID list")
             }
             None => format!(
                 "found parameter {p}, but the plan has no ID list; remove it or attach an ID list"
@@ -241,90 +248,232 @@ impl VisitorMut for Rewrite<'_> {
         }));
         ControlFlow::Break(())
     }
+}
 
-    /// Rewrite a membership test once its children have been checked (the new expression is not visited again).
-    fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-        let Some((lhs, negated)) = self.our_membership(e) else {
-            return ControlFlow::Continue(());
-        };
-        match self.replace(&lhs, negated) {
-            Some(new) => {
-                *e = new;
-                ControlFlow::Continue(())
-            }
-            None => ControlFlow::Break(()),
+/// The approved text with its tokens and their byte ranges.
+struct Text<'a> {
+    sql: &'a str,
+    dialect: Dialect,
+    tokens: Vec<(Token, Range<usize>)>,
+}
+
+/// Byte offsets of every (line, column) position, counted as the tokenizer counts them: columns in characters from
+/// 1, a new line after each `\n`.
+fn offsets(sql: &str) -> impl Fn(Location) -> Option<usize> + '_ {
+    let mut line_starts = vec![0usize];
+    line_starts.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
+    move |loc: Location| {
+        let start = *line_starts.get(usize::try_from(loc.line).ok()?.checked_sub(1)?)?;
+        let column = usize::try_from(loc.column).ok()?.checked_sub(1)?;
+        let rest = &sql[start..];
+        match rest.char_indices().nth(column) {
+            Some((i, _)) => Some(start + i),
+            None if rest.chars().count() == column => Some(sql.len()),
+            None => None,
         }
     }
 }
 
-/// `SELECT COUNT(DISTINCT lhs) FROM … WHERE …` for a top-level `SELECT` whose filter holds the (rewritten) list.
-fn matched_query(query: &Query) -> Option<String> {
-    let SetExpr::Select(select) = query.body.as_ref() else {
-        return None;
-    };
-    let selection = select.selection.as_ref()?;
-    let lhs = find_membership_lhs(selection)?;
-    let mut count = query.clone();
-    count.order_by = None;
-    count.limit_clause = None;
-    count.fetch = None;
-    let SetExpr::Select(s) = count.body.as_mut() else {
-        return None;
-    };
-    s.distinct = None;
-    s.group_by = sqlparser::ast::GroupByExpr::Expressions(vec![], vec![]);
-    s.having = None;
-    s.qualify = None;
-    s.named_window = vec![];
-    s.projection = vec![SelectItem::UnnamedExpr(
-        Parser::new(&sqlparser::dialect::GenericDialect {})
-            .try_with_sql(&format!("COUNT(DISTINCT {lhs})"))
+impl<'a> Text<'a> {
+    fn new(sql: &'a str, dialect: Dialect) -> Result<Self, Rejected> {
+        let tokens = Tokenizer::new(parser_dialect(dialect), sql)
+            .tokenize_with_location()
+            .map_err(|e| rejected(format!("could not read the query's tokens: {e}")))?;
+        let at = offsets(sql);
+        let tokens = tokens
+            .into_iter()
+            .filter(|t| !matches!(t.token, Token::EOF))
+            .map(|TokenWithSpan { token, span }| {
+                let range = at(span.start).zip(at(span.end)).map(|(s, e)| s..e);
+                range.map(|r| (token, r))
+            })
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| rejected("could not locate the query's tokens in its text"))?;
+        Ok(Self {
+            sql,
+            dialect,
+            tokens,
+        })
+    }
+
+    /// Indices of the tokens that are not white space or comments.
+    fn significant(&self) -> Vec<usize> {
+        (0..self.tokens.len())
+            .filter(|&i| !matches!(self.tokens[i].0, Token::Whitespace(_)))
+            .collect()
+    }
+
+    fn is_word(&self, i: usize, keyword: Keyword) -> bool {
+        matches!(&self.tokens[i].0, Token::Word(w) if w.keyword == keyword && w.quote_style.is_none())
+    }
+
+    /// The byte range of the one placeholder `name` (one token, or `:` directly followed by the name), which must
+    /// stand alone in `IN (…)` or `ANY(…)`.
+    fn placeholder(&self, name: &str, form: Form) -> Result<Range<usize>, Rejected> {
+        let sig = self.significant();
+        let bare = name.strip_prefix(':');
+        // (first, last) positions in `sig` of each spelling of the placeholder.
+        let hits: Vec<(usize, usize)> = (0..sig.len())
+            .filter_map(|k| match &self.tokens[sig[k]].0 {
+                Token::Placeholder(p) if p == name => Some((k, k)),
+                Token::Colon => {
+                    let next = self.tokens.get(sig[k] + 1)?;
+                    let adjacent = sig.get(k + 1) == Some(&(sig[k] + 1));
+                    match &next.0 {
+                        Token::Word(w)
+                            if adjacent
+                                && w.quote_style.is_none()
+                                && Some(w.value.as_str()) == bare =>
+                        {
+                            Some((k, k + 1))
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            })
+            .collect();
+        let misplaced = || {
+            rejected(format!(
+                "{name} can only be used as `expression IN ({name})`; write it that way"
+            ))
+        };
+        let [(first, last)] = hits.as_slice() else {
+            return Err(misplaced());
+        };
+        let (first, last) = (*first, *last);
+        let (Some(&open), Some(&close), Some(&before)) = (
+            first.checked_sub(1).and_then(|j| sig.get(j)),
+            sig.get(last + 1),
+            first.checked_sub(2).and_then(|j| sig.get(j)),
+        ) else {
+            return Err(misplaced());
+        };
+        let keyword = match form {
+            Form::In { .. } => Keyword::IN,
+            Form::Any => Keyword::ANY,
+        };
+        let framed = matches!(self.tokens[open].0, Token::LParen)
+            && matches!(self.tokens[close].0, Token::RParen)
+            && self.is_word(before, keyword);
+        if framed {
+            Ok(self.tokens[sig[first]].1.start..self.tokens[sig[last]].1.end)
+        } else {
+            Err(misplaced())
+        }
+    }
+
+    /// The text with the bytes in `token` replaced by `with`.
+    fn splice(&self, token: &Range<usize>, with: &str) -> String {
+        self.splice_range(0..self.sql.len(), token, with)
+    }
+
+    /// `self.sql[range]` with the bytes in `token` (inside the range) replaced by `with`.
+    fn splice_range(&self, range: Range<usize>, token: &Range<usize>, with: &str) -> String {
+        let mut out = String::with_capacity(range.len() + with.len());
+        out.push_str(&self.sql[range.start..token.start]);
+        out.push_str(with);
+        out.push_str(&self.sql[token.end..range.end]);
+        out
+    }
+
+    /// `[WITH …] SELECT COUNT(DISTINCT <column>) FROM … WHERE …` cut from the approved text, for a top-level `SELECT`
+    /// whose `WHERE` has the list in its top-level `AND` chain, compared with a plain column. `None` otherwise.
+    fn matched_query(&self, query: &Query, token: &Range<usize>, with: &str) -> Option<String> {
+        let SetExpr::Select(select) = query.body.as_ref() else {
+            return None;
+        };
+        let column = membership_column(select.selection.as_ref()?)?;
+        let at = offsets(self.sql);
+        let span = column.span();
+        let column_text = &self.sql[at(span.start)?..at(span.end)?];
+        // The column's text must parse back to the same column.
+        let reparsed = Parser::new(parser_dialect(self.dialect))
+            .try_with_sql(column_text)
             .and_then(|mut p| p.parse_expr())
-            .ok()?,
-    )];
-    Some(count.to_string())
+            .ok()?;
+        if &reparsed != column {
+            return None;
+        }
+        // Top-level (depth 0) SELECT, FROM, WHERE and the end of the WHERE clause.
+        let mut depth = 0i32;
+        let (mut select_at, mut from_at, mut where_at, mut end) =
+            (None, None, None, self.sql.len());
+        for (i, (token, range)) in self.tokens.iter().enumerate() {
+            match token {
+                Token::LParen => depth += 1,
+                Token::RParen => depth -= 1,
+                Token::SemiColon if depth == 0 => {
+                    end = range.start;
+                    break;
+                }
+                Token::Word(w) if depth == 0 && w.quote_style.is_none() => match w.keyword {
+                    Keyword::SELECT if select_at.is_none() => select_at = Some(range.start),
+                    Keyword::FROM if select_at.is_some() && from_at.is_none() => {
+                        from_at = Some(range.start);
+                    }
+                    Keyword::WHERE if from_at.is_some() && where_at.is_none() => {
+                        where_at = Some(i);
+                    }
+                    Keyword::GROUP
+                    | Keyword::HAVING
+                    | Keyword::WINDOW
+                    | Keyword::QUALIFY
+                    | Keyword::ORDER
+                    | Keyword::LIMIT
+                    | Keyword::OFFSET
+                    | Keyword::FETCH
+                    | Keyword::UNION
+                    | Keyword::EXCEPT
+                    | Keyword::INTERSECT
+                    | Keyword::FOR
+                        if where_at.is_some() =>
+                    {
+                        end = range.start;
+                        break;
+                    }
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        let (select_at, from_at) = (select_at?, from_at?);
+        let where_range = &self.tokens[where_at?].1;
+        if !(where_range.end <= token.start && token.end <= end) {
+            return None;
+        }
+        let sql = format!(
+            "{}SELECT COUNT(DISTINCT {column_text}) {}",
+            &self.sql[..select_at],
+            self.splice_range(from_at..end, token, with).trim_end()
+        );
+        let statements = Parser::parse_sql(parser_dialect(self.dialect), &sql).ok()?;
+        (statements.len() == 1).then_some(sql)
+    }
 }
 
-/// The left side of the rewritten membership test, when it sits in the top-level `AND` chain of the filter (so every
-/// result row satisfies it).
-fn find_membership_lhs(e: &Expr) -> Option<Expr> {
+/// The column compared with the list, when the membership test sits in the top-level `AND` chain of the filter (so
+/// every result row satisfies it) and its left side is a plain column.
+fn membership_column(e: &Expr) -> Option<&Expr> {
     match e {
         Expr::BinaryOp {
             left,
             op: sqlparser::ast::BinaryOperator::And,
             right,
-        } => find_membership_lhs(left).or_else(|| find_membership_lhs(right)),
-        Expr::Nested(inner) => find_membership_lhs(inner),
-        Expr::AnyOp { left, right, .. } if is_bound(right) => Some(unnest(left)),
-        Expr::InSubquery {
+        } => membership_column(left).or_else(|| membership_column(right)),
+        Expr::Nested(inner) => membership_column(inner),
+        Expr::InList {
             expr,
+            list,
             negated: false,
-            subquery,
-        } if {
-            let q = subquery.to_string();
-            q == "SELECT value FROM json_each(?)"
-                || q.starts_with("SELECT clearance_ids.v FROM JSON_TABLE(?")
-        } =>
-        {
-            Some(unnest(expr))
-        }
+        } if list.len() == 1 && placeholder(&list[0]).is_some() => plain_column(expr),
+        Expr::AnyOp { left, right, .. } if placeholder(right).is_some() => plain_column(left),
         _ => None,
     }
 }
 
-fn is_bound(e: &Expr) -> bool {
-    match e {
-        Expr::Cast { expr, .. } => is_bound(expr),
-        Expr::Nested(inner) => is_bound(inner),
-        other => placeholder(other) == Some("$1"),
-    }
-}
-
-fn unnest(e: &Expr) -> Expr {
-    match e {
-        Expr::Nested(inner) => inner.as_ref().clone(),
-        other => other.clone(),
-    }
+fn plain_column(e: &Expr) -> Option<&Expr> {
+    matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)).then_some(e)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use crate::extract::sql_guard::parse;
 
 fn bound(sql: &str, d: Dialect, ids: Option<(&str, &Ids)>) -> Result<Bound, String> {
     let st = parse(sql, d).map_err(|e| e.to_string())?;
-    bind(st, d, ids).map_err(|e| e.to_string())
+    bind(sql, &st, d, ids).map_err(|e| e.to_string())
 }
 
 #[test]
@@ -17,20 +17,20 @@ fn rewrites_per_dialect() -> Result<(), String> {
     let pg = bound(sql, Dialect::Postgres, Some(("ids", &ints)))?;
     assert_eq!(
         pg.sql,
-        "SELECT c.id, c.email FROM customers c WHERE c.country = 'DE' AND (c.id) = ANY($1::BIGINT[]) ORDER BY c.id"
+        "SELECT c.id, c.email FROM customers c WHERE c.country = 'DE' AND c.id IN (SELECT unnest($1::bigint[])) ORDER BY c.id"
     );
     assert_eq!(pg.arg, Some(Arg::Integers(vec![3, 1, 2])));
     assert_eq!(
         pg.matched_sql.as_deref(),
         Some(
-            "SELECT COUNT(DISTINCT c.id) FROM customers c WHERE c.country = 'DE' AND (c.id) = ANY($1::BIGINT[])"
+            "SELECT COUNT(DISTINCT c.id) FROM customers c WHERE c.country = 'DE' AND c.id IN (SELECT unnest($1::bigint[]))"
         )
     );
 
     let lite = bound(sql, Dialect::Sqlite, Some(("ids", &texts)))?;
     assert!(
         lite.sql
-            .contains("(c.id) IN (SELECT value FROM json_each(?))"),
+            .contains("c.id IN (SELECT value FROM json_each(?))"),
         "{}",
         lite.sql
     );
@@ -40,7 +40,7 @@ fn rewrites_per_dialect() -> Result<(), String> {
     let my = bound(sql, Dialect::MySql, Some(("ids", &ints)))?;
     assert!(
         my.sql
-            .contains("JSON_TABLE(?, '$[*]' COLUMNS(v BIGINT PATH '$'))"),
+            .contains("JSON_TABLE(?, '$[*]' COLUMNS (v BIGINT PATH '$'))"),
         "{}",
         my.sql
     );
@@ -56,13 +56,20 @@ fn postgres_any_form_and_not_in() -> Result<(), String> {
         Dialect::Postgres,
         Some(("ids", &ints)),
     )?;
-    assert_eq!(any.sql, "SELECT id FROM t WHERE (id) = ANY($1::BIGINT[])");
+    assert_eq!(any.sql, "SELECT id FROM t WHERE id = ANY($1::bigint[])");
+    assert_eq!(
+        any.matched_sql.as_deref(),
+        Some("SELECT COUNT(DISTINCT id) FROM t WHERE id = ANY($1::bigint[])")
+    );
     let not = bound(
         "SELECT id FROM t WHERE id NOT IN (:ids)",
         Dialect::Postgres,
         Some(("ids", &ints)),
     )?;
-    assert_eq!(not.sql, "SELECT id FROM t WHERE (id) <> ALL($1::BIGINT[])");
+    assert_eq!(
+        not.sql,
+        "SELECT id FROM t WHERE id NOT IN (SELECT unnest($1::bigint[]))"
+    );
     assert_eq!(
         not.matched_sql, None,
         "no match count for an exclusion list"
@@ -132,5 +139,59 @@ fn no_list_keeps_the_query() -> Result<(), String> {
     let b = bound("SELECT id, name FROM t WHERE x > 3", Dialect::MySql, None)?;
     assert_eq!(b.sql, "SELECT id, name FROM t WHERE x > 3");
     assert_eq!(b.arg, None);
+    Ok(())
+}
+
+#[test]
+fn the_text_is_sent_as_written() -> Result<(), String> {
+    // Comments, white space, quoting and case survive; nothing is re-rendered.
+    let sql = "-- who bought\nselect  \"Id\" , 'it''s' AS q /* note */\nFROM t\twhere x > 3 ";
+    for d in [Dialect::Postgres, Dialect::Sqlite] {
+        assert_eq!(bound(sql, d, None)?.sql, sql);
+    }
+    // The attack of issue 15: SQLite has no backslash escapes, and a rendering would add some.
+    let attack = r"SELECT '\''' AS a, ' , email AS leaked FROM customers --' AS b";
+    assert_eq!(bound(attack, Dialect::Sqlite, None)?.sql, attack);
+    // With a list only the parameter's token changes; the same name in a string or a comment stays.
+    let ints = Ids::Integers(vec![1]);
+    let sql = "SELECT ':ids' AS s FROM t /* :ids */ WHERE id IN ( :ids ) -- :ids";
+    let b = bound(sql, Dialect::Sqlite, Some(("ids", &ints)))?;
+    assert_eq!(
+        b.sql,
+        "SELECT ':ids' AS s FROM t /* :ids */ WHERE id IN ( SELECT value FROM json_each(?) ) -- :ids"
+    );
+    Ok(())
+}
+
+#[test]
+fn matched_count_keeps_with_and_multi_line_text() -> Result<(), String> {
+    let ints = Ids::Integers(vec![1]);
+    let sql = "WITH x AS (SELECT id, email FROM customers)\nSELECT x.email\nFROM x\nWHERE x.id IN (:ids)\n  AND x.email <> ''\nGROUP BY x.email";
+    let b = bound(sql, Dialect::Postgres, Some(("ids", &ints)))?;
+    assert_eq!(
+        b.matched_sql.as_deref(),
+        Some(
+            "WITH x AS (SELECT id, email FROM customers)\nSELECT COUNT(DISTINCT x.id) FROM x\nWHERE x.id IN (SELECT unnest($1::bigint[]))\n  AND x.email <> ''"
+        )
+    );
+    // An expression on the left: no count (unknown); the query still binds.
+    let b = bound(
+        "SELECT id FROM t WHERE id + 0 IN (:ids)",
+        Dialect::Sqlite,
+        Some(("ids", &ints)),
+    )?;
+    assert_eq!(b.matched_sql, None);
+    Ok(())
+}
+
+#[test]
+fn unicode_before_the_parameter_keeps_positions() -> Result<(), String> {
+    let ints = Ids::Integers(vec![1]);
+    let sql = "SELECT 'ü€😀' AS n FROM t\nWHERE 'ß' <> '' AND id IN (:ids)";
+    let b = bound(sql, Dialect::Sqlite, Some(("ids", &ints)))?;
+    assert_eq!(
+        b.sql,
+        "SELECT 'ü€😀' AS n FROM t\nWHERE 'ß' <> '' AND id IN (SELECT value FROM json_each(?))"
+    );
     Ok(())
 }

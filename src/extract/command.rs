@@ -103,6 +103,13 @@ pub struct ExtractArgs {
     /// Deflate level, 1 fastest … 9 smallest (default: 1 for CSV, 3 inside XLSX workbooks).
     #[arg(long, value_parser = clap::value_parser!(i64).range(1..=9))]
     level: Option<i64>,
+    /// Write CSV text that starts with = + - @ TAB or CR as is (by default such cells get a leading ', so a
+    /// spreadsheet shows them instead of running them as formulas).
+    #[arg(long)]
+    keep_formulas: bool,
+    /// Skip the personal-data scan of every value (the summary then has no findings).
+    #[arg(long)]
+    no_scan: bool,
 }
 
 fn parse_mask(items: &[String]) -> anyhow::Result<BTreeMap<String, Masking>> {
@@ -225,6 +232,8 @@ pub async fn run(args: ExtractArgs) -> anyhow::Result<()> {
         request_key: None,
         plan_digest: None,
         deflate_level: args.level,
+        neutralise_formulas: !args.keep_formulas,
+        full_scan: !args.no_scan,
     };
     let progress = Arc::new(Progress::default());
     let bar = std::io::stderr()

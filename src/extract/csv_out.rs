@@ -10,6 +10,21 @@ use super::cell::Cell;
 pub struct CsvOut<W: Write> {
     csv: csv::Writer<W>,
     scratch: String,
+    /// Text that a spreadsheet would run as a formula gets a leading `'` (OWASP's CSV-injection advice).
+    neutralise_formulas: bool,
+}
+
+/// Whether a spreadsheet would read `text` as a formula: it starts with `=`, `+`, `-`, `@`, TAB or CR and is not
+/// simply a number (`-12.5` and `+3` stay as they are: Excel reads them as numbers, never as formulas).
+pub fn formula_like(text: &str) -> bool {
+    matches!(
+        text.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    ) && !(text.len() > 1
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b".+-eE".contains(&b))
+        && text.parse::<f64>().is_ok())
 }
 
 impl<W: Write> CsvOut<W> {
@@ -23,7 +38,14 @@ impl<W: Write> CsvOut<W> {
         Ok(Self {
             csv,
             scratch: String::new(),
+            neutralise_formulas: false,
         })
+    }
+
+    /// Prefix text cells a spreadsheet would run as formulas with `'` (off until asked).
+    pub fn neutralising_formulas(mut self, on: bool) -> Self {
+        self.neutralise_formulas = on;
+        self
     }
 
     /// Write one row.
@@ -36,12 +58,23 @@ impl<W: Write> CsvOut<W> {
 
     /// Write the next field of the current row: text-like values straight from the cell, others formatted once.
     pub fn field(&mut self, cell: &Cell) -> csv::Result<()> {
-        let bytes = cell.text_bytes(&mut self.scratch);
-        self.csv.write_field(bytes)
+        match cell {
+            Cell::Text(s) => self.text_field(s),
+            _ => {
+                let bytes = cell.text_bytes(&mut self.scratch);
+                self.csv.write_field(bytes)
+            }
+        }
     }
 
-    /// Write the next field of the current row from text.
+    /// Write the next field of the current row from text (neutralised if it reads as a formula and that is on).
     pub fn text_field(&mut self, text: &str) -> csv::Result<()> {
+        if self.neutralise_formulas && formula_like(text) {
+            self.scratch.clear();
+            self.scratch.push('\'');
+            self.scratch.push_str(text);
+            return self.csv.write_field(self.scratch.as_bytes());
+        }
         self.csv.write_field(text)
     }
 

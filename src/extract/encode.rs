@@ -7,6 +7,7 @@ use std::sync::{Arc, atomic::Ordering};
 use super::{
     cell::Cell,
     csv_out::CsvOut,
+    full_scan::FullScan,
     mask::Masker,
     pipeline::{ExtractError, Progress},
 };
@@ -24,8 +25,22 @@ pub enum Chunk {
     Csv(Vec<u8>),
     /// Masked rows for the workbook.
     Rows(Vec<Vec<Cell>>),
-    /// Every row was read; this many.
-    Done(u64),
+    /// Every row was read: how many, and the personal-data scan of all of them (when one ran).
+    Done {
+        /// Data rows.
+        rows: u64,
+        /// The whole-result scan.
+        scan: Option<ScanReport>,
+    },
+}
+
+/// What the whole-result scan found.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ScanReport {
+    /// Rows scanned (every row of the result).
+    pub rows: u64,
+    /// Columns that look personal, over the whole result.
+    pub findings: Vec<super::pii_values::Finding>,
 }
 
 enum Mode {
@@ -42,6 +57,7 @@ pub struct Encoder {
     max_rows: u64,
     max_bytes: u64,
     progress: Arc<Progress>,
+    scan: Option<FullScan>,
 }
 
 impl std::fmt::Debug for Encoder {
@@ -66,6 +82,10 @@ pub struct EncoderSettings {
     pub max_bytes: u64,
     /// Live counters.
     pub progress: Arc<Progress>,
+    /// Text cells that read as spreadsheet formulas get a leading `'` (CSV only).
+    pub neutralise_formulas: bool,
+    /// The whole-result personal-data scan, fed every row before masking.
+    pub scan: Option<FullScan>,
 }
 
 impl Encoder {
@@ -74,7 +94,8 @@ impl Encoder {
         let mode = match s.csv_header {
             Some(header) => Mode::Csv(Box::new(
                 CsvOut::new(Vec::with_capacity(CHUNK_BYTES * 2), s.bom, &header)
-                    .map_err(csv_err)?,
+                    .map_err(csv_err)?
+                    .neutralising_formulas(s.neutralise_formulas),
             )),
             None => Mode::Rows(Vec::with_capacity(BATCH_ROWS)),
         };
@@ -86,6 +107,7 @@ impl Encoder {
             max_rows: s.max_rows,
             max_bytes: s.max_bytes,
             progress: s.progress,
+            scan: s.scan,
         })
     }
 
@@ -94,6 +116,9 @@ impl Encoder {
         self.rows += 1;
         if self.rows > self.max_rows {
             return Err(ExtractError::RowCap(self.max_rows));
+        }
+        if let Some(scan) = &mut self.scan {
+            scan.observe(row);
         }
         match &mut self.mode {
             Mode::Csv(out) => {
@@ -138,7 +163,17 @@ impl Encoder {
             }
         };
         self.publish();
-        Ok([last, Chunk::Done(self.rows)])
+        let scan = self.scan.as_ref().map(|s| ScanReport {
+            rows: s.rows(),
+            findings: s.findings(),
+        });
+        Ok([
+            last,
+            Chunk::Done {
+                rows: self.rows,
+                scan,
+            },
+        ])
     }
 
     fn take_csv(&mut self) -> Result<Chunk, ExtractError> {

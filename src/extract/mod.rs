@@ -12,6 +12,7 @@ pub mod command;
 pub mod csv_out;
 pub mod decode;
 pub mod encode;
+pub mod full_scan;
 pub mod ids;
 pub mod mask;
 pub mod national_ids;

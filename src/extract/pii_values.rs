@@ -348,12 +348,19 @@ impl ColumnScan {
 
     /// The finding, or `None` when nothing about the column looks personal.
     pub fn finding(&self) -> Option<Finding> {
+        self.finding_with_strong(&[])
+    }
+
+    /// The finding, with the `strong` categories counting from their first matching value (a whole-result scan:
+    /// one e-mail address among a million rows is one too many).
+    pub fn finding_with_strong(&self, strong: &[Category]) -> Option<Finding> {
         let n = self.values.max(1) as f64;
         let all_hits = self.column_hits();
         let mut categories: Vec<CategoryFinding> = Vec::new();
         for (&category, &hits) in &all_hits {
             // A value category counts when it is common in the sample, not when a few IDs happen to pass a check.
-            if hits as f64 >= (0.3 * n).max(1.0) {
+            let common = hits as f64 >= (0.3 * n).max(1.0);
+            if common || (hits > 0 && strong.contains(&category)) {
                 categories.push(CategoryFinding {
                     category,
                     confidence: hits as f64 / n,

@@ -19,7 +19,8 @@ use super::{
     bind::bind,
     bundle::BundleError,
     decode::{self, Unsupported},
-    encode::{Chunk, Encoder, EncoderSettings},
+    encode::{Chunk, Encoder, EncoderSettings, ScanReport},
+    full_scan::FullScan,
     ids::{IdReport, Ids},
     mask::{Masker, OutputColumn},
     protect::Protection,
@@ -63,6 +64,10 @@ pub struct Request {
     pub plan_digest: Option<String>,
     /// Deflate level (1-9) of the CSV entry or inside the workbook; `None` for the format's default.
     pub deflate_level: Option<i64>,
+    /// CSV text cells that a spreadsheet would run as formulas get a leading `'`.
+    pub neutralise_formulas: bool,
+    /// Scan every value of every delivered column for personal data while streaming.
+    pub full_scan: bool,
 }
 
 /// Live counters, for progress bars and job heartbeats.
@@ -159,6 +164,8 @@ pub struct Summary {
     pub ids: Option<IdSummary>,
     /// Timings.
     pub seconds: Stages,
+    /// The personal-data scan of the whole result, when it ran.
+    pub scan: Option<ScanReport>,
 }
 
 /// Run one extraction into `out` (which must not exist yet).
@@ -178,7 +185,8 @@ pub async fn extract(
     let dialect = dialect_of(secrecy::ExposeSecret::expose_secret(&req.source_url))?;
     let statement = sql_guard::parse(&req.sql, dialect)?;
     let bound = bind(
-        statement,
+        &req.sql,
+        &statement,
         dialect,
         req.ids.as_ref().map(|(p, ids, _)| (p.as_str(), ids)),
     )?;
@@ -220,6 +228,11 @@ pub async fn extract(
             "encryption": encryption,
             "generated_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             "clearance_version": env!("CARGO_PKG_VERSION"),
+            "csv_formulas": match (req.format, req.neutralise_formulas) {
+                (Format::Csv, true) => Some("neutralised: text starting with = + - @ TAB or CR has a leading '"),
+                (Format::Csv, false) => Some("kept as written"),
+                (Format::Xlsx, _) => None,
+            },
         }),
         progress: progress.clone(),
     };
@@ -228,6 +241,9 @@ pub async fn extract(
         ..Stages::default()
     };
 
+    let scan = req
+        .full_scan
+        .then(|| FullScan::new(&columns, masker.actions()));
     let encoder = Encoder::new(EncoderSettings {
         masker,
         csv_header: (req.format == Format::Csv)
@@ -236,6 +252,8 @@ pub async fn extract(
         max_rows: req.max_rows,
         max_bytes: req.max_bytes,
         progress: progress.clone(),
+        neutralise_formulas: req.neutralise_formulas,
+        scan,
     })?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(CHUNKS_IN_FLIGHT);
     let writer = tokio::task::spawn_blocking(move || assemble(rx, assembly));
@@ -296,6 +314,7 @@ pub async fn extract(
         columns: out_columns,
         ids,
         seconds,
+        scan: written.scan,
     })
 }
 

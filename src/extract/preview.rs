@@ -50,6 +50,9 @@ pub struct PreviewRequest {
     pub scan_rows: usize,
     /// Rows shown (at most `scan_rows`: only sampled rows can be shown).
     pub show_rows: usize,
+    /// Show the values of columns the scan flags as masked (`Masking::Mask`) even where the plan keeps them, so a
+    /// dry run shows no personal data unless the site allows it.
+    pub mask_flagged: bool,
 }
 
 /// A delivered column, as the preview shows it.
@@ -64,6 +67,8 @@ pub struct PreviewColumn {
     pub source_type: String,
     /// What the plan does to it.
     pub masking: Masking,
+    /// The scan flagged it and the preview shows it masked although the plan keeps it.
+    pub masked_in_preview: bool,
 }
 
 /// What the dry run found.
@@ -89,7 +94,7 @@ pub async fn preview(req: &PreviewRequest) -> Result<Preview, ExtractError> {
     let dialect = dialect_of(req.source_url.expose_secret())?;
     let statement = sql_guard::parse(&req.sql, dialect)?;
     let ids = req.ids.as_ref().map(|(p, ids)| (p.as_str(), ids));
-    let bound = bind(statement, dialect, ids)?;
+    let bound = bind(&req.sql, &statement, dialect, ids)?;
     let read = async {
         let mut reader = Reader::open(&req.source_url, dialect, req.timeout).await?;
         let sampled = describe_and_sample(&mut reader, req, &bound).await;
@@ -99,7 +104,7 @@ pub async fn preview(req: &PreviewRequest) -> Result<Preview, ExtractError> {
     let (columns, masker, rows) = tokio::time::timeout(req.timeout, read)
         .await
         .map_err(|_| SourceError::Timeout(req.timeout))??;
-    let mut preview = summarise(&columns, &masker, rows, req.scan_rows, req.show_rows);
+    let mut preview = summarise(&columns, &masker, rows, req);
     preview.seconds = started.elapsed().as_secs_f64();
     Ok(preview)
 }
@@ -130,9 +135,9 @@ fn summarise(
     columns: &[Column],
     masker: &Masker,
     mut rows: Vec<Vec<Cell>>,
-    scan_rows: usize,
-    show_rows: usize,
+    req: &PreviewRequest,
 ) -> Preview {
+    let (scan_rows, show_rows) = (req.scan_rows, req.show_rows);
     let more = rows.len() > scan_rows;
     rows.truncate(scan_rows);
     let mut scans: Vec<ColumnScan> = columns
@@ -147,32 +152,51 @@ fn summarise(
             scan.observe((!cell.is_null()).then_some(text.as_str()));
         }
     }
+    let findings: Vec<Finding> = scans.iter().filter_map(ColumnScan::finding).collect();
+    // What each column shows: the plan's action, or a mask where the scan flagged a kept column.
+    let shown_as: Vec<Masking> = columns
+        .iter()
+        .zip(masker.actions())
+        .map(|(c, a)| {
+            let flagged = findings.iter().any(|f| f.column == c.name);
+            if *a == Masking::Keep && flagged && req.mask_flagged {
+                Masking::Mask
+            } else {
+                *a
+            }
+        })
+        .collect();
     let shown = rows.iter().take(show_rows).map(|row| {
-        let masked = masker.masked_row(row);
-        masked
-            .iter()
-            .map(|c| (!c.is_null()).then(|| c.to_text()))
+        row.iter()
+            .zip(&shown_as)
+            .filter(|(_, a)| **a != Masking::Drop)
+            .map(|(c, a)| (!c.is_null()).then(|| masker.masked_text(*a, c)))
             .collect()
     });
     // The delivered columns are the query's minus the dropped ones, in order: pair them to add the source type.
     let kept = columns
         .iter()
-        .zip(masker.actions())
+        .zip(&shown_as)
         .filter(|(_, a)| **a != Masking::Drop);
     let delivered = masker.output_columns(columns).into_iter().zip(kept);
     Preview {
         columns: delivered
-            .map(|(out, (c, _))| PreviewColumn {
+            .map(|(out, (c, shown))| PreviewColumn {
                 name: out.name,
-                column_type: out.column_type,
+                column_type: if *shown == out.masking {
+                    out.column_type
+                } else {
+                    ColumnType::Text
+                },
                 source_type: c.source_type.clone(),
                 masking: out.masking,
+                masked_in_preview: *shown != out.masking,
             })
             .collect(),
         rows: shown.collect(),
         sampled: rows.len() as u64,
         more,
-        findings: scans.iter().filter_map(ColumnScan::finding).collect(),
+        findings,
         seconds: 0.0,
     }
 }

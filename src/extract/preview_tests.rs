@@ -43,6 +43,20 @@ fn rows(n: i64) -> Vec<Vec<Cell>> {
         .collect()
 }
 
+/// A preview request that only sizes the sample (`summarise` reads nothing else from it).
+fn sized(scan_rows: usize, show_rows: usize, mask_flagged: bool) -> PreviewRequest {
+    PreviewRequest {
+        source_url: secrecy::SecretString::from("sqlite://unused"),
+        timeout: std::time::Duration::from_secs(1),
+        sql: String::new(),
+        ids: None,
+        masking: BTreeMap::new(),
+        scan_rows,
+        show_rows,
+        mask_flagged,
+    }
+}
+
 fn masker(columns: &[Column]) -> Result<Masker, String> {
     let plan = [
         ("email".to_owned(), Masking::Mask),
@@ -55,7 +69,7 @@ fn masker(columns: &[Column]) -> Result<Masker, String> {
 fn rows_are_masked_as_delivered_and_the_scan_sees_every_query_column() -> Result<(), String> {
     let columns = customers();
     let m = masker(&columns)?;
-    let p = summarise(&columns, &m, rows(41), 40, 5);
+    let p = summarise(&columns, &m, rows(41), &sized(40, 5, false));
     assert!(p.more, "41 rows read for a sample of 40");
     assert_eq!(p.sampled, 40);
     assert_eq!(p.rows.len(), 5);
@@ -99,16 +113,48 @@ fn rows_are_masked_as_delivered_and_the_scan_sees_every_query_column() -> Result
 }
 
 #[test]
+fn flagged_columns_the_plan_keeps_are_masked_in_the_preview_unless_allowed() -> Result<(), String> {
+    let columns = customers();
+    let keep_all = Masker::new(&columns, &BTreeMap::new())?;
+    let p = summarise(&columns, &keep_all, rows(40), &sized(40, 5, true));
+    let masked: Vec<&str> = p
+        .columns
+        .iter()
+        .filter(|c| c.masked_in_preview)
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(masked, ["email", "phone", "birth_date"]);
+    assert_eq!(p.rows[1][1].as_deref(), Some("p***@example.com"));
+    assert!(
+        p.rows
+            .iter()
+            .flatten()
+            .flatten()
+            .all(|v| !v.contains("person"))
+    );
+    assert_eq!(
+        p.columns[1].masking,
+        Masking::Keep,
+        "the plan still keeps it"
+    );
+    // The site allows it: shown as the plan delivers it.
+    let p = summarise(&columns, &keep_all, rows(40), &sized(40, 5, false));
+    assert!(p.columns.iter().all(|c| !c.masked_in_preview));
+    assert_eq!(p.rows[1][1].as_deref(), Some("person2@example.com"));
+    Ok(())
+}
+
+#[test]
 fn a_short_result_is_all_sampled_and_only_sampled_rows_are_shown() -> Result<(), String> {
     let columns = customers();
     let m = masker(&columns)?;
-    let p = summarise(&columns, &m, rows(12), 500, 20);
+    let p = summarise(&columns, &m, rows(12), &sized(500, 20, false));
     assert!(!p.more);
     assert_eq!((p.sampled, p.rows.len()), (12, 12));
-    let p = summarise(&columns, &m, rows(4), 3, 20);
+    let p = summarise(&columns, &m, rows(4), &sized(3, 20, false));
     assert!(p.more);
     assert_eq!((p.sampled, p.rows.len()), (3, 3));
-    let p = summarise(&columns, &m, Vec::new(), 500, 20);
+    let p = summarise(&columns, &m, Vec::new(), &sized(500, 20, false));
     assert!(!p.more && p.sampled == 0 && p.rows.is_empty());
     assert_eq!(p.columns.len(), 5, "columns are known without rows");
     let names: Vec<&str> = p.findings.iter().map(|f| f.column.as_str()).collect();

@@ -444,6 +444,8 @@ mod tests {
             max_rows: 10,
             max_bytes: 1000,
             progress: Default::default(),
+            neutralise_formulas: true,
+            scan: None,
         })?;
         let e = s
             .pump(

@@ -144,6 +144,13 @@ pub async fn record(
             table: "requests",
             detail: format!("request {} changed under its lock", before.id),
         })?;
+    // Every plan that was ever saved stays readable under its digest, whatever overwrites it later.
+    if let (Some(digest), Some(plan)) = (&saved.plan_digest, &saved.plan)
+        && saved.plan_digest != before.plan_digest
+    {
+        tx.keep_plan_snapshot(&saved.tenant_id, digest, plan, actor)
+            .await?;
+    }
     let mut detail = change.detail;
     if let Value::Object(map) = &mut detail {
         map.insert("from".into(), json!(before.state));

@@ -1,6 +1,9 @@
 //! The dry run: the saved plan run on a bounded sample of the real result (the extraction engine's preview, read-only
-//! and under a short deadline), shown masked as it would be delivered, and the personal-data scan of the sample
-//! stored on the request for the plan's digest, with an audit event that records the findings (never values).
+//! and under a short deadline), shown masked as it would be delivered — and columns the scan flags masked too, unless
+//! the site lets dry runs show personal data — and the personal-data scan of the sample stored on the request for
+//! the plan's digest. Every dry run is a read of warehouse data, so each one is audited: the plan digest (whose exact
+//! SQL stays readable in the plan snapshots), the rows read, the columns flagged and those shown masked (never
+//! values).
 
 use std::time::Duration;
 
@@ -94,6 +97,12 @@ pub async fn dry_run(
         masking: plan.masking.clone(),
         scan_rows: preview::SCAN_ROWS,
         show_rows: preview::SHOW_ROWS,
+        mask_flagged: !app
+            .store
+            .dry_run_shows_personal_data(&tenant.id)
+            .await
+            .map_err(ExecError::from)?
+            .unwrap_or(false),
     };
     let shown = preview::preview(&req).await.map_err(|error| {
         let message = crate::sources::scrub(&error.to_string(), &inputs.source.url);
@@ -136,18 +145,20 @@ async fn store_scan(
     }
     let mut next = row.clone();
     next.pii_scan = Some(serde_json::to_string(&scan).map_err(anyhow::Error::new)?);
-    let findings: Vec<serde_json::Value> = scan
-        .findings
+    let masked: Vec<&str> = shown
+        .columns
         .iter()
-        .map(|f| {
-            let categories: Vec<_> = f.categories.iter().map(|c| c.category).collect();
-            json!({"column": f.column, "categories": categories, "free_text": f.free_text, "blocking": f.blocking})
-        })
+        .filter(|c| c.masked_in_preview)
+        .map(|c| c.name.as_str())
         .collect();
+    // Rows read from the source: the sample, plus the one that told whether there are more.
+    let rows_read = scan.sampled + u64::from(shown.more);
     let change = Change {
         row: next,
         action: "request.dry_run",
-        detail: json!({"digest": digest, "sampled": scan.sampled, "more": shown.more, "findings": findings}),
+        detail: json!({"digest": digest, "sampled": scan.sampled, "rows_read": rows_read, "more": shown.more,
+                       "rows_shown": shown.rows.len(), "findings": scan::finding_facts(&scan.findings),
+                       "masked_in_preview": masked}),
     };
     let (_, event) = commands::record(&mut tx, &row, change, account.as_ref()).await?;
     tx.commit().await?;

@@ -111,6 +111,16 @@ pub enum SystemEvent {
         /// What to do about it.
         reason: String,
     },
+    /// The whole-result scan found personal data the approval did not cover: the bundle was destroyed unsent and
+    /// the request goes to a privacy officer.
+    ScanStopped {
+        /// What was found, for people.
+        reason: String,
+        /// Findings (never values), rows scanned, the destroyed file's hash.
+        detail: Value,
+        /// The stored scan that replaces the dry run's (serialized `PiiScan` of the whole result).
+        scan: String,
+    },
     /// Retention ended (or the issue was closed); the bundle was removed.
     Expire {
         /// File name and hash of what was removed.
@@ -147,6 +157,9 @@ pub enum CommandError {
 }
 
 const LONGEST_REASON: usize = 2000;
+
+/// `approved_by` of a plan approved because its personal-data scan found nothing (no person approved it).
+pub const SCAN_APPROVER: &str = "clearance";
 
 /// Apply a person's command. `Ok(None)` means it was already so (saving an unchanged plan).
 pub fn decide(
@@ -242,6 +255,9 @@ pub fn decide(
                 CommandError::Invalid("write the extraction plan before submitting".into())
             })?;
             scan::check_submit(row, &digest, *personal_data)?;
+            if !*personal_data {
+                scan::check_direct_recipients(row)?;
+            }
             next.pii = Some(*personal_data);
             next.reason = None;
             if *personal_data {
@@ -251,13 +267,15 @@ pub fn decide(
                     json!({"digest": digest, "personal_data": true}),
                 )
             } else {
+                // Nobody approved it: the scan found nothing. The whole result is scanned again before upload.
                 next.state = State::Approved.as_str().into();
                 next.approved_digest = Some(digest.clone());
-                next.approved_by = Some(actor.into());
+                next.approved_by = Some(SCAN_APPROVER.into());
                 next.approved_at = Some(now);
                 (
                     "request.approved",
-                    json!({"digest": digest, "personal_data": false}),
+                    json!({"digest": digest, "personal_data": false, "approved_by": "personal-data scan",
+                           "submitted_by": actor}),
                 )
             }
         }
@@ -381,6 +399,7 @@ pub fn permitted(
         format: super::plan::Format::Csv,
         encryption: super::plan::Encryption::Age,
         recipients: Vec::new(),
+        neutralise_formulas: true,
     };
     let probes = [
         Command::Claim {},
@@ -473,6 +492,21 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
             next.state = State::Failed.as_str().into();
             next.reason = Some(reason.clone());
             ("request.failed", json!({"reason": reason}))
+        }
+        SystemEvent::ScanStopped {
+            reason,
+            detail,
+            scan,
+        } => {
+            expect(state, State::Extracting, "stop")?;
+            next.state = State::AwaitingPrivacyApproval.as_str().into();
+            next.reason = Some(reason.clone());
+            next.pii = Some(true);
+            next.pii_scan = Some(scan.clone());
+            clear_approval(&mut next);
+            let mut detail = detail.clone();
+            detail["reason"] = json!(reason);
+            ("request.delivery_stopped", detail)
         }
         SystemEvent::Expire { detail } => {
             expect_one_of(

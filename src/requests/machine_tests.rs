@@ -332,10 +332,19 @@ fn direct_approval_needs_a_clean_scan_of_this_plan() {
         matches!(run(&r, ANALYST, ANALYST_ONLY, &submit), Err(CommandError::Invalid(m)) if m.contains("email (email), dob (date of birth)"))
     );
     r.pii_scan = Some(clean_scan(&digest));
+    // The sample plan names extra recipients: only a privacy officer can approve sending it to them.
+    assert!(
+        matches!(run(&r, ANALYST, ANALYST_ONLY, &submit), Err(CommandError::Invalid(m)) if m.contains("besides the requester"))
+    );
+    let mut plan = sample();
+    plan.recipients.clear();
+    r.plan = Some(serde_json::to_string(&plan).unwrap());
     let ok = run(&r, ANALYST, ANALYST_ONLY, &submit).unwrap().unwrap();
     assert_eq!(ok.row.state, "approved");
     assert_eq!(ok.row.approved_digest.as_deref(), Some(digest.as_str()));
-    assert_eq!(ok.row.approved_by.as_deref(), Some(ANALYST));
+    // Nobody approved it: the scan did, and the analyst is only the one who submitted it.
+    assert_eq!(ok.row.approved_by.as_deref(), Some(SCAN_APPROVER));
+    assert_eq!(ok.detail["submitted_by"], ANALYST);
     assert_eq!(ok.row.pii, Some(false));
 }
 

@@ -32,9 +32,18 @@ pub struct Plan {
     pub format: Format,
     /// How the bundle is encrypted.
     pub encryption: Encryption,
-    /// Account ids that receive the secret (besides the requester).
+    /// Account ids that receive the secret (besides the requester). Only a privacy officer's approval can add
+    /// anyone: a plan with recipients cannot be approved directly.
     #[serde(default)]
     pub recipients: Vec<String>,
+    /// CSV text cells that a spreadsheet would run as formulas (`=`, `+`, `-`, `@`, TAB, CR first) get a leading
+    /// `'`, as OWASP advises; on unless the plan says otherwise.
+    #[serde(default = "on")]
+    pub neutralise_formulas: bool,
+}
+
+fn on() -> bool {
+    true
 }
 
 /// An ID list taken from one column of an attached CSV/XLSX file.
@@ -192,6 +201,7 @@ pub(crate) mod tests {
             format: Format::Csv,
             encryption: Encryption::Age,
             recipients: vec!["acc-b".into(), "acc-a".into()],
+            neutralise_formulas: true,
         }
     }
 
@@ -242,6 +252,7 @@ pub(crate) mod tests {
             Box::new(|p| p.format = Format::Xlsx),
             Box::new(|p| p.encryption = Encryption::ZipAes),
             Box::new(|p| p.recipients.push("acc-c".into())),
+            Box::new(|p| p.neutralise_formulas = false),
         ];
         for (i, change) in changes.iter().enumerate() {
             let mut p = base.clone();

@@ -152,3 +152,81 @@ pub fn may_dry_run(row: &RequestRow, actor: &str, roles: Roles) -> Result<(), Co
     }
     Ok(())
 }
+
+/// A direct approval (no personal data) delivers to the requester only: anyone else the plan names, its author above
+/// all, needs a privacy officer's approval.
+pub fn check_direct_recipients(row: &RequestRow) -> Result<(), CommandError> {
+    let plan: Option<Plan> = row
+        .plan
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok());
+    match plan {
+        Some(p) if !p.recipients.is_empty() => Err(CommandError::Invalid(
+            "the plan sends the file to people besides the requester; only a privacy officer can approve that, so \
+             submit it for privacy approval (or remove the extra recipients)"
+                .into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The findings of a whole-result scan that the approval of `row` does not cover. A privacy officer's approval
+/// covers what the scan they approved showed (column and category, or free text) and every column they decided to
+/// drop, mask or pseudonymise; a direct approval covers nothing.
+pub fn uncovered(row: &RequestRow, plan: &Plan, findings: &[Finding]) -> Vec<Finding> {
+    let by_officer = row.pii == Some(true)
+        && row
+            .approved_by
+            .as_deref()
+            .is_some_and(|a| a != super::machine::SCAN_APPROVER);
+    let approved = row
+        .approved_digest
+        .as_deref()
+        .and_then(|d| current(row, d))
+        .filter(|_| by_officer);
+    let transformed = |column: &str| {
+        by_officer
+            && plan
+                .masking
+                .iter()
+                .any(|(c, m)| c.eq_ignore_ascii_case(column) && *m != super::plan::Masking::Keep)
+    };
+    findings
+        .iter()
+        .filter(|f| !transformed(&f.column))
+        .filter_map(|f| {
+            let seen = approved.as_ref().and_then(|s| {
+                s.findings
+                    .iter()
+                    .find(|a| a.column.eq_ignore_ascii_case(&f.column))
+            });
+            let categories: Vec<_> = f
+                .categories
+                .iter()
+                .filter(|c| {
+                    !seen.is_some_and(|s| s.categories.iter().any(|a| a.category == c.category))
+                })
+                .cloned()
+                .collect();
+            let free_text = f.free_text && !seen.is_some_and(|s| s.free_text);
+            (!categories.is_empty() || free_text).then(|| Finding {
+                column: f.column.clone(),
+                blocking: categories.iter().any(|c| c.category.blocking()),
+                categories,
+                free_text,
+            })
+        })
+        .collect()
+}
+
+/// Findings as audit facts: column, categories, free text, blocking (never values or counts of them).
+pub fn finding_facts(findings: &[Finding]) -> serde_json::Value {
+    findings
+        .iter()
+        .map(|f| {
+            let categories: Vec<_> = f.categories.iter().map(|c| c.category).collect();
+            serde_json::json!({"column": f.column, "categories": categories, "free_text": f.free_text,
+                               "blocking": f.blocking})
+        })
+        .collect()
+}

@@ -33,6 +33,8 @@ pub struct SiteSettings {
     pub default_format: Format,
     /// Encryption a new plan starts with.
     pub default_encryption: Encryption,
+    /// Dry runs show the values of columns the personal-data scan flags (off: they are masked in the preview).
+    pub dry_run_shows_personal_data: bool,
 }
 
 /// A change: fields left out keep their values.
@@ -47,6 +49,7 @@ pub struct SettingsInput {
     trigger_projects: Option<Vec<String>>,
     default_format: Option<Format>,
     default_encryption: Option<Encryption>,
+    dry_run_shows_personal_data: Option<bool>,
 }
 
 impl SiteSettings {
@@ -81,6 +84,9 @@ impl SiteSettings {
             },
             default_format: input.default_format.unwrap_or(self.default_format),
             default_encryption: input.default_encryption.unwrap_or(self.default_encryption),
+            dry_run_shows_personal_data: input
+                .dry_run_shows_personal_data
+                .unwrap_or(self.dry_run_shows_personal_data),
         };
         if next.admin_groups.is_empty() {
             return Err(
@@ -102,7 +108,9 @@ impl SiteSettings {
             self.default_format.as_str(),
             self.default_encryption.as_str(),
         )
-        .await
+        .await?;
+        tx.set_dry_run_shows_personal_data(tenant_id, self.dry_run_shows_personal_data)
+            .await
     }
 }
 
@@ -135,6 +143,10 @@ pub async fn load(store: &Store, tenant_id: &str) -> anyhow::Result<Option<SiteS
             .unwrap_or_default(),
         default_format,
         default_encryption,
+        dry_run_shows_personal_data: store
+            .dry_run_shows_personal_data(tenant_id)
+            .await?
+            .unwrap_or(false),
     }))
 }
 
@@ -231,6 +243,7 @@ mod tests {
             trigger_projects: vec![],
             default_format: Format::Csv,
             default_encryption: Encryption::Age,
+            dry_run_shows_personal_data: false,
         }
     }
 

@@ -12,6 +12,7 @@ mod deliveries;
 mod forge;
 mod intake;
 mod jobs;
+mod plan_snapshots;
 mod requests;
 mod retention;
 mod secret_links;

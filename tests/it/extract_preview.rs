@@ -65,6 +65,7 @@ fn request(db: &Db, sql: &str) -> PreviewRequest {
         masking: BTreeMap::new(),
         scan_rows: SCAN_ROWS,
         show_rows: SHOW_ROWS,
+        mask_flagged: false,
     }
 }
 

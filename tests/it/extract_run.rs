@@ -33,6 +33,8 @@ pub(crate) fn request(url: &str, sql: &str) -> Request {
         request_key: Some("DATA-1".into()),
         plan_digest: Some("ab".repeat(32)),
         deflate_level: None,
+        neutralise_formulas: true,
+        full_scan: true,
     }
 }
 
