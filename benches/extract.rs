@@ -11,7 +11,8 @@
 //! empty for none); `BENCH_XLSX_PYTHON=0` skips the slow Python XLSX runs; `BENCH_BIG=10` adds a CSV run over
 //! `customers × 10` rows (a cross join) to show memory does not grow with the row count; `BENCH_LEVELS=2,6` adds
 //! Clearance's CSV jobs at those deflate levels (the default is 1), to weigh time against bundle size;
-//! `BENCH_REPEAT` (default 3) is how often each CSV run is repeated, Clearance's and Python's alike, the median
+//! `BENCH_SCAN_OFF=1` adds Clearance's CSV jobs without the whole-result personal-data scan (`--no-scan`), to show
+//! its share; `BENCH_REPEAT` (default 3) is how often each CSV run is repeated, Clearance's and Python's alike, the median
 //! being reported (XLSX runs once). One untimed run per source first warms its page cache.
 
 use std::{
@@ -207,8 +208,15 @@ fn clearance_run(
         "3600",
     ])
     .env("CLEARANCE_EXTRACT_SOURCE", url);
-    if let Some(level) = level {
-        c.args(["--level", level]);
+    match level {
+        // Not a level: the same run without the whole-result personal-data scan, to show what the scan costs.
+        Some("no-scan") => {
+            c.arg("--no-scan");
+        }
+        Some(level) => {
+            c.args(["--level", level]);
+        }
+        None => {}
     }
     let (s, rss, stdout) = timed(&mut c, scratch);
     let summary: serde_json::Value = serde_json::from_str(stdout.trim()).expect("JSON summary");
@@ -268,6 +276,7 @@ async fn main() {
     let python_xlsx = env_or("BENCH_XLSX_PYTHON", "1") != "0";
     let big: u64 = env_or("BENCH_BIG", "0").parse().expect("BENCH_BIG");
     let levels = env_or("BENCH_LEVELS", "");
+    let scan_off = env_or("BENCH_SCAN_OFF", "0") == "1";
     let repeat: usize = env_or("BENCH_REPEAT", "3").parse().expect("BENCH_REPEAT");
     let data = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-extract");
     std::fs::create_dir_all(&data).expect("bench dir");
@@ -310,6 +319,10 @@ async fn main() {
             } else {
                 Vec::new()
             };
+            let mut extra = extra;
+            if format == "csv" && scan_off {
+                extra.push("no-scan");
+            }
             for level in std::iter::once(None).chain(extra.into_iter().map(Some)) {
                 let (s, rss, n) = median_of(reps, || {
                     clearance_run(
@@ -323,7 +336,11 @@ async fn main() {
                         scratch.path(),
                     )
                 });
-                let tool = level.map_or("clearance".into(), |l| format!("clearance --level {l}"));
+                let tool = match level {
+                    None => "clearance".into(),
+                    Some("no-scan") => "clearance --no-scan".into(),
+                    Some(l) => format!("clearance --level {l}"),
+                };
                 eprintln!("{backend} {job} {tool}: {s:.2} s, {rss:.0} MB");
                 runs.push(Run {
                     backend,

@@ -35,12 +35,19 @@ pub async fn panel_view(
                    "linkExpiresAt": l.expires_at})
         })
         .collect();
+    // The whole-result personal-data scan recorded with the build (findings, never values).
+    let scan = d
+        .summary
+        .as_deref()
+        .and_then(|s| serde_json::from_str::<Value>(s).ok())
+        .map(|s| s["personal_data_scan"].clone())
+        .unwrap_or(Value::Null);
     Ok(json!({
         "id": d.id, "file": d.file_name, "state": d.state, "encryption": d.encryption,
         "rows": d.row_count, "bytes": d.data_bytes, "bundleBytes": d.bundle_bytes, "bundleSha256": d.bundle_sha256,
         "progress": {"rows": d.progress_rows, "bytes": d.progress_bytes},
         "createdAt": d.created_at, "builtAt": d.built_at, "uploadedAt": d.uploaded_at, "expiresAt": d.expires_at,
         "expiredAt": d.expired_at, "error": d.error, "secretKept": d.secret_sealed.is_some(),
-        "recipients": recipients, "canReveal": can_reveal,
+        "recipients": recipients, "canReveal": can_reveal, "personalDataScan": scan,
     }))
 }

@@ -51,6 +51,13 @@ pub fn value_category(raw: &str) -> Option<Category> {
     None
 }
 
+/// Whether any value detector could match `v` (trimmed, at most 40 characters): every pattern but two needs a digit;
+/// e-mail addresses need `@`, IPv6 addresses may be all hex letters and colons, and an Italian codice fiscale may
+/// have its digits replaced by letters (16 characters).
+fn may_match(v: &str) -> bool {
+    v.len() == 16 || v.bytes().any(|b| b.is_ascii_digit() || b == b'@' || b == b':')
+}
+
 fn looks_like_email(v: &str) -> bool {
     let Some((local, domain)) = v.split_once('@') else {
         return false;
@@ -289,11 +296,19 @@ impl ColumnScan {
             return;
         };
         self.values += 1;
-        let len = v.chars().count();
+        let len = if v.is_ascii() {
+            v.len()
+        } else {
+            v.chars().count()
+        };
         self.lengths = Some(
             self.lengths
                 .map_or((len, len), |(lo, hi)| (lo.min(len), hi.max(len))),
         );
+        if len <= 40 && !may_match(v) {
+            // Most names, cities and codes: nothing below can match (the whole-result scan sees every value).
+            return;
+        }
         if let Some(c) = value_category(v) {
             *self.hits.entry(c).or_default() += 1;
         }

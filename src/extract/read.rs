@@ -268,7 +268,9 @@ async fn server_pump(
 }
 
 /// A PostgreSQL query without parameters, read as a binary `COPY (query) TO STDOUT` (see [`super::pg_copy`]). The
-/// query is the guard's rendering of the one statement it admitted, so it cannot close the parenthesis early.
+/// query is the approved text, which the guard admitted as exactly one query, on lines of its own (a trailing `--`
+/// comment ends at the line break); the whole `COPY` is parsed once more and must be exactly one `COPY` of a query
+/// before it is sent (it goes through the simple protocol, which would run a second statement).
 async fn copy_out(
     c: &mut sqlx::PgConnection,
     sql: &str,
@@ -279,6 +281,22 @@ async fn copy_out(
 ) -> Result<(), ExtractError> {
     let started = Instant::now();
     let statement = format!("COPY (\n{sql}\n) TO STDOUT (FORMAT binary)");
+    let parsed =
+        sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, &statement);
+    if !matches!(
+        parsed.as_deref(),
+        Ok([sqlparser::ast::Statement::Copy {
+            source: sqlparser::ast::CopySource::Query(_),
+            ..
+        }])
+    ) {
+        return Err(ExtractError::Sql(super::sql_guard::Rejected {
+            message:
+                "the query cannot be read as one COPY statement; simplify its comments and quoting"
+                    .into(),
+            at: None,
+        }));
+    }
     let mut stream = c.copy_out_raw(&statement).await.map_err(source_err)?;
     let mut reader = CopyReader::new();
     let mut cells = vec![Cell::Null; kinds.len()];

@@ -160,8 +160,13 @@ pub fn check_direct_recipients(row: &RequestRow) -> Result<(), CommandError> {
         .plan
         .as_deref()
         .and_then(|p| serde_json::from_str(p).ok());
+    let extra = |p: &Plan| {
+        p.recipients
+            .iter()
+            .any(|r| row.reporter.as_deref() != Some(r.as_str()))
+    };
     match plan {
-        Some(p) if !p.recipients.is_empty() => Err(CommandError::Invalid(
+        Some(p) if extra(&p) => Err(CommandError::Invalid(
             "the plan sends the file to people besides the requester; only a privacy officer can approve that, so \
              submit it for privacy approval (or remove the extra recipients)"
                 .into(),

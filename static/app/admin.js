@@ -60,7 +60,8 @@
   function settingsForm(s) {
     return { analystGroups: s.analystGroups.join(", "), privacyGroups: s.privacyGroups.join(", "),
       adminGroups: s.adminGroups.join(", "), separationOfDuty: s.separationOfDuty, triggerLabel: s.triggerLabel,
-      triggerProjects: s.triggerProjects.join(", "), defaultFormat: s.defaultFormat, defaultEncryption: s.defaultEncryption };
+      triggerProjects: s.triggerProjects.join(", "), defaultFormat: s.defaultFormat, defaultEncryption: s.defaultEncryption,
+      dryRunShowsPersonalData: s.dryRunShowsPersonalData };
   }
 
   function list(text) {
@@ -88,10 +89,14 @@
     var sod = el("input", { type: "checkbox", id: "settings-sod" });
     sod.checked = !!f.separationOfDuty;
     sod.addEventListener("change", function () { f.separationOfDuty = sod.checked; });
+    var dry = el("input", { type: "checkbox", id: "settings-dry-run-pii" });
+    dry.checked = !!f.dryRunShowsPersonalData;
+    dry.addEventListener("change", function () { f.dryRunShowsPersonalData = dry.checked; });
     var save = el("button", { type: "button", "class": "primary", text: "Save roles and trigger", onclick: function () {
       put("/settings", { analystGroups: list(f.analystGroups), privacyGroups: list(f.privacyGroups),
         adminGroups: list(f.adminGroups), separationOfDuty: !!f.separationOfDuty, triggerLabel: f.triggerLabel.trim(),
-        triggerProjects: list(f.triggerProjects), defaultFormat: f.defaultFormat, defaultEncryption: f.defaultEncryption },
+        triggerProjects: list(f.triggerProjects), defaultFormat: f.defaultFormat, defaultEncryption: f.defaultEncryption,
+        dryRunShowsPersonalData: !!f.dryRunShowsPersonalData },
         "Settings saved.");
     } });
     if (view.busy) { save.disabled = true; }
@@ -104,6 +109,7 @@
         textField(f, "adminGroups", "settings-admins", "Admin groups", "Keep one of your own groups.")
       ]),
       el("label", { "for": "settings-sod" }, [sod, " Separation of duty: whoever wrote a plan may not approve it"]),
+      el("label", { "for": "settings-dry-run-pii" }, [dry, " Dry runs show personal data (off: columns the scan flags are shown masked)"]),
       el("div", { "class": "grid" }, [
         textField(f, "triggerLabel", "settings-label", "Trigger label", "Issues with this label become data requests."),
         textField(f, "triggerProjects", "settings-projects", "In projects", "Project keys, comma-separated; empty: every project."),

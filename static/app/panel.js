@@ -214,7 +214,8 @@
       fresh: !r.plan, recipe: "",
       source: p.source || "", sql: p.sql || "", format: p.format || "csv", encryption: p.encryption || "age",
       max_rows: p.max_rows || 1000000, max_bytes: p.max_bytes || 268435456,
-      masking: Object.assign({}, p.masking || {}), id_list: p.id_list || null, recipients: p.recipients || []
+      masking: Object.assign({}, p.masking || {}), id_list: p.id_list || null, recipients: p.recipients || [],
+      neutralise_formulas: p.neutralise_formulas !== false
     };
   }
 
@@ -236,7 +237,8 @@
 
   function planBody(d) {
     var plan = { source: d.source, sql: d.sql, format: d.format, encryption: d.encryption,
-      max_rows: Number(d.max_rows), max_bytes: Number(d.max_bytes), masking: {}, recipients: d.recipients };
+      max_rows: Number(d.max_rows), max_bytes: Number(d.max_bytes), masking: {}, recipients: d.recipients,
+      neutralise_formulas: d.neutralise_formulas !== false };
     Object.keys(d.masking).forEach(function (c) { if (d.masking[c] !== "keep") { plan.masking[c] = d.masking[c]; } });
     if (d.id_list) { plan.id_list = d.id_list; }
     return plan;
@@ -330,7 +332,10 @@
   function dryRunResult() {
     var dry = view.dry;
     if (!dry) { return null; }
-    var head = el("tr", {}, dry.columns.map(function (c) { return el("th", { text: c.name + (c.masking && c.masking !== "keep" ? " (" + c.masking + ")" : "") }); }));
+    var head = el("tr", {}, dry.columns.map(function (c) {
+      var how = c.masked_in_preview ? " (shown masked: personal data)" : (c.masking && c.masking !== "keep" ? " (" + c.masking + ")" : "");
+      return el("th", { text: c.name + how });
+    }));
     var body = dry.rows.map(function (r) { return el("tr", {}, r.map(function (v) { return el("td", { text: v === null ? "NULL" : String(v) }); })); });
     return section("Dry run: first rows, as they would be delivered", [
       el("div", { "class": "scroll" }, [el("table", { id: "dry-run-rows" }, [el("thead", {}, [head]), el("tbody", {}, body)])])
@@ -415,6 +420,9 @@
     bytes.addEventListener("input", function () { d.max_bytes = bytes.value; });
     var save = el("button", { type: "button", "class": "primary", text: "Save and dry run", onclick: saveAndDryRun });
     if (view.busy) { save.disabled = true; }
+    var formulas = el("input", { type: "checkbox", id: "plan-formulas" });
+    formulas.checked = d.neutralise_formulas !== false;
+    formulas.addEventListener("change", function () { d.neutralise_formulas = formulas.checked; });
     return section("Extraction plan (editing)", [
       el("div", { "class": "grid" }, [
         field("Data source", "plan-source", select(sources, d.source, function (v) { d.source = v; })),
@@ -423,6 +431,7 @@
         field("Row cap", "plan-rows", rows),
         field("Byte cap", "plan-bytes", bytes)
       ]),
+      d.format === "csv" ? el("label", { "for": "plan-formulas" }, [formulas, " CSV: text that a spreadsheet would run as a formula (=, +, -, @ first) gets a leading ' (recommended)"]) : null,
       idListEditor(r, d),
       recipePicker(d),
       sqlEditor(d),
@@ -469,7 +478,8 @@
       review ? null : scanSection(r), deliverySection(data.delivery), timeline(data)]
       .forEach(function (x) { if (x) { root.appendChild(x); } });
     if (r.approvedBy) {
-      root.appendChild(el("p", { "class": "muted", text: "Approved by " + who(r.approvedBy) + " on " + when(r.approvedAt) + " (plan " + (r.approvedDigest || "").slice(0, 12) + "…); any change to the plan voids it." }));
+      var by = r.approvedBy === "clearance" ? "Clearance's personal-data scan (it found none; every delivered value is scanned again)" : who(r.approvedBy);
+      root.appendChild(el("p", { "class": "muted", text: "Approved by " + by + " on " + when(r.approvedAt) + " (plan " + (r.approvedDigest || "").slice(0, 12) + "…); any change to the plan voids it." }));
     }
     resize();
   }

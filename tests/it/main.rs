@@ -26,6 +26,7 @@ mod extract_source;
 mod extract_tools;
 mod forge_auth;
 mod forge_flow;
+mod governance;
 mod health;
 mod intake;
 mod intake_store;
