@@ -3,6 +3,8 @@
 //! project, key rotation (those three in `sealed`), and "test connection" through the API. Probes of the real
 //! servers: `probe`.
 
+#[path = "data_sources_powers.rs"]
+mod powers;
 #[path = "data_sources_probe.rs"]
 mod probe;
 #[path = "data_sources_sealed.rs"]
