@@ -349,8 +349,8 @@ impl Visitor for Deny {
                 ..
             } => refuse(
                 format!(
-                    "found {left} := …: it assigns a variable, which outlives the query (the rest of the session \
-                     sees it); remove the assignment and compute the value in the query"
+                    "found {left} := …: it assigns a variable that the rest of the session sees, which acts \
+                     outside the query's result; remove the assignment and compute the value in the query"
                 ),
                 e.span(),
             ),

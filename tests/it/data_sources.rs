@@ -4,9 +4,9 @@
 //! servers: `probe` and `powers`; production sources tested on saving: `production`.
 
 #[path = "data_sources_powers.rs"]
-mod powers;
+pub(crate) mod powers;
 #[path = "data_sources_probe.rs"]
-mod probe;
+pub(crate) mod probe;
 #[path = "data_sources_production.rs"]
 mod production;
 #[path = "data_sources_sealed.rs"]
