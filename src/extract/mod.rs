@@ -26,6 +26,7 @@ pub mod probe;
 pub mod protect;
 pub mod read;
 pub mod source;
+pub mod sql_deny;
 pub mod sql_guard;
 pub mod sqlite_read;
 pub mod xlsx_out;

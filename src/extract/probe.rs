@@ -1,7 +1,10 @@
 //! "Test connection" for a data source: connect within 5 s, read the server version, time a round trip, and, when
-//! read-only access is required (production sources), check that the account cannot write. Failures are sorted
+//! read-only access is required (production sources), check that the account cannot write nor act outside its
+//! queries (server files, programs, other sessions, other servers). Failures are sorted
 //! into what an admin can act on: unreachable, TLS, authentication, missing database, not read-only.
 
+#[path = "probe_powers.rs"]
+mod powers;
 #[path = "probe_read_only.rs"]
 mod read_only;
 
@@ -57,7 +60,7 @@ pub enum ProbeError {
     /// The database (or SQLite file) does not exist.
     #[error("{0}")]
     DatabaseMissing(String),
-    /// The account can write, and the source is for production.
+    /// The account can write or act outside its queries, and the source is for production.
     #[error("{0}")]
     NotReadOnly(String),
     /// Connected, but the checks did not finish in time.
@@ -157,7 +160,11 @@ async fn run(url: &SecretString, require_read_only: bool) -> Result<ProbeReport,
         let latency = t.elapsed();
         let verified = if require_read_only {
             let writes = match &mut conn {
-                Conn::Postgres(c) => read_only::postgres_writes(c).await?,
+                Conn::Postgres(c) => {
+                    let mut found = read_only::postgres_writes(c).await?;
+                    found.extend(powers::postgres_powers(c).await?);
+                    found
+                }
                 Conn::MySql(c) => read_only::mysql_writes(c).await?,
                 // Opened read-only: nothing can be written through this connection.
                 Conn::Sqlite(_) => Vec::new(),

@@ -1,6 +1,7 @@
 //! The read-only check of a production source: what the account could write, found from the server's own view of
-//! its privileges (PostgreSQL catalog functions, MySQL/MariaDB `SHOW GRANTS`). Findings name privileges and objects,
-//! never a grant line as such (MariaDB prints password hashes in them).
+//! its privileges (PostgreSQL catalog functions, MySQL/MariaDB `SHOW GRANTS`), plus the powers beyond writing that
+//! `probe_powers.rs` finds. Findings name privileges and objects, never a grant line as such (MariaDB prints password
+//! hashes in them).
 
 use sqlx::{Executor, MySqlConnection, PgConnection, Row};
 
@@ -68,8 +69,8 @@ pub(super) async fn postgres_writes(c: &mut PgConnection) -> Result<Vec<String>,
     Ok(found)
 }
 
-/// What a MySQL/MariaDB account could write, from `SHOW GRANTS` (grants on the system schemas every account can
-/// read are ignored).
+/// What a MySQL/MariaDB account could write, or do outside its queries (FILE, SUPER, PROCESS…), from `SHOW GRANTS`
+/// (grants on the system schemas every account can read are ignored).
 pub(super) async fn mysql_writes(c: &mut MySqlConnection) -> Result<Vec<String>, ProbeError> {
     // Text protocol: SHOW GRANTS is not preparable on every server.
     let rows = c.fetch_all("SHOW GRANTS").await.map_err(failed)?;
@@ -81,9 +82,8 @@ pub(super) async fn mysql_writes(c: &mut MySqlConnection) -> Result<Vec<String>,
                 String::from_utf8_lossy(&row.try_get::<Vec<u8>, _>(0).map_err(failed)?).into_owned()
             }
         };
-        if let Some(f) = grant_writes(&line) {
-            found.push(f);
-        }
+        found.extend(grant_writes(&line));
+        found.extend(super::powers::grant_powers(&line));
     }
     Ok(found)
 }
@@ -97,17 +97,20 @@ fn is_write(privilege: &str) -> bool {
         || privilege.starts_with("ALTER")
 }
 
-/// The writing privileges of one `GRANT … ON … TO …` line, as `INSERT, UPDATE on `db`.*`; `None` if it grants no
-/// write (or is a role grant, or concerns only the system schemas).
-pub(super) fn grant_writes(line: &str) -> Option<String> {
+/// One `GRANT … ON … TO …` line: the privilege names (upper case, column lists dropped), the target as printed
+/// (`` `db`.* ``, `*.*`) and whether it carries `WITH GRANT OPTION`.
+pub(super) struct Grant {
+    pub(super) privileges: Vec<String>,
+    pub(super) target: String,
+    pub(super) grant_option: bool,
+}
+
+/// The line as a [`Grant`]; `None` for a role grant (`GRANT `r` TO …`) or a line that is not a grant.
+pub(super) fn parse_grant(line: &str) -> Option<Grant> {
     let rest = line.trim().strip_prefix("GRANT ")?;
     let on = rest.find(" ON ")?;
     let (privileges, after) = (&rest[..on], &rest[on + 4..]);
-    let target = after.split(" TO ").next()?.trim();
-    let plain = target.replace('`', "").to_ascii_lowercase();
-    if plain.starts_with("information_schema.") || plain.starts_with("performance_schema.") {
-        return None;
-    }
+    let target = after.split(" TO ").next()?.trim().to_owned();
     // Split on commas outside column lists: `SELECT (a, b), INSERT (c)`.
     let mut names = Vec::new();
     let (mut depth, mut start) = (0usize, 0usize);
@@ -123,7 +126,7 @@ pub(super) fn grant_writes(line: &str) -> Option<String> {
         }
     }
     names.push(&privileges[start..]);
-    let writes: Vec<String> = names
+    let privileges = names
         .iter()
         .map(|p| {
             p.split('(')
@@ -132,9 +135,29 @@ pub(super) fn grant_writes(line: &str) -> Option<String> {
                 .trim()
                 .to_ascii_uppercase()
         })
+        .collect();
+    Some(Grant {
+        privileges,
+        target,
+        grant_option: line.trim_end().ends_with(" WITH GRANT OPTION"),
+    })
+}
+
+/// The writing privileges of one `GRANT … ON … TO …` line, as `INSERT, UPDATE on `db`.*`; `None` if it grants no
+/// write (or is a role grant, or concerns only the system schemas).
+pub(super) fn grant_writes(line: &str) -> Option<String> {
+    let grant = parse_grant(line)?;
+    let plain = grant.target.replace('`', "").to_ascii_lowercase();
+    if plain.starts_with("information_schema.") || plain.starts_with("performance_schema.") {
+        return None;
+    }
+    let writes: Vec<&str> = grant
+        .privileges
+        .iter()
+        .map(String::as_str)
         .filter(|p| is_write(p))
         .collect();
-    (!writes.is_empty()).then(|| format!("{} on {target}", writes.join(", ")))
+    (!writes.is_empty()).then(|| format!("{} on {}", writes.join(", "), grant.target))
 }
 
 /// The finding as a message: what the account can do, and what to use instead.
@@ -143,12 +166,18 @@ pub(super) fn explain(dialect: Dialect, findings: &[String]) -> String {
         Dialect::Postgres => {
             "use a role that can only read: CONNECT on the database, USAGE on its schemas and SELECT on the tables \
              (or membership in pg_read_all_data), not a superuser, without CREATE (on PostgreSQL before 15: REVOKE \
-             CREATE ON SCHEMA public FROM PUBLIC)"
+             CREATE ON SCHEMA public FROM PUBLIC), without CREATEROLE, CREATEDB or REPLICATION, not a member of \
+             pg_read_server_files, pg_write_server_files, pg_execute_server_program, pg_signal_backend or \
+             pg_checkpoint, without EXECUTE on dblink's or adminpack's functions (DROP EXTENSION, or REVOKE EXECUTE \
+             ON ALL FUNCTIONS IN SCHEMA … FROM PUBLIC) and without USAGE on foreign-data wrappers or servers"
         }
-        _ => "use an account granted only SELECT (GRANT SELECT ON db.* TO …) and revoke the rest",
+        _ => {
+            "use an account granted only SELECT (GRANT SELECT ON db.* TO …) and revoke the rest, global \
+             privileges such as FILE, SUPER and PROCESS and the GRANT OPTION included"
+        }
     };
     format!(
-        "this is a production source, and its account can write: {}; {advice}",
+        "this is a production source, and its account can do more than read: {}; {advice}",
         findings.join("; ")
     )
 }

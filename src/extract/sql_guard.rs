@@ -125,7 +125,9 @@ pub fn parse(sql: &str, dialect: Dialect) -> Result<Statement, Rejected> {
     }
     match first.visit(&mut Guard) {
         ControlFlow::Break(r) => Err(r),
-        ControlFlow::Continue(()) => Ok(statements.remove(0)),
+        ControlFlow::Continue(()) => {
+            super::sql_deny::check(first, dialect).map(|()| statements.remove(0))
+        }
     }
 }
 

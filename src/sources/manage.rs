@@ -80,8 +80,26 @@ pub struct Saved {
     pub event: AuditEvent,
 }
 
+/// What an update starts from: the stored settings, with the stored URL opened only when it is kept (a new one
+/// repairs a row whose URL no longer opens).
+fn base(
+    keys: &MasterKeys,
+    existing: Option<&StoredDataSource>,
+    url_sent: bool,
+) -> Result<Option<DataSource>, SourcesError> {
+    Ok(match existing {
+        Some(e) if !url_sent => Some(open(keys, e).map_err(|err| {
+            tracing::warn!(error = %err, "a stored data source URL cannot be opened");
+            SourcesError::Conflict(format!("{err}; send the url again to replace it"))
+        })?),
+        Some(e) => Some(settings_of(e)),
+        None => None,
+    })
+}
+
 /// Create the source `name`, or update it (fields the input leaves out keep their stored values). Audited as
-/// `source.created` / `source.updated` with the settings and the redacted URL.
+/// `source.created` / `source.updated` with the settings and the redacted URL. A production source is saved only
+/// when its connection test passes (see `admit`); the refusal says what the test found.
 pub async fn put(
     store: &Store,
     keys: &MasterKeys,
@@ -91,19 +109,18 @@ pub async fn put(
     input: SourceInput,
 ) -> Result<Saved, SourcesError> {
     super::validate_name(name)?;
+    let url_sent = input.url.is_some();
+    // A production source is tested before the transaction (a test may take 5 s), and stored only if what is stored
+    // is what was tested.
+    let before = store.data_source(tenant_id, name).await?;
+    let planned = input
+        .clone()
+        .into_source(name, base(keys, before.as_ref(), url_sent)?)?;
+    let tested = super::admit::tested(&planned).await?;
     let mut tx = store.begin().await?;
     let existing = tx.data_source_for_update(tenant_id, name).await?;
-    let url_sent = input.url.is_some();
-    let stored = match &existing {
-        // The stored URL is needed only when it is kept; a new one repairs a row whose URL no longer opens.
-        Some(e) if !url_sent => Some(open(keys, e).map_err(|err| {
-            tracing::warn!(error = %err, "a stored data source URL cannot be opened");
-            SourcesError::Conflict(format!("{err}; send the url again to replace it"))
-        })?),
-        Some(e) => Some(settings_of(e)),
-        None => None,
-    };
-    let source = input.into_source(name, stored)?;
+    let source = input.into_source(name, base(keys, existing.as_ref(), url_sent)?)?;
+    super::admit::still_tested(tested.as_ref(), &source)?;
     let now = Utc::now();
     let id = existing
         .as_ref()
@@ -152,7 +169,7 @@ pub async fn put(
                     "name": name, "kind": kind_name(row.kind), "url": source.redacted_url(),
                     "urlReplaced": url_sent, "environment": row.environment.as_str(),
                     "allowedProjects": row.allowed_projects, "maxRows": row.max_rows, "maxBytes": row.max_bytes,
-                    "statementTimeoutSecs": row.statement_timeout_secs,
+                    "statementTimeoutSecs": row.statement_timeout_secs, "connectionTested": tested.is_some(),
                 }),
             },
         )

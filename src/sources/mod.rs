@@ -1,7 +1,9 @@
 //! Per-tenant data sources: the warehouses analysts may query, with their environment, allowed Jira projects, caps
 //! and statement timeout. The connection URL is sealed at rest, shown back only redacted, and opened only to resolve
-//! a source for the extraction engine or to test the connection.
+//! a source for the extraction engine or to test the connection. A production source is saved only once its
+//! connection test passes (reachable, an account that can only read).
 
+mod admit;
 mod isolation;
 mod manage;
 mod redact;

@@ -52,7 +52,7 @@ pub fn validate_name(name: &str) -> Result<(), SourcesError> {
 }
 
 /// Settings as sent by an admin, each already checked on its own; absent fields are `None`.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct SourceInput {
     /// Engine.
     pub kind: Option<Dialect>,

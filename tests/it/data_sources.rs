@@ -1,10 +1,14 @@
 //! Data sources through the admin API and the store: create, update and delete (audited, URLs redacted everywhere),
 //! validation that never touches the stored row, admins only, sealed URLs bound to their row, resolution by Jira
 //! project, key rotation (those three in `sealed`), and "test connection" through the API. Probes of the real
-//! servers: `probe`.
+//! servers: `probe` and `powers`; production sources tested on saving: `production`.
 
+#[path = "data_sources_powers.rs"]
+pub(crate) mod powers;
 #[path = "data_sources_probe.rs"]
-mod probe;
+pub(crate) mod probe;
+#[path = "data_sources_production.rs"]
+mod production;
 #[path = "data_sources_sealed.rs"]
 mod sealed;
 
@@ -120,9 +124,10 @@ impl Api {
     }
 }
 
+/// A staging source on a host that does not exist (a production one would be tested, and refused, on saving).
 pub(crate) fn pg_source() -> Value {
     json!({"kind": "postgres", "url": format!("postgres://reader:{PASSWORD}@db.internal:5432/wh?sslmode=require&password={PASSWORD}"),
-           "environment": "production", "allowedProjects": ["DATA", "FIN"], "maxRows": 5000, "maxBytes": 1000000,
+           "environment": "staging", "allowedProjects": ["DATA", "FIN"], "maxRows": 5000, "maxBytes": 1000000,
            "statementTimeoutSecs": 60})
 }
 

@@ -27,7 +27,11 @@ pub(crate) async fn sqlite_file(path: &std::path::Path) {
 }
 
 /// Probe `url`, checking it answers within the deadline and never echoes `secret`.
-async fn probe(url: &str, production: bool, secret: &str) -> Result<ProbeReport, ProbeError> {
+pub(super) async fn probe(
+    url: &str,
+    production: bool,
+    secret: &str,
+) -> Result<ProbeReport, ProbeError> {
     let started = Instant::now();
     let result = test_connection(&SecretString::from(url), production).await;
     assert!(
@@ -41,7 +45,7 @@ async fn probe(url: &str, production: bool, secret: &str) -> Result<ProbeReport,
     result
 }
 
-fn expect_problem(result: Result<ProbeReport, ProbeError>, code: &str, words: &str) {
+pub(super) fn expect_problem(result: Result<ProbeReport, ProbeError>, code: &str, words: &str) {
     match result {
         Err(e) => {
             assert_eq!(e.code(), code, "{e}");
@@ -52,7 +56,12 @@ fn expect_problem(result: Result<ProbeReport, ProbeError>, code: &str, words: &s
 }
 
 /// `admin` with another user, password and/or database.
-fn with(admin: &str, user: Option<&str>, password: Option<&str>, db: Option<&str>) -> String {
+pub(super) fn with(
+    admin: &str,
+    user: Option<&str>,
+    password: Option<&str>,
+    db: Option<&str>,
+) -> String {
     let mut u = url::Url::parse(admin).unwrap();
     if let Some(user) = user {
         u.set_username(user).unwrap();

@@ -331,14 +331,15 @@ async fn refusals_as_the_extraction_reports_them(db: Db, dialect: Dialect) {
             None,
         ),
         Dialect::Postgres => (
-            "SELECT 1 AS x FROM pg_sleep(10)",
+            "SELECT count(*) AS x FROM generate_series(1, 10000000000) AS g",
             Some(
                 "CREATE TABLE t (id INT); CREATE FUNCTION writes() RETURNS INT LANGUAGE sql AS 'INSERT INTO t VALUES (1) RETURNING 1'",
             ),
             Some(("SELECT ARRAY[1, 2] AS tags", "CAST(tags AS text)")),
         ),
         Dialect::MySql => (
-            "SELECT SLEEP(10) AS x",
+            "SELECT COUNT(*) AS x FROM information_schema.COLLATIONS a, information_schema.COLLATIONS b, \
+             information_schema.COLLATIONS c, information_schema.COLLATIONS d",
             Some(
                 "CREATE TABLE t (id INT); CREATE FUNCTION writes() RETURNS INT MODIFIES SQL DATA BEGIN INSERT INTO t VALUES (1); RETURN 1; END",
             ),

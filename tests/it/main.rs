@@ -22,6 +22,7 @@ mod dry_run;
 mod extract_pii;
 mod extract_preview;
 mod extract_run;
+mod extract_side_effects;
 mod extract_source;
 mod extract_tools;
 mod forge_auth;
