@@ -5,6 +5,7 @@ mod helpers;
 mod admin_api;
 mod admin_settings;
 mod audit;
+mod audit_exact;
 mod browser;
 mod browser_a11y;
 mod browser_admin;
