@@ -6,6 +6,7 @@ mod admin_api;
 mod admin_settings;
 mod audit;
 mod audit_exact;
+mod audit_props;
 mod browser;
 mod browser_a11y;
 mod browser_admin;
