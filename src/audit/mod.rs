@@ -9,4 +9,5 @@ mod arb_json;
 pub mod canonical;
 pub mod chain;
 pub mod export;
+pub mod pages;
 pub mod verify;

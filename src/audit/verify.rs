@@ -8,6 +8,7 @@ use std::fmt;
 use super::{
     canonical,
     chain::{self, GENESIS},
+    pages,
 };
 use crate::store::{Result, Store};
 
@@ -72,21 +73,12 @@ pub async fn verify(store: &Store, tenant_id: &str) -> Result<Report> {
         broken,
     };
     loop {
-        let page = store.audit_page(tenant_id, expected - 1, PAGE).await?;
-        let last_page = (page.len() as i64) < PAGE;
-        for ev in page {
-            let at = |problem: String| {
-                Some(Broken {
-                    seq: expected,
-                    event_id: Some(ev.id.clone()),
-                    problem,
-                })
-            };
-            if ev.seq != expected {
-                let problem = format!(
-                    "event #{expected} is missing; the next stored event is #{}",
-                    ev.seq
-                );
+        let page = pages::read(store, tenant_id, expected - 1, PAGE).await?;
+        for stored in page.events {
+            let seq = stored.as_ref().map_or_else(|u| u.seq, |ev| ev.seq);
+            if seq != expected {
+                let problem =
+                    format!("event #{expected} is missing; the next stored event is #{seq}");
                 return Ok(report(
                     expected - 1,
                     Some(Broken {
@@ -96,6 +88,24 @@ pub async fn verify(store: &Store, tenant_id: &str) -> Result<Report> {
                     }),
                 ));
             }
+            let ev = match stored {
+                Ok(ev) => ev,
+                Err(u) => {
+                    let broken = Broken {
+                        seq,
+                        event_id: Some(u.id),
+                        problem: u.problem,
+                    };
+                    return Ok(report(expected - 1, Some(broken)));
+                }
+            };
+            let at = |problem: String| {
+                Some(Broken {
+                    seq: expected,
+                    event_id: Some(ev.id.clone()),
+                    problem,
+                })
+            };
             if ev.prev_hash != prev {
                 let problem = format!(
                     "does not link to event #{} (its previous-hash differs)",
@@ -120,7 +130,7 @@ pub async fn verify(store: &Store, tenant_id: &str) -> Result<Report> {
             prev = ev.hash;
             expected += 1;
         }
-        if last_page {
+        if page.last {
             break;
         }
     }

@@ -123,6 +123,17 @@ impl Store {
             .fetch_all(pool).await.op("reading audit events"))
     }
 
+    /// Position and id of the tenant's first event after position `after`, read without the event's text columns.
+    pub async fn audit_position_after(
+        &self,
+        tenant_id: &str,
+        after: i64,
+    ) -> Result<Option<(i64, String)>> {
+        let sql = "SELECT seq, id FROM audit_events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT 1";
+        with_pool!(self, pool => sqlx::query_as(sql).bind(tenant_id).bind(after).fetch_optional(pool).await
+            .op("reading an audit event's position"))
+    }
+
     /// One event by its position in the tenant's chain.
     pub async fn audit_event(&self, tenant_id: &str, seq: i64) -> Result<Option<AuditEvent>> {
         let sql = concat!(

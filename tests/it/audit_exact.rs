@@ -203,3 +203,37 @@ async fn exports_carry_the_stored_text(backend: Backend) {
     assert_eq!(details, stored);
     app.cleanup().await;
 }
+
+/// SQLite keeps any bytes in a TEXT column: an event whose detail is no longer UTF-8 is named, and the command goes
+/// on to the other tenants.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bytes_that_are_not_text_are_named() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (t, other) = (tenant(&app, "bytes").await, tenant(&app, "other").await);
+    for i in 0..3 {
+        append(&app.state.store, &t, None, &json!({"i": "ü", "n": i})).await;
+    }
+    append(&app.state.store, &other, None, &json!({})).await;
+    let sql = "UPDATE audit_events SET detail = CAST(x'7b2269223a22c3227d' AS TEXT) WHERE tenant_id = $1 AND seq = 2";
+    update(&app.state.store, sql, &[Some(&t)]).await;
+    let report = verify::verify(&app.state.store, &t).await.unwrap();
+    let broken = report.broken.as_ref().expect("detected");
+    assert_eq!((broken.seq, report.verified), (2, 1), "{report}");
+    assert!(
+        broken
+            .problem
+            .contains("\"detail\" column holds bytes that are not UTF-8"),
+        "{report}"
+    );
+
+    let out = crate::helpers::clearance_command()
+        .env("CLEARANCE_DATABASE_URL", &app.database_url)
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("BROKEN at event #2"), "{text}");
+    assert!(text.contains("ok: 1 events verified"), "{text}");
+    app.cleanup().await;
+}

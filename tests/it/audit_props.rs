@@ -1,7 +1,8 @@
 //! Property test of the audit chain on a real store: chains of events with arbitrary details (floats of every kind,
 //! extreme integers, any Unicode, nesting, empty containers, long strings) always verify, and changing any one byte
 //! of any column the hash covers (detail, actor, action, at, request_id, seq, prev_hash, hash) with an SQL UPDATE is
-//! always caught at that very event. Cases per backend: `CLEARANCE_AUDIT_PROP_CASES` (default 48).
+//! always caught at that very event (on SQLite, which keeps any bytes in a TEXT column, the new byte may leave the
+//! text invalid UTF-8 or hold a NUL). Cases per backend: `CLEARANCE_AUDIT_PROP_CASES` (default 48).
 
 use std::time::Instant;
 
@@ -88,21 +89,23 @@ fn event() -> impl Strategy<Value = NewAuditEvent> {
 /// One change: which event, where in the column's text, and the byte to try first.
 type Change = (Index, Index, u8);
 
-/// `s` with the byte at `at` replaced by another (the first from `with` on that keeps the text valid UTF-8 without
-/// NUL, which both databases require of text); an empty text gains one byte.
-fn change_one_byte(s: &str, at: Index, with: u8) -> String {
+/// `s` with the byte at `at` replaced by another: the first from `with` on, or, unless `any` (SQLite keeps any bytes
+/// in a TEXT column), the first that keeps the text valid UTF-8 without NUL (PostgreSQL's rule). An empty text gains
+/// one byte.
+fn change_one_byte(s: &str, at: Index, with: u8, any: bool) -> Vec<u8> {
     if s.is_empty() {
-        return "x".to_owned();
+        return b"x".to_vec();
     }
     let i = at.index(s.len());
     (0..=255_u8)
         .map(|k| with.wrapping_add(k))
-        .filter(|b| *b != 0 && *b != s.as_bytes()[i])
-        .find_map(|b| {
+        .filter(|b| *b != s.as_bytes()[i])
+        .map(|b| {
             let mut bytes = s.as_bytes().to_vec();
             bytes[i] = b;
-            String::from_utf8(bytes).ok()
+            bytes
         })
+        .find(|bytes| any || (!bytes.contains(&0) && std::str::from_utf8(bytes).is_ok()))
         .unwrap_or_else(|| panic!("no byte can replace byte {i} of {s:?}"))
 }
 
@@ -112,7 +115,7 @@ fn change_one_digit(seq: i64, at: Index, with: u8, events: i64) -> i64 {
     let digits = seq.to_string().into_bytes();
     let i = at.index(digits.len());
     (0..10_u8)
-        .map(|k| b'0' + (with + k) % 10)
+        .map(|k| b'0' + (with % 10 + k) % 10)
         .filter(|d| *d != digits[i])
         .filter_map(|d| {
             let mut changed = digits.clone();
@@ -125,72 +128,65 @@ fn change_one_digit(seq: i64, at: Index, with: u8, events: i64) -> i64 {
 
 /// Change one byte of `column` of `ev` in the database.
 async fn apply(store: &Store, ev: &AuditEvent, column: &str, (_, at, with): Change, n: i64) {
-    let id = Some(ev.id.as_str());
-    let text = |s: &str| change_one_byte(s, at, with);
-    match column {
-        "detail" => {
-            let v = text(&ev.detail);
-            update(
-                store,
-                "UPDATE audit_events SET detail = $1 WHERE id = $2",
-                &[Some(&v), id],
-            )
-            .await
-        }
-        "actor" => {
-            let v = text(&ev.actor);
-            update(
-                store,
-                "UPDATE audit_events SET actor = $1 WHERE id = $2",
-                &[Some(&v), id],
-            )
-            .await
-        }
-        "action" => {
-            let v = text(&ev.action);
-            update(
-                store,
-                "UPDATE audit_events SET action = $1 WHERE id = $2",
-                &[Some(&v), id],
-            )
-            .await
-        }
-        "at" => {
-            let v = text(&ev.at);
-            update(
-                store,
-                "UPDATE audit_events SET at = $1 WHERE id = $2",
-                &[Some(&v), id],
-            )
-            .await
-        }
-        "request_id" => {
-            // A missing request becomes an empty one: null and "" hash differently.
-            let v = ev.request_id.as_deref().map_or(String::new(), text);
-            let sql = "UPDATE audit_events SET request_id = $1 WHERE id = $2";
-            update(store, sql, &[Some(&v), id]).await
-        }
-        "seq" => {
-            let v = change_one_digit(ev.seq, at, with, n).to_string();
-            let sql = "UPDATE audit_events SET seq = CAST($1 AS BIGINT) WHERE id = $2";
-            update(store, sql, &[Some(&v), id]).await
-        }
-        "prev_hash" => {
-            let v = text(&ev.prev_hash);
-            let sql = "UPDATE audit_events SET prev_hash = $1 WHERE id = $2";
-            update(store, sql, &[Some(&v), id]).await
-        }
-        "hash" => {
-            let v = text(&ev.hash);
-            update(
-                store,
-                "UPDATE audit_events SET hash = $1 WHERE id = $2",
-                &[Some(&v), id],
-            )
-            .await
-        }
+    let any = matches!(store, Store::Sqlite(..));
+    let text = |s: &str| change_one_byte(s, at, with, any);
+    let (sql, value) = match column {
+        "detail" => (
+            "UPDATE audit_events SET detail = CAST($1 AS TEXT) WHERE id = $2",
+            text(&ev.detail),
+        ),
+        "actor" => (
+            "UPDATE audit_events SET actor = CAST($1 AS TEXT) WHERE id = $2",
+            text(&ev.actor),
+        ),
+        "action" => (
+            "UPDATE audit_events SET action = CAST($1 AS TEXT) WHERE id = $2",
+            text(&ev.action),
+        ),
+        "at" => (
+            "UPDATE audit_events SET at = CAST($1 AS TEXT) WHERE id = $2",
+            text(&ev.at),
+        ),
+        // A missing request becomes an empty one: null and "" hash differently.
+        "request_id" => (
+            "UPDATE audit_events SET request_id = CAST($1 AS TEXT) WHERE id = $2",
+            ev.request_id.as_deref().map_or(Vec::new(), text),
+        ),
+        "seq" => (
+            "UPDATE audit_events SET seq = CAST($1 AS BIGINT) WHERE id = $2",
+            change_one_digit(ev.seq, at, with, n)
+                .to_string()
+                .into_bytes(),
+        ),
+        "prev_hash" => (
+            "UPDATE audit_events SET prev_hash = CAST($1 AS TEXT) WHERE id = $2",
+            text(&ev.prev_hash),
+        ),
+        "hash" => (
+            "UPDATE audit_events SET hash = CAST($1 AS TEXT) WHERE id = $2",
+            text(&ev.hash),
+        ),
         other => panic!("no column {other}"),
+    };
+    // SQLite gets the bytes as they are (a blob cast to text); PostgreSQL takes text only.
+    match store {
+        Store::Sqlite(p, _) => sqlx::query(sql)
+            .bind(value)
+            .bind(&ev.id)
+            .execute(p)
+            .await
+            .map(drop),
+        Store::Postgres(p) => {
+            let value = String::from_utf8(value).expect("PostgreSQL changes keep UTF-8");
+            sqlx::query(sql)
+                .bind(value)
+                .bind(&ev.id)
+                .execute(p)
+                .await
+                .map(drop)
+        }
     }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 /// Put every column of `ev` back as it was written.
