@@ -22,7 +22,7 @@ fn write(v: &Value, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(&Value::String(k.clone()).to_string());
+                out.push_str(&json_string(k));
                 out.push(':');
                 write(&map[k], out);
             }
@@ -38,8 +38,16 @@ fn write(v: &Value, out: &mut String) {
             }
             out.push(']');
         }
+        Value::String(s) => out.push_str(&json_string(s)),
         scalar => out.push_str(&scalar.to_string()),
     }
+}
+
+/// A string as JSON: quoted, with `"`, `\` and control characters escaped the way `serde_json` does (everything else,
+/// U+2028 and astral characters included, is written as it is).
+pub fn json_string(s: &str) -> String {
+    // A `str` always serialises.
+    serde_json::to_string(s).unwrap_or_default()
 }
 
 /// Lower-case hex SHA-256 of `parts` joined by newlines, after a domain tag that names what is hashed (so a digest of

@@ -1,12 +1,15 @@
 //! Export a tenant's audit events in chain order as CSV (one row per event, detail as JSON text) or JSON lines (one
-//! object per event, detail as an object), streaming page by page.
+//! object per event, detail as an object), streaming page by page. Both carry the stored detail text byte for byte
+//! (it is never read into numbers and written again), so an export can be checked against the chain with the
+//! rule in [`chain`](super::chain).
 
 use std::io::Write;
 
 use anyhow::Context;
-use serde_json::json;
+use serde::Serialize;
+use serde_json::value::RawValue;
 
-use crate::store::Store;
+use crate::store::{AuditEvent, Store};
 
 /// Export format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -22,6 +25,44 @@ const PAGE: i64 = 1000;
 enum Sink<W: Write> {
     Csv(Box<csv::Writer<W>>),
     Jsonl(W),
+}
+
+/// One JSON line: the event's columns, keys in ascending order, the detail as its stored text.
+#[derive(Serialize)]
+struct Line<'a> {
+    action: &'a str,
+    actor: &'a str,
+    at: &'a str,
+    detail: &'a RawValue,
+    hash: &'a str,
+    id: &'a str,
+    prev_hash: &'a str,
+    request_id: Option<&'a str>,
+    seq: i64,
+    tenant_id: &'a str,
+}
+
+impl<'a> Line<'a> {
+    fn of(ev: &'a AuditEvent) -> anyhow::Result<Self> {
+        let detail = serde_json::from_str(&ev.detail).with_context(|| {
+            format!(
+                "event #{} has a detail that is not JSON (run `clearance audit verify`); export it as CSV to see it",
+                ev.seq
+            )
+        })?;
+        Ok(Self {
+            action: &ev.action,
+            actor: &ev.actor,
+            at: &ev.at,
+            detail,
+            hash: &ev.hash,
+            id: &ev.id,
+            prev_hash: &ev.prev_hash,
+            request_id: ev.request_id.as_deref(),
+            seq: ev.seq,
+            tenant_id: &ev.tenant_id,
+        })
+    }
 }
 
 /// Write every event of the tenant to `out`; returns how many.
@@ -68,12 +109,7 @@ pub async fn export<W: Write>(
                     &ev.tenant_id,
                 ])?,
                 Sink::Jsonl(w) => {
-                    let line = json!({
-                        "seq": ev.seq, "at": ev.at, "actor": ev.actor, "action": ev.action,
-                        "request_id": ev.request_id, "detail": ev.detail_value()?, "prev_hash": ev.prev_hash,
-                        "hash": ev.hash, "id": ev.id, "tenant_id": ev.tenant_id,
-                    });
-                    serde_json::to_writer(&mut *w, &line).context("writing the export")?;
+                    serde_json::to_writer(&mut *w, &Line::of(ev)?).context("writing the export")?;
                     w.write_all(b"\n").context("writing the export")?;
                 }
             }

@@ -1,9 +1,15 @@
 //! Walk a tenant's chain from the first event and name the first one that does not check out: a changed field, a
-//! missing or reordered event, or an end that no longer matches the chain head.
+//! detail that is not the canonical JSON Clearance writes, a missing or reordered event, or an end that no longer
+//! matches the chain head. Each hash is recomputed from the stored columns as they are (the detail as its stored
+//! text, never read back into numbers), by the same function that computed it on append.
 
 use std::fmt;
 
-use super::chain::{self, GENESIS};
+use super::{
+    canonical,
+    chain::{self, GENESIS},
+    pages,
+};
 use crate::store::{Result, Store};
 
 /// Events read per query.
@@ -67,21 +73,12 @@ pub async fn verify(store: &Store, tenant_id: &str) -> Result<Report> {
         broken,
     };
     loop {
-        let page = store.audit_page(tenant_id, expected - 1, PAGE).await?;
-        let last_page = (page.len() as i64) < PAGE;
-        for ev in page {
-            let at = |problem: String| {
-                Some(Broken {
-                    seq: expected,
-                    event_id: Some(ev.id.clone()),
-                    problem,
-                })
-            };
-            if ev.seq != expected {
-                let problem = format!(
-                    "event #{expected} is missing; the next stored event is #{}",
-                    ev.seq
-                );
+        let page = pages::read(store, tenant_id, expected - 1, PAGE).await?;
+        for stored in page.events {
+            let seq = stored.as_ref().map_or_else(|u| u.seq, |ev| ev.seq);
+            if seq != expected {
+                let problem =
+                    format!("event #{expected} is missing; the next stored event is #{seq}");
                 return Ok(report(
                     expected - 1,
                     Some(Broken {
@@ -91,6 +88,24 @@ pub async fn verify(store: &Store, tenant_id: &str) -> Result<Report> {
                     }),
                 ));
             }
+            let ev = match stored {
+                Ok(ev) => ev,
+                Err(u) => {
+                    let broken = Broken {
+                        seq,
+                        event_id: Some(u.id),
+                        problem: u.problem,
+                    };
+                    return Ok(report(expected - 1, Some(broken)));
+                }
+            };
+            let at = |problem: String| {
+                Some(Broken {
+                    seq: expected,
+                    event_id: Some(ev.id.clone()),
+                    problem,
+                })
+            };
             if ev.prev_hash != prev {
                 let problem = format!(
                     "does not link to event #{} (its previous-hash differs)",
@@ -98,20 +113,24 @@ pub async fn verify(store: &Store, tenant_id: &str) -> Result<Report> {
                 );
                 return Ok(report(expected - 1, at(problem)));
             }
-            let detail = match ev.detail_value() {
-                Ok(d) => d,
-                Err(e) => return Ok(report(expected - 1, at(e.to_string()))),
-            };
-            let recomputed = chain::hash(&prev, &ev.link(&detail));
-            if recomputed != ev.hash {
+            if chain::hash(&prev, &ev.link()) != ev.hash {
                 let problem =
                     "its content was changed after it was written (hash mismatch)".to_owned();
+                return Ok(report(expected - 1, at(problem)));
+            }
+            // The hash matches, so whoever wrote this detail also computed its hash. Clearance writes only canonical
+            // JSON; anything else was written outside it (and could be read more than one way).
+            if let Err(flaw) = canonical::check(&ev.detail) {
+                let problem = format!(
+                    "its detail was changed after it was written: it is not the canonical JSON Clearance writes \
+                     ({flaw})"
+                );
                 return Ok(report(expected - 1, at(problem)));
             }
             prev = ev.hash;
             expected += 1;
         }
-        if last_page {
+        if page.last {
             break;
         }
     }

@@ -64,6 +64,7 @@ impl Tx {
         let (seq, prev_hash): (i64, String) = with_tx!(self, c => sqlx::query_as(bump)
             .bind(tenant_id).bind(GENESIS).fetch_one(&mut *c).await.op("advancing the audit chain"))?;
         let at = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
+        // The text stored is the text hashed: the verifier recomputes the hash from it as it is.
         let detail = crate::digest::canonical_json(&ev.detail);
         let hash = chain::hash(
             &prev_hash,
@@ -74,7 +75,7 @@ impl Tx {
                 actor: &ev.actor,
                 action: &ev.action,
                 request_id: ev.request_id.as_deref(),
-                detail: &ev.detail,
+                detail: &detail,
             },
         );
         let event = AuditEvent {
@@ -122,6 +123,17 @@ impl Store {
             .fetch_all(pool).await.op("reading audit events"))
     }
 
+    /// Position and id of the tenant's first event after position `after`, read without the event's text columns.
+    pub async fn audit_position_after(
+        &self,
+        tenant_id: &str,
+        after: i64,
+    ) -> Result<Option<(i64, String)>> {
+        let sql = "SELECT seq, id FROM audit_events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT 1";
+        with_pool!(self, pool => sqlx::query_as(sql).bind(tenant_id).bind(after).fetch_optional(pool).await
+            .op("reading an audit event's position"))
+    }
+
     /// One event by its position in the tenant's chain.
     pub async fn audit_event(&self, tenant_id: &str, seq: i64) -> Result<Option<AuditEvent>> {
         let sql = concat!(
@@ -159,8 +171,8 @@ impl Store {
 }
 
 impl AuditEvent {
-    /// The fields its hash covers, with `detail` parsed from [`AuditEvent::detail_value`].
-    pub fn link<'a>(&'a self, detail: &'a Value) -> Link<'a> {
+    /// The fields its hash covers, as stored (the detail as its stored text).
+    pub fn link(&self) -> Link<'_> {
         Link {
             tenant_id: &self.tenant_id,
             seq: self.seq,
@@ -168,11 +180,13 @@ impl AuditEvent {
             actor: &self.actor,
             action: &self.action,
             request_id: self.request_id.as_deref(),
-            detail,
+            detail: &self.detail,
         }
     }
 
-    /// The event's facts as JSON.
+    /// The event's facts as JSON, for reading them (pages, notices). Floats read back only approximately unless
+    /// `serde_json` parses them exactly, so nothing that must match the stored text byte for byte (the hash, the
+    /// export) goes through this.
     pub fn detail_value(&self) -> Result<Value> {
         serde_json::from_str(&self.detail).map_err(|e| StoreError::Corrupt {
             table: "audit_events",

@@ -5,6 +5,8 @@ mod helpers;
 mod admin_api;
 mod admin_settings;
 mod audit;
+mod audit_exact;
+mod audit_props;
 mod browser;
 mod browser_a11y;
 mod browser_admin;
