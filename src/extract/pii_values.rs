@@ -55,7 +55,9 @@ pub fn value_category(raw: &str) -> Option<Category> {
 /// e-mail addresses need `@`, IPv6 addresses may be all hex letters and colons, and an Italian codice fiscale may
 /// have its digits replaced by letters (16 characters).
 fn may_match(v: &str) -> bool {
-    v.len() == 16 || v.bytes().any(|b| b.is_ascii_digit() || b == b'@' || b == b':')
+    v.len() == 16
+        || v.bytes()
+            .any(|b| b.is_ascii_digit() || b == b'@' || b == b':')
 }
 
 fn looks_like_email(v: &str) -> bool {

@@ -28,6 +28,7 @@ fn preview_request(url: &str, sql: &str) -> PreviewRequest {
         masking: BTreeMap::new(),
         scan_rows: 100,
         show_rows: 10,
+        mask_flagged: true,
     }
 }
 

@@ -24,12 +24,11 @@ on_each_backend!(
     dry_runs_are_audited_and_mask_what_the_scan_flags,
 );
 
-/// 2,000 rows; rows 1,501–1,800 carry a customer's e-mail in `ref`, everything the dry run samples (500 rows) is NULL.
-const HIDDEN: &str =
-    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
-SELECT n.i AS id, CASE WHEN n.i > 1500 THEN c.email END AS ref
-FROM n LEFT JOIN customers c ON c.id = n.i - 1500
-ORDER BY n.i";
+/// The attack of issue 15: every order with its customer's e-mail address in `ref` from order 601 on; the dry run
+/// samples the first 500 orders, all NULL there. (The demo warehouse has about three orders per customer.)
+const HIDDEN: &str = "SELECT o.id, CASE WHEN o.id > 600 THEN c.email END AS ref
+FROM orders o JOIN customers c ON c.id = o.customer_id
+ORDER BY o.id";
 
 fn big(sql: &str) -> Value {
     let mut p = plan(sql, json!({}));
@@ -179,14 +178,15 @@ async fn hidden_email_is_stopped(s: &Site, source: &str, issue_id: &str) {
         .iter()
         .find(|(a, _)| a == "request.delivery_stopped")
         .expect("a delivery_stopped event");
-    assert_eq!(stopped["rows_scanned"], 2000);
+    let scanned = stopped["rows_scanned"].as_u64().unwrap();
+    assert!(scanned > 600, "every row was scanned: {stopped}");
     assert_eq!(stopped["uncovered"][0]["column"], "ref");
     assert!(!stopped.to_string().contains('@'), "no values: {stopped}");
     assert!(trail.iter().all(|(a, _)| a != "request.delivered"));
 
     // The privacy officer now sees the whole-result findings and decides; then the file goes out.
     let (_, v) = p.view(people::PRIVACY_OFFICER).await;
-    assert_eq!(v["request"]["scan"]["sampled"], 2000, "{v}");
+    assert_eq!(v["request"]["scan"]["sampled"], scanned, "{v}");
     assert_eq!(v["request"]["scan"]["findings"][0]["column"], "ref", "{v}");
     p.ok(
         people::PRIVACY_OFFICER,
@@ -194,7 +194,8 @@ async fn hidden_email_is_stopped(s: &Site, source: &str, issue_id: &str) {
     )
     .await;
     p.ok(people::ANALYST, json!({"command": "extract"})).await;
-    let row = until_state(s, issue_id, "delivered").await;
+    // Attached; the password waits for Slack, which this site has not set up.
+    let row = until_state(s, issue_id, "awaiting_delivery").await;
     let key = row.issue_key.clone();
     assert_eq!(
         s.sim.issue(&key).unwrap().attachment_ids.len(),
@@ -204,7 +205,7 @@ async fn hidden_email_is_stopped(s: &Site, source: &str, issue_id: &str) {
     // The delivery carries the whole-result findings it was judged by.
     let (_, v) = p.view(people::ANALYST).await;
     let scan = &v["delivery"]["personalDataScan"];
-    assert_eq!(scan["rows"], 2000, "{v}");
+    assert_eq!(scan["rows"], scanned, "{v}");
     assert_eq!(scan["findings"][0]["column"], "ref", "{v}");
 }
 
