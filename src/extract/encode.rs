@@ -17,6 +17,8 @@ use crate::requests::plan::Masking;
 const CHUNK_BYTES: usize = 256 * 1024;
 /// XLSX rows handed over at a time.
 const BATCH_ROWS: usize = 1024;
+/// Rows between two updates of the live row count.
+const PROGRESS_ROWS: u64 = 64;
 
 /// What travels from the reading side to the writing side.
 #[derive(Debug)]
@@ -119,6 +121,11 @@ impl Encoder {
         }
         if let Some(scan) = &mut self.scan {
             scan.observe(row);
+        }
+        // Rows show up in the progress as they come, not only when a chunk of bytes is full (a slow source fills a
+        // chunk in seconds).
+        if self.rows.is_multiple_of(PROGRESS_ROWS) {
+            self.progress.rows.store(self.rows, Ordering::Relaxed);
         }
         match &mut self.mode {
             Mode::Csv(out) => {
