@@ -26,13 +26,12 @@ const CONNECT_DEADLINE: Duration = Duration::from_secs(5);
 /// - `standard_conforming_strings = on`: a backslash in `'…'` is an ordinary character, as sqlparser reads it
 ///   (off, `'\'' …` would be a string that runs on past the next quote);
 /// - `backslash_quote = on`: `\'` inside `E'…'` is a quote, as sqlparser reads it (instead of an error or, with an
-///   unsafe client encoding, a refusal);
-/// - `client_encoding = 'UTF8'`: the bytes sqlx sends are read as the UTF-8 they are (an encoding such as SJIS, set
-///   through the URL's `options`, could hide a quote or backslash inside a multi-byte character).
+///   unsafe client encoding, a refusal).
 ///
-/// Dollar quoting, `U&''` strings and nested comments have no settings.
-pub const PG_LEXING: &str =
-    "SET standard_conforming_strings = on; SET backslash_quote = on; SET client_encoding = 'UTF8'";
+/// Dollar quoting, `U&''` strings and nested comments have no settings. The client encoding needs no pin: sqlx sends
+/// `client_encoding=UTF8` in the startup packet, which outranks database and role defaults and the URL's `options`
+/// (tests/it/guard_sessions.rs).
+pub const PG_LEXING: &str = "SET standard_conforming_strings = on; SET backslash_quote = on";
 
 /// MySQL/MariaDB settings that change how text is tokenized, pinned for every session. `sql_mode` is set whole, so no
 /// server, account or sqlx default survives: without `ANSI_QUOTES` (`"…"` is a string, as sqlparser's MySQL dialect

@@ -52,3 +52,15 @@ fn the_issue_attack_on_mariadb_is_refused() {
     let r = check(sql, Dialect::MySql).unwrap_err();
     assert_eq!(r.at, Some((2, 18)), "{r}");
 }
+
+#[test]
+fn syntax_trees_compare_without_source_positions() {
+    // The same query laid out differently: every span differs, the trees are equal.
+    use sqlparser::parser::Parser;
+    let d = crate::extract::sql_guard::parser_dialect(Dialect::Postgres);
+    let a = Parser::parse_sql(d, "SELECT a, 'x' AS b FROM t WHERE c = 1").unwrap();
+    let b = Parser::parse_sql(d, "SELECT\n   a ,\n  'x'   AS b\nFROM t\n WHERE c=1").unwrap();
+    assert_eq!(a, b);
+    let c = Parser::parse_sql(d, "SELECT a, 'y' AS b FROM t WHERE c = 1").unwrap();
+    assert_ne!(a, c);
+}

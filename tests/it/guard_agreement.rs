@@ -98,8 +98,10 @@ fn piece() -> impl Strategy<Value = &'static str> {
         "\u{1F600}",
     ];
     // Control characters are refused outright; a few cases are enough to show it.
+    let benign = vec!["x", " ", "é", "AS", ",", "email", "\u{2028}"];
     prop_oneof![
         400 => prop::sample::select(common),
+        400 => prop::sample::select(benign),
         1 => Just("\u{0}"),
         1 => Just("\u{b}"),
     ]
@@ -109,9 +111,32 @@ fn content() -> impl Strategy<Value = String> {
     prop::collection::vec(piece(), 0..5).prop_map(|v| v.concat())
 }
 
+/// Harmless text for the attack shapes.
+fn filler() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(vec!["x", " ", "é", "--", "#"]), 0..3)
+        .prop_map(|v| v.concat())
+}
+
+/// The shapes of the attacks in issue 15: one item to a reader that takes backslash escapes (or doubled quotes) one
+/// way, two items with a hidden column to a reader that takes them the other way.
+fn attack() -> impl Strategy<Value = String> {
+    let shapes = prop::sample::select(vec![
+        ("'", "\\'", "'"),
+        ("'", "\\\\", "'"),
+        ("E'", "\\'", "'"),
+        ("\"", "\\\"", "\""),
+        ("`", "\\`", "`"),
+        ("'", "\\''", "'"),
+    ]);
+    (shapes, filler(), filler()).prop_map(|((open, escape, close), a, b)| {
+        format!("{open}{a}{escape}{close} AS d, {open}{b} , email AS c9 -- {close}")
+    })
+}
+
 /// One expression: a literal of some kind around hostile content, or a plain one with a comment beside it.
 fn expr() -> impl Strategy<Value = String> {
     prop_oneof![
+        8 => attack(),
         4 => content().prop_map(|c| format!("'{c}'")),
         2 => content().prop_map(|c| format!("E'{c}'")),
         1 => content().prop_map(|c| format!("e'{c}'")),
@@ -213,7 +238,7 @@ struct Case {
 
 fn case() -> impl Strategy<Value = Case> {
     (
-        prop::collection::vec((expr(), alias(), separator()), 1..5),
+        prop::collection::vec((expr(), alias(), separator()), 1..4),
         shape(),
         expr(),
         prop_oneof![
