@@ -121,8 +121,10 @@ fn filler() -> impl Strategy<Value = String> {
 /// way, two items with a hidden column to a reader that takes them the other way.
 fn attack() -> impl Strategy<Value = String> {
     let shapes = prop::sample::select(vec![
+        ("'", "\\", "'"),
         ("'", "\\'", "'"),
         ("'", "\\\\", "'"),
+        ("E'", "\\", "'"),
         ("E'", "\\'", "'"),
         ("\"", "\\\"", "\""),
         ("`", "\\`", "`"),
@@ -302,8 +304,8 @@ impl Case {
 #[derive(Default)]
 struct Tally {
     generated: usize,
-    refused: BTreeMap<&'static str, usize>,
-    refused_engine_ok: usize,
+    /// Per reason: how many, and how many of those the engine would have run.
+    refused: BTreeMap<&'static str, (usize, usize)>,
     admitted: usize,
     engine_errors: usize,
     agreed: usize,
@@ -313,13 +315,18 @@ struct Tally {
 
 impl Tally {
     fn report(&self, label: &str, elapsed: Duration) -> String {
-        let refused: usize = self.refused.values().sum();
+        let refused: usize = self.refused.values().map(|(n, _)| n).sum();
+        let would_run: usize = self.refused.values().map(|(_, k)| k).sum();
+        let reasons: Vec<String> = self
+            .refused
+            .iter()
+            .map(|(reason, (n, k))| format!("{reason} {n} ({k})"))
+            .collect();
         format!(
-            "guard agreement [{label}]: {} generated, {refused} refused by the guard {:?} ({} of them the engine \
-             would run), {} admitted: {} agreed, {} names unknown, {} engine errors, {} mismatches ({:.1} s)",
+            "guard agreement [{label}]: {} generated, {refused} refused by the guard ({would_run} of them the engine \
+             would run) [{}], {} admitted: {} agreed, {} names unknown, {} engine errors, {} mismatches ({:.1} s)",
             self.generated,
-            self.refused,
-            self.refused_engine_ok,
+            reasons.join(", "),
             self.admitted,
             self.agreed,
             self.names_unknown,
@@ -415,8 +422,9 @@ async fn run(label: &str, url: &str, dialect: Dialect, seed: u64) -> Tally {
         let engine = describe(&mut reader, &sql).await;
         match sql_guard::parse(&sql, dialect) {
             Err(r) => {
-                *tally.refused.entry(reason(&r.message)).or_default() += 1;
-                tally.refused_engine_ok += usize::from(engine.is_ok());
+                let (n, k) = tally.refused.entry(reason(&r.message)).or_default();
+                *n += 1;
+                *k += usize::from(engine.is_ok());
             }
             Ok(statement) => {
                 tally.admitted += 1;
@@ -433,7 +441,7 @@ async fn run(label: &str, url: &str, dialect: Dialect, seed: u64) -> Tally {
         }
     }
     reader.close().await;
-    eprintln!("{}", tally.report(label, started.elapsed()));
+    eprintln!("{} [seed {seed}]", tally.report(label, started.elapsed()));
     tally
 }
 

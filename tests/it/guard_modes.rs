@@ -1,8 +1,10 @@
 //! MariaDB accounts whose sessions start with a chosen `sql_mode`, for the tests of the SQL guard against the
-//! server's defaults. MySQL/MariaDB have no per-database or per-account default `sql_mode`; `init_connect` is global
-//! but never runs for accounts with SUPER (root, which every other test uses). So, for the length of a test (one at a
-//! time, behind a lock), `init_connect` is a statement that adds a mode only for accounts named `gm_<mode>_…` and
-//! leaves every other session as it was; the old value is restored at the end.
+//! server's defaults. MySQL/MariaDB have no per-database or per-account default `sql_mode`, and `init_connect` is
+//! global (it never runs for accounts with SUPER, such as root, which every other test uses). So the one global change
+//! is isolated by account name: a statement is put in front of whatever `init_connect` held, which adds a mode only
+//! for accounts named `gm_<mode>_…` and leaves every other session as it was. It stays there (idempotent: added once),
+//! because restoring the old value would pull it from under a test run in another process; the accounts are dropped
+//! at the end, and accounts left by an interrupted run (their test database gone) at the next start.
 
 use sqlx::{AssertSqlSafe, Connection, Executor, MySqlConnection};
 use tokio::sync::{Mutex, MutexGuard};
@@ -57,23 +59,35 @@ fn quoted(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
-/// `init_connect` switched to the per-account modes, and the accounts made so far.
+/// `init_connect` adding the per-account modes, and the accounts made so far.
 pub(crate) struct ServerModes {
     admin: MySqlConnection,
-    before: String,
     accounts: Vec<String>,
     _lock: MutexGuard<'static, ()>,
 }
 
 impl ServerModes {
-    /// Take the lock, remember `init_connect` and set it to add each account's mode.
+    /// Take the lock, clear accounts left by interrupted runs, and make sure `init_connect` adds each account's mode.
     pub(crate) async fn start(admin_url: &str) -> Self {
         let lock = INIT_CONNECT.lock().await;
         let mut admin = MySqlConnection::connect(admin_url).await.expect("connect");
-        let before: String = sqlx::query_scalar("SELECT @@GLOBAL.init_connect")
-            .fetch_one(&mut admin)
-            .await
-            .expect("init_connect");
+        let stale: Vec<(String, String)> = sqlx::query_as(
+            "SELECT u.User, u.Host FROM mysql.user u WHERE u.User LIKE 'gm\\_%' AND NOT EXISTS \
+             (SELECT 1 FROM mysql.db d JOIN information_schema.SCHEMATA s ON s.SCHEMA_NAME = d.Db \
+              WHERE d.User = u.User)",
+        )
+        .fetch_all(&mut admin)
+        .await
+        .expect("stale accounts");
+        for (user, host) in stale {
+            let _ = admin
+                .execute(AssertSqlSafe(format!(
+                    "DROP USER {}@{}",
+                    quoted(&user),
+                    quoted(&host)
+                )))
+                .await;
+        }
         let mut cases = String::new();
         for m in [Mode::NoBackslashEscapes, Mode::AnsiQuotes, Mode::Both] {
             cases.push_str(&format!(
@@ -82,17 +96,27 @@ impl ServerModes {
                 m.added()
             ));
         }
-        let init = format!("SET SESSION sql_mode = CASE{cases} ELSE @@SESSION.sql_mode END");
-        admin
-            .execute(AssertSqlSafe(format!(
-                "SET GLOBAL init_connect = {}",
-                quoted(&init)
-            )))
+        let ours = format!("SET SESSION sql_mode = CASE{cases} ELSE @@SESSION.sql_mode END");
+        let before: String = sqlx::query_scalar("SELECT @@GLOBAL.init_connect")
+            .fetch_one(&mut admin)
             .await
-            .expect("set init_connect");
+            .expect("init_connect");
+        if !before.contains(&ours) {
+            let init = if before.trim().is_empty() {
+                ours
+            } else {
+                format!("{ours}; {before}")
+            };
+            admin
+                .execute(AssertSqlSafe(format!(
+                    "SET GLOBAL init_connect = {}",
+                    quoted(&init)
+                )))
+                .await
+                .expect("set init_connect");
+        }
         Self {
             admin,
-            before,
             accounts: Vec::new(),
             _lock: lock,
         }
@@ -139,7 +163,7 @@ impl ServerModes {
         url.to_string()
     }
 
-    /// Drop the accounts and restore `init_connect`.
+    /// Drop the accounts.
     pub(crate) async fn finish(mut self) {
         for user in &self.accounts {
             let _ = self
@@ -147,13 +171,6 @@ impl ServerModes {
                 .execute(AssertSqlSafe(format!("DROP USER '{user}'@'%'")))
                 .await;
         }
-        self.admin
-            .execute(AssertSqlSafe(format!(
-                "SET GLOBAL init_connect = {}",
-                quoted(&self.before)
-            )))
-            .await
-            .expect("restore init_connect");
         let _ = self.admin.close().await;
     }
 }
