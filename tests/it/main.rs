@@ -27,6 +27,7 @@ mod extract_tools;
 mod forge_auth;
 mod forge_flow;
 mod guard_agreement;
+mod guard_cases;
 mod guard_modes;
 mod guard_sessions;
 mod health;
