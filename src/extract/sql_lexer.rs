@@ -9,7 +9,7 @@ use sqlparser::{
     tokenizer::{Location, Span, TokenWithSpan, Tokenizer, TokenizerError},
 };
 
-/// A dialect that tokenizes exactly as `0` does, but leaves `/*! … */` a comment. It delegates every dialect method
+/// A dialect that tokenizes exactly as the one it wraps, but leaves `/*! … */` a comment. It delegates every dialect method
 /// the tokenizer consults (a test compares its tokens with the stock dialect's); it is never used for parsing.
 struct CommentsAsWritten(&'static dyn ParserDialect);
 

@@ -47,22 +47,7 @@ pub(crate) fn check(sql: &str, dialect: Dialect) -> Result<(), Rejected> {
             }
             (Token::Placeholder(p), _) => placeholder(p, dialect, &source, t.span)?,
             (Token::DollarQuotedString(s), Dialect::Postgres) => {
-                if let Some(tag) = s
-                    .tag
-                    .as_deref()
-                    .filter(|t| t.starts_with(|c: char| c.is_ascii_digit()))
-                {
-                    return Err(refuse(
-                        format!(
-                            "found the dollar-quote tag ${tag}$; PostgreSQL reads ${} as a parameter: start the \
-                             tag with a letter (e.g. $q$…$q$)",
-                            tag.chars()
-                                .take_while(char::is_ascii_digit)
-                                .collect::<String>()
-                        ),
-                        t.span.start,
-                    ));
-                }
+                dollar_tag(s.tag.as_deref(), t.span)?;
             }
             (Token::Colon | Token::AtSign | Token::Sharp, Dialect::Sqlite) => {
                 sqlite_variable(&tokens[i..], &source)?;
@@ -71,6 +56,21 @@ pub(crate) fn check(sql: &str, dialect: Dialect) -> Result<(), Rejected> {
         }
     }
     adjacent_strings(&tokens, dialect)
+}
+
+/// PostgreSQL reads `$1$…` as the parameter `$1` followed by text: a tag must not start with a digit.
+fn dollar_tag(tag: Option<&str>, span: Span) -> Result<(), Rejected> {
+    let Some(tag) = tag.filter(|t| t.starts_with(|c: char| c.is_ascii_digit())) else {
+        return Ok(());
+    };
+    let digits: String = tag.chars().take_while(char::is_ascii_digit).collect();
+    Err(refuse(
+        format!(
+            "found the dollar-quote tag ${tag}$; PostgreSQL reads ${digits} as a parameter: start the tag with a \
+             letter (e.g. $q$…$q$)"
+        ),
+        span.start,
+    ))
 }
 
 /// Whether an engine may read `c` as part of an identifier or parameter name.
