@@ -26,8 +26,12 @@ pub mod probe;
 pub mod protect;
 pub mod read;
 pub mod source;
+pub mod sql_columns;
 pub mod sql_deny;
 pub mod sql_guard;
+mod sql_lexer;
+mod sql_roundtrip;
+mod sql_tokens;
 pub mod sqlite_read;
 pub mod xlsx_out;
 

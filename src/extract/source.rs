@@ -1,6 +1,12 @@
 //! Read-only sessions on a data source: every extraction runs inside a read-only transaction (PostgreSQL and
 //! MySQL/MariaDB) or on a SQLite file opened read-only with `query_only`, with a server-side statement timeout where
 //! the engine has one and a client-side deadline always.
+//!
+//! Each session also pins the settings that decide how the server splits SQL text into tokens, so that neither the
+//! server's nor the account's defaults (nor options in the source URL) can make the engine read an approved query
+//! otherwise than the SQL guard's parser did (see [`PG_LEXING`] and [`MYSQL_LEXING`]). SQLite extractions read
+//! through `rusqlite` ([`super::sqlite_read`]), which switches off double-quoted string literals; the sqlx SQLite
+//! session here (tests only) cannot (sqlx has no such option).
 
 use std::{str::FromStr, time::Duration};
 
@@ -14,6 +20,28 @@ use super::sql_guard::Dialect;
 
 /// How long connecting may take before the source counts as unreachable.
 const CONNECT_DEADLINE: Duration = Duration::from_secs(5);
+
+/// PostgreSQL settings that change how text is tokenized, pinned for every session:
+///
+/// - `standard_conforming_strings = on`: a backslash in `'…'` is an ordinary character, as sqlparser reads it
+///   (off, `'\'' …` would be a string that runs on past the next quote);
+/// - `backslash_quote = on`: `\'` inside `E'…'` is a quote, as sqlparser reads it (instead of an error or, with an
+///   unsafe client encoding, a refusal).
+///
+/// Dollar quoting, `U&''` strings and nested comments have no settings. The client encoding needs no pin: sqlx sends
+/// `client_encoding=UTF8` in the startup packet, which outranks database and role defaults and the URL's `options`
+/// (tests/it/guard_sessions.rs).
+pub const PG_LEXING: &str = "SET standard_conforming_strings = on; SET backslash_quote = on";
+
+/// MySQL/MariaDB settings that change how text is tokenized, pinned for every session. `sql_mode` is set whole, so no
+/// server, account or sqlx default survives: without `ANSI_QUOTES` (`"…"` is a string, as sqlparser's MySQL dialect
+/// reads it), without `NO_BACKSLASH_ESCAPES` (a backslash escapes the next character in a string, as sqlparser reads
+/// it: `supports_string_literal_backslash_escape`), with `PIPES_AS_CONCAT` (`||` joins strings, as sqlparser reads it;
+/// sqlx adds it at connect too) and `NO_ENGINE_SUBSTITUTION` (sqlx's other addition), and no MariaDB compatibility
+/// mode (`ORACLE`, `MSSQL`…), which would change the syntax wholesale. `NAMES utf8mb4`: the bytes sqlx sends are read
+/// as UTF-8 whatever `charset` the URL names (in GBK or SJIS a backslash can hide inside a multi-byte character).
+pub const MYSQL_LEXING: &str =
+    "SET NAMES utf8mb4, SESSION sql_mode = 'PIPES_AS_CONCAT,NO_ENGINE_SUBSTITUTION'";
 
 /// What went wrong with a source, in words an analyst or admin can act on.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +115,7 @@ impl Session {
                     let opts = PgConnectOptions::from_str(url)
                         .map_err(|e| SourceError::Url(e.to_string()))?;
                     let mut c = opts.connect().await.map_err(db_error)?;
+                    c.execute(PG_LEXING).await.map_err(db_error)?;
                     let ms = timeout.as_millis().max(1);
                     c.execute(sqlx::AssertSqlSafe(format!("SET statement_timeout = {ms}")))
                         .await
@@ -105,6 +134,7 @@ impl Session {
                     let opts = MySqlConnectOptions::from_str(&url)
                         .map_err(|e| SourceError::Url(e.to_string()))?;
                     let mut c = opts.connect().await.map_err(db_error)?;
+                    c.execute(MYSQL_LEXING).await.map_err(db_error)?;
                     let version: String = sqlx::query_scalar("SELECT VERSION()")
                         .fetch_one(&mut c)
                         .await

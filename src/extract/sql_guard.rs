@@ -2,6 +2,9 @@
 //! (`SELECT`, `WITH … SELECT`, `VALUES`) with no `INTO`, no locking clause and no data-modifying part anywhere (CTEs,
 //! subqueries). A refusal says what was found and where (line and column).
 //!
+//! Before parsing, text that sqlparser and the engine could tokenize differently is refused (`sql_tokens`); after,
+//! a query whose syntax tree changes when rendered and parsed again is refused (`sql_roundtrip`).
+//!
 //! This is a guard in front of the read-only transaction every extraction runs in, not a substitute for it: a
 //! function with side effects (`SELECT nextval(…)`, a user-defined function that writes) passes the parser and is
 //! stopped by the database's read-only mode.
@@ -14,6 +17,8 @@ use sqlparser::{
     parser::Parser,
     tokenizer::{Span, Token, Tokenizer},
 };
+
+use super::{sql_roundtrip, sql_tokens};
 
 /// The SQL dialect of a data source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +92,7 @@ pub fn check(sql: &str, dialect: Dialect) -> Result<(), Rejected> {
 
 /// Admit `sql` if it is exactly one read-only query in `dialect`, and return it parsed.
 pub fn parse(sql: &str, dialect: Dialect) -> Result<Statement, Rejected> {
+    sql_tokens::check(sql, dialect)?;
     let d = parser_dialect(dialect);
     let statements = Parser::parse_sql(d, sql).map_err(|e| Rejected {
         message: format!("not valid {} SQL: {e}", dialect.name()),
@@ -123,12 +129,12 @@ pub fn parse(sql: &str, dialect: Dialect) -> Result<Statement, Rejected> {
             at: at(0),
         });
     }
-    match first.visit(&mut Guard) {
-        ControlFlow::Break(r) => Err(r),
-        ControlFlow::Continue(()) => {
-            super::sql_deny::check(first, dialect).map(|()| statements.remove(0))
-        }
+    if let ControlFlow::Break(r) = first.visit(&mut Guard) {
+        return Err(r);
     }
+    super::sql_deny::check(first, dialect)?;
+    sql_roundtrip::check(sql, first, dialect)?;
+    Ok(statements.remove(0))
 }
 
 /// Where each statement begins (line, column): the first token that is not whitespace or a comment, at the start and

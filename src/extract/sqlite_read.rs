@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use rusqlite::{Connection, OpenFlags, types::ValueRef};
+use rusqlite::{Connection, OpenFlags, config::DbConfig, types::ValueRef};
 use tokio::sync::mpsc::Sender;
 
 use super::{
@@ -60,6 +60,10 @@ impl SqliteSource {
         )
         .map_err(|e| db(e, timeout))?;
         conn.pragma_update(None, "query_only", "ON")
+            .map_err(|e| db(e, timeout))?;
+        // A double-quoted name that matches no column is an identifier error, not (SQLite's legacy reading) a string
+        // literal: the SQL guard reads `"x"` as a name, and so must the engine.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DML, false)
             .map_err(|e| db(e, timeout))?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(|e| db(e, timeout))?;
