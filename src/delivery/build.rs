@@ -96,10 +96,10 @@ pub async fn build(
             });
         }
     };
-    if let Some(stopped) = scan_gate(row, plan, &summary) {
+    if let Err(stop) = scan_gate(row, plan, &summary) {
         // Nothing leaves: the bundle and its work folder are removed before anything else happens.
         let _ = std::fs::remove_dir_all(&dir);
-        return Err(Failure::Stopped(Box::new(stopped)));
+        return Err(stop);
     }
     let keys = app
         .cfg
@@ -145,18 +145,17 @@ pub async fn build(
     Ok(())
 }
 
-/// The stop of a delivery whose whole-result scan found what the approval did not cover; `None` when it may go.
-fn scan_gate(row: &RequestRow, plan: &Plan, summary: &pipeline::Summary) -> Option<Stopped> {
+/// Whether the bundle may go: the whole-result scan ran and found nothing the approval did not cover.
+fn scan_gate(row: &RequestRow, plan: &Plan, summary: &pipeline::Summary) -> Result<(), Failure> {
     let Some(report) = &summary.scan else {
-        return Some(Stopped {
-            reason: "the whole-result personal-data scan did not run; extract again".into(),
-            detail: json!({"rows": summary.rows}),
-            scan: String::new(),
-        });
+        // Never expected (a delivery always scans); without findings nothing may leave.
+        return Err(Failure::Retry(
+            "the whole-result personal-data scan did not run".into(),
+        ));
     };
     let open = scan::uncovered(row, plan, &report.findings);
     if open.is_empty() {
-        return None;
+        return Ok(());
     }
     let found = PiiScan {
         digest: row.plan_digest.clone().unwrap_or_default(),
@@ -173,14 +172,14 @@ fn scan_gate(row: &RequestRow, plan: &Plan, summary: &pipeline::Summary) -> Opti
         }
         .summary()
     );
-    Some(Stopped {
+    Err(Failure::Stopped(Box::new(Stopped {
         reason,
         detail: json!({
             "digest": row.approved_digest, "rows_scanned": report.rows, "uncovered": scan::finding_facts(&open),
             "findings": scan::finding_facts(&report.findings), "destroyed_data_sha256": summary.data_sha256,
         }),
         scan: serde_json::to_string(&found).unwrap_or_default(),
-    })
+    })))
 }
 
 fn retry(e: impl std::fmt::Display) -> Failure {

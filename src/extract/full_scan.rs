@@ -7,6 +7,8 @@
 //! Dropped columns are not scanned: they never leave. Values are read before masking, so the findings say what the
 //! query returned, which is what an approval is judged against.
 
+use chrono::NaiveTime;
+
 use super::{
     cell::Cell,
     decode::{Column, Declared, Kind},
@@ -14,6 +16,9 @@ use super::{
     pii_values::{ColumnScan, Finding},
 };
 use crate::requests::plan::Masking;
+
+/// Integers below this have at most six digits.
+const SHORT: u64 = 1_000_000;
 
 /// Categories that count from a single value.
 const STRONG: [Category; 2] = [Category::Email, Category::Iban];
@@ -56,6 +61,17 @@ impl FullScan {
                 Cell::Null => scan.observe(None),
                 // Booleans, times and floats never hold an identifier the detectors know.
                 Cell::Bool(_) | Cell::Float(_) | Cell::Time(_) => {}
+                // Fewer than seven digits: no card, phone or national number (and a number column holds no postal
+                // code). Most ids and amounts end here.
+                Cell::Int(n) if n.unsigned_abs() < SHORT => scan.observe_plain(),
+                Cell::UInt(n) if *n < SHORT => scan.observe_plain(),
+                Cell::Date(d) => scan.observe_date(*d),
+                // Only a midnight date-time reads as a date; any other is no detector's shape.
+                Cell::DateTime(t) if t.time() == NaiveTime::MIN => scan.observe_date(t.date()),
+                Cell::Timestamp(t) if t.time() == NaiveTime::MIN => {
+                    scan.observe_date(t.date_naive())
+                }
+                Cell::DateTime(_) | Cell::Timestamp(_) => scan.observe_plain(),
                 Cell::Text(s) | Cell::Json(s) | Cell::Decimal(s) => scan.observe(Some(s)),
                 other => {
                     self.text.clear();

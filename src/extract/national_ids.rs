@@ -60,8 +60,13 @@ pub fn uk_nino(v: &str) -> bool {
     if v.len() > 13 {
         return false;
     }
-    let c: String = v.chars().filter(|&c| c != ' ').collect();
-    if !fits(&c, "AA999999A") {
+    let Some((buf, n)) = squeezed::<9>(v, b" ") else {
+        return false;
+    };
+    let Ok(c) = std::str::from_utf8(&buf[..n]) else {
+        return false;
+    };
+    if !fits(c, "AA999999A") {
         return false;
     }
     let b = c.as_bytes();
@@ -124,10 +129,9 @@ pub fn fr_nir(v: &str) -> bool {
     if v.len() > 21 {
         return false;
     }
-    let c: Vec<u8> = v.bytes().filter(|&b| b != b' ').collect();
-    if c.len() != 15 {
+    let Some((c, 15)) = squeezed::<15>(v, b" ") else {
         return false;
-    }
+    };
     let mut head = [0u8; 13];
     head.copy_from_slice(&c[..13]);
     match &head[5..7] {
@@ -154,8 +158,13 @@ pub fn es_dni_nie(v: &str) -> bool {
     if v.len() > 11 {
         return false;
     }
-    let c: String = v.chars().filter(|&c| c != '-' && c != ' ').collect();
-    if !fits(&c, "99999999A") && !fits(&c, "A9999999A") {
+    let Some((buf, n)) = squeezed::<9>(v, b"- ") else {
+        return false;
+    };
+    let Ok(c) = std::str::from_utf8(&buf[..n]) else {
+        return false;
+    };
+    if !fits(c, "99999999A") && !fits(c, "A9999999A") {
         return false;
     }
     let b = c.as_bytes();
@@ -235,6 +244,18 @@ pub fn se_personnummer(v: &str) -> bool {
     let (month, day) = (d[2] * 10 + d[3], d[4] * 10 + d[5]);
     let compact: String = ten.chars().filter(char::is_ascii_digit).collect();
     matches!(month, 1..=12) && matches!(day, 1..=31 | 61..=91) && luhn_valid(&compact)
+}
+
+/// The bytes of `v` without those in `skip`, in a buffer on the stack, and how many there are; `None` when there are
+/// more than `N` (the scan runs on every delivered value, so nothing here allocates).
+fn squeezed<const N: usize>(v: &str, skip: &[u8]) -> Option<([u8; N], usize)> {
+    let mut out = [0u8; N];
+    let mut n = 0;
+    for b in v.bytes().filter(|b| !skip.contains(b)) {
+        *out.get_mut(n)? = b;
+        n += 1;
+    }
+    Some((out, n))
 }
 
 /// The value of a run of ASCII digits (callers have checked the shape).

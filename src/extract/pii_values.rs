@@ -21,28 +21,64 @@ pub fn value_category(raw: &str) -> Option<Category> {
     if v.is_empty() || v.len() > 254 {
         return None;
     }
-    if looks_like_email(v) {
-        return Some(Category::Email);
+    classify(v, &Shape::of(v), postal_shape(v))
+}
+
+/// What one pass over a value's bytes tells, so each detector runs only where its pattern could fit.
+#[derive(Clone, Copy, Debug)]
+struct Shape {
+    digits: usize,
+    at: bool,
+    dot_or_colon: bool,
+}
+
+impl Shape {
+    fn of(v: &str) -> Self {
+        let mut s = Self {
+            digits: 0,
+            at: false,
+            dot_or_colon: false,
+        };
+        for b in v.bytes() {
+            match b {
+                b'0'..=b'9' => s.digits += 1,
+                b'@' => s.at = true,
+                b'.' | b':' => s.dot_or_colon = true,
+                _ => {}
+            }
+        }
+        s
     }
-    if v.contains(['.', ':']) && v.parse::<IpAddr>().is_ok() {
+}
+
+/// [`value_category`] of a trimmed, non-empty value whose shape and postal shape are known.
+fn classify(v: &str, shape: &Shape, postal: Option<Postal>) -> Option<Category> {
+    if shape.at {
+        // No other pattern has an `@`.
+        return looks_like_email(v).then_some(Category::Email);
+    }
+    if shape.dot_or_colon && v.parse::<IpAddr>().is_ok() {
         return Some(Category::IpAddress);
     }
-    // Before cards and phones: a NIR can pass Luhn, and `078-05-1120` would pass for a phone number.
-    if national_id(v).is_some() {
+    // Before cards and phones: a NIR can pass Luhn, and `078-05-1120` would pass for a phone number. Every national
+    // identifier has six digits or more, but a codice fiscale whose digits were all replaced by letters (16).
+    let may_be_id = shape.digits >= 6 || v.len() == 16;
+    if may_be_id && national_id(v).is_some() {
         return Some(Category::NationalId);
     }
-    let digits = v.chars().filter(char::is_ascii_digit).count();
-    let card_chars = v
-        .chars()
-        .all(|c| c.is_ascii_digit() || c == ' ' || c == '-');
-    if card_chars && (13..=19).contains(&digits) && luhn_valid(v) {
+    let digits = shape.digits;
+    if (13..=19).contains(&digits)
+        && v.bytes()
+            .all(|c| c.is_ascii_digit() || c == b' ' || c == b'-')
+        && luhn_valid(v)
+    {
         return Some(Category::CardNumber);
     }
     if v.len() >= 15 && v.as_bytes()[..2].iter().all(u8::is_ascii_uppercase) && iban_valid(v) {
         return Some(Category::Iban);
     }
     // Before phones: a ZIP+4 starting with 0 has a phone's trunk zero.
-    if postal_shape(v) == Some(Postal::Shaped) {
+    if postal == Some(Postal::Shaped) {
         return Some(Category::PostalCode);
     }
     if looks_like_phone(v, digits) {
@@ -51,13 +87,23 @@ pub fn value_category(raw: &str) -> Option<Category> {
     None
 }
 
-/// Whether any value detector could match `v` (trimmed, at most 40 characters): every pattern but two needs a digit;
-/// e-mail addresses need `@`, IPv6 addresses may be all hex letters and colons, and an Italian codice fiscale may
-/// have its digits replaced by letters (16 characters).
+/// Whether any value detector could match `v` (trimmed, at most 40 characters). E-mail addresses need `@`; IPv6
+/// addresses may be hex letters and colons; an Italian codice fiscale (16 characters) may have its digits replaced by
+/// letters. Every other pattern needs at least four digits, except UK and Canadian postcodes (two or three digits in
+/// at most eight characters). So a street like `Gartenstraße 32` or a name is passed over.
 fn may_match(v: &str) -> bool {
-    v.len() == 16
-        || v.bytes()
-            .any(|b| b.is_ascii_digit() || b == b'@' || b == b':')
+    if v.len() == 16 && v.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return true;
+    }
+    let mut digits = 0usize;
+    for b in v.bytes() {
+        match b {
+            b'0'..=b'9' => digits += 1,
+            b'@' | b':' => return true,
+            _ => {}
+        }
+    }
+    digits >= 4 || (digits >= 1 && v.len() <= 8)
 }
 
 fn looks_like_email(v: &str) -> bool {
@@ -292,6 +338,17 @@ impl ColumnScan {
         self
     }
 
+    /// Count a value that no detector can match (a short number, a time of day): it weighs in the shares.
+    pub fn observe_plain(&mut self) {
+        self.values += 1;
+    }
+
+    /// Look at a calendar date (for the date-of-birth signal), as [`ColumnScan::observe`] would its ISO text.
+    pub fn observe_date(&mut self, date: NaiveDate) {
+        self.values += 1;
+        self.dates.observe(date, self.today);
+    }
+
     /// Look at one sampled value (`None` for NULL).
     pub fn observe(&mut self, value: Option<&str>) {
         let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
@@ -311,10 +368,26 @@ impl ColumnScan {
             // Most names, cities and codes: nothing below can match (the whole-result scan sees every value).
             return;
         }
-        if let Some(c) = value_category(v) {
-            *self.hits.entry(c).or_default() += 1;
+        let shape = Shape::of(v);
+        if shape.at && len <= 40 {
+            // An address or nothing: no other pattern has an `@`, and so short a value is not free text.
+            if looks_like_email(v) {
+                *self.hits.entry(Category::Email).or_default() += 1;
+            }
+            return;
         }
-        match postal_shape(v) {
+        let postal = postal_shape(v);
+        let category = (v.len() <= 254)
+            .then(|| classify(v, &shape, postal))
+            .flatten();
+        if let Some(c) = category {
+            *self.hits.entry(c).or_default() += 1;
+            if c == Category::Email {
+                // Nothing below matches an address (`@` fits no shape, and it has no spaces).
+                return;
+            }
+        }
+        match postal {
             Some(Postal::Hyphenated) => self.postal_hyphenated += 1,
             Some(Postal::Digits) => {
                 self.postal_digits += 1;

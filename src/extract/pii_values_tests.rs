@@ -269,3 +269,42 @@ fn national_ids_are_found_and_order_numbers_are_not() {
     let f = scan("bsn", &refs(&bsns[..10]));
     assert_eq!(category(&f, Category::NationalId).unwrap().hits, 10);
 }
+
+#[test]
+fn the_prefilter_passes_over_only_what_no_detector_matches() {
+    // Every value some detector recognises gets past the prefilter…
+    for v in [
+        "someone@example.org",
+        "::1",
+        "fe80::1",
+        "10.0.0.1",
+        "SW1A 1AA",
+        "K1A 0B1",
+        "01624",
+        "1234 AB",
+        "+49 30 1234567",
+        "4111 1111 1111 1111",
+        "DE89370400440532013000",
+        "078-05-1120",
+        "AB 12 34 56 C",
+        "RSSMRA85T10A562S",
+        "RSSMRALPTMLALRMS",
+        "1969-07-31",
+        "123456782",
+    ] {
+        assert!(may_match(v) || value_category(v).is_none(), "{v}");
+        if value_category(v).is_some() || postal_shape(v).is_some() || calendar_date(v).is_some() {
+            assert!(may_match(v), "{v} is recognised but would be passed over");
+        }
+    }
+    // …and names, streets and cities do not.
+    for v in [
+        "Jürgen",
+        "Gartenstraße 32",
+        "Birkenweg 161",
+        "Frankfurt am Main",
+        "DE",
+    ] {
+        assert!(!may_match(v), "{v}");
+    }
+}

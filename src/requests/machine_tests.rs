@@ -633,3 +633,58 @@ fn the_privacy_officer_decides_masking_when_approving() {
         Err(CommandError::Stale(_))
     ));
 }
+
+#[test]
+fn an_approval_covers_what_its_officer_saw_and_decided_and_a_direct_one_nothing() {
+    use crate::extract::pii_values::Finding;
+    let found = |column: &str, category: &str| -> Finding {
+        serde_json::from_value(finding(column, category, false)).unwrap()
+    };
+    let mut r = row(State::Extracting);
+    let digest = r.plan_digest.clone().unwrap();
+    let mut seen: serde_json::Value = serde_json::from_str(&clean_scan(&digest)).unwrap();
+    seen["findings"] = json!([finding("email", "email", false)]);
+    r.pii_scan = Some(seen.to_string());
+    let plan = sample(); // masks `email`
+    let whole = [
+        found("email", "email"),
+        found("notes", "phone"),
+        found("ref", "email"),
+    ];
+
+    // Approved directly: nothing is covered, not even the masked column.
+    r.pii = Some(false);
+    r.approved_by = Some(SCAN_APPROVER.into());
+    let open: Vec<String> = scan::uncovered(&r, &plan, &whole)
+        .into_iter()
+        .map(|f| f.column)
+        .collect();
+    assert_eq!(open, ["email", "notes", "ref"]);
+
+    // Approved by a privacy officer: what their scan showed and what they masked is covered, the rest is not.
+    r.pii = Some(true);
+    r.approved_by = Some(PRIVACY.into());
+    let mut keep_all = plan.clone();
+    keep_all.masking.clear();
+    let open: Vec<String> = scan::uncovered(&r, &keep_all, &whole)
+        .into_iter()
+        .map(|f| f.column)
+        .collect();
+    assert_eq!(open, ["notes", "ref"], "email was in the approved scan");
+    let mut masked_ref = keep_all.clone();
+    masked_ref
+        .masking
+        .insert("ref".into(), Masking::Pseudonymise);
+    let open: Vec<String> = scan::uncovered(&r, &masked_ref, &whole)
+        .into_iter()
+        .map(|f| f.column)
+        .collect();
+    assert_eq!(
+        open,
+        ["notes"],
+        "ref is pseudonymised by the officer's decision"
+    );
+    // A new category in a column the officer saw is not covered by what they saw.
+    let more = [found("email", "phone")];
+    assert_eq!(scan::uncovered(&r, &keep_all, &more).len(), 1);
+}
