@@ -209,28 +209,13 @@ async fn stop(
     stopped: super::Stopped,
 ) -> Result<(), JobError> {
     tracing::warn!(request = %row.id, reason = %stopped.reason, "delivery stopped by the whole-result scan");
-    let mut tx = app.store.begin().await?;
-    let Some(locked) = tx
-        .lock_request_by_issue(&row.tenant_id, &row.issue_id)
-        .await?
-    else {
-        return Ok(());
-    };
+    let reason = stopped.reason.clone();
     let event = SystemEvent::ScanStopped {
-        reason: stopped.reason.clone(),
+        reason: stopped.reason,
         detail: stopped.detail,
         scan: stopped.scan,
     };
-    if let Err(e) = commands::observe(&mut tx, &locked, &event, "clearance").await {
-        tracing::info!(request = %row.id, error = %e, "the request is no longer extracting");
-    }
-    d.state = "failed".into();
-    d.error = Some(stopped.reason);
-    d.secret_sealed = None;
-    tx.save_delivery(d).await?;
-    tx.commit().await?;
-    let _ = std::fs::remove_dir_all(app.cfg.work_dir.join(&d.id));
-    Ok(())
+    end(app, row, Some(d), &event, &reason).await
 }
 
 /// Fail the request (and the delivery, if any) with `reason`, audited; remove the work folder.
@@ -241,6 +226,21 @@ async fn fail(
     reason: &str,
 ) -> Result<(), JobError> {
     tracing::info!(request = %row.id, %reason, "extraction failed");
+    let event = SystemEvent::Fail {
+        reason: reason.to_owned(),
+    };
+    end(app, row, delivery, &event, reason).await
+}
+
+/// End an extraction that will not deliver: `event` moves the request on (audited), the delivery fails with
+/// `reason`, its secret is dropped and its work folder removed.
+async fn end(
+    app: &AppState,
+    row: &RequestRow,
+    delivery: Option<&mut DeliveryRow>,
+    event: &SystemEvent,
+    reason: &str,
+) -> Result<(), JobError> {
     let mut tx = app.store.begin().await?;
     let Some(locked) = tx
         .lock_request_by_issue(&row.tenant_id, &row.issue_id)
@@ -248,10 +248,7 @@ async fn fail(
     else {
         return Ok(());
     };
-    let event = SystemEvent::Fail {
-        reason: reason.to_owned(),
-    };
-    if let Err(e) = commands::observe(&mut tx, &locked, &event, "clearance").await {
+    if let Err(e) = commands::observe(&mut tx, &locked, event, "clearance").await {
         tracing::info!(request = %row.id, error = %e, "the request is no longer extracting");
     }
     if let Some(d) = delivery {

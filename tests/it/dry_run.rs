@@ -154,18 +154,7 @@ impl Site {
     }
 
     async fn audit_actions(&self) -> Vec<(String, Value)> {
-        let (_, v) = self.view(people::ANALYST).await;
-        v["audit"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| {
-                (
-                    e["action"].as_str().unwrap().to_owned(),
-                    e["detail"].clone(),
-                )
-            })
-            .collect()
+        self.panel().audit_actions().await
     }
 }
 

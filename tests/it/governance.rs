@@ -37,21 +37,6 @@ fn big(sql: &str) -> Value {
     p
 }
 
-async fn audit(p: &Panel<'_>) -> Vec<(String, Value)> {
-    let (_, v) = p.view(people::ANALYST).await;
-    v["audit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["action"].as_str().unwrap().to_owned(),
-                e["detail"].clone(),
-            )
-        })
-        .collect()
-}
-
 /// The request for `issue_id` once it is in `state` (three minutes at most: a debug build extracts slowly).
 async fn until_state(s: &Site, issue_id: &str, state: &str) -> clearance::store::RequestRow {
     let tenant = s.tenant_id().await;
@@ -173,7 +158,7 @@ async fn hidden_email_is_stopped(s: &Site, source: &str, issue_id: &str) {
     assert!(deliveries[0].secret_sealed.is_none());
     assert!(!s.app.state.cfg.work_dir.join(&deliveries[0].id).exists());
     // The trail says what happened, with the findings and no values.
-    let trail = audit(&p).await;
+    let trail = p.audit_actions().await;
     let (_, stopped) = trail
         .iter()
         .find(|(a, _)| a == "request.delivery_stopped")
@@ -253,7 +238,7 @@ async fn dry_runs_are_audited_and_mask_what_the_scan_flags(backend: Backend) {
     assert!(emails(&v).iter().all(|e| e.contains("***@")), "masked: {v}");
     // The analyst saves another query: the first one stays readable from the trail.
     s.save(big("SELECT id FROM customers")).await;
-    let trail = audit(&s.panel()).await;
+    let trail = s.panel().audit_actions().await;
     let (_, dry) = trail
         .iter()
         .find(|(a, _)| a == "request.dry_run")
@@ -335,7 +320,7 @@ SELECT i AS id, CASE WHEN i = 900000 THEN 'someone@example.org' END AS ref FROM 
     let row = until_state(&s, &issue_id, "awaiting_privacy_approval").await;
     assert!(row.reason.unwrap_or_default().contains("ref (email)"));
     assert!(s.sim.issue(&s.key).unwrap().attachment_ids.is_empty());
-    let trail = audit(&s.panel()).await;
+    let trail = s.panel().audit_actions().await;
     let (_, stopped) = trail
         .iter()
         .find(|(a, _)| a == "request.delivery_stopped")

@@ -84,4 +84,20 @@ impl Panel<'_> {
         self.post_raw(&self.token(who), self.issue_id, "/dry-run", None)
             .await
     }
+
+    /// The request's audit trail as the analyst's panel shows it: (action, detail), oldest first.
+    pub(crate) async fn audit_actions(&self) -> Vec<(String, Value)> {
+        let (_, v) = self.view(clearance::sandbox::jira::people::ANALYST).await;
+        v["audit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["action"].as_str().unwrap().to_owned(),
+                    e["detail"].clone(),
+                )
+            })
+            .collect()
+    }
 }
