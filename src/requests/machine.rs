@@ -1,5 +1,6 @@
-//! The request state machine: states, the commands people give and the events the system records, and the guard of
-//! every transition (from which state, by which role, never by the requester, with separation of duties).
+//! The request state machine: states, the commands people give, and the guard of every transition (from which
+//! state, by which role, never by the requester, with separation of duties). What the system observes is in
+//! [`super::events`].
 //!
 //! Pure functions over the stored row: they return the changed row with the audit facts, or an error that says why
 //! nothing changed. [`super::commands`] runs them under a row lock and stores the result with its audit event.
@@ -16,6 +17,8 @@ use super::{
     state::State,
 };
 use crate::store::{RequestRow, RolePolicy};
+
+pub use super::events::{SystemEvent, observe};
 
 /// What a person may do, from their Jira groups.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -80,52 +83,6 @@ impl Command {
             Command::Extract {} => "extract",
         }
     }
-}
-
-/// Something the system observed (Jira sync, jobs); not available to people through the API.
-#[derive(Clone, Debug, PartialEq)]
-pub enum SystemEvent {
-    /// The trigger label was removed, or the issue deleted.
-    Cancel {
-        /// Why.
-        reason: String,
-        /// The issue is gone (a delivered attachment went with it).
-        issue_deleted: bool,
-    },
-    /// The trigger label came back on a request cancelled for its removal.
-    Restore,
-    /// The bundle is attached and its secret reached everyone it is for (or it needs none).
-    Delivered {
-        /// Rows, file name and hash, attachment id.
-        detail: Value,
-    },
-    /// The bundle is attached, but its secret could not be sent to someone yet.
-    AwaitDelivery {
-        /// Who could not be reached, and what would fix it.
-        reason: String,
-        /// Rows, file name and hash, attachment id.
-        detail: Value,
-    },
-    /// The extraction or delivery failed.
-    Fail {
-        /// What to do about it.
-        reason: String,
-    },
-    /// The whole-result scan found personal data the approval did not cover: the bundle was destroyed unsent and
-    /// the request goes to a privacy officer.
-    ScanStopped {
-        /// What was found, for people.
-        reason: String,
-        /// Findings (never values), rows scanned, the destroyed file's hash.
-        detail: Value,
-        /// The stored scan that replaces the dry run's (serialized `PiiScan` of the whole result).
-        scan: String,
-    },
-    /// Retention ended (or the issue was closed); the bundle was removed.
-    Expire {
-        /// File name and hash of what was removed.
-        detail: Value,
-    },
 }
 
 /// A transition that happened: the row to store and what to write into the audit chain.
@@ -435,97 +392,6 @@ pub fn permitted(
     allowed
 }
 
-/// Apply something the system observed. `Ok(None)` when it does not apply in the current state (a label removed
-/// from a delivered request, a restore of a request that was not cancelled for its label).
-pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, CommandError> {
-    let state = current(row)?;
-    let mut next = row.clone();
-    let (action, detail) = match ev {
-        SystemEvent::Cancel {
-            reason,
-            issue_deleted,
-        } => {
-            let delivered = state.has_attachment();
-            if !(state.is_open() || (delivered && *issue_deleted)) {
-                return Ok(None);
-            }
-            next.state = State::Cancelled.as_str().into();
-            next.reason = Some(reason.clone());
-            clear_approval(&mut next);
-            (
-                "request.cancelled",
-                json!({"reason": reason, "previous_state": state.as_str(), "attachment_gone": delivered}),
-            )
-        }
-        SystemEvent::Restore => {
-            if state != State::Cancelled {
-                return Ok(None);
-            }
-            next.state = State::New.as_str().into();
-            next.reason = None;
-            next.reviewer = None;
-            ("request.restored", json!({}))
-        }
-        SystemEvent::Delivered { detail } => {
-            expect_one_of(
-                state,
-                &[State::Extracting, State::AwaitingDelivery],
-                "deliver",
-            )?;
-            next.state = State::Delivered.as_str().into();
-            next.reason = None;
-            ("request.delivered", detail.clone())
-        }
-        SystemEvent::AwaitDelivery { reason, detail } => {
-            expect_one_of(state, &[State::Extracting, State::AwaitingDelivery], "hold")?;
-            if state == State::AwaitingDelivery && row.reason.as_deref() == Some(reason.as_str()) {
-                return Ok(None);
-            }
-            next.state = State::AwaitingDelivery.as_str().into();
-            next.reason = Some(reason.clone());
-            let mut detail = detail.clone();
-            detail["reason"] = json!(reason);
-            ("request.awaiting_delivery", detail)
-        }
-        SystemEvent::Fail { reason } => {
-            expect(state, State::Extracting, "fail")?;
-            next.state = State::Failed.as_str().into();
-            next.reason = Some(reason.clone());
-            ("request.failed", json!({"reason": reason}))
-        }
-        SystemEvent::ScanStopped {
-            reason,
-            detail,
-            scan,
-        } => {
-            expect(state, State::Extracting, "stop")?;
-            next.state = State::AwaitingPrivacyApproval.as_str().into();
-            next.reason = Some(reason.clone());
-            next.pii = Some(true);
-            next.pii_scan = Some(scan.clone());
-            clear_approval(&mut next);
-            let mut detail = detail.clone();
-            detail["reason"] = json!(reason);
-            ("request.delivery_stopped", detail)
-        }
-        SystemEvent::Expire { detail } => {
-            expect_one_of(
-                state,
-                &[State::Delivered, State::AwaitingDelivery],
-                "expire",
-            )?;
-            next.state = State::Expired.as_str().into();
-            next.reason = None;
-            ("request.expired", detail.clone())
-        }
-    };
-    Ok(Some(Change {
-        row: next,
-        action,
-        detail,
-    }))
-}
-
 /// The stored plan with `masking` instead of its own: `None` when that is no change, else the plan, its JSON and its
 /// digest.
 fn remask(
@@ -549,7 +415,7 @@ fn remask(
     Ok(Some((plan, json, digest)))
 }
 
-fn current(row: &RequestRow) -> Result<State, CommandError> {
+pub(super) fn current(row: &RequestRow) -> Result<State, CommandError> {
     State::parse(&row.state).ok_or_else(|| {
         CommandError::NotNow(format!(
             "the request is in an unknown state {:?}",
@@ -558,11 +424,15 @@ fn current(row: &RequestRow) -> Result<State, CommandError> {
     })
 }
 
-fn expect(state: State, wanted: State, what: &str) -> Result<(), CommandError> {
+pub(super) fn expect(state: State, wanted: State, what: &str) -> Result<(), CommandError> {
     expect_one_of(state, &[wanted], what)
 }
 
-fn expect_one_of(state: State, wanted: &[State], what: &str) -> Result<(), CommandError> {
+pub(super) fn expect_one_of(
+    state: State,
+    wanted: &[State],
+    what: &str,
+) -> Result<(), CommandError> {
     if wanted.contains(&state) {
         Ok(())
     } else {
@@ -575,7 +445,7 @@ fn expect_one_of(state: State, wanted: &[State], what: &str) -> Result<(), Comma
     }
 }
 
-fn clear_approval(r: &mut RequestRow) {
+pub(super) fn clear_approval(r: &mut RequestRow) {
     r.approved_digest = None;
     r.approved_by = None;
     r.approved_at = None;
@@ -583,4 +453,4 @@ fn clear_approval(r: &mut RequestRow) {
 
 #[cfg(test)]
 #[path = "machine_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -6,28 +6,28 @@ use serde_json::json;
 use super::*;
 use crate::requests::plan::{Masking, tests::sample};
 
-const REQUESTER: &str = "acc-requester";
-const ANALYST: &str = "acc-analyst";
-const OTHER_ANALYST: &str = "acc-analyst-2";
-const PRIVACY: &str = "acc-privacy";
+pub(crate) const REQUESTER: &str = "acc-requester";
+pub(crate) const ANALYST: &str = "acc-analyst";
+pub(crate) const OTHER_ANALYST: &str = "acc-analyst-2";
+pub(crate) const PRIVACY: &str = "acc-privacy";
 
-const ALL_ROLES: Roles = Roles {
+pub(crate) const ALL_ROLES: Roles = Roles {
     analyst: true,
     privacy: true,
     admin: true,
 };
-const ANALYST_ONLY: Roles = Roles {
+pub(crate) const ANALYST_ONLY: Roles = Roles {
     analyst: true,
     privacy: false,
     admin: false,
 };
-const PRIVACY_ONLY: Roles = Roles {
+pub(crate) const PRIVACY_ONLY: Roles = Roles {
     analyst: false,
     privacy: true,
     admin: false,
 };
 
-fn policy(sod: bool) -> RolePolicy {
+pub(crate) fn policy(sod: bool) -> RolePolicy {
     RolePolicy {
         analyst_groups: vec![],
         privacy_groups: vec![],
@@ -36,7 +36,7 @@ fn policy(sod: bool) -> RolePolicy {
     }
 }
 
-fn row(state: State) -> RequestRow {
+pub(crate) fn row(state: State) -> RequestRow {
     let plan = sample();
     let digest = plan.digest();
     RequestRow {
@@ -72,22 +72,22 @@ fn row(state: State) -> RequestRow {
 }
 
 /// A dry run of the plan with `digest` that found nothing.
-fn clean_scan(digest: &str) -> String {
+pub(crate) fn clean_scan(digest: &str) -> String {
     json!({"digest": digest, "sampled": 20, "at": Utc::now(), "findings": []}).to_string()
 }
 
-fn finding(column: &str, category: &str, blocking: bool) -> serde_json::Value {
+pub(crate) fn finding(column: &str, category: &str, blocking: bool) -> serde_json::Value {
     json!({"column": column, "free_text": false, "blocking": blocking,
            "categories": [{"category": category, "confidence": 1.0, "hits": 20, "by_name": true}]})
 }
 
-fn changed_plan() -> Command {
+pub(crate) fn changed_plan() -> Command {
     let mut p = sample();
     p.max_rows = 5;
     Command::SavePlan { plan: Box::new(p) }
 }
 
-fn commands(r: &RequestRow) -> Vec<Command> {
+pub(crate) fn commands(r: &RequestRow) -> Vec<Command> {
     vec![
         Command::Claim {},
         changed_plan(),
@@ -106,7 +106,7 @@ fn commands(r: &RequestRow) -> Vec<Command> {
     ]
 }
 
-fn run(
+pub(crate) fn run(
     r: &RequestRow,
     actor: &str,
     roles: Roles,
@@ -309,146 +309,6 @@ fn a_plan_change_voids_the_approval() {
 }
 
 #[test]
-fn direct_approval_needs_a_clean_scan_of_this_plan() {
-    let submit = Command::Submit {
-        personal_data: false,
-    };
-    let mut r = row(State::InReview);
-    r.pii_scan = None;
-    let no_scan = run(&r, ANALYST, ANALYST_ONLY, &submit);
-    assert!(matches!(no_scan, Err(CommandError::Invalid(m)) if m.contains("has not run")));
-    let digest = r.plan_digest.clone().unwrap();
-    r.pii_scan = Some(clean_scan(&"0".repeat(64)));
-    assert!(
-        matches!(run(&r, ANALYST, ANALYST_ONLY, &submit), Err(CommandError::Invalid(m)) if m.contains("has not run"))
-    );
-    let mut found: serde_json::Value = serde_json::from_str(&clean_scan(&digest)).unwrap();
-    found["findings"] = json!([
-        finding("email", "email", false),
-        finding("dob", "date_of_birth", false)
-    ]);
-    r.pii_scan = Some(found.to_string());
-    assert!(
-        matches!(run(&r, ANALYST, ANALYST_ONLY, &submit), Err(CommandError::Invalid(m)) if m.contains("email (email), dob (date of birth)"))
-    );
-    r.pii_scan = Some(clean_scan(&digest));
-    // The sample plan names extra recipients: only a privacy officer can approve sending it to them.
-    assert!(
-        matches!(run(&r, ANALYST, ANALYST_ONLY, &submit), Err(CommandError::Invalid(m)) if m.contains("besides the requester"))
-    );
-    let mut plan = sample();
-    plan.recipients.clear();
-    r.plan = Some(serde_json::to_string(&plan).unwrap());
-    let ok = run(&r, ANALYST, ANALYST_ONLY, &submit).unwrap().unwrap();
-    assert_eq!(ok.row.state, "approved");
-    assert_eq!(ok.row.approved_digest.as_deref(), Some(digest.as_str()));
-    // Nobody approved it: the scan did, and the analyst is only the one who submitted it.
-    assert_eq!(ok.row.approved_by.as_deref(), Some(SCAN_APPROVER));
-    assert_eq!(ok.detail["submitted_by"], ANALYST);
-    assert_eq!(ok.row.pii, Some(false));
-}
-
-#[test]
-fn submitting_for_privacy_approval_needs_the_dry_run_too() {
-    let submit = Command::Submit {
-        personal_data: true,
-    };
-    let mut r = row(State::InReview);
-    r.pii_scan = None;
-    assert!(matches!(
-        run(&r, ANALYST, ANALYST_ONLY, &submit),
-        Err(CommandError::Invalid(m)) if m.contains("run a dry run first")
-    ));
-    let digest = r.plan_digest.clone().unwrap();
-    let mut found: serde_json::Value = serde_json::from_str(&clean_scan(&digest)).unwrap();
-    found["findings"] = json!([finding("email", "email", false)]);
-    r.pii_scan = Some(found.to_string());
-    let ok = run(&r, ANALYST, ANALYST_ONLY, &submit).unwrap().unwrap();
-    assert_eq!(ok.row.state, "awaiting_privacy_approval");
-}
-
-#[test]
-fn special_categories_need_an_explicit_decision_before_approval() {
-    let mut r = row(State::AwaitingPrivacyApproval);
-    let digest = r.plan_digest.clone().unwrap();
-    let mut found: serde_json::Value = serde_json::from_str(&clean_scan(&digest)).unwrap();
-    found["findings"] = json!([
-        finding("email", "email", false),
-        finding("diagnosis", "special", true)
-    ]);
-    r.pii_scan = Some(found.to_string());
-    let approve = Command::Approve {
-        digest: digest.clone(),
-        masking: None,
-    };
-    let refused = run(&r, PRIVACY, PRIVACY_ONLY, &approve);
-    assert!(
-        matches!(&refused, Err(CommandError::Invalid(m)) if m.starts_with("diagnosis may hold special-category data")),
-        "{refused:?}"
-    );
-    // The plan names the column (any decision, even keep, written by the analyst): approval goes through.
-    let mut plan = sample();
-    plan.masking.insert("Diagnosis".into(), Masking::Keep);
-    let new_digest = plan.digest();
-    r.plan = Some(serde_json::to_string(&plan).unwrap());
-    r.plan_digest = Some(new_digest.clone());
-    let mut found: serde_json::Value = serde_json::from_str(&clean_scan(&new_digest)).unwrap();
-    found["findings"] = json!([finding("diagnosis", "special", true)]);
-    r.pii_scan = Some(found.to_string());
-    let ok = run(
-        &r,
-        PRIVACY,
-        PRIVACY_ONLY,
-        &Command::Approve {
-            digest: new_digest,
-            masking: None,
-        },
-    )
-    .unwrap()
-    .unwrap();
-    assert_eq!(ok.row.state, "approved");
-}
-
-#[test]
-fn who_may_dry_run() {
-    use crate::requests::scan::may_dry_run;
-    let r = row(State::InReview);
-    assert!(may_dry_run(&r, ANALYST, ANALYST_ONLY).is_ok());
-    assert!(may_dry_run(&r, PRIVACY, PRIVACY_ONLY).is_ok());
-    assert!(matches!(
-        may_dry_run(&r, REQUESTER, ALL_ROLES),
-        Err(CommandError::Forbidden(_))
-    ));
-    assert!(matches!(
-        may_dry_run(&r, "viewer", Roles::default()),
-        Err(CommandError::Forbidden(_))
-    ));
-    for state in [
-        State::New,
-        State::Extracting,
-        State::Delivered,
-        State::Rejected,
-        State::Cancelled,
-    ] {
-        assert!(
-            matches!(
-                may_dry_run(&row(state), ANALYST, ANALYST_ONLY),
-                Err(CommandError::NotNow(_))
-            ),
-            "{state:?}"
-        );
-    }
-    let mut no_plan = row(State::InReview);
-    no_plan.plan_digest = None;
-    assert!(matches!(
-        may_dry_run(&no_plan, ANALYST, ANALYST_ONLY),
-        Err(CommandError::Invalid(_))
-    ));
-    assert!(permitted(&r, ANALYST, ANALYST_ONLY, &policy(true)).contains(&"dry_run"));
-    assert!(!permitted(&r, REQUESTER, ALL_ROLES, &policy(true)).contains(&"dry_run"));
-}
-
-#[test]
 fn submit_needs_a_plan_and_reject_a_reason() {
     let mut r = row(State::InReview);
     r.plan = None;
@@ -468,66 +328,6 @@ fn submit_needs_a_plan_and_reject_a_reason() {
             run(&r, ANALYST, ANALYST_ONLY, &cmd),
             Err(CommandError::Invalid(_))
         ));
-    }
-}
-
-#[test]
-fn system_events() {
-    let cancel = |deleted| SystemEvent::Cancel {
-        reason: "gone".into(),
-        issue_deleted: deleted,
-    };
-    for state in State::ALL {
-        let r = row(state);
-        let label_removed = observe(&r, &cancel(false)).unwrap();
-        assert_eq!(
-            label_removed.is_some(),
-            state.is_open(),
-            "{}",
-            state.as_str()
-        );
-        let deleted = observe(&r, &cancel(true)).unwrap();
-        assert_eq!(deleted.is_some(), state.is_open() || state.has_attachment());
-        if state.has_attachment() {
-            assert_eq!(deleted.unwrap().detail["attachment_gone"], json!(true));
-        }
-        assert_eq!(
-            observe(&r, &SystemEvent::Restore).unwrap().is_some(),
-            state == State::Cancelled
-        );
-        let fail = observe(
-            &r,
-            &SystemEvent::Fail {
-                reason: "source unreachable".into(),
-            },
-        );
-        assert_eq!(fail.is_ok(), state == State::Extracting);
-        let expire = SystemEvent::Expire {
-            detail: json!({"sha256": "ab"}),
-        };
-        assert_eq!(observe(&r, &expire).is_ok(), state.has_attachment());
-        let detail = json!({"file": "DATA-1-x.zip.age"});
-        let delivered = observe(
-            &r,
-            &SystemEvent::Delivered {
-                detail: detail.clone(),
-            },
-        );
-        let from_extraction = matches!(state, State::Extracting | State::AwaitingDelivery);
-        assert_eq!(delivered.is_ok(), from_extraction, "{}", state.as_str());
-        let hold = SystemEvent::AwaitDelivery {
-            reason: "no Slack user for Riley".into(),
-            detail,
-        };
-        let held = observe(&r, &hold);
-        assert_eq!(held.is_ok(), from_extraction, "{}", state.as_str());
-        if state == State::Extracting {
-            let held = held.unwrap().unwrap();
-            assert_eq!(held.row.state, "awaiting_delivery");
-            assert_eq!(held.detail["reason"], "no Slack user for Riley");
-            // The same reason again changes nothing; another one is recorded.
-            assert!(observe(&held.row, &hold).unwrap().is_none());
-        }
     }
 }
 
@@ -632,59 +432,4 @@ fn the_privacy_officer_decides_masking_when_approving() {
         run(&r, PRIVACY, PRIVACY_ONLY, &stale),
         Err(CommandError::Stale(_))
     ));
-}
-
-#[test]
-fn an_approval_covers_what_its_officer_saw_and_decided_and_a_direct_one_nothing() {
-    use crate::extract::pii_values::Finding;
-    let found = |column: &str, category: &str| -> Finding {
-        serde_json::from_value(finding(column, category, false)).unwrap()
-    };
-    let mut r = row(State::Extracting);
-    let digest = r.plan_digest.clone().unwrap();
-    let mut seen: serde_json::Value = serde_json::from_str(&clean_scan(&digest)).unwrap();
-    seen["findings"] = json!([finding("email", "email", false)]);
-    r.pii_scan = Some(seen.to_string());
-    let plan = sample(); // masks `email`
-    let whole = [
-        found("email", "email"),
-        found("notes", "phone"),
-        found("ref", "email"),
-    ];
-
-    // Approved directly: nothing is covered, not even the masked column.
-    r.pii = Some(false);
-    r.approved_by = Some(SCAN_APPROVER.into());
-    let open: Vec<String> = scan::uncovered(&r, &plan, &whole)
-        .into_iter()
-        .map(|f| f.column)
-        .collect();
-    assert_eq!(open, ["email", "notes", "ref"]);
-
-    // Approved by a privacy officer: what their scan showed and what they masked is covered, the rest is not.
-    r.pii = Some(true);
-    r.approved_by = Some(PRIVACY.into());
-    let mut keep_all = plan.clone();
-    keep_all.masking.clear();
-    let open: Vec<String> = scan::uncovered(&r, &keep_all, &whole)
-        .into_iter()
-        .map(|f| f.column)
-        .collect();
-    assert_eq!(open, ["notes", "ref"], "email was in the approved scan");
-    let mut masked_ref = keep_all.clone();
-    masked_ref
-        .masking
-        .insert("ref".into(), Masking::Pseudonymise);
-    let open: Vec<String> = scan::uncovered(&r, &masked_ref, &whole)
-        .into_iter()
-        .map(|f| f.column)
-        .collect();
-    assert_eq!(
-        open,
-        ["notes"],
-        "ref is pseudonymised by the officer's decision"
-    );
-    // A new category in a column the officer saw is not covered by what they saw.
-    let more = [found("email", "phone")];
-    assert_eq!(scan::uncovered(&r, &keep_all, &more).len(), 1);
 }

@@ -6,6 +6,7 @@
 pub mod commands;
 pub mod delivery_comment;
 pub mod dry_run;
+pub mod events;
 pub mod intake;
 pub mod machine;
 pub mod people;

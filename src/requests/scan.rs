@@ -235,3 +235,7 @@ pub fn finding_facts(findings: &[Finding]) -> serde_json::Value {
         })
         .collect()
 }
+
+#[cfg(test)]
+#[path = "scan_tests.rs"]
+mod tests;
