@@ -34,6 +34,21 @@ pub enum Category {
 }
 
 impl Category {
+    /// Every category, in declaration order (`c as usize` indexes it).
+    pub const ALL: [Category; 11] = [
+        Category::Email,
+        Category::Phone,
+        Category::Name,
+        Category::Address,
+        Category::PostalCode,
+        Category::DateOfBirth,
+        Category::CardNumber,
+        Category::Iban,
+        Category::NationalId,
+        Category::IpAddress,
+        Category::Special,
+    ];
+
     /// Special categories block approval until a privacy officer decides explicitly.
     pub fn blocking(self) -> bool {
         self == Category::Special
@@ -265,6 +280,32 @@ mod tests {
             let found = categories(column);
             let allowed = column == "email_opt_in_count"; // still says "email": flagged, the values decide
             assert!(found.is_empty() || allowed, "{column}: {found:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod all_tests {
+    use super::Category;
+
+    #[test]
+    fn all_lists_each_category_at_its_index() {
+        for (i, c) in Category::ALL.iter().enumerate() {
+            assert_eq!(*c as usize, i, "{c:?}");
+            // A new category fails to compile here until it is added to `ALL`.
+            match c {
+                Category::Email
+                | Category::Phone
+                | Category::Name
+                | Category::Address
+                | Category::PostalCode
+                | Category::DateOfBirth
+                | Category::CardNumber
+                | Category::Iban
+                | Category::NationalId
+                | Category::IpAddress
+                | Category::Special => {}
+            }
         }
     }
 }

@@ -29,7 +29,10 @@ pub fn value_category(raw: &str) -> Option<Category> {
 struct Shape {
     digits: usize,
     at: bool,
-    dot_or_colon: bool,
+    dot: bool,
+    colon: bool,
+    ascii: bool,
+    alphanumeric: bool,
 }
 
 impl Shape {
@@ -37,17 +40,37 @@ impl Shape {
         let mut s = Self {
             digits: 0,
             at: false,
-            dot_or_colon: false,
+            dot: false,
+            colon: false,
+            ascii: true,
+            alphanumeric: true,
         };
         for b in v.bytes() {
             match b {
                 b'0'..=b'9' => s.digits += 1,
+                b'a'..=b'z' | b'A'..=b'Z' => {}
                 b'@' => s.at = true,
-                b'.' | b':' => s.dot_or_colon = true,
+                b'.' => s.dot = true,
+                b':' => s.colon = true,
+                0x80.. => s.ascii = false,
                 _ => {}
             }
+            s.alphanumeric &= b.is_ascii_alphanumeric();
         }
         s
+    }
+
+    /// Whether any value detector could match a value of this shape and `bytes` long (trimmed, at most 40
+    /// characters). E-mail addresses need `@`; IPv6 addresses may be hex letters and colons; an Italian codice
+    /// fiscale (16 characters) may have its digits replaced by letters. Every other pattern needs at least four
+    /// digits, except UK and Canadian postcodes (two or three digits in at most eight characters). So a street like
+    /// `Gartenstraße 32` or a name is passed over.
+    fn may_match(&self, bytes: usize) -> bool {
+        (bytes == 16 && self.alphanumeric)
+            || self.at
+            || self.colon
+            || self.digits >= 4
+            || (self.digits >= 1 && bytes <= 8)
     }
 }
 
@@ -57,7 +80,7 @@ fn classify(v: &str, shape: &Shape, postal: Option<Postal>) -> Option<Category> 
         // No other pattern has an `@`.
         return looks_like_email(v).then_some(Category::Email);
     }
-    if shape.dot_or_colon && v.parse::<IpAddr>().is_ok() {
+    if (shape.dot || shape.colon) && v.parse::<IpAddr>().is_ok() {
         return Some(Category::IpAddress);
     }
     // Before cards and phones: a NIR can pass Luhn, and `078-05-1120` would pass for a phone number. Every national
@@ -87,23 +110,10 @@ fn classify(v: &str, shape: &Shape, postal: Option<Postal>) -> Option<Category> 
     None
 }
 
-/// Whether any value detector could match `v` (trimmed, at most 40 characters). E-mail addresses need `@`; IPv6
-/// addresses may be hex letters and colons; an Italian codice fiscale (16 characters) may have its digits replaced by
-/// letters. Every other pattern needs at least four digits, except UK and Canadian postcodes (two or three digits in
-/// at most eight characters). So a street like `Gartenstraße 32` or a name is passed over.
+/// [`Shape::may_match`] of `v` (for tests).
+#[cfg(test)]
 fn may_match(v: &str) -> bool {
-    if v.len() == 16 && v.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return true;
-    }
-    let mut digits = 0usize;
-    for b in v.bytes() {
-        match b {
-            b'0'..=b'9' => digits += 1,
-            b'@' | b':' => return true,
-            _ => {}
-        }
-    }
-    digits >= 4 || (digits >= 1 && v.len() <= 8)
+    Shape::of(v).may_match(v.len())
 }
 
 fn looks_like_email(v: &str) -> bool {
@@ -214,6 +224,9 @@ struct DateSpread {
     years: BTreeMap<i32, u64>,
 }
 
+/// How many categories there are.
+const CATEGORIES: usize = Category::ALL.len();
+
 /// Fewer dates than this say nothing about their spread.
 const MIN_DATES: u64 = 10;
 
@@ -294,7 +307,8 @@ pub struct ColumnScan {
     /// Ages are judged against this day.
     today: NaiveDate,
     values: u64,
-    hits: BTreeMap<Category, u64>,
+    /// Values matched, by category (`Category as usize`).
+    hits: [u64; CATEGORIES],
     long_text: u64,
     // Evidence only the whole column can weigh (see `column_hits`).
     postal_hyphenated: u64,
@@ -321,7 +335,7 @@ impl ColumnScan {
             textual,
             today: Utc::now().date_naive(),
             values: 0,
-            hits: BTreeMap::new(),
+            hits: [0; CATEGORIES],
             long_text: 0,
             postal_hyphenated: 0,
             postal_digits: 0,
@@ -355,7 +369,8 @@ impl ColumnScan {
             return;
         };
         self.values += 1;
-        let len = if v.is_ascii() {
+        let shape = Shape::of(v);
+        let len = if shape.ascii {
             v.len()
         } else {
             v.chars().count()
@@ -364,15 +379,14 @@ impl ColumnScan {
             self.lengths
                 .map_or((len, len), |(lo, hi)| (lo.min(len), hi.max(len))),
         );
-        if len <= 40 && !may_match(v) {
+        if len <= 40 && !shape.may_match(v.len()) {
             // Most names, cities and codes: nothing below can match (the whole-result scan sees every value).
             return;
         }
-        let shape = Shape::of(v);
         if shape.at && len <= 40 {
             // An address or nothing: no other pattern has an `@`, and so short a value is not free text.
             if looks_like_email(v) {
-                *self.hits.entry(Category::Email).or_default() += 1;
+                self.hits[Category::Email as usize] += 1;
             }
             return;
         }
@@ -381,7 +395,7 @@ impl ColumnScan {
             .then(|| classify(v, &shape, postal))
             .flatten();
         if let Some(c) = category {
-            *self.hits.entry(c).or_default() += 1;
+            self.hits[c as usize] += 1;
             if c == Category::Email {
                 // Nothing below matches an address (`@` fits no shape, and it has no spaces).
                 return;
@@ -407,7 +421,11 @@ impl ColumnScan {
 
     /// Per-value hits plus the signals only the whole column gives.
     fn column_hits(&self) -> BTreeMap<Category, u64> {
-        let mut hits = self.hits.clone();
+        let mut hits: BTreeMap<Category, u64> = Category::ALL
+            .iter()
+            .filter(|&&c| self.hits[c as usize] > 0)
+            .map(|&c| (c, self.hits[c as usize]))
+            .collect();
         let named = |c| self.by_name.contains(&c);
         let mut add = |c, n| {
             if n > 0 {
