@@ -24,12 +24,13 @@ use sqlparser::{
     ast::{Expr, Query, SetExpr, Spanned as _, Statement, Value, Visit, Visitor},
     keywords::Keyword,
     parser::Parser,
-    tokenizer::{Location, Token, TokenWithSpan, Tokenizer},
+    tokenizer::{Token, TokenWithSpan},
 };
 
 use super::{
     ids::Ids,
     sql_guard::{Dialect, Rejected, parser_dialect},
+    sql_lexer::{self, Source},
 };
 
 /// The value bound in place of the parameter.
@@ -253,44 +254,31 @@ impl Visitor for Uses {
 /// The approved text with its tokens and their byte ranges.
 struct Text<'a> {
     sql: &'a str,
+    source: Source<'a>,
     dialect: Dialect,
     tokens: Vec<(Token, Range<usize>)>,
 }
 
-/// Byte offsets of every (line, column) position, counted as the tokenizer counts them: columns in characters from
-/// 1, a new line after each `\n`.
-fn offsets(sql: &str) -> impl Fn(Location) -> Option<usize> + '_ {
-    let mut line_starts = vec![0usize];
-    line_starts.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
-    move |loc: Location| {
-        let start = *line_starts.get(usize::try_from(loc.line).ok()?.checked_sub(1)?)?;
-        let column = usize::try_from(loc.column).ok()?.checked_sub(1)?;
-        let rest = &sql[start..];
-        match rest.char_indices().nth(column) {
-            Some((i, _)) => Some(start + i),
-            None if rest.chars().count() == column => Some(sql.len()),
-            None => None,
-        }
-    }
-}
-
 impl<'a> Text<'a> {
     fn new(sql: &'a str, dialect: Dialect) -> Result<Self, Rejected> {
-        let tokens = Tokenizer::new(parser_dialect(dialect), sql)
-            .tokenize_with_location()
+        let tokens = sql_lexer::tokenize(parser_dialect(dialect), sql)
             .map_err(|e| rejected(format!("could not read the query's tokens: {e}")))?;
-        let at = offsets(sql);
+        let source = Source::new(sql);
         let tokens = tokens
             .into_iter()
             .filter(|t| !matches!(t.token, Token::EOF))
             .map(|TokenWithSpan { token, span }| {
-                let range = at(span.start).zip(at(span.end)).map(|(s, e)| s..e);
+                let range = source
+                    .offset(span.start)
+                    .zip(source.offset(span.end))
+                    .map(|(s, e)| s..e);
                 range.map(|r| (token, r))
             })
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| rejected("could not locate the query's tokens in its text"))?;
         Ok(Self {
             sql,
+            source,
             dialect,
             tokens,
         })
@@ -384,9 +372,10 @@ impl<'a> Text<'a> {
             return None;
         };
         let column = membership_column(select.selection.as_ref()?)?;
-        let at = offsets(self.sql);
-        let span = column.span();
-        let column_text = &self.sql[at(span.start)?..at(span.end)?];
+        let column_text = self.source.slice(column.span());
+        if column_text.is_empty() {
+            return None;
+        }
         // The column's text must parse back to the same column.
         let reparsed = Parser::new(parser_dialect(self.dialect))
             .try_with_sql(column_text)

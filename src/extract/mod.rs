@@ -18,6 +18,7 @@ pub mod mask;
 pub mod national_ids;
 pub mod pg_binary;
 pub mod pg_copy;
+pub mod pii_dates;
 pub mod pii_names;
 pub mod pii_values;
 pub mod pipeline;

@@ -20,17 +20,6 @@ impl Tx {
         with_tx!(self, c => sqlx::query(sql).bind(tenant_id).bind(digest).bind(plan).bind(&at).bind(actor)
             .execute(&mut *c).await.op("keeping a plan snapshot").map(drop))
     }
-
-    /// Analysts see flagged columns' values in dry runs on this site (admin setting).
-    pub async fn set_dry_run_shows_personal_data(
-        &mut self,
-        tenant_id: &str,
-        on: bool,
-    ) -> Result<()> {
-        let sql = "UPDATE tenants SET dry_run_shows_personal_data = $2 WHERE id = $1";
-        with_tx!(self, c => sqlx::query(sql).bind(tenant_id).bind(on).execute(&mut *c).await
-            .op("changing the dry-run setting").map(drop))
-    }
 }
 
 impl Store {
@@ -39,12 +28,5 @@ impl Store {
         let sql = "SELECT plan FROM plan_snapshots WHERE tenant_id = $1 AND digest = $2";
         with_pool!(self, pool => sqlx::query_scalar(sql).bind(tenant_id).bind(digest).fetch_optional(pool).await
             .op("reading a plan snapshot"))
-    }
-
-    /// Whether analysts see flagged columns' values in dry runs on this site (`None`: no such tenant).
-    pub async fn dry_run_shows_personal_data(&self, tenant_id: &str) -> Result<Option<bool>> {
-        let sql = "SELECT dry_run_shows_personal_data FROM tenants WHERE id = $1";
-        with_pool!(self, pool => sqlx::query_scalar(sql).bind(tenant_id).fetch_optional(pool).await
-            .op("reading the dry-run setting"))
     }
 }

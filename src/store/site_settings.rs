@@ -1,5 +1,6 @@
 //! Site settings an admin changes on the admin page: the role policy, the trigger, the defaults a new plan starts
-//! with, and the saved SQL templates ("recipes"). Changes go through a [`Tx`] so each commits with its audit event.
+//! with, whether dry runs show personal data, and the saved SQL templates ("recipes"). Changes go through a [`Tx`] so
+//! each commits with its audit event.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -31,6 +32,13 @@ impl Store {
         let sql = "SELECT default_format, default_encryption FROM tenants WHERE id = $1";
         with_pool!(self, pool => sqlx::query_as(sql).bind(tenant_id).fetch_optional(pool).await
             .op("reading the plan defaults"))
+    }
+
+    /// Whether analysts see flagged columns' values in dry runs on this site (`None`: no such tenant).
+    pub async fn dry_run_shows_personal_data(&self, tenant_id: &str) -> Result<Option<bool>> {
+        let sql = "SELECT dry_run_shows_personal_data FROM tenants WHERE id = $1";
+        with_pool!(self, pool => sqlx::query_scalar(sql).bind(tenant_id).fetch_optional(pool).await
+            .op("reading the dry-run setting"))
     }
 
     /// The site's recipes, by name.
@@ -74,6 +82,17 @@ impl Tx {
         let sql = "UPDATE tenants SET default_format = $2, default_encryption = $3 WHERE id = $1";
         with_tx!(self, c => sqlx::query(sql).bind(tenant_id).bind(format).bind(encryption).execute(&mut *c).await
             .op("changing the plan defaults").map(drop))
+    }
+
+    /// Analysts see flagged columns' values in dry runs on this site (admin setting).
+    pub async fn set_dry_run_shows_personal_data(
+        &mut self,
+        tenant_id: &str,
+        on: bool,
+    ) -> Result<()> {
+        let sql = "UPDATE tenants SET dry_run_shows_personal_data = $2 WHERE id = $1";
+        with_tx!(self, c => sqlx::query(sql).bind(tenant_id).bind(on).execute(&mut *c).await
+            .op("changing the dry-run setting").map(drop))
     }
 
     /// Create or replace a recipe; true when it is new.
