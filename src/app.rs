@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     config::Config,
+    extract::source_policy::SourcePolicy,
     host::{connect::Connect, forge::Forge},
     jira::JiraClient,
     jobs::{Runner, RunnerConfig},
@@ -37,6 +38,8 @@ pub struct AppState {
     pub names: Arc<crate::requests::people::NameCache>,
     /// Prometheus metrics of this instance.
     pub metrics: Arc<Metrics>,
+    /// What data sources may reach, with this deployment's own database refused.
+    pub source_policy: Arc<SourcePolicy>,
 }
 
 impl FromRef<AppState> for Connect {
@@ -70,6 +73,10 @@ impl AppState {
         let http = http_client(&cfg)?;
         let connect = Connect::new(&cfg, store.clone(), keys.clone(), http.clone());
         let forge = Forge::new(&cfg, store.clone(), keys, http.clone());
+        let source_policy = Arc::new(SourcePolicy::new(
+            cfg.source_policy.clone(),
+            &cfg.database_url,
+        ));
         Ok(Self {
             cfg: Arc::new(cfg),
             store,
@@ -79,6 +86,7 @@ impl AppState {
             groups: Arc::new(GroupCache::default()),
             names: Arc::default(),
             metrics: Arc::new(Metrics::default()),
+            source_policy,
         })
     }
 

@@ -3,6 +3,7 @@
 
 mod hosts;
 mod raw;
+mod source_policy;
 
 use std::{net::SocketAddr, path::Path, time::Duration};
 
@@ -16,6 +17,9 @@ use url::Url;
 
 pub use hosts::{HostPatterns, is_loopback};
 use raw::RawConfig;
+pub use source_policy::{
+    AllowRule, DEFAULT_SOURCE_ALLOW, DEFAULT_SOURCE_DENY, DenyRule, SourcePolicySettings,
+};
 
 use crate::crypto::MasterKeys;
 
@@ -68,6 +72,8 @@ pub struct Config {
     pub retention_sweep_interval: Duration,
     /// The Forge Remote front door; `None` (no app id set) refuses Forge invocation tokens.
     pub forge: Option<ForgeConfig>,
+    /// What site admins' data sources may reach (hosts, networks, SQLite folders).
+    pub source_policy: SourcePolicySettings,
 }
 
 /// What an app id starts with in Forge tokens (`aud`, `app.id`).

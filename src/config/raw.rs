@@ -9,6 +9,7 @@ use url::Url;
 use super::{
     Config, ConfigError, DEFAULT_JIRA_HOSTS, FORGE_APP_ARI_PREFIX, ForgeConfig, HostPatterns,
     LogFormat, is_loopback,
+    source_policy::{DEFAULT_SOURCE_ALLOW, DEFAULT_SOURCE_DENY, SourcePolicySettings},
 };
 use crate::crypto::MasterKeys;
 
@@ -66,6 +67,12 @@ pub(super) struct RawConfig {
     forge_api_hosts: Vec<String>,
     #[serde(default, deserialize_with = "list")]
     forge_environments: Vec<String>,
+    #[serde(deserialize_with = "list")]
+    source_allow: Vec<String>,
+    #[serde(default, deserialize_with = "list")]
+    source_deny: Vec<String>,
+    #[serde(default, deserialize_with = "list")]
+    source_sqlite_dirs: Vec<String>,
 }
 
 impl Default for RawConfig {
@@ -96,6 +103,9 @@ impl Default for RawConfig {
             forge_jwks_url: "https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json".into(),
             forge_api_hosts: vec!["api.atlassian.com".into()],
             forge_environments: Vec::new(),
+            source_allow: DEFAULT_SOURCE_ALLOW.iter().map(|s| s.to_string()).collect(),
+            source_deny: DEFAULT_SOURCE_DENY.iter().map(|s| s.to_string()).collect(),
+            source_sqlite_dirs: Vec::new(),
         }
     }
 }
@@ -322,6 +332,13 @@ impl RawConfig {
         )
         .map_err(|mut p| problems.append(&mut p));
 
+        let source_policy = SourcePolicySettings::parse(
+            &self.source_allow,
+            &self.source_deny,
+            &self.source_sqlite_dirs,
+        )
+        .map_err(|mut p| problems.append(&mut p));
+
         // Every setting was checked above (each failure recorded in `problems`); build only if all passed.
         let config = (|| {
             Some(Config {
@@ -346,6 +363,7 @@ impl RawConfig {
                 reveal_link_ttl: reveal_link_ttl.ok()?,
                 retention_sweep_interval: retention_sweep_interval.ok()?,
                 forge: forge.ok()?,
+                source_policy: source_policy.ok()?,
             })
         })();
         match config {

@@ -59,6 +59,7 @@ pub async fn build(
     };
     let request = pipeline::Request {
         source_url: inputs.source.url.clone(),
+        policy: app.source_policy.clone(),
         source_name: inputs.source.name.clone(),
         timeout: inputs.source.statement_timeout,
         sql: plan.sql.clone(),
@@ -85,7 +86,9 @@ pub async fn build(
         Ok(s) => s,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&dir);
-            let message = crate::sources::scrub(&e.to_string(), &inputs.source.url);
+            // Connect failures are in Clearance's words (see `extract::probe::connect_failure`); what is left is the
+            // engine's word on the SQL, which the analyst needs and which holds no credential.
+            let message = e.to_string();
             return Err(match e {
                 ExtractError::Source(_) => Failure::Source(message),
                 ExtractError::Write(_)

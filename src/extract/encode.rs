@@ -1,6 +1,7 @@
 //! The reading side's share of the writing: masking, the row cap, and for CSV the formatting itself, so rows leave
 //! the reading thread as ready CSV bytes and the writing thread only compresses, hashes and encrypts. This splits
-//! the work about evenly over two cores. XLSX rows travel as cells; the workbook is built on the writing thread.
+//! the work about evenly over two cores. XLSX rows travel as cells; the workbook is built on the writing thread. The
+//! whole-result scan gets a copy of every unmasked row and runs on a third thread (see [`super::scan_worker`]).
 
 use std::sync::{Arc, atomic::Ordering};
 
@@ -10,6 +11,7 @@ use super::{
     full_scan::FullScan,
     mask::Masker,
     pipeline::{ExtractError, Progress},
+    scan_worker::ScanWorker,
 };
 use crate::requests::plan::Masking;
 
@@ -59,7 +61,7 @@ pub struct Encoder {
     max_rows: u64,
     max_bytes: u64,
     progress: Arc<Progress>,
-    scan: Option<FullScan>,
+    scan: Option<ScanWorker>,
 }
 
 impl std::fmt::Debug for Encoder {
@@ -86,7 +88,7 @@ pub struct EncoderSettings {
     pub progress: Arc<Progress>,
     /// Text cells that read as spreadsheet formulas get a leading `'` (CSV only).
     pub neutralise_formulas: bool,
-    /// The whole-result personal-data scan, fed every row before masking.
+    /// The whole-result personal-data scan, fed every row before masking (on a thread of its own).
     pub scan: Option<FullScan>,
 }
 
@@ -109,7 +111,7 @@ impl Encoder {
             max_rows: s.max_rows,
             max_bytes: s.max_bytes,
             progress: s.progress,
-            scan: s.scan,
+            scan: s.scan.map(ScanWorker::start).transpose()?,
         })
     }
 
@@ -120,7 +122,7 @@ impl Encoder {
             return Err(ExtractError::RowCap(self.max_rows));
         }
         if let Some(scan) = &mut self.scan {
-            scan.observe(row);
+            scan.observe(row)?;
         }
         // Rows show up in the progress as they come, not only when a chunk of bytes is full (a slow source fills a
         // chunk in seconds).
@@ -170,10 +172,16 @@ impl Encoder {
             }
         };
         self.publish();
-        let scan = self.scan.as_ref().map(|s| ScanReport {
-            rows: s.rows(),
-            findings: s.findings(),
-        });
+        let scan = match self.scan.take() {
+            Some(worker) => {
+                let s = worker.finish()?;
+                Some(ScanReport {
+                    rows: s.rows(),
+                    findings: s.findings(),
+                })
+            }
+            None => None,
+        };
         Ok([
             last,
             Chunk::Done {

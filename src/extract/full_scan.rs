@@ -7,7 +7,7 @@
 //! Dropped columns are not scanned: they never leave. Values are read before masking, so the findings say what the
 //! query returned, which is what an approval is judged against.
 
-use chrono::NaiveTime;
+use chrono::{NaiveDate, NaiveTime};
 
 use super::{
     cell::Cell,
@@ -29,7 +29,6 @@ pub struct FullScan {
     /// One per query column; `None` for a dropped column.
     columns: Vec<Option<ColumnScan>>,
     rows: u64,
-    text: String,
 }
 
 impl FullScan {
@@ -45,38 +44,36 @@ impl FullScan {
                 })
             })
             .collect();
-        Self {
-            columns,
-            rows: 0,
-            text: String::new(),
-        }
+        Self { columns, rows: 0 }
     }
 
     /// Look at every value of one row (unmasked).
     pub fn observe(&mut self, row: &[Cell]) {
-        self.rows += 1;
-        for (scan, cell) in self.columns.iter_mut().zip(row) {
-            let Some(scan) = scan else { continue };
-            match cell {
-                Cell::Null => scan.observe(None),
-                // Booleans, times and floats never hold an identifier the detectors know.
-                Cell::Bool(_) | Cell::Float(_) | Cell::Time(_) => {}
-                // Fewer than seven digits: no card, phone or national number (and a number column holds no postal
-                // code). Most ids and amounts end here.
-                Cell::Int(n) if n.unsigned_abs() < SHORT => scan.observe_plain(),
-                Cell::UInt(n) if *n < SHORT => scan.observe_plain(),
-                Cell::Date(d) => scan.observe_date(*d),
-                // Only a midnight date-time reads as a date; any other is no detector's shape.
-                Cell::DateTime(t) if t.time() == NaiveTime::MIN => scan.observe_date(t.date()),
-                Cell::Timestamp(t) if t.time() == NaiveTime::MIN => {
-                    scan.observe_date(t.date_naive())
-                }
-                Cell::DateTime(_) | Cell::Timestamp(_) => scan.observe_plain(),
-                Cell::Text(s) | Cell::Json(s) | Cell::Decimal(s) => scan.observe(Some(s)),
-                other => {
-                    self.text.clear();
-                    other.write_text(&mut self.text);
-                    scan.observe(Some(&self.text));
+        let mut batch = Batch::default();
+        batch.push(row, &self.scanned());
+        self.observe_batch(&batch);
+    }
+
+    /// Which query columns are scanned (not dropped), for [`Batch::push`].
+    pub fn scanned(&self) -> Vec<bool> {
+        self.columns.iter().map(Option::is_some).collect()
+    }
+
+    /// Look at every value of a batch of rows copied with [`Batch::push`] under [`FullScan::scanned`].
+    pub fn observe_batch(&mut self, batch: &Batch) {
+        let width = self.columns.iter().flatten().count();
+        if width == 0 {
+            self.rows += batch.rows;
+            return;
+        }
+        for row in batch.values.chunks(width) {
+            self.rows += 1;
+            for (scan, value) in self.columns.iter_mut().flatten().zip(row) {
+                match value {
+                    Value::Skip => {}
+                    Value::Plain => scan.observe_plain(),
+                    Value::Date(d) => scan.observe_date(*d),
+                    Value::Text(range) => scan.observe(batch.text.get(range.clone())),
                 }
             }
         }
@@ -94,6 +91,71 @@ impl FullScan {
             .flatten()
             .filter_map(|scan| scan.finding_with_strong(&STRONG))
             .collect()
+    }
+}
+
+/// One value as the scan needs it, copied off the reader's row.
+#[derive(Clone, Debug)]
+enum Value {
+    /// NULL, a boolean, a float or a time of day: no detector's shape, and not counted.
+    Skip,
+    /// A value that counts in the shares but that no detector can match.
+    Plain,
+    /// A calendar date (or a midnight date-time), for the date-of-birth signal.
+    Date(NaiveDate),
+    /// Text, at this range of [`Batch`]'s text.
+    Text(std::ops::Range<usize>),
+}
+
+/// Rows' scanned values, copied compactly (one string for all their text) so the scan can run on a thread of its
+/// own while the reader reuses its row buffer.
+#[derive(Debug, Default)]
+pub struct Batch {
+    values: Vec<Value>,
+    text: String,
+    rows: u64,
+}
+
+impl Batch {
+    /// Copy the values of `row` that `scanned` marks.
+    pub fn push(&mut self, row: &[Cell], scanned: &[bool]) {
+        self.rows += 1;
+        for (cell, _) in row.iter().zip(scanned).filter(|(_, s)| **s) {
+            let value = match cell {
+                // Booleans, times and floats never hold an identifier the detectors know; NULL is no value.
+                Cell::Null | Cell::Bool(_) | Cell::Float(_) | Cell::Time(_) => Value::Skip,
+                // Fewer than seven digits: no card, phone or national number (and a number column holds no postal
+                // code). Most ids and amounts end here.
+                Cell::Int(n) if n.unsigned_abs() < SHORT => Value::Plain,
+                Cell::UInt(n) if *n < SHORT => Value::Plain,
+                Cell::Date(d) => Value::Date(*d),
+                // Only a midnight date-time reads as a date; any other is no detector's shape.
+                Cell::DateTime(t) if t.time() == NaiveTime::MIN => Value::Date(t.date()),
+                Cell::Timestamp(t) if t.time() == NaiveTime::MIN => Value::Date(t.date_naive()),
+                Cell::DateTime(_) | Cell::Timestamp(_) => Value::Plain,
+                Cell::Text(s) | Cell::Json(s) | Cell::Decimal(s) => {
+                    let start = self.text.len();
+                    self.text.push_str(s);
+                    Value::Text(start..self.text.len())
+                }
+                other => {
+                    let start = self.text.len();
+                    other.write_text(&mut self.text);
+                    Value::Text(start..self.text.len())
+                }
+            };
+            self.values.push(value);
+        }
+    }
+
+    /// Rows held.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Bytes of text held.
+    pub fn text_bytes(&self) -> usize {
+        self.text.len()
     }
 }
 

@@ -34,31 +34,65 @@ struct Shape {
     colon: bool,
     ascii: bool,
     alphanumeric: bool,
+    /// An ASCII whitespace character.
+    space: bool,
 }
+
+/// Byte classes for [`Shape::of`], one bit each.
+const DIGIT: u8 = 1;
+const AT: u8 = 2;
+const DOT: u8 = 4;
+const COLON: u8 = 8;
+const NON_ASCII: u8 = 16;
+const NOT_ALPHANUMERIC: u8 = 32;
+const SPACE: u8 = 64;
+
+/// The class bits of every byte value: one table lookup per byte and no branches, so the pass that every scanned
+/// value goes through stays cheap (the whole-result scan makes it for every value of the result).
+const CLASSES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_digit() {
+            DIGIT
+        } else if c.is_ascii_alphabetic() {
+            0
+        } else {
+            NOT_ALPHANUMERIC
+                | match c {
+                    b'@' => AT,
+                    b'.' => DOT,
+                    b':' => COLON,
+                    // What `char::is_whitespace` says of ASCII.
+                    b'\t'..=b'\r' | b' ' => SPACE,
+                    0x80.. => NON_ASCII,
+                    _ => 0,
+                }
+        };
+        b += 1;
+    }
+    t
+};
 
 impl Shape {
     fn of(v: &str) -> Self {
-        let mut s = Self {
-            digits: 0,
-            at: false,
-            dot: false,
-            colon: false,
-            ascii: true,
-            alphanumeric: true,
-        };
-        for b in v.bytes() {
-            match b {
-                b'0'..=b'9' => s.digits += 1,
-                b'a'..=b'z' | b'A'..=b'Z' => {}
-                b'@' => s.at = true,
-                b'.' => s.dot = true,
-                b':' => s.colon = true,
-                0x80.. => s.ascii = false,
-                _ => {}
-            }
-            s.alphanumeric &= b.is_ascii_alphanumeric();
+        let mut any = 0u8;
+        let mut digits = 0usize;
+        for &b in v.as_bytes() {
+            let class = CLASSES[usize::from(b)];
+            any |= class;
+            digits += usize::from(class & DIGIT);
         }
-        s
+        Self {
+            digits,
+            at: any & AT != 0,
+            dot: any & DOT != 0,
+            colon: any & COLON != 0,
+            ascii: any & NON_ASCII == 0,
+            alphanumeric: any & NOT_ALPHANUMERIC == 0,
+            space: any & SPACE != 0,
+        }
     }
 
     /// Whether any value detector could match a value of this shape and `bytes` long (trimmed, at most 40
@@ -79,7 +113,7 @@ impl Shape {
 fn classify(v: &str, shape: &Shape, postal: Option<Postal>) -> Option<Category> {
     if shape.at {
         // No other pattern has an `@`.
-        return looks_like_email(v).then_some(Category::Email);
+        return looks_like_email(v, shape).then_some(Category::Email);
     }
     if (shape.dot || shape.colon) && v.parse::<IpAddr>().is_ok() {
         return Some(Category::IpAddress);
@@ -117,18 +151,26 @@ fn may_match(v: &str) -> bool {
     Shape::of(v).may_match(v.len())
 }
 
-fn looks_like_email(v: &str) -> bool {
-    let Some((local, domain)) = v.split_once('@') else {
+/// `local@domain.tld`: a local part of 1–64 bytes, one `@`, a dot in the domain and a top-level domain of two or more
+/// letters, no whitespace. Byte positions, so the address column the whole-result scan reads row after row costs
+/// little.
+fn looks_like_email(v: &str, shape: &Shape) -> bool {
+    let b = v.as_bytes();
+    let Some(at) = b.iter().position(|&c| c == b'@') else {
         return false;
     };
-    let tld = domain.rsplit('.').next().unwrap_or_default();
+    let (local, domain) = (&b[..at], &b[at + 1..]);
+    let Some(dot) = domain.iter().rposition(|&c| c == b'.') else {
+        return false;
+    };
+    let tld = &domain[dot + 1..];
+    let space = shape.space || (!shape.ascii && v.contains(char::is_whitespace));
     !local.is_empty()
         && local.len() <= 64
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !v.contains(char::is_whitespace)
+        && !domain.contains(&b'@')
+        && !space
         && tld.len() >= 2
-        && tld.chars().all(|c| c.is_ascii_alphabetic())
+        && tld.iter().all(u8::is_ascii_alphabetic)
 }
 
 /// International (`+49 30 1234567`) or national with a trunk zero or brackets (`030 1234567`, `(555) 123-4567`);
@@ -140,6 +182,16 @@ fn looks_like_phone(v: &str, digits: usize) -> bool {
     let shaped = v.starts_with('+')
         || ((v.starts_with('0') || v.starts_with('(')) && v.contains([' ', '-', '/', ')']));
     allowed && shaped && (7..=15).contains(&digits) && v.matches('+').count() <= 1
+}
+
+/// `v` without surrounding whitespace; most values have none, and two byte tests say so.
+fn trimmed(v: &str) -> &str {
+    let plain = |b: Option<&u8>| b.is_some_and(|&c| c > b' ' && c < 0x80);
+    if plain(v.as_bytes().first()) && plain(v.as_bytes().last()) {
+        v
+    } else {
+        v.trim()
+    }
 }
 
 /// How much a postal-code shape says on its own.
@@ -296,7 +348,7 @@ impl ColumnScan {
 
     /// Look at one sampled value (`None` for NULL).
     pub fn observe(&mut self, value: Option<&str>) {
-        let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        let Some(v) = value.map(trimmed).filter(|v| !v.is_empty()) else {
             return;
         };
         self.values += 1;
@@ -316,7 +368,7 @@ impl ColumnScan {
         }
         if shape.at && len <= 40 {
             // An address or nothing: no other pattern has an `@`, and so short a value is not free text.
-            if looks_like_email(v) {
+            if looks_like_email(v, &shape) {
                 self.hits[Category::Email as usize] += 1;
             }
             return;

@@ -38,6 +38,8 @@ const CHUNKS_IN_FLIGHT: usize = 8;
 pub struct Request {
     /// Source URL (`postgres://`, `mysql://`, `sqlite://`).
     pub source_url: SecretString,
+    /// What the source may reach (checked when it is opened).
+    pub policy: std::sync::Arc<super::source_policy::SourcePolicy>,
     /// Name of the source, for the manifest.
     pub source_name: String,
     /// Statement timeout (server side where supported; also the client-side deadline for the whole read).
@@ -190,7 +192,7 @@ pub async fn extract(
         dialect,
         req.ids.as_ref().map(|(p, ids, _)| (p.as_str(), ids)),
     )?;
-    let mut reader = Reader::open(&req.source_url, dialect, req.timeout).await?;
+    let mut reader = Reader::open(&req.policy, &req.source_url, req.timeout).await?;
     let columns = reader.describe(&bound.sql).await?;
     let masker = Masker::new(&columns, &req.masking).map_err(ExtractError::Masking)?;
     let out_columns = masker.output_columns(&columns);

@@ -38,6 +38,8 @@ pub const SHOW_ROWS: usize = 20;
 pub struct PreviewRequest {
     /// Source URL (`postgres://`, `mysql://`, `sqlite://`).
     pub source_url: SecretString,
+    /// What the source may reach (checked when it is opened).
+    pub policy: std::sync::Arc<super::source_policy::SourcePolicy>,
     /// Client deadline for the whole preview; also the server's statement timeout.
     pub timeout: Duration,
     /// The analyst's SQL.
@@ -96,7 +98,7 @@ pub async fn preview(req: &PreviewRequest) -> Result<Preview, ExtractError> {
     let ids = req.ids.as_ref().map(|(p, ids)| (p.as_str(), ids));
     let bound = bind(&req.sql, &statement, dialect, ids)?;
     let read = async {
-        let mut reader = Reader::open(&req.source_url, dialect, req.timeout).await?;
+        let mut reader = Reader::open(&req.policy, &req.source_url, req.timeout).await?;
         let sampled = describe_and_sample(&mut reader, req, &bound).await;
         reader.abandon().await;
         sampled

@@ -47,6 +47,7 @@ fn rows(n: i64) -> Vec<Vec<Cell>> {
 fn sized(scan_rows: usize, show_rows: usize, mask_flagged: bool) -> PreviewRequest {
     PreviewRequest {
         source_url: secrecy::SecretString::from("sqlite://unused"),
+        policy: std::sync::Arc::new(crate::extract::source_policy::SourcePolicy::operator()),
         timeout: std::time::Duration::from_secs(1),
         sql: String::new(),
         ids: None,
@@ -182,10 +183,7 @@ fn sqlite_steps_only_the_rows_asked_for() -> Result<(), Box<dyn std::error::Erro
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("s.db");
     rusqlite::Connection::open(&path)?.execute_batch("CREATE TABLE t (x INTEGER)")?;
-    let s = SqliteSource::open(
-        &format!("sqlite://{}", path.display()),
-        Duration::from_secs(30),
-    )?;
+    let s = SqliteSource::open(&path, Duration::from_secs(30))?;
     // Endless: only a reader that stops stepping returns.
     let endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT i FROM n";
     let kinds = [Kind::Dynamic(Declared::None)];

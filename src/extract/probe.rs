@@ -10,21 +10,21 @@ mod read_only;
 
 use std::{
     io::ErrorKind,
-    str::FromStr,
     time::{Duration, Instant},
 };
 
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::{
     ConnectOptions, Connection, Executor, MySqlConnection, PgConnection, SqliteConnection,
-    mysql::{MySqlConnectOptions, MySqlDatabaseError},
-    postgres::PgConnectOptions,
-    sqlite::SqliteConnectOptions,
+    mysql::MySqlDatabaseError, sqlite::SqliteConnectOptions,
 };
 use tokio::time::timeout_at;
 
-use super::{source::dialect_of, sql_guard::Dialect};
-use crate::sources::scrub;
+use super::{
+    source::{SourceError, dialect_of},
+    source_policy::{SourcePolicy, Target},
+    sql_guard::Dialect,
+};
 
 /// The whole test (connecting and the checks) must finish within this.
 pub const PROBE_DEADLINE: Duration = Duration::from_secs(5);
@@ -48,6 +48,9 @@ pub enum ProbeError {
     /// Clearance cannot use this URL.
     #[error("{0}")]
     BadUrl(String),
+    /// The deployment's source policy does not allow this source.
+    #[error("{0}")]
+    NotAllowed(String),
     /// No answer: DNS failure, connection refused, timeout.
     #[error("{0}")]
     Unreachable(String),
@@ -76,6 +79,7 @@ impl ProbeError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadUrl(_) => "bad_url",
+            Self::NotAllowed(_) => "not_allowed",
             Self::Unreachable(_) => "unreachable",
             Self::Tls(_) => "tls",
             Self::AuthFailed(_) => "auth_failed",
@@ -83,20 +87,6 @@ impl ProbeError {
             Self::NotReadOnly(_) => "not_read_only",
             Self::Slow(_) => "slow",
             Self::Failed(_) => "failed",
-        }
-    }
-
-    fn scrubbed(self, url: &SecretString) -> Self {
-        let s = |m: String| scrub(&m, url);
-        match self {
-            Self::BadUrl(m) => Self::BadUrl(s(m)),
-            Self::Unreachable(m) => Self::Unreachable(s(m)),
-            Self::Tls(m) => Self::Tls(s(m)),
-            Self::AuthFailed(m) => Self::AuthFailed(s(m)),
-            Self::DatabaseMissing(m) => Self::DatabaseMissing(s(m)),
-            Self::NotReadOnly(m) => Self::NotReadOnly(s(m)),
-            Self::Slow(m) => Self::Slow(s(m)),
-            Self::Failed(m) => Self::Failed(s(m)),
         }
     }
 }
@@ -127,23 +117,26 @@ fn target_of(url: &str, dialect: Dialect) -> String {
     )
 }
 
-/// Test the source at `url`. With `require_read_only`, an account that can write fails the test.
+/// Test the source at `url`, once `policy` admits it. With `require_read_only`, an account that can write fails the
+/// test. Every message is Clearance's own, per kind of failure: nothing the server (or whatever answers at that
+/// address) sent is echoed.
 pub async fn test_connection(
+    policy: &SourcePolicy,
     url: &SecretString,
     require_read_only: bool,
 ) -> Result<ProbeReport, ProbeError> {
-    run(url, require_read_only)
-        .await
-        .map_err(|e| e.scrubbed(url))
-}
-
-async fn run(url: &SecretString, require_read_only: bool) -> Result<ProbeReport, ProbeError> {
     let raw = url.expose_secret();
     let dialect = dialect_of(raw).map_err(|e| ProbeError::BadUrl(e.to_string()))?;
     let target = target_of(raw, dialect);
+    let admitted = policy.target(url).await.map_err(|e| match e {
+        SourceError::NotAllowed(m) => ProbeError::NotAllowed(m),
+        SourceError::Url(m) => ProbeError::BadUrl(m),
+        SourceError::Database(m) if dialect == Dialect::Sqlite => ProbeError::DatabaseMissing(m),
+        other => ProbeError::Unreachable(other.to_string()),
+    })?;
     let deadline = tokio::time::Instant::now() + PROBE_DEADLINE;
     let started = Instant::now();
-    let mut conn = timeout_at(deadline, connect(raw, dialect, &target))
+    let mut conn = timeout_at(deadline, connect(&admitted, &target))
         .await
         .map_err(|_| {
             ProbeError::Unreachable(format!(
@@ -196,64 +189,46 @@ async fn run(url: &SecretString, require_read_only: bool) -> Result<ProbeReport,
     result
 }
 
-async fn connect(raw: &str, dialect: Dialect, target: &str) -> Result<Conn, ProbeError> {
-    let bad_url = |e: sqlx::Error| ProbeError::BadUrl(format!("the URL cannot be used: {e}"));
-    let fail = |e| classify(e, dialect, target);
-    match dialect {
-        Dialect::Postgres => {
-            let opts = PgConnectOptions::from_str(raw)
-                .map_err(bad_url)?
-                .application_name("clearance-probe");
-            Ok(Conn::Postgres(opts.connect().await.map_err(fail)?))
-        }
-        Dialect::MySql => {
-            let opts = MySqlConnectOptions::from_str(&raw.replacen("mariadb://", "mysql://", 1))
-                .map_err(bad_url)?;
-            Ok(Conn::MySql(opts.connect().await.map_err(fail)?))
-        }
-        Dialect::Sqlite => {
-            let opts = SqliteConnectOptions::from_str(raw)
-                .map_err(bad_url)?
-                .read_only(true)
-                .create_if_missing(false);
-            let file = opts.get_filename();
-            if !file.is_file() {
-                return Err(ProbeError::DatabaseMissing(format!(
-                    "there is no SQLite file at {}: check the path (relative paths start from Clearance's \
-                     working directory) and that Clearance may read it",
-                    file.display()
-                )));
-            }
-            Ok(Conn::Sqlite(opts.connect().await.map_err(fail)?))
-        }
+async fn connect(admitted: &Target, target: &str) -> Result<Conn, ProbeError> {
+    let dialect = admitted.dialect();
+    let fail = |e| connect_failure(e, dialect, target);
+    if let Some(o) = admitted.postgres() {
+        let opts = o.clone().application_name("clearance-probe");
+        return Ok(Conn::Postgres(opts.connect().await.map_err(fail)?));
     }
+    if let Some(o) = admitted.mysql() {
+        return Ok(Conn::MySql(o.connect().await.map_err(fail)?));
+    }
+    let file = admitted.sqlite().unwrap_or(std::path::Path::new(""));
+    let opts = SqliteConnectOptions::new()
+        .filename(file)
+        .read_only(true)
+        .create_if_missing(false);
+    Ok(Conn::Sqlite(opts.connect().await.map_err(fail)?))
 }
 
-/// Sort a driver error into what the admin can do about it.
-fn classify(e: sqlx::Error, dialect: Dialect, target: &str) -> ProbeError {
+/// Sort a failed connect into what the admin can do about it, in Clearance's words only: whatever answered (or did
+/// not) at that address, its bytes are not echoed, and a closed port, a silent one and a service that is not a
+/// database read the same (no port scanner).
+pub fn connect_failure(e: sqlx::Error, dialect: Dialect, target: &str) -> ProbeError {
+    let engine = match dialect {
+        Dialect::Postgres => "PostgreSQL",
+        Dialect::MySql => "MySQL/MariaDB",
+        Dialect::Sqlite => "SQLite",
+    };
+    let tls = || {
+        ProbeError::Tls(format!(
+            "TLS with {target} failed: check the URL's sslmode / ssl-mode and the server's certificate"
+        ))
+    };
     match e {
         // rustls reports handshake and certificate failures as I/O errors.
-        sqlx::Error::Io(io) if is_tls(&io) => ProbeError::Tls(format!(
-            "TLS with {target} failed ({io}): check the URL's sslmode / ssl-mode and the server's certificate"
-        )),
-        sqlx::Error::Io(io) => ProbeError::Unreachable(match io.kind() {
-            ErrorKind::ConnectionRefused => format!(
-                "connection refused by {target}: nothing listens there; check the host and port"
-            ),
-            ErrorKind::TimedOut => {
-                format!("connecting to {target} timed out: check the host, port and firewalls")
-            }
-            _ => format!(
-                "cannot reach {target} ({io}): check the host name (DNS) and port, and that Clearance's network \
-                 may reach the server"
-            ),
-        }),
-        sqlx::Error::Tls(t) => ProbeError::Tls(format!(
-            "TLS with {target} failed ({t}): check the URL's sslmode / ssl-mode and the server's certificate"
-        )),
-        sqlx::Error::Configuration(c) => ProbeError::BadUrl(format!("the URL cannot be used: {c}")),
-        sqlx::Error::Database(d) => {
-            let msg = d.message().to_owned();
+        sqlx::Error::Io(io) if is_tls(&io) => tls(),
+        sqlx::Error::Tls(_) => tls(),
+        sqlx::Error::Configuration(_) => ProbeError::BadUrl(
+            "the URL cannot be used: check its parameters (sslmode, port, options)".into(),
+        ),
+        sqlx::Error::Database(d) if dialect != Dialect::Sqlite => {
             let code = d.code().map(|c| c.into_owned()).unwrap_or_default();
             let mysql = d
                 .try_downcast_ref::<MySqlDatabaseError>()
@@ -261,20 +236,31 @@ fn classify(e: sqlx::Error, dialect: Dialect, target: &str) -> ProbeError {
             match (dialect, code.as_str(), mysql) {
                 (Dialect::Postgres, "28P01" | "28000", _)
                 | (Dialect::MySql, _, Some(1045 | 1698)) => ProbeError::AuthFailed(format!(
-                    "{target} refused the login ({msg}): check the user name and password in the URL"
+                    "{target} refused the login: check the user name and password in the URL"
                 )),
                 (Dialect::MySql, _, Some(1044 | 1130)) => ProbeError::AuthFailed(format!(
-                    "{target} refused access ({msg}): grant the account access from Clearance's address"
+                    "{target} refused access: grant the account access from Clearance's address"
                 )),
                 (Dialect::Postgres, "3D000", _) | (Dialect::MySql, _, Some(1049)) => {
                     ProbeError::DatabaseMissing(format!(
-                        "{target} has no such database ({msg}): check the database name at the end of the URL"
+                        "{target} has no such database: check the database name at the end of the URL"
                     ))
                 }
-                _ => ProbeError::Failed(format!("{target}: {msg}")),
+                _ => ProbeError::Failed(format!(
+                    "{target} refused the connection: check the account's rights and the server's log"
+                )),
             }
         }
-        other => ProbeError::Failed(format!("{target}: {other}")),
+        sqlx::Error::Database(_) => ProbeError::DatabaseMissing(
+            "the file cannot be opened as a SQLite database: check the path".into(),
+        ),
+        _ if dialect == Dialect::Sqlite => ProbeError::DatabaseMissing(
+            "the file cannot be opened as a SQLite database: check the path".into(),
+        ),
+        _ => ProbeError::Unreachable(format!(
+            "could not connect to {target}: check the host and port, that a {engine} server runs there, and that \
+             it accepts connections from Clearance's address"
+        )),
     }
 }
 
@@ -287,7 +273,7 @@ fn is_tls(io: &std::io::Error) -> bool {
 }
 
 async fn server_version(conn: &mut Conn) -> Result<String, ProbeError> {
-    let failed = |e: sqlx::Error| ProbeError::Failed(format!("reading the server version: {e}"));
+    let failed = |_| ProbeError::Failed("connected, but reading the server version failed".into());
     Ok(match conn {
         Conn::Postgres(c) => {
             let v: String = sqlx::query_scalar("SHOW server_version")
@@ -305,8 +291,8 @@ async fn server_version(conn: &mut Conn) -> Result<String, ProbeError> {
             let _: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master")
                 .fetch_one(&mut *c)
                 .await
-                .map_err(|e| {
-                    ProbeError::DatabaseMissing(format!("the file is not a SQLite database ({e})"))
+                .map_err(|_| {
+                    ProbeError::DatabaseMissing("the file is not a SQLite database".into())
                 })?;
             let v: String = sqlx::query_scalar("SELECT sqlite_version()")
                 .fetch_one(c)
@@ -323,7 +309,7 @@ async fn ping(conn: &mut Conn) -> Result<(), ProbeError> {
         Conn::MySql(c) => c.execute("SELECT 1").await.map(|_| ()),
         Conn::Sqlite(c) => c.execute("SELECT 1").await.map(|_| ()),
     }
-    .map_err(|e| ProbeError::Failed(format!("a round trip failed: {e}")))
+    .map_err(|_| ProbeError::Failed("connected, but a round trip (SELECT 1) failed".into()))
 }
 
 async fn close(conn: Conn) {

@@ -6,7 +6,7 @@
 use std::{time::Duration, time::Instant};
 
 use futures_util::TryStreamExt as _;
-use secrecy::{ExposeSecret as _, SecretString};
+use secrecy::SecretString;
 use sqlx::{
     AssertSqlSafe, Executor as _, MySql, Postgres, SqlSafeStr as _, Statement as _,
     mysql::MySqlArguments, postgres::PgArguments, query::Query,
@@ -21,7 +21,7 @@ use super::{
     pg_copy::{CopyError, CopyReader},
     pipeline::{ExtractError, Stages},
     source::{Session, SourceError},
-    sql_guard::Dialect,
+    source_policy::SourcePolicy,
     sqlite_read::SqliteSource,
 };
 
@@ -57,21 +57,22 @@ pub(super) async fn blocking<T: Send + 'static>(
 }
 
 impl Reader {
-    /// Open a read-only session on `url`.
+    /// Open a read-only session on `url` once `policy` admits it.
     pub async fn open(
+        policy: &SourcePolicy,
         url: &SecretString,
-        dialect: Dialect,
         timeout: Duration,
     ) -> Result<Self, ExtractError> {
-        Ok(match dialect {
-            Dialect::Sqlite => {
-                let url = url.expose_secret().to_owned();
-                let src = tokio::task::spawn_blocking(move || SqliteSource::open(&url, timeout))
+        let target = policy.target(url).await?;
+        Ok(match target.sqlite() {
+            Some(path) => {
+                let path = path.to_owned();
+                let src = tokio::task::spawn_blocking(move || SqliteSource::open(&path, timeout))
                     .await
                     .map_err(|e| ExtractError::Write(format!("opening SQLite failed: {e}")))??;
                 Self::Sqlite(Some(src))
             }
-            _ => Self::Server(Session::open(url, timeout).await?, timeout),
+            None => Self::Server(Session::open(&target, timeout).await?, timeout),
         })
     }
 

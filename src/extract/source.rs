@@ -8,15 +8,14 @@
 //! through `rusqlite` ([`super::sqlite_read`]), which switches off double-quoted string literals; the sqlx SQLite
 //! session here (tests only) cannot (sqlx has no such option).
 
-use std::{str::FromStr, time::Duration};
+use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
 use sqlx::{
     ConnectOptions, Connection, Executor, MySqlConnection, PgConnection, SqliteConnection,
-    mysql::MySqlConnectOptions, postgres::PgConnectOptions, sqlite::SqliteConnectOptions,
+    sqlite::SqliteConnectOptions,
 };
 
-use super::sql_guard::Dialect;
+use super::{probe::connect_failure, source_policy::Target, sql_guard::Dialect};
 
 /// How long connecting may take before the source counts as unreachable.
 const CONNECT_DEADLINE: Duration = Duration::from_secs(5);
@@ -52,6 +51,9 @@ pub enum SourceError {
     /// Connecting or a query failed.
     #[error("{0}")]
     Database(String),
+    /// The deployment's source policy does not allow this source (always the same words).
+    #[error("{0}")]
+    NotAllowed(String),
     /// The server cancelled the statement, or the client deadline passed.
     #[error("the query ran longer than the source's limit of {0:?} and was cancelled")]
     Timeout(Duration),
@@ -106,15 +108,14 @@ pub fn sqlite_path(url: &str) -> Option<&str> {
 }
 
 impl Session {
-    /// Open a read-only session on `url` whose statements are cancelled after `timeout`.
-    pub async fn open(url: &SecretString, timeout: Duration) -> Result<Self, SourceError> {
-        let url = url.expose_secret();
+    /// Open a read-only session on `target` (which the deployment's source policy admitted) whose statements are
+    /// cancelled after `timeout`.
+    pub async fn open(target: &Target, timeout: Duration) -> Result<Self, SourceError> {
         let connect = async {
-            match dialect_of(url)? {
+            match target.dialect() {
                 Dialect::Postgres => {
-                    let opts = PgConnectOptions::from_str(url)
-                        .map_err(|e| SourceError::Url(e.to_string()))?;
-                    let mut c = opts.connect().await.map_err(db_error)?;
+                    let opts = target.postgres().ok_or_else(mismatch)?;
+                    let mut c = opts.connect().await.map_err(refused(Dialect::Postgres))?;
                     c.execute(PG_LEXING).await.map_err(db_error)?;
                     let ms = timeout.as_millis().max(1);
                     c.execute(sqlx::AssertSqlSafe(format!("SET statement_timeout = {ms}")))
@@ -130,10 +131,8 @@ impl Session {
                     Ok(Self::Postgres(c))
                 }
                 Dialect::MySql => {
-                    let url = url.replacen("mariadb://", "mysql://", 1);
-                    let opts = MySqlConnectOptions::from_str(&url)
-                        .map_err(|e| SourceError::Url(e.to_string()))?;
-                    let mut c = opts.connect().await.map_err(db_error)?;
+                    let opts = target.mysql().ok_or_else(mismatch)?;
+                    let mut c = opts.connect().await.map_err(refused(Dialect::MySql))?;
                     c.execute(MYSQL_LEXING).await.map_err(db_error)?;
                     let version: String = sqlx::query_scalar("SELECT VERSION()")
                         .fetch_one(&mut c)
@@ -156,12 +155,12 @@ impl Session {
                     Ok(Self::MySql(c))
                 }
                 Dialect::Sqlite => {
-                    let opts = SqliteConnectOptions::from_str(url)
-                        .map_err(|e| SourceError::Url(e.to_string()))?
+                    let opts = SqliteConnectOptions::new()
+                        .filename(target.sqlite().ok_or_else(mismatch)?)
                         .read_only(true)
                         .create_if_missing(false)
                         .pragma("query_only", "ON");
-                    let c = opts.connect().await.map_err(db_error)?;
+                    let c = opts.connect().await.map_err(refused(Dialect::Sqlite))?;
                     Ok(Self::Sqlite(c))
                 }
             }
@@ -199,6 +198,16 @@ impl Session {
             Self::Sqlite(c) => c.close().await,
         };
     }
+}
+
+/// A failed connect in Clearance's words for its kind (never the server's bytes: an answer from something that is
+/// not a database server must not be echoed to the admin).
+fn refused(dialect: Dialect) -> impl Fn(sqlx::Error) -> SourceError {
+    move |e| SourceError::Database(connect_failure(e, dialect, "the data source").to_string())
+}
+
+fn mismatch() -> SourceError {
+    SourceError::Url("the source's engine does not match its URL".into())
 }
 
 /// A database error as a source error: a statement the server cancelled for running past `timeout` is a timeout.

@@ -3,7 +3,7 @@
 //! driver sends every row through a channel from its worker thread, which cost more than the rest of an extraction
 //! together; see docs/PERFORMANCE.md.) A watchdog interrupts the statement when the deadline passes.
 
-use std::time::Duration;
+use std::{path::Path, time::Duration};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rusqlite::{Connection, OpenFlags, config::DbConfig, types::ValueRef};
@@ -14,7 +14,7 @@ use super::{
     decode::{Column, Declared, Kind},
     encode::{Chunk, Encoder},
     pipeline::ExtractError,
-    source::{SourceError, sqlite_path},
+    source::SourceError,
 };
 
 /// A read-only SQLite connection.
@@ -36,26 +36,16 @@ fn db(e: rusqlite::Error, timeout: Duration) -> SourceError {
     }
 }
 
-/// The file behind a `sqlite://` URL.
-fn path_of(url: &str) -> Result<String, SourceError> {
-    let path = sqlite_path(url).ok_or_else(|| SourceError::Url("expected sqlite://PATH".into()))?;
-    if path.is_empty() || path == ":memory:" {
-        return Err(SourceError::Url(
-            "name the SQLite file: sqlite:///path/to/file.db".into(),
-        ));
-    }
-    Ok(path.to_owned())
-}
-
 impl SqliteSource {
-    /// Open the file behind `url` read-only (it must exist).
-    pub fn open(url: &str, timeout: Duration) -> Result<Self, SourceError> {
-        let path = path_of(url)?;
-        if !std::path::Path::new(&path).is_file() {
-            return Err(SourceError::Database(format!("no SQLite file at {path}")));
+    /// Open the file at `path` (a [`super::source_policy::Target`]'s) read-only; it must exist.
+    pub fn open(path: &Path, timeout: Duration) -> Result<Self, SourceError> {
+        if !path.is_file() {
+            return Err(SourceError::Database(
+                "there is no SQLite file at this path: check the path".into(),
+            ));
         }
         let conn = Connection::open_with_flags(
-            &path,
+            path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| db(e, timeout))?;
@@ -390,8 +380,7 @@ mod tests {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("w.db");
         Connection::open(&path)?.execute_batch("CREATE TABLE t (x INTEGER)")?;
-        let url = format!("sqlite://{}", path.display());
-        let s = SqliteSource::open(&url, Duration::from_secs(5))?;
+        let s = SqliteSource::open(&path, Duration::from_secs(5))?;
         let _ = s.execute(&format!(
             "ATTACH '{}' AS m",
             dir.path().join("new.db").display()
@@ -418,8 +407,8 @@ mod tests {
                 "{sql}: {e}"
             );
         }
-        let e = SqliteSource::open("sqlite:///nowhere/x.db", Duration::from_secs(1)).err();
-        assert!(e.is_some_and(|e| e.to_string().contains("no SQLite file at /nowhere/x.db")));
+        let e = SqliteSource::open(Path::new("/nowhere/x.db"), Duration::from_secs(1)).err();
+        assert!(e.is_some_and(|e| e.to_string().contains("no SQLite file")));
         Ok(())
     }
 
@@ -428,10 +417,7 @@ mod tests {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("w.db");
         Connection::open(&path)?.execute_batch("CREATE TABLE t (x INTEGER)")?;
-        let s = SqliteSource::open(
-            &format!("sqlite://{}", path.display()),
-            Duration::from_millis(300),
-        )?;
+        let s = SqliteSource::open(&path, Duration::from_millis(300))?;
         let forever = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n";
         let (tx, _rx) = tokio::sync::mpsc::channel(1);
         let mut encoder = Encoder::new(crate::extract::encode::EncoderSettings {

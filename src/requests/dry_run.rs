@@ -53,7 +53,7 @@ pub enum DryRunError {
     /// The plan's source or ID file cannot be used.
     #[error(transparent)]
     Inputs(#[from] InputError),
-    /// The query failed or was refused; the message says what to change (credentials scrubbed).
+    /// The query failed or was refused; the message says what to change (in Clearance's words for connection failures).
     #[error("{message}")]
     Extract {
         /// The engine's error.
@@ -88,6 +88,7 @@ pub async fn dry_run(
     let inputs = plan_inputs::resolve(app, tenant, &row, &plan).await?;
     let req = PreviewRequest {
         source_url: inputs.source.url.clone(),
+        policy: app.source_policy.clone(),
         timeout: inputs.source.statement_timeout.min(DRY_RUN_TIMEOUT),
         sql: plan.sql.clone(),
         ids: inputs
@@ -105,7 +106,7 @@ pub async fn dry_run(
             .unwrap_or(false),
     };
     let shown = preview::preview(&req).await.map_err(|error| {
-        let message = crate::sources::scrub(&error.to_string(), &inputs.source.url);
+        let message = error.to_string();
         DryRunError::Extract { error, message }
     })?;
     let event = store_scan(app, tenant, account, issue_id, &digest, &shown).await?;

@@ -145,6 +145,8 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
         ),
         ("connect_js_url", format!("{sandbox_url}/_sandbox/all.js")),
         ("slack_api_url", format!("{sandbox_url}{SLACK_PATH}/api")),
+        // The demo's own warehouse file lives in its folder (Clearance's own database beside it stays refused).
+        ("source_sqlite_dirs", canonical_dir(dir)?),
     ])?;
     let state = AppState::build(cfg).await?;
     let store = state.store.clone();
@@ -196,6 +198,13 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn canonical_dir(dir: &Path) -> anyhow::Result<String> {
+    Ok(std::fs::canonicalize(dir)
+        .with_context(|| format!("locating {}", dir.display()))?
+        .display()
+        .to_string())
+}
+
 /// The demo site's tenant.
 async fn demo_tenant(state: &AppState, jira: &JiraSim) -> anyhow::Result<crate::tenant::Tenant> {
     let stored = state.store.tenant_by_client_key(&jira.client_key()).await?;
@@ -217,7 +226,16 @@ async fn demo_source(state: &AppState, jira: &JiraSim, file: &Path) -> anyhow::R
     });
     let input = SourceInput::from_json(body.to_string().as_bytes())?;
     let keys = state.cfg.require_master_keys()?;
-    sources::put(&state.store, keys, &tenant.id, "demo", NAME, input).await?;
+    sources::put(
+        &state.store,
+        keys,
+        &state.source_policy,
+        &tenant.id,
+        "demo",
+        NAME,
+        input,
+    )
+    .await?;
     tracing::info!(source = NAME, "demo warehouse registered as a data source");
     Ok(())
 }

@@ -4,14 +4,25 @@
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{DataSource, Environment, SourcesError};
+use crate::extract::{source::SourceError, source_policy::SourcePolicy};
 
-/// Test `source` if it is for production: the URL that passed, `None` for a staging source, or the refusal with
-/// what the test found and what to change.
-pub(super) async fn tested(source: &DataSource) -> Result<Option<SecretString>, SourcesError> {
+/// Check `source` against the deployment's source policy, then test it if it is for production: the URL that
+/// passed, `None` for a staging source, or the refusal with what the test found and what to change.
+pub(super) async fn tested(
+    policy: &SourcePolicy,
+    source: &DataSource,
+) -> Result<Option<SecretString>, SourcesError> {
+    // Every source, staging too, must be one the deployment allows (checked again at every connect). A staging
+    // source whose host does not resolve yet, or whose file is not there yet, is saved (it is not tested).
+    match policy.target(&source.url).await {
+        Ok(_) => {}
+        Err(SourceError::Database(_)) if source.environment == Environment::Staging => {}
+        Err(e) => return Err(SourcesError::Invalid(format!("url: {e}"))),
+    }
     if source.environment != Environment::Production {
         return Ok(None);
     }
-    match super::test(source).await {
+    match super::test(policy, source).await {
         Ok(_) => Ok(Some(source.url.clone())),
         Err(e) => Err(SourcesError::Invalid(format!(
             "url: the connection test of this production source failed ({}): {e}. Fix that and save again, or \
@@ -75,13 +86,14 @@ mod tests {
     #[tokio::test]
     async fn staging_is_not_tested_and_an_unreachable_production_source_is_refused() {
         let dead = "postgres://r:pw-Secret@127.0.0.1:1/wh";
+        let operator = SourcePolicy::operator();
         assert!(
-            tested(&source(Environment::Staging, dead))
+            tested(&operator, &source(Environment::Staging, dead))
                 .await
                 .unwrap()
                 .is_none()
         );
-        let e = tested(&source(Environment::Production, dead))
+        let e = tested(&operator, &source(Environment::Production, dead))
             .await
             .unwrap_err();
         let m = e.to_string();

@@ -8,7 +8,10 @@ use serde_json::json;
 use super::{DataSource, Environment, SourceInput, SourcesError, kind_name};
 use crate::{
     crypto::{MasterKeys, data_source_url_context},
-    extract::probe::{self, ProbeError, ProbeReport},
+    extract::{
+        probe::{self, ProbeError, ProbeReport},
+        source_policy::SourcePolicy,
+    },
     store::{AuditEvent, NewAuditEvent, SealedSecret, Store, StoredDataSource},
 };
 
@@ -100,9 +103,11 @@ fn base(
 /// Create the source `name`, or update it (fields the input leaves out keep their stored values). Audited as
 /// `source.created` / `source.updated` with the settings and the redacted URL. A production source is saved only
 /// when its connection test passes (see `admit`); the refusal says what the test found.
+#[allow(clippy::too_many_arguments)]
 pub async fn put(
     store: &Store,
     keys: &MasterKeys,
+    policy: &SourcePolicy,
     tenant_id: &str,
     actor: &str,
     name: &str,
@@ -116,7 +121,7 @@ pub async fn put(
     let planned = input
         .clone()
         .into_source(name, base(keys, before.as_ref(), url_sent)?)?;
-    let tested = super::admit::tested(&planned).await?;
+    let tested = super::admit::tested(policy, &planned).await?;
     let mut tx = store.begin().await?;
     let existing = tx.data_source_for_update(tenant_id, name).await?;
     let source = input.into_source(name, base(keys, existing.as_ref(), url_sent)?)?;
@@ -236,6 +241,7 @@ pub async fn resolve(
 pub async fn test_stored(
     store: &Store,
     keys: &MasterKeys,
+    policy: &SourcePolicy,
     tenant_id: &str,
     name: &str,
 ) -> Result<Result<ProbeReport, ProbeError>, SourcesError> {
@@ -244,10 +250,15 @@ pub async fn test_stored(
         .await?
         .ok_or_else(|| not_found(name))?;
     let source = open(keys, &stored)?;
-    Ok(test(&source).await)
+    Ok(test(policy, &source).await)
 }
 
-/// Test a source's connection (read-only required for production sources).
-pub async fn test(source: &DataSource) -> Result<ProbeReport, ProbeError> {
-    probe::test_connection(&source.url, source.environment == Environment::Production).await
+/// Test a source's connection under the deployment's source `policy` (read-only required for production sources).
+pub async fn test(policy: &SourcePolicy, source: &DataSource) -> Result<ProbeReport, ProbeError> {
+    probe::test_connection(
+        policy,
+        &source.url,
+        source.environment == Environment::Production,
+    )
+    .await
 }

@@ -4,7 +4,6 @@
 //! connection test passes (reachable, an account that can only read).
 
 mod admit;
-mod isolation;
 mod manage;
 mod redact;
 mod settings;
@@ -13,9 +12,8 @@ use std::{fmt, time::Duration};
 
 use secrecy::SecretString;
 
-pub use isolation::refuse_own_database;
 pub use manage::{Saved, delete, list, put, resolve, test, test_stored};
-pub use redact::{redacted_url, scrub};
+pub use redact::redacted_url;
 pub use settings::{
     DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_SECS, MAX_BYTES, MAX_ROWS, SourceInput,
     validate_name,

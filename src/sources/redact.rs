@@ -1,5 +1,5 @@
 //! Showing a connection URL without its secrets: the password and secret-looking query parameters become `***`
-//! (`postgres://reader:***@db:5432/wh`), and [`scrub`] removes the same values from any message (a driver error).
+//! (`postgres://reader:***@db:5432/wh`).
 
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
@@ -55,48 +55,6 @@ pub fn redacted_url(url: &SecretString) -> String {
     u.to_string()
 }
 
-/// The secret parts of `url` (password and secret query values), raw and percent-decoded.
-fn secrets_of(url: &SecretString) -> Vec<String> {
-    let Ok(u) = Url::parse(url.expose_secret()) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    if let Some(p) = u.password() {
-        out.push(p.to_owned());
-        if let Ok(decoded) = percent_encoding::percent_decode_str(p).decode_utf8() {
-            out.push(decoded.into_owned());
-        }
-    }
-    for (k, v) in u.query_pairs() {
-        if is_secret_param(&k) {
-            out.push(v.into_owned());
-        }
-    }
-    if let Some(q) = u.query() {
-        for pair in q.split('&') {
-            if let Some((k, v)) = pair.split_once('=')
-                && is_secret_param(k)
-            {
-                out.push(v.to_owned());
-            }
-        }
-    }
-    out.retain(|s| !s.is_empty());
-    // Longest first, so a secret that contains another is replaced whole.
-    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    out.dedup();
-    out
-}
-
-/// `message` with every secret of `url` replaced by `***` (for driver errors shown to admins).
-pub fn scrub(message: &str, url: &SecretString) -> String {
-    let mut out = message.to_owned();
-    for secret in secrets_of(url) {
-        out = out.replace(&secret, HIDDEN);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,13 +97,5 @@ mod tests {
         let shown = red("postgres://u:pw@[bad/wh");
         assert_eq!(shown, "postgres://*** (not a valid URL)");
         assert_eq!(red("nonsense"), "?://*** (not a valid URL)");
-    }
-
-    #[test]
-    fn scrub_removes_secrets_from_messages() {
-        let url = SecretString::from("postgres://u:p%40ss@db/wh?password=tok3n");
-        let msg = "failed for p@ss and p%40ss and tok3n";
-        assert_eq!(scrub(msg, &url), "failed for *** and *** and ***");
-        assert_eq!(scrub("nothing here", &url), "nothing here");
     }
 }

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use sqlx::{mysql::MySqlConnectOptions, postgres::PgConnectOptions, sqlite::SqliteConnectOptions};
 use url::Url;
 
-use super::{DataSource, Environment, SourcesError, kind_name, parse_kind, scrub};
+use super::{DataSource, Environment, SourcesError, kind_name, parse_kind};
 use crate::extract::{source::dialect_of, sql_guard::Dialect};
 
 /// Largest row cap an admin may set.
@@ -151,7 +151,13 @@ fn connection_url(raw: &str) -> Result<(Dialect, SecretString), SourcesError> {
             SqliteConnectOptions::from_str(raw).map(|_| ())
         }
     };
-    parsed.map_err(|e| invalid(format!("url: {}", scrub(&e.to_string(), &secret))))?;
+    // The driver's words may quote the URL, password and all: Clearance's own instead.
+    parsed.map_err(|_| {
+        invalid(
+            "url: the driver cannot use this URL: check its form (scheme://user:password@host:port/database) \
+             and the values of its parameters (sslmode, port…)",
+        )
+    })?;
     Ok((dialect, secret))
 }
 

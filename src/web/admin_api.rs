@@ -218,11 +218,17 @@ async fn source_put(
 ) -> Result<Json<Value>> {
     let actor = admin(&app, &caller).await?;
     let input = SourceInput::from_json(&body)?;
-    if let Some(url) = &input.url {
-        sources::refuse_own_database(url, &app.cfg.database_url)?;
-    }
     let keys = master_keys(&app)?;
-    let saved = sources::put(&app.store, keys, &caller.tenant.id, &actor, &name, input).await?;
+    let saved = sources::put(
+        &app.store,
+        keys,
+        &app.source_policy,
+        &caller.tenant.id,
+        &actor,
+        &name,
+        input,
+    )
+    .await?;
     Ok(Json(json!({
         "source": source_view(&saved.source, Ok(&saved.url)),
         "created": saved.created,
@@ -249,7 +255,14 @@ async fn source_test(
 ) -> Result<Json<Value>> {
     admin(&app, &caller).await?;
     let keys = master_keys(&app)?;
-    let result = sources::test_stored(&app.store, keys, &caller.tenant.id, &name).await?;
+    let result = sources::test_stored(
+        &app.store,
+        keys,
+        &app.source_policy,
+        &caller.tenant.id,
+        &name,
+    )
+    .await?;
     Ok(Json(probe_view(result)))
 }
 
@@ -261,8 +274,9 @@ async fn source_test_unsaved(
 ) -> Result<Json<Value>> {
     admin(&app, &caller).await?;
     let source = SourceInput::from_json(&body)?.into_source("unsaved", None)?;
-    sources::refuse_own_database(&source.url, &app.cfg.database_url)?;
-    Ok(Json(probe_view(sources::test(&source).await)))
+    Ok(Json(probe_view(
+        sources::test(&app.source_policy, &source).await,
+    )))
 }
 
 /// `GET /api/admin/retention`: how long deliveries stay on their issues.

@@ -3,6 +3,8 @@
 //! project, key rotation (those three in `sealed`), and "test connection" through the API. Probes of the real
 //! servers: `probe` and `powers`; production sources tested on saving: `production`.
 
+#[path = "data_sources_policy.rs"]
+mod policy;
 #[path = "data_sources_powers.rs"]
 pub(crate) mod powers;
 #[path = "data_sources_probe.rs"]
@@ -212,7 +214,7 @@ async fn bad_input_leaves_the_stored_row_unchanged(backend: Backend) {
     let cases = [
         (
             json!({"kind": own_kind, "url": own}),
-            "url: this is Clearance's own database",
+            "url: this data source is not allowed by this deployment's source policy",
         ),
         (
             json!({"url": "mysql://root@db/wh"}),

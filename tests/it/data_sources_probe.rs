@@ -33,7 +33,12 @@ pub(super) async fn probe(
     secret: &str,
 ) -> Result<ProbeReport, ProbeError> {
     let started = Instant::now();
-    let result = test_connection(&SecretString::from(url), production).await;
+    let result = test_connection(
+        &crate::helpers::operator_policy(),
+        &SecretString::from(url),
+        production,
+    )
+    .await;
     assert!(
         started.elapsed() < Duration::from_secs(6),
         "{url}: took {:?}",
@@ -119,7 +124,7 @@ async fn unreachable_servers() {
         expect_problem(
             probe(&url, false, "pw-xyz").await,
             "unreachable",
-            "connection refused",
+            "could not connect",
         );
     }
     // No such host: a DNS failure (or a timeout where DNS itself is unreachable), either way "unreachable".
@@ -131,7 +136,7 @@ async fn unreachable_servers() {
         )
         .await,
         "unreachable",
-        "no-such-host.invalid:5432",
+        "could not be resolved",
     );
 }
 
@@ -198,11 +203,19 @@ async fn postgres() {
         "auth_failed",
         "refused the login",
     );
+    // A one-letter password: the message is Clearance's own, not the server's with every "p" starred out.
+    let short = with(&superuser, Some("clearance_no_such_role"), Some("p"), None);
+    let message = probe(&short, false, "").await.unwrap_err().to_string();
+    assert!(
+        message.ends_with("refused the login: check the user name and password in the URL")
+            && !message.contains('*'),
+        "{message}"
+    );
     let no_db = with(&admin, None, None, Some("clearance_no_such_db"));
     expect_problem(
         probe(&no_db, false, "").await,
         "database_missing",
-        "clearance_no_such_db",
+        "has no such database",
     );
     let tls = format!("{superuser}?sslmode=verify-full");
     expect_problem(probe(&tls, false, "").await, "tls", "TLS");
@@ -261,13 +274,13 @@ async fn mariadb() {
     expect_problem(
         probe(&wrong, false, "wrong-Pw-123").await,
         "auth_failed",
-        "Access denied",
+        "refused the login",
     );
     let no_db = with(admin, None, None, Some("clearance_no_such_db"));
     expect_problem(
         probe(&no_db, false, "").await,
         "database_missing",
-        "clearance_no_such_db",
+        "has no such database",
     );
 
     c.execute(AssertSqlSafe(format!("DROP USER '{user}'@'%'")))

@@ -91,7 +91,7 @@ async fn production_sqlite_and_unreachable_sources(backend: Backend) {
         "gone",
         source("postgres", &dead, "production"),
         "unreachable",
-        "connection refused",
+        "could not connect",
     )
     .await;
     saved(&api, "gone", source("postgres", &dead, "staging"), false).await;
@@ -101,7 +101,7 @@ async fn production_sqlite_and_unreachable_sources(backend: Backend) {
         "gone",
         json!({"environment": "production"}),
         "unreachable",
-        "connection refused",
+        "could not connect",
     )
     .await;
     assert_eq!(

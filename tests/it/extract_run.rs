@@ -20,6 +20,7 @@ use crate::{extract_tools as tools, sandbox_warehouse::Db};
 pub(crate) fn request(url: &str, sql: &str) -> Request {
     Request {
         source_url: SecretString::from(url.to_owned()),
+        policy: crate::helpers::operator_policy(),
         source_name: "test".into(),
         timeout: Duration::from_secs(60),
         sql: sql.into(),

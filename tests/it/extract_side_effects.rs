@@ -22,6 +22,7 @@ use crate::{
 fn preview_request(url: &str, sql: &str) -> PreviewRequest {
     PreviewRequest {
         source_url: SecretString::from(url.to_owned()),
+        policy: crate::helpers::operator_policy(),
         timeout: Duration::from_secs(30),
         sql: sql.into(),
         ids: None,
@@ -83,7 +84,7 @@ async fn mariadb_load_file_is_refused_before_the_server() {
 
     // The attack, sent straight to a read-only session: the server delivers the file.
     let sql = "SELECT LOAD_FILE('/etc/passwd') AS f";
-    let mut s = Session::open(&SecretString::from(reader.clone()), Duration::from_secs(5))
+    let mut s = crate::helpers::session(&reader, Duration::from_secs(5))
         .await
         .unwrap();
     let Session::MySql(conn) = &mut s else {
@@ -129,12 +130,9 @@ async fn postgres_read_file_and_set_config_are_refused_before_the_server() {
     };
     let superuser = db.url();
     let sql = "SELECT pg_read_file('/etc/passwd') AS f";
-    let mut s = Session::open(
-        &SecretString::from(superuser.clone()),
-        Duration::from_secs(5),
-    )
-    .await
-    .unwrap();
+    let mut s = crate::helpers::session(&superuser, Duration::from_secs(5))
+        .await
+        .unwrap();
     let Session::Postgres(conn) = &mut s else {
         unreachable!()
     };
@@ -185,9 +183,8 @@ async fn settings_do_not_outlive_the_session(
     fresh: Option<&str>,
     id: Option<&str>,
 ) {
-    let url = SecretString::from(url.to_owned());
     let timeout = Duration::from_secs(5);
-    let mut first = Session::open(&url, timeout).await.unwrap();
+    let mut first = crate::helpers::session(url, timeout).await.unwrap();
     for sql in change {
         first.execute(sql, timeout).await.unwrap();
     }
@@ -201,7 +198,7 @@ async fn settings_do_not_outlive_the_session(
         None => None,
     };
     first.close().await;
-    let mut next = Session::open(&url, timeout).await.unwrap();
+    let mut next = crate::helpers::session(url, timeout).await.unwrap();
     assert_eq!(
         read(&mut next, probe).await.as_deref(),
         fresh,

@@ -110,7 +110,7 @@ fn reason(message: &str) -> &'static str {
 /// error (an error aborts the transaction).
 async fn open(url: &str, dialect: Dialect) -> Reader {
     let url = SecretString::from(url.to_owned());
-    let mut reader = Reader::open(&url, dialect, TIMEOUT)
+    let mut reader = Reader::open(&crate::helpers::operator_policy(), &url, TIMEOUT)
         .await
         .unwrap_or_else(|e| panic!("open a {dialect:?} read-only session: {e}"));
     if let Reader::Server(s @ Session::Postgres(_), _) = &mut reader {

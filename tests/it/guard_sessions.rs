@@ -20,9 +20,13 @@ use crate::{
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 async fn reader(url: &str, dialect: Dialect) -> Reader {
-    Reader::open(&SecretString::from(url.to_owned()), dialect, TIMEOUT)
-        .await
-        .unwrap_or_else(|e| panic!("open {dialect:?}: {e}"))
+    Reader::open(
+        &crate::helpers::operator_policy(),
+        &SecretString::from(url.to_owned()),
+        TIMEOUT,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("open {dialect:?}: {e}"))
 }
 
 /// The guard admits `sql` and the engine returns the columns the guard reads.

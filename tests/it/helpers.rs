@@ -186,6 +186,17 @@ impl TestApp {
             // Tenants in most tests live on made-up *.atlassian.net hosts: no background job may call out to them.
             // Tests against the simulator switch the worker on.
             ("worker", "false".to_string()),
+            // The tests' warehouses are on loopback (PostgreSQL, MariaDB: often the very server that holds the
+            // store, in another database) and in temporary folders; the policy's own tests narrow it again.
+            ("source_deny", "link-local".to_string()),
+            (
+                "source_sqlite_dirs",
+                std::env::temp_dir()
+                    .canonicalize()
+                    .expect("temp dir")
+                    .display()
+                    .to_string(),
+            ),
         ];
         settings.extend(opts.settings);
         let cfg = Config::from_pairs(settings).expect("test config");
@@ -434,4 +445,21 @@ pub fn clearance_command() -> std::process::Command {
     }
     c.env("RUST_LOG", "warn");
     c
+}
+
+/// A read-only session on `url` under the operator's policy (the tests' warehouses are on loopback and in temporary
+/// folders; the source policy itself is tested in `source_policy`).
+pub async fn session(
+    url: &str,
+    timeout: std::time::Duration,
+) -> Result<clearance::extract::source::Session, clearance::extract::source::SourceError> {
+    let target = operator_policy()
+        .target(&secrecy::SecretString::from(url.to_owned()))
+        .await?;
+    clearance::extract::source::Session::open(&target, timeout).await
+}
+
+/// The policy of the operator's own command line: reaches anything.
+pub fn operator_policy() -> Arc<clearance::extract::source_policy::SourcePolicy> {
+    Arc::new(clearance::extract::source_policy::SourcePolicy::operator())
 }
