@@ -119,7 +119,7 @@ impl AppState {
     }
 }
 
-/// The shared outbound client: rustls, timeouts, a user agent naming the app.
+/// The shared outbound client: rustls, timeouts, a user agent naming the app, and no redirect followed.
 pub fn http_client(cfg: &Config) -> anyhow::Result<reqwest::Client> {
     reqwest::Client::builder()
         .user_agent(format!(
@@ -129,7 +129,9 @@ pub fn http_client(cfg: &Config) -> anyhow::Result<reqwest::Client> {
         ))
         .timeout(cfg.http_timeout)
         .connect_timeout(Duration::from_secs(5).min(cfg.http_timeout))
-        .redirect(reqwest::redirect::Policy::limited(5))
+        // No call Clearance makes expects a redirect (attachments are fetched with `redirect=false`): one would
+        // carry a request to a host nobody configured.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .context("building the HTTP client")
 }

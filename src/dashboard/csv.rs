@@ -135,12 +135,12 @@ fn hours(h: f64) -> String {
 }
 
 /// A value a spreadsheet would not run as a formula (values here are numbers, dates, keys and file names Clearance
-/// made, but a leading `=`, `+`, `-` or `@` is neutralised all the same).
+/// made, but a leading `=`, `+`, `-`, `@`, TAB or CR is neutralised all the same, by the rule delivered CSVs follow).
 fn safe(v: &str) -> String {
-    match v.chars().next() {
-        Some('=' | '+' | '@') => format!("'{v}"),
-        Some('-') if v[1..].parse::<f64>().is_err() => format!("'{v}"),
-        _ => v.to_owned(),
+    if crate::extract::csv_out::formula_like(v) {
+        format!("'{v}")
+    } else {
+        v.to_owned()
     }
 }
 
@@ -195,5 +195,7 @@ mod tests {
         assert_eq!(safe("-3.5"), "-3.5");
         assert_eq!(safe("-x"), "'-x");
         assert_eq!(safe("DATA-1"), "DATA-1");
+        assert_eq!(safe("\t=1+1"), "'\t=1+1");
+        assert_eq!(safe("\r=1+1"), "'\r=1+1");
     }
 }

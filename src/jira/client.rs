@@ -122,9 +122,9 @@ impl JiraClient {
             .map_err(|e| JiraError::Decode(e.to_string()))
     }
 
-    /// `GET /rest/api/3/attachment/content/{id}`: an attachment's bytes. Jira answers with a redirect to its media
-    /// service, which is followed (the client drops our `Authorization` header when the host changes). At most
-    /// `max_bytes` are read: a larger file fails with [`JiraError::TooLarge`] without being read whole.
+    /// `GET /rest/api/3/attachment/content/{id}?redirect=false`: an attachment's bytes, from Jira itself (by default
+    /// Jira answers with a 303 to its media service; Clearance's HTTP client follows no redirect, so none is asked
+    /// for). At most `max_bytes` are read: a larger file fails with [`JiraError::TooLarge`] without being read whole.
     #[tracing::instrument(skip_all, fields(attachment = id))]
     pub async fn attachment_content(&self, id: &str, max_bytes: u64) -> Result<Vec<u8>, JiraError> {
         if id.is_empty() || id.len() > 20 || !id.bytes().all(|b| b.is_ascii_digit()) {
@@ -132,7 +132,9 @@ impl JiraClient {
                 "{id:?} is not an attachment id"
             )));
         }
-        let url = self.url(&format!("/rest/api/3/attachment/content/{id}"))?;
+        let url = self.url(&format!(
+            "/rest/api/3/attachment/content/{id}?redirect=false"
+        ))?;
         let mut resp = self.send(Method::GET, url).await?;
         let too_large = JiraError::TooLarge { limit: max_bytes };
         if resp.content_length().is_some_and(|n| n > max_bytes) {

@@ -420,7 +420,8 @@ async fn an_unreachable_source_is_reported_as_such() {
         "{e}"
     );
     assert!(
-        e.to_string().starts_with("could not connect to the data source"),
+        e.to_string()
+            .starts_with("could not connect to the data source"),
         "{e}"
     );
 }

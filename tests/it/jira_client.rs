@@ -150,3 +150,41 @@ async fn jira_errors_are_typed(backend: Backend) {
     ));
     app.cleanup().await;
 }
+
+/// The shared client follows no redirect: a site (or anything it calls) answering 302 to another host does not make
+/// Clearance call that host.
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let elsewhere_hits = Arc::new(Mutex::new(0u32));
+    let hits = elsewhere_hits.clone();
+    let elsewhere = Router::new().route(
+        "/",
+        get(move || {
+            let hits = hits.clone();
+            async move {
+                *hits.lock().unwrap() += 1;
+                "secret internal page"
+            }
+        }),
+    );
+    let other = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other_addr = other.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(other, elsewhere).await });
+    let redirecting = Router::new().route(
+        "/",
+        get(move || async move {
+            (
+                StatusCode::FOUND,
+                [("Location", format!("http://{other_addr}/"))],
+            )
+        }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, redirecting).await });
+    let cfg = clearance::config::Config::from_pairs([]).unwrap();
+    let client = clearance::app::http_client(&cfg).unwrap();
+    let resp = client.get(format!("http://{addr}/")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::FOUND);
+    assert_eq!(*elsewhere_hits.lock().unwrap(), 0);
+}
