@@ -16,6 +16,7 @@ use clearance::{
     store::{ClaimScope, Finish, NewJob, Store},
 };
 use serde_json::json;
+use sqlx::{Connection, PgConnection};
 use tokio::{sync::watch, task::JoinHandle};
 
 use crate::{
@@ -30,6 +31,15 @@ on_each_backend!(
     short_jobs_flow_while_every_long_slot_is_busy,
     per_tenant_limit_holds_across_workers,
 );
+
+mod concurrent_claims_wait_for_each_other {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if let Some(backend) = crate::helpers::Backend::postgres() {
+            super::concurrent_claims_wait_for_each_other(backend).await
+        }
+    }
+}
 
 const EXTRACT: &str = JobKind::Extract.name();
 const WRITEBACK: &str = JobKind::IssueWriteback.name();
@@ -359,5 +369,71 @@ async fn per_tenant_limit_holds_across_workers(backend: Backend) {
     let claimed: Vec<String> = claims.join_all().await.into_iter().flatten().collect();
     assert_eq!(claimed.len(), 1, "one of site C's extractions: {claimed:?}");
     other.close().await;
+    app.cleanup().await;
+}
+
+/// Claims of this database's sessions that wait for a lock.
+async fn waiting(conn: &mut PgConnection) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    )
+    .fetch_one(conn)
+    .await
+    .unwrap()
+}
+
+/// PostgreSQL only (SQLite lets one writer in at a time). Worker X's claim picks site A's a2 and waits for its row;
+/// meanwhile a more urgent a0 is queued and worker Y claims. Had Y not waited for X's claim to end, it would have
+/// seen site A idle and started a0 beside a2.
+async fn concurrent_claims_wait_for_each_other(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let store = &app.state.store;
+    let a = tenant(&app, "site-a").await;
+    let a2 = store
+        .enqueue_job(&job(EXTRACT, &a, "a2", 20))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut watcher = PgConnection::connect(&app.database_url).await.unwrap();
+    let mut holder = PgConnection::connect(&app.database_url).await.unwrap();
+    let mut held = holder.begin().await.unwrap();
+    sqlx::query("SELECT id FROM jobs WHERE id = $1 FOR UPDATE")
+        .bind(&a2)
+        .fetch_all(&mut *held)
+        .await
+        .unwrap();
+    let claim = |worker: &'static str| {
+        let store = store.clone();
+        tokio::spawn(async move { claim_long(&store, worker, 10).await })
+    };
+    let x = claim("x");
+    let mut guard = 0;
+    while waiting(&mut watcher).await < 1 {
+        guard += 1;
+        assert!(guard < 1500, "worker X's claim never reached site A's job");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    store
+        .enqueue_job(&NewJob {
+            priority: 10,
+            ..job(EXTRACT, &a, "a0", 0)
+        })
+        .await
+        .unwrap();
+    let y = claim("y");
+    while !y.is_finished() && waiting(&mut watcher).await < 2 {
+        guard += 1;
+        assert!(guard < 3000, "worker Y's claim neither ended nor waited");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    held.commit().await.unwrap();
+    let (x, y) = (x.await.unwrap(), y.await.unwrap());
+    assert_eq!(
+        (x.len() + y.len(), &x),
+        (1, &vec!["a2".to_string()]),
+        "one of site A's extractions runs: X {x:?}, Y {y:?}"
+    );
+    watcher.close().await.unwrap();
+    holder.close().await.unwrap();
     app.cleanup().await;
 }
