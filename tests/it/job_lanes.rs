@@ -152,6 +152,20 @@ async fn tenant(app: &TestApp, name: &str) -> String {
     app.tenant(&site.client_key).await.unwrap().tenant.id
 }
 
+async fn three_sites(app: &TestApp) -> [String; 3] {
+    [
+        tenant(app, "site-a").await,
+        tenant(app, "site-b").await,
+        tenant(app, "site-c").await,
+    ]
+}
+
+async fn enqueue(store: &Store, jobs: impl IntoIterator<Item = NewJob>) {
+    for j in jobs {
+        store.enqueue_job(&j).await.unwrap();
+    }
+}
+
 /// A running worker and the means to stop it.
 struct Running {
     stop: watch::Sender<bool>,
@@ -216,19 +230,17 @@ async fn a_long_extraction_does_not_hold_up_another_sites_writeback(backend: Bac
 async fn a_sites_second_extraction_waits_its_turn(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let store = &app.state.store;
-    let (a, b, c) = (
-        tenant(&app, "site-a").await,
-        tenant(&app, "site-b").await,
-        tenant(&app, "site-c").await,
-    );
+    let [a, b, c] = three_sites(&app).await;
     let lab = Lab::new();
-    for j in [
-        job(EXTRACT, &a, "a1", 30),
-        job(EXTRACT, &a, "a2", 20),
-        job(EXTRACT, &b, "b1", 10),
-    ] {
-        store.enqueue_job(&j).await.unwrap();
-    }
+    enqueue(
+        store,
+        [
+            job(EXTRACT, &a, "a1", 30),
+            job(EXTRACT, &a, "a2", 20),
+            job(EXTRACT, &b, "b1", 10),
+        ],
+    )
+    .await;
     // Three long slots: only the per-tenant limit can hold a2 back.
     let worker = start(runner(store, "w1", &lab, 6, 3));
     lab.wait_for("start:a1").await;
@@ -251,21 +263,19 @@ async fn a_sites_second_extraction_waits_its_turn(backend: Backend) {
 async fn short_jobs_flow_while_every_long_slot_is_busy(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let store = &app.state.store;
-    let (a, b, c) = (
-        tenant(&app, "site-a").await,
-        tenant(&app, "site-b").await,
-        tenant(&app, "site-c").await,
-    );
+    let [a, b, c] = three_sites(&app).await;
     let lab = Lab::new();
     // Two short slots, two long ones: both long ones taken, a third extraction waiting for one.
     let worker = start(runner(store, "w1", &lab, 2, 2));
-    for j in [
-        job(EXTRACT, &a, "a1", 30),
-        job(EXTRACT, &b, "b1", 20),
-        job(EXTRACT, &c, "c1", 10),
-    ] {
-        store.enqueue_job(&j).await.unwrap();
-    }
+    enqueue(
+        store,
+        [
+            job(EXTRACT, &a, "a1", 30),
+            job(EXTRACT, &b, "b1", 20),
+            job(EXTRACT, &c, "c1", 10),
+        ],
+    )
+    .await;
     lab.wait_for("start:a1").await;
     lab.wait_for("start:b1").await;
     const N: usize = 20;
