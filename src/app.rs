@@ -147,6 +147,7 @@ pub async fn serve(
     let worker = state.cfg.worker.then(|| {
         let runner_cfg = RunnerConfig {
             lease: state.cfg.job_lease,
+            slots: state.cfg.job_slots,
             ..RunnerConfig::default()
         };
         let mut runner = Runner::new(state.store.clone(), state.clone(), runner_cfg)

@@ -1,7 +1,9 @@
 //! Layered configuration: built-in defaults, then an optional TOML file, then `CLEARANCE_*` environment variables,
 //! validated once at start-up with messages that name the setting and say how to fix it.
 
+mod forge;
 mod hosts;
+mod jobs;
 mod raw;
 mod source_policy;
 
@@ -52,6 +54,8 @@ pub struct Config {
     /// How long a worker's claim on a job lasts without a heartbeat: how soon another process takes over the jobs
     /// of a worker that died. A running job's lease is extended every third of it.
     pub job_lease: Duration,
+    /// Jobs one worker runs at once in each lane, and long jobs (extractions) one tenant may have running at once.
+    pub job_slots: crate::jobs::LaneSlots,
     /// `text` or `json` log lines.
     pub log_format: LogFormat,
     /// Clock skew tolerated on inbound token `exp`.
@@ -243,6 +247,29 @@ mod tests {
                 "{bad:?}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn job_lane_slots_default_and_from_settings() {
+        assert_eq!(
+            Config::from_pairs([]).unwrap().job_slots,
+            crate::jobs::LaneSlots::default()
+        );
+        let cfg = Config::from_pairs([
+            ("job_short_slots", "10".to_string()),
+            ("job_long_slots", "4".to_string()),
+            ("job_long_per_tenant", "2".to_string()),
+        ])
+        .unwrap();
+        let s = cfg.job_slots;
+        assert_eq!(
+            (s.short.get(), s.long.get(), s.long_per_tenant.get()),
+            (10, 4, 2)
+        );
+        let err = Config::from_pairs([("job_long_slots", "0".to_string())])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("CLEARANCE_JOB_LONG_SLOTS"), "{err}");
     }
 
     #[test]

@@ -7,11 +7,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
 use super::{
-    Config, ConfigError, DEFAULT_JIRA_HOSTS, FORGE_APP_ARI_PREFIX, ForgeConfig, HostPatterns,
-    LogFormat, is_loopback,
+    Config, ConfigError, DEFAULT_JIRA_HOSTS, HostPatterns, LogFormat, forge::forge_settings,
+    is_loopback, jobs::lane_slots,
     source_policy::{DEFAULT_SOURCE_ALLOW, DEFAULT_SOURCE_DENY, SourcePolicySettings},
 };
-use crate::crypto::MasterKeys;
+use crate::{crypto::MasterKeys, jobs::LaneSlots};
 
 /// The raw settings as read from defaults, file and environment, before validation.
 #[derive(Clone, Serialize, Deserialize)]
@@ -41,6 +41,12 @@ pub(super) struct RawConfig {
     reconcile_interval_secs: String,
     #[serde(deserialize_with = "scalar")]
     job_lease_secs: String,
+    #[serde(deserialize_with = "scalar")]
+    job_short_slots: String,
+    #[serde(deserialize_with = "scalar")]
+    job_long_slots: String,
+    #[serde(deserialize_with = "scalar")]
+    job_long_per_tenant: String,
     #[serde(deserialize_with = "scalar")]
     log_format: String,
     #[serde(deserialize_with = "scalar")]
@@ -90,6 +96,9 @@ impl Default for RawConfig {
             worker: "true".into(),
             reconcile_interval_secs: "300".into(),
             job_lease_secs: "60".into(),
+            job_short_slots: LaneSlots::default().short.to_string(),
+            job_long_slots: LaneSlots::default().long.to_string(),
+            job_long_per_tenant: LaneSlots::default().long_per_tenant.to_string(),
             log_format: "text".into(),
             jwt_leeway_secs: "30".into(),
             http_timeout_secs: "10".into(),
@@ -278,6 +287,13 @@ impl RawConfig {
             ))
         });
 
+        let job_slots = lane_slots(
+            &self.job_short_slots,
+            &self.job_long_slots,
+            &self.job_long_per_tenant,
+        )
+        .map_err(|mut p| problems.append(&mut p));
+
         let slack_api_url = parse_service_url(&self.slack_api_url).map_err(|e| {
             problems.push(format!(
                 "CLEARANCE_SLACK_API_URL (slack_api_url) = {:?}: {e}",
@@ -353,6 +369,7 @@ impl RawConfig {
                 worker: worker.ok()?,
                 reconcile_interval: reconcile_interval.ok()?,
                 job_lease: job_lease.ok()?,
+                job_slots: job_slots.ok()?,
                 log_format: log_format.ok()?,
                 jwt_leeway: jwt_leeway.ok()?,
                 http_timeout: http_timeout.ok()?,
@@ -371,54 +388,6 @@ impl RawConfig {
             _ => Err(ConfigError::Invalid(problems)),
         }
     }
-}
-
-/// The Forge front door's settings: on only when an app id is set.
-fn forge_settings(
-    app_id: Option<&str>,
-    jwks_url: &str,
-    api_hosts: &[String],
-    environments: &[String],
-) -> Result<Option<ForgeConfig>, Vec<String>> {
-    let mut problems = Vec::new();
-    let app_id = match app_id.map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(id) => {
-            // A bare UUID is the app's id too; tokens carry the full ARI.
-            let ari = if id.starts_with(FORGE_APP_ARI_PREFIX) {
-                id.to_owned()
-            } else {
-                format!("{FORGE_APP_ARI_PREFIX}{id}")
-            };
-            let uuid = &ari[FORGE_APP_ARI_PREFIX.len()..];
-            if uuid::Uuid::try_parse(uuid).is_err() {
-                problems.push(format!(
-                    "CLEARANCE_FORGE_APP_ID (forge_app_id) = {id:?}; use the app id from manifest.yml \
-                     (ari:cloud:ecosystem::app/<uuid>, or the bare UUID)"
-                ));
-            }
-            Some(ari)
-        }
-    };
-    let jwks_url = parse_service_url(jwks_url).map_err(|e| {
-        problems.push(format!(
-            "CLEARANCE_FORGE_JWKS_URL (forge_jwks_url) = {jwks_url:?}: {e}"
-        ))
-    });
-    let api_hosts = HostPatterns::parse(api_hosts)
-        .map_err(|e| problems.push(format!("CLEARANCE_FORGE_API_HOSTS (forge_api_hosts): {e}")));
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let (Some(app_id), Ok(jwks_url), Ok(api_hosts)) = (app_id, jwks_url, api_hosts) else {
-        return Ok(None);
-    };
-    Ok(Some(ForgeConfig {
-        app_id,
-        jwks_url,
-        api_hosts,
-        environments: environments.to_vec(),
-    }))
 }
 
 fn seconds(raw: &str, range: std::ops::RangeInclusive<u64>) -> Result<Duration, ()> {
@@ -470,7 +439,7 @@ fn parse_base_url(raw: &str) -> Result<Url, String> {
 }
 
 /// Parse the URL of a service Clearance calls: https, or http on loopback (tests and the demo).
-fn parse_service_url(raw: &str) -> Result<Url, String> {
+pub(super) fn parse_service_url(raw: &str) -> Result<Url, String> {
     let url = Url::parse(raw.trim()).map_err(|e| format!("not a URL ({e})"))?;
     match url.scheme() {
         "https" => Ok(url),

@@ -19,8 +19,8 @@ use crate::{
     store::{DeliveryRow, JobRow, NewJob, RequestRow},
 };
 
-/// Job kind.
-pub const KIND: &str = "extract";
+/// Job kind (its lane: [`JobKind::lane`](crate::jobs::JobKind::lane)).
+pub const KIND: &str = crate::jobs::JobKind::Extract.name();
 /// Tries before the request is failed.
 const MAX_ATTEMPTS: i32 = 5;
 

@@ -26,8 +26,8 @@ use crate::{
     tenant::Tenant,
 };
 
-/// Job kind.
-pub const KIND: &str = "deliver_secret";
+/// Job kind (its lane: [`JobKind::lane`](crate::jobs::JobKind::lane)).
+pub const KIND: &str = crate::jobs::JobKind::DeliverSecret.name();
 
 #[derive(Deserialize)]
 struct Payload {

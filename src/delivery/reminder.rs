@@ -18,8 +18,8 @@ use crate::{
     store::{DeliveryRow, JobRow, NewJob},
 };
 
-/// Job kind.
-pub const KIND: &str = "remind_expiry";
+/// Job kind (its lane: [`JobKind::lane`](crate::jobs::JobKind::lane)).
+pub const KIND: &str = crate::jobs::JobKind::RemindExpiry.name();
 /// How long before removal the reminder goes out (at the latest; never before half the retention has passed).
 pub const AHEAD: Duration = Duration::hours(24);
 

@@ -19,8 +19,8 @@ use crate::{
     store::{DeliveryRow, JobRow, NewAuditEvent, NewJob, Store},
 };
 
-/// Job kind.
-pub const KIND: &str = "expire_delivery";
+/// Job kind (its lane: [`JobKind::lane`](crate::jobs::JobKind::lane)).
+pub const KIND: &str = crate::jobs::JobKind::ExpireDelivery.name();
 /// Deliveries looked at per sweep.
 const SWEEP_BATCH: i64 = 500;
 

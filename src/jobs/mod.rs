@@ -1,12 +1,15 @@
 //! Durable background jobs: handlers registered by kind, a runner that claims due jobs with a lease, runs them with a
-//! heartbeat and a timeout, and retries with exponential backoff (honouring `Retry-After`) until they are dead.
+//! heartbeat and a timeout, and retries with exponential backoff (honouring `Retry-After`) until they are dead. Long
+//! jobs run in a lane of their own, a few per tenant, so they never hold up the short ones.
 
 mod backoff;
+mod lane;
 mod runner;
 
 use std::{future::Future, pin::Pin, time::Duration};
 
 pub use backoff::Backoff;
+pub use lane::{JobKind, Lane, LaneSlots};
 pub use runner::{Runner, RunnerConfig};
 
 use crate::store::JobRow;

@@ -1,5 +1,8 @@
 //! The worker loop: claim due jobs with a lease, run each with a heartbeat that extends the lease and a timeout,
 //! record the attempt, retry with backoff or mark dead; on shutdown stop claiming and let in-flight jobs finish.
+//!
+//! Jobs run in lanes ([`Lane`]), each with its own slots: whenever a job ends, its lane claims as many as it has free
+//! slots (and every lane does at each poll), so a long extraction of one site holds one long slot and nothing else.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
@@ -9,8 +12,8 @@ use chrono::Utc;
 use tokio::{sync::watch, task::JoinSet};
 use tracing::Instrument;
 
-use super::{Backoff, Handler, JobError, JobFuture};
-use crate::store::{Finish, JobRow, Store};
+use super::{Backoff, Handler, JobError, JobFuture, Lane, LaneSlots};
+use crate::store::{ClaimScope, Finish, JobRow, Store};
 
 /// How a runner claims and runs jobs.
 #[derive(Clone, Debug)]
@@ -19,10 +22,10 @@ pub struct RunnerConfig {
     pub worker_id: String,
     /// Lease per claim; a heartbeat extends it every third of it while the job runs.
     pub lease: Duration,
-    /// Sleep between polls when nothing is due.
+    /// How often every lane looks for due jobs (a lane also looks whenever one of its jobs ends).
     pub poll: Duration,
-    /// Jobs claimed (and run concurrently) per round.
-    pub batch: i64,
+    /// Jobs run at once per lane, and long jobs per tenant.
+    pub slots: LaneSlots,
     /// Longest a single attempt may run.
     pub job_timeout: Duration,
     /// Retry delays.
@@ -35,7 +38,7 @@ impl Default for RunnerConfig {
             worker_id: format!("{}-{}", hostname(), uuid::Uuid::new_v4().simple()),
             lease: Duration::from_secs(60),
             poll: Duration::from_millis(500),
-            batch: 8,
+            slots: LaneSlots::default(),
             job_timeout: Duration::from_secs(30 * 60),
             backoff: Backoff::default(),
         }
@@ -56,6 +59,40 @@ pub struct Runner<C> {
     handlers: HashMap<String, Handler<C>>,
     cfg: RunnerConfig,
     metrics: Option<Arc<Metrics>>,
+    /// Names of the long lane's kinds (the short lane takes every other kind).
+    long_kinds: Vec<&'static str>,
+}
+
+/// The jobs running in each lane of one worker.
+#[derive(Default)]
+struct InFlight {
+    short: JoinSet<()>,
+    long: JoinSet<()>,
+}
+
+impl InFlight {
+    fn lane(&mut self, lane: Lane) -> &mut JoinSet<()> {
+        match lane {
+            Lane::Short => &mut self.short,
+            Lane::Long => &mut self.long,
+        }
+    }
+
+    /// Wait for every job to end.
+    async fn drain(&mut self) {
+        for lane in Lane::ALL {
+            while let Some(res) = self.lane(lane).join_next().await {
+                report(res);
+            }
+        }
+    }
+}
+
+/// Log a job task that did not end normally (the attempt itself records how the job ended).
+fn report(res: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = res {
+        tracing::error!(error = %e, "job supervisor task failed");
+    }
 }
 
 impl<C: Clone + Send + Sync + 'static> Runner<C> {
@@ -70,6 +107,7 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
             handlers: HashMap::new(),
             cfg,
             metrics: None,
+            long_kinds: Lane::Long.kinds(),
         }
     }
 
@@ -79,7 +117,7 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
         self
     }
 
-    /// Register the handler for `kind`.
+    /// Register the handler for `kind` (its lane is [`Lane::of`] the kind).
     pub fn register<F, Fut>(&mut self, kind: &str, f: F)
     where
         F: Fn(C, JobRow) -> Fut + Send + Sync + 'static,
@@ -89,61 +127,92 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
         self.handlers.insert(kind.to_owned(), h);
     }
 
-    /// Claim one round of due jobs and run them to their end. Returns how many were claimed.
+    /// Claim what is due in every lane, up to its slots, and run it to the end. Returns how many were claimed, or
+    /// the first lane's claim that failed (once what the other lane claimed has run).
     pub async fn run_once(&self) -> anyhow::Result<usize> {
-        let jobs = self
-            .store
-            .claim_jobs(&self.cfg.worker_id, self.cfg.lease, self.cfg.batch)
-            .await?;
-        let n = jobs.len();
-        let mut set = JoinSet::new();
-        for job in jobs {
-            set.spawn(self.attempt(job));
-        }
-        while let Some(res) = set.join_next().await {
-            if let Err(e) = res {
-                tracing::error!(error = %e, "job supervisor task failed");
+        let mut running = InFlight::default();
+        let (mut claimed, mut failed) = (0, None);
+        for lane in Lane::ALL {
+            match self.fill(lane, &mut running).await {
+                Ok(n) => claimed += n,
+                Err(e) => failed = failed.or(Some(e)),
             }
         }
-        Ok(n)
+        running.drain().await;
+        failed.map_or(Ok(claimed), Err)
     }
 
-    /// Poll until `shutdown` turns true; in-flight jobs of the current round finish first.
+    /// Claim and run jobs until `shutdown` turns true, then stop claiming and let the jobs in flight finish.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut running = InFlight::default();
+        let mut poll = tokio::time::interval(self.cfg.poll);
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut due: &[Lane] = &Lane::ALL;
         loop {
             if *shutdown.borrow() {
                 break;
             }
-            let claimed = match self.run_once().await {
-                Ok(n) => n,
-                Err(e) => {
-                    tracing::error!(error = %format!("{e:#}"), "claiming jobs failed");
-                    0
-                }
-            };
-            if claimed == 0 {
-                tokio::select! {
-                    _ = tokio::time::sleep(self.cfg.poll) => {}
-                    changed = shutdown.changed() => {
-                        // The sender is gone: nobody can ask us to stop any more, so stop now.
-                        if changed.is_err() {
-                            break;
-                        }
-                    }
+            for lane in due {
+                if let Err(e) = self.fill(*lane, &mut running).await {
+                    tracing::error!(error = %format!("{e:#}"), ?lane, "claiming jobs failed");
                 }
             }
+            // A lane looks for work again when one of its slots frees; every lane does at each poll.
+            due = tokio::select! {
+                Some(res) = running.short.join_next() => { report(res); &[Lane::Short] }
+                Some(res) = running.long.join_next() => { report(res); &[Lane::Long] }
+                _ = poll.tick() => &Lane::ALL,
+                changed = shutdown.changed() => {
+                    // The sender is gone: nobody can ask us to stop any more, so stop now.
+                    if changed.is_err() {
+                        break;
+                    }
+                    &[]
+                }
+            };
         }
+        running.drain().await;
         tracing::info!(worker = %self.cfg.worker_id, "job runner stopped");
     }
 
+    /// Claim as many due jobs of `lane` as it has free slots and start them. Returns how many were claimed.
+    async fn fill(&self, lane: Lane, running: &mut InFlight) -> anyhow::Result<usize> {
+        let set = running.lane(lane);
+        let free = self.cfg.slots.of(lane).saturating_sub(set.len());
+        if free == 0 {
+            return Ok(0);
+        }
+        let scope = match lane {
+            Lane::Short => ClaimScope::Except(&self.long_kinds),
+            Lane::Long => ClaimScope::Only {
+                kinds: &self.long_kinds,
+                per_tenant: self.cfg.slots.long_per_tenant.get(),
+            },
+        };
+        let limit = i64::try_from(free).unwrap_or(i64::MAX);
+        let jobs = self
+            .store
+            .claim_jobs(&self.cfg.worker_id, self.cfg.lease, limit, scope)
+            .await?;
+        let n = jobs.len();
+        for job in jobs {
+            set.spawn(self.attempt(lane, job));
+        }
+        Ok(n)
+    }
+
     /// Run one claimed job and record how it ended.
-    fn attempt(&self, job: JobRow) -> impl std::future::Future<Output = ()> + Send + 'static {
+    fn attempt(
+        &self,
+        lane: Lane,
+        job: JobRow,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
         let store = self.store.clone();
         let ctx = self.ctx.clone();
         let handler = self.handlers.get(&job.kind).cloned();
         let cfg = self.cfg.clone();
         let metrics = self.metrics.clone();
-        let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, attempt = job.attempts);
+        let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, ?lane, attempt = job.attempts);
         async move {
             let started = Utc::now();
             let finish = if job.attempts > job.max_attempts {

@@ -12,8 +12,8 @@ use crate::{
     store::{JobRow, NewJob, Store, StoreError},
 };
 
-/// Job kind.
-pub const KIND: &str = "reconcile";
+/// Job kind (its lane: [`JobKind::lane`](crate::jobs::JobKind::lane)).
+pub const KIND: &str = crate::jobs::JobKind::Reconcile.name();
 
 /// How far back each run looks, in minutes (runs are more frequent than this, so windows overlap).
 const WINDOW_MINUTES: u32 = 60;

@@ -13,8 +13,8 @@ use crate::{
     store::{IssueSnapshot, JobRow, Upserted},
 };
 
-/// Job kind.
-pub const KIND: &str = "sync_issue";
+/// Job kind (its lane: [`JobKind::lane`](crate::jobs::JobKind::lane)).
+pub const KIND: &str = crate::jobs::JobKind::SyncIssue.name();
 
 #[derive(Deserialize)]
 struct Payload {

@@ -14,8 +14,8 @@ use crate::{
     store::{AuditEvent, JobRow, NewJob, RequestRow},
 };
 
-/// Job kind.
-pub const KIND: &str = "team_notice";
+/// Job kind (its lane: [`JobKind::lane`](crate::jobs::JobKind::lane)).
+pub const KIND: &str = crate::jobs::JobKind::TeamNotice.name();
 
 /// Audit actions that make a team notice.
 const ACTIONS: [&str; 5] = [

@@ -16,8 +16,8 @@ use crate::{
     store::{AuditEvent, JobRow, NewJob, RequestRow},
 };
 
-/// Job kind.
-pub const KIND: &str = "issue_writeback";
+/// Job kind (its lane: [`JobKind::lane`](crate::jobs::JobKind::lane)).
+pub const KIND: &str = crate::jobs::JobKind::IssueWriteback.name();
 /// Audit action of a request's creation.
 pub const CREATED: &str = "request.created";
 /// Issue entity property key.

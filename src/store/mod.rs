@@ -40,7 +40,7 @@ pub use data_sources::StoredDataSource;
 pub use deliveries::DeliveryRow;
 pub use forge::{ForgeContact, ForgeInstallation, Sealed};
 pub use intake::WebhookEvent;
-pub use jobs::{AttemptRow, Finish, JobRow, NewJob};
+pub use jobs::{AttemptRow, ClaimScope, Finish, JobRow, NewJob};
 pub use requests::{IssueSnapshot, RequestRow, Upserted};
 pub use retention::RetentionPolicy;
 pub use secret_links::SecretLinkRow;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use clearance::{
     requests::reconcile::sync_job,
-    store::{Store, WebhookEvent},
+    store::{ClaimScope, Store, WebhookEvent},
 };
 use reqwest::StatusCode;
 
@@ -150,7 +150,12 @@ async fn stored_fields_round_trip(backend: Backend) {
         assert_eq!(stored.as_ref(), Some(ev));
     }
     let claimed = store
-        .claim_jobs("round-trip", std::time::Duration::from_secs(60), 10)
+        .claim_jobs(
+            "round-trip",
+            std::time::Duration::from_secs(60),
+            10,
+            ClaimScope::Except(&[]),
+        )
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1, "the job is due and claimable");

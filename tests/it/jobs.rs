@@ -10,8 +10,8 @@ use std::{
 
 use chrono::Utc;
 use clearance::{
-    jobs::{Backoff, JobError, Runner, RunnerConfig},
-    store::{Finish, NewJob, Store},
+    jobs::{Backoff, JobError, LaneSlots, Runner, RunnerConfig},
+    store::{ClaimScope, Finish, NewJob, Store},
 };
 use serde_json::json;
 
@@ -29,12 +29,12 @@ on_each_backend!(
     two_instances_run_every_job_exactly_once,
 );
 
-fn cfg(worker: &str) -> RunnerConfig {
+pub(crate) fn cfg(worker: &str) -> RunnerConfig {
     RunnerConfig {
         worker_id: worker.into(),
         lease: Duration::from_secs(5),
         poll: Duration::from_millis(20),
-        batch: 8,
+        slots: LaneSlots::default(),
         job_timeout: Duration::from_secs(10),
         backoff: Backoff {
             base: Duration::from_millis(1),
@@ -247,7 +247,12 @@ async fn crashed_worker_lease_is_taken_over(backend: Backend) {
     let id = store.enqueue_job(&job("count", 5)).await.unwrap().unwrap();
     // A worker claims the job and dies without a word.
     let claimed = store
-        .claim_jobs("crashed", Duration::from_millis(200), 10)
+        .claim_jobs(
+            "crashed",
+            Duration::from_millis(200),
+            10,
+            ClaimScope::Except(&[]),
+        )
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1);

@@ -38,6 +38,7 @@ mod health;
 mod intake;
 mod intake_store;
 mod jira_client;
+mod job_lanes;
 mod jobs;
 mod lifecycle;
 mod metrics;

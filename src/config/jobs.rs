@@ -1,0 +1,93 @@
+//! The job lanes' settings: how many jobs a worker runs at once in each lane, and how many long ones per tenant.
+
+use std::num::{NonZeroU32, NonZeroUsize};
+
+use crate::jobs::LaneSlots;
+
+/// Most jobs of one lane a worker may run at once (each holds a database connection while it writes).
+const MAX_SLOTS: u32 = 64;
+
+/// Validate the three lane settings together, reporting every problem with its setting's name.
+pub(super) fn lane_slots(
+    short: &str,
+    long: &str,
+    per_tenant: &str,
+) -> Result<LaneSlots, Vec<String>> {
+    let defaults = LaneSlots::default();
+    let mut problems = Vec::new();
+    let mut count = |raw: &str, env: &str, key: &str, default: String, meaning: &str| {
+        let n = raw
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_SLOTS).contains(n))
+            .and_then(NonZeroU32::new);
+        if n.is_none() {
+            problems.push(format!(
+                "{env} ({key}) = {raw:?}; use a whole number 1-{MAX_SLOTS} (default {default}): {meaning}"
+            ));
+        }
+        n
+    };
+    let short = count(
+        short,
+        "CLEARANCE_JOB_SHORT_SLOTS",
+        "job_short_slots",
+        defaults.short.to_string(),
+        "short jobs (sync, write-back, notices, secrets, retention) one worker runs at once",
+    );
+    let long = count(
+        long,
+        "CLEARANCE_JOB_LONG_SLOTS",
+        "job_long_slots",
+        defaults.long.to_string(),
+        "extractions one worker runs at once",
+    );
+    let long_per_tenant = count(
+        per_tenant,
+        "CLEARANCE_JOB_LONG_PER_TENANT",
+        "job_long_per_tenant",
+        defaults.long_per_tenant.to_string(),
+        "extractions one Jira site may have running at once, in all workers together",
+    );
+    match (short.map(widen), long.map(widen), long_per_tenant) {
+        (Some(short), Some(long), Some(long_per_tenant)) => Ok(LaneSlots {
+            short,
+            long,
+            long_per_tenant,
+        }),
+        _ => Err(problems),
+    }
+}
+
+fn widen(n: NonZeroU32) -> NonZeroUsize {
+    NonZeroUsize::try_from(n).unwrap_or(NonZeroUsize::MIN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lane_slots;
+
+    #[test]
+    fn counts_in_range_and_every_problem_named() {
+        let slots = lane_slots("6", " 2 ", "1").unwrap();
+        assert_eq!(
+            (
+                slots.short.get(),
+                slots.long.get(),
+                slots.long_per_tenant.get()
+            ),
+            (6, 2, 1)
+        );
+        let problems = lane_slots("0", "65", "one").unwrap_err();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        for (p, env) in problems.iter().zip([
+            "CLEARANCE_JOB_SHORT_SLOTS",
+            "CLEARANCE_JOB_LONG_SLOTS",
+            "CLEARANCE_JOB_LONG_PER_TENANT",
+        ]) {
+            assert!(p.contains(env) && p.contains("1-64"), "{p}");
+        }
+        assert!(lane_slots("6", "2", "-1").is_err());
+    }
+}
