@@ -14,7 +14,7 @@ mod xlsx_file;
 mod xml_parts;
 mod zip_parts;
 
-use std::time::Duration;
+use std::{collections::HashSet, time::Duration};
 
 use budget::Deadline;
 pub use budget::{column_names_off_runtime, read_ids_off_runtime};
@@ -59,7 +59,7 @@ pub struct Limits {
 /// Parts smaller than this are not checked for their compression ratio (a tiny part of spaces compresses 100×).
 pub const RATIO_FLOOR_BYTES: u64 = 1024 * 1024;
 
-/// Excel's last row (1,048,576) and last column (16,384, `XFD`): no cell reference may go past them.
+/// Excel's last row: no cell reference may go past it.
 pub const EXCEL_MAX_ROWS: u64 = 1_048_576;
 /// Excel's last column (`XFD`).
 pub const EXCEL_MAX_COLUMNS: u64 = 16_384;
@@ -196,13 +196,12 @@ fn column_names_until(
         Kind::Compound => return Err(compound(file_name)),
         Kind::Csv => csv_file::names(bytes, file_name, limits)?,
     };
-    let mut out: Vec<String> = Vec::new();
-    for n in names.into_iter().map(|n| n.trim().to_owned()) {
-        if !n.is_empty() && !out.contains(&n) {
-            out.push(n);
-        }
-    }
-    Ok(out)
+    let mut seen = HashSet::new();
+    Ok(names
+        .into_iter()
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty() && seen.insert(n.clone()))
+        .collect())
 }
 
 /// Headers shown in a "no such column" message, at most this many, each cut to [`NAME_SHOWN`] characters.

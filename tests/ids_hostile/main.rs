@@ -13,7 +13,7 @@ mod fuzz;
 
 use std::{
     alloc::System,
-    sync::{Mutex, MutexGuard, mpsc},
+    sync::{Mutex, MutexGuard, Once, mpsc},
     thread,
     time::Duration,
 };
@@ -41,6 +41,7 @@ pub fn serial() -> MutexGuard<'static, ()> {
 /// Run `parse` on its own thread under the allocation limit; `Err` if it panicked or did not return within
 /// [`HANG_GUARD`].
 pub fn bounded<T: Send + 'static>(parse: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+    lift_limit_on_panic();
     let (tx, rx) = mpsc::channel();
     let base = ALLOCATOR.allocated();
     ALLOCATOR
@@ -61,6 +62,19 @@ pub fn bounded<T: Send + 'static>(parse: impl FnOnce() -> T + Send + 'static) ->
         }
         Err(mpsc::RecvTimeoutError::Disconnected) => Err("panicked".into()),
     }
+}
+
+/// A panic is a failure to report, not an allocation to refuse: the hook lifts the limit before the default hook
+/// formats the message and backtrace (which would otherwise fail to allocate and abort, or hang, the binary).
+fn lift_limit_on_panic() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = ALLOCATOR.set_limit(usize::MAX);
+            default(info);
+        }));
+    });
 }
 
 /// The most bytes allocated at once so far in this process.

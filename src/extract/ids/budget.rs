@@ -9,6 +9,9 @@ use std::{
 
 use super::{IdError, IdList, Limits, column_names_until, err, read_ids_until};
 
+/// Cells or records read between two deadline checks (the reads of the file's bytes check it too).
+pub(super) const CHECK_EVERY: u64 = 4096;
+
 /// When a parse must stop.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Deadline {

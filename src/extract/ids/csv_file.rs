@@ -3,10 +3,7 @@
 //! however long, costs more than those buffers. The text must be UTF-8 (a leading BOM is skipped); the delimiter is
 //! `,` unless the header line has more `;` or tabs.
 
-use super::{Deadline, IdError, Limits, column::Column, err, find_column};
-
-/// Records read between two deadline checks.
-const CHECK_EVERY: u64 = 4096;
+use super::{Deadline, IdError, Limits, budget::CHECK_EVERY, column::Column, err, find_column};
 
 /// The values of column `column` of every data row.
 pub(super) fn column(
@@ -21,7 +18,7 @@ pub(super) fn column(
     let index = find_column(header.iter().copied(), column, file_name)?;
     let mut values = Column::default();
     for n in 1_u64.. {
-        if n % CHECK_EVERY == 0 {
+        if n.is_multiple_of(CHECK_EVERY) {
             deadline.check(file_name)?;
         }
         let Some(record) = records.next()? else { break };

@@ -6,13 +6,11 @@ use calamine::{Data, DataRef, Reader, Xlsx, XlsxCellReader, XlsxError};
 
 use super::{
     Deadline, IdError, Limits,
+    budget::CHECK_EVERY,
     column::Column,
     err, find_column, quoted,
     zip_parts::{self, Source},
 };
-
-/// Cells read between two deadline checks.
-const CHECK_EVERY: u64 = 4096;
 
 /// The values of column `column` (found by its header) of the first sheet that has it.
 pub(super) fn column(
@@ -122,7 +120,7 @@ impl<'a, 'b> Cells<'a, 'b> {
                     self.file_name, self.sheet, self.limits.max_cells, self.limits.max_cells
                 )));
             }
-            if self.read % CHECK_EVERY == 0 {
+            if self.read.is_multiple_of(CHECK_EVERY) {
                 self.deadline.check(self.file_name)?;
             }
             let cell = self
