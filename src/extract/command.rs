@@ -15,7 +15,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 
 use super::{
     bundle::create_private,
-    ids::{Limits, read_ids},
+    ids::{Limits, read_ids_off_runtime},
     pipeline::{Progress, Request, Summary, extract},
     protect::{Protection, generate_passphrase, parse_recipients},
     source_policy::SourcePolicy,
@@ -203,7 +203,8 @@ pub async fn run(args: ExtractArgs) -> anyhow::Result<()> {
                 .file_name()
                 .map(|f| f.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let list = read_ids(&bytes, &name, column, &Limits::default())
+            let list = read_ids_off_runtime(bytes, name, column.clone(), Limits::default())
+                .await
                 .with_context(|| format!("--ids {}", file.display()))?;
             Some((
                 param.trim_start_matches(':').to_owned(),

@@ -1,66 +1,90 @@
-//! ID lists from a file attached to the ticket: one column, chosen by its header, of a CSV (`csv` crate) or XLSX
-//! (`calamine`) file, validated and counted (read, empty, invalid, duplicate, distinct) and capped. Files that are
-//! malformed, too large, password-protected or zip-bomb-like are refused before they can cost much memory or time.
+//! ID lists from a file attached to the ticket: one column, chosen by its header, of a CSV or XLSX file, validated
+//! and counted (read, empty, invalid, duplicate, distinct) and capped.
+//!
+//! An ID file comes from whoever filed the ticket, so it is read as hostile: every limit in [`Limits`] is checked
+//! before the memory it guards is taken (the zip directory, what each XML part declares, the cells of a sheet as they
+//! stream), the reader gives up at a deadline, and the async callers parse on a blocking thread
+//! ([`read_ids_off_runtime`], [`column_names_off_runtime`]). A hostile file costs milliseconds and a message saying
+//! what to do. Accepted formats: CSV (UTF-8) and XLSX; `.xls`, `.xlsb`, `.ods` and encrypted workbooks are refused.
 
-use std::{collections::HashSet, io::Cursor};
+mod budget;
+mod column;
+mod csv_file;
+mod xlsx_file;
+mod xml_parts;
+mod zip_parts;
 
-use calamine::{Data, Reader};
+use std::{collections::HashSet, time::Duration};
 
-/// What a file may cost.
+use budget::Deadline;
+pub use budget::{column_names_off_runtime, read_ids_off_runtime};
+pub use column::{IdList, IdReport, Ids};
+
+/// What an ID file may cost. Every bound is checked before the memory or time it guards is spent; the defaults are
+/// documented constants (README "ID list", docs/PERFORMANCE.md "Hostile ID files").
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     /// Largest file accepted (bytes).
     pub max_file_bytes: usize,
-    /// Largest total uncompressed size of an XLSX file's parts, as declared in its zip directory.
+    /// Largest total uncompressed size of an XLSX file's parts, as declared in its zip directory (the zip reader
+    /// fails a part that inflates past its declared size, so the declaration is a bound).
     pub max_unpacked_bytes: u64,
+    /// Most entries in an XLSX file's zip directory (counted from the file's bytes before the directory is read).
+    pub max_zip_entries: usize,
+    /// Highest uncompressed-to-compressed ratio of a part larger than [`RATIO_FLOOR_BYTES`] (zip bombs; XML that
+    /// Excel writes compresses 5–30×).
+    pub max_ratio: u64,
+    /// Most cells of one sheet: its declared dimension (rows × columns), the span of the cells it has, and the cells
+    /// read.
+    pub max_cells: u64,
+    /// Most shared strings a workbook declares or has (the list is held in memory while the file is read).
+    pub max_shared_strings: u64,
+    /// Most records of one kind in one XLSX part that the reader holds in memory (cell formats, fonts, fills,
+    /// borders, number formats, sheets, defined names, relationships); Excel allows 65,490 cell formats.
+    pub max_records: u64,
+    /// Longest single XML element, text or comment in an XLSX part (bytes).
+    pub max_xml_event_bytes: u64,
+    /// Most data rows read (below the header row).
+    pub max_rows: u64,
+    /// Most fields in one CSV record.
+    pub max_columns: usize,
+    /// Longest CSV record (bytes).
+    pub max_record_bytes: usize,
     /// Most distinct IDs in one list.
     pub max_ids: usize,
+    /// How long reading one file may take; the reader checks the deadline as it goes and gives up.
+    pub time_budget: Duration,
 }
+
+/// Parts smaller than this are not checked for their compression ratio (a tiny part of spaces compresses 100×).
+pub const RATIO_FLOOR_BYTES: u64 = 1024 * 1024;
+
+/// Excel's last row: no cell reference may go past it.
+pub const EXCEL_MAX_ROWS: u64 = 1_048_576;
+/// Excel's last column (`XFD`).
+pub const EXCEL_MAX_COLUMNS: u64 = 16_384;
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
             max_file_bytes: 50 * 1024 * 1024,
-            max_unpacked_bytes: 500 * 1024 * 1024,
+            max_unpacked_bytes: 256 * 1024 * 1024,
+            max_zip_entries: 10_000,
+            max_ratio: 200,
+            max_cells: 5_000_000,
+            max_shared_strings: 2_000_000,
+            max_records: 65_536,
+            max_xml_event_bytes: 4 * 1024 * 1024,
+            max_rows: EXCEL_MAX_ROWS,
+            max_columns: EXCEL_MAX_COLUMNS as usize,
+            max_record_bytes: 1024 * 1024,
             max_ids: 1_000_000,
+            time_budget: Duration::from_secs(10),
         }
     }
 }
 
-/// The IDs, typed by what the column holds.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Ids {
-    /// Every valid value is an integer.
-    Integers(Vec<i64>),
-    /// Text IDs.
-    Texts(Vec<String>),
-}
-
-/// Counts for the analyst (never the values).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
-pub struct IdReport {
-    /// Data rows read.
-    pub read: u64,
-    /// Empty cells, skipped.
-    pub empty: u64,
-    /// Values that are not IDs of the column's kind (or too long, or with control characters), skipped.
-    pub invalid: u64,
-    /// Repeats of an ID already seen, skipped.
-    pub duplicates: u64,
-    /// Distinct IDs kept.
-    pub distinct: u64,
-}
-
-/// A read ID list.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IdList {
-    /// Distinct IDs in file order.
-    pub ids: Ids,
-    /// Counts.
-    pub report: IdReport,
-}
-
-/// Why a file cannot be used.
+/// Why a file cannot be used: a message for the analyst that says what to do.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct IdError(pub String);
@@ -69,72 +93,122 @@ fn err(m: impl Into<String>) -> IdError {
     IdError(m.into())
 }
 
-/// Longest ID accepted (characters).
-const LONGEST_ID: usize = 256;
+/// A reader's own error, cut short: it may quote the file's content.
+fn quoted(e: &dyn std::fmt::Display) -> String {
+    const SHOWN: usize = 200;
+    let text = e.to_string();
+    match text.char_indices().nth(SHOWN) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text,
+    }
+}
 
-/// Read the IDs in column `column` of `file_name`'s `bytes`.
+/// What a file's first bytes say it is.
+enum Kind {
+    Csv,
+    Zip,
+    /// An OLE2 compound file: an encrypted workbook or an old `.xls`.
+    Compound,
+}
+
+fn kind(bytes: &[u8], file_name: &str, limits: &Limits) -> Result<Kind, IdError> {
+    if bytes.len() > limits.max_file_bytes {
+        return Err(err(format!(
+            "{file_name} is {} bytes; ID files may be at most {} bytes — keep only the ID column",
+            bytes.len(),
+            limits.max_file_bytes
+        )));
+    }
+    Ok(if bytes.starts_with(b"PK\x03\x04") {
+        Kind::Zip
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        Kind::Compound
+    } else {
+        Kind::Csv
+    })
+}
+
+fn compound(file_name: &str) -> IdError {
+    err(format!(
+        "{file_name} is password-protected or an old .xls workbook; ID files are read from .csv and .xlsx files — \
+         save it as an unprotected .xlsx or as CSV UTF-8"
+    ))
+}
+
+/// Read the IDs in column `column` of `file_name`'s `bytes`, giving up after `limits.time_budget`. Blocks: from
+/// async code call [`read_ids_off_runtime`].
 pub fn read_ids(
     bytes: &[u8],
     file_name: &str,
     column: &str,
     limits: &Limits,
 ) -> Result<IdList, IdError> {
-    if bytes.len() > limits.max_file_bytes {
-        return Err(err(format!(
-            "{file_name} is {} bytes; ID files may be at most {} bytes",
-            bytes.len(),
-            limits.max_file_bytes
-        )));
-    }
-    let cells = if bytes.starts_with(b"PK\x03\x04") {
-        xlsx_column(bytes, file_name, column, limits)?
-    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        return Err(err(format!(
-            "{file_name} is password-protected or an old .xls workbook; save it as an unprotected .xlsx or as CSV"
-        )));
-    } else {
-        csv_column(bytes, file_name, column)?
+    read_ids_until(
+        bytes,
+        file_name,
+        column,
+        limits,
+        Deadline::after(limits.time_budget),
+    )
+}
+
+fn read_ids_until(
+    bytes: &[u8],
+    file_name: &str,
+    column: &str,
+    limits: &Limits,
+    deadline: Deadline,
+) -> Result<IdList, IdError> {
+    // A parse that starts late (a busy blocking pool) starts with what is left of its budget.
+    deadline.check(file_name)?;
+    let values = match kind(bytes, file_name, limits)? {
+        Kind::Zip => xlsx_file::column(bytes, file_name, column, limits, deadline)?,
+        Kind::Compound => return Err(compound(file_name)),
+        Kind::Csv => csv_file::column(bytes, file_name, column, limits, deadline)?,
     };
-    collect(cells, limits)
+    values.collect(limits)
 }
 
-fn csv_column(bytes: &[u8], file_name: &str, column: &str) -> Result<Vec<String>, IdError> {
-    let text =
-        std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(|e| {
-            err(format!(
-                "{file_name} is not UTF-8 text (byte {}); save it as CSV UTF-8",
-                e.valid_up_to()
-            ))
-        })?;
-    let delimiter = sniff_delimiter(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| err(format!("{file_name}: cannot read the header row: {e}")))?
-        .clone();
-    let index = find_column(headers.iter(), column, file_name)?;
-    let mut out = Vec::new();
-    for (n, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| err(format!("{file_name}: row {}: {e}", n + 2)))?;
-        out.push(record.get(index).unwrap_or_default().to_owned());
-    }
-    Ok(out)
+/// The column names of an ID file (the CSV header row; each sheet's first row of a workbook), for choosing the ID
+/// column. The same checks as [`read_ids`]. Blocks: from async code call [`column_names_off_runtime`].
+pub fn column_names(
+    bytes: &[u8],
+    file_name: &str,
+    limits: &Limits,
+) -> Result<Vec<String>, IdError> {
+    column_names_until(
+        bytes,
+        file_name,
+        limits,
+        Deadline::after(limits.time_budget),
+    )
 }
 
-/// `,` unless the header line has more `;` or tabs (Excel in many locales writes `;`).
-fn sniff_delimiter(text: &str) -> u8 {
-    let header = text.lines().next().unwrap_or_default();
-    let count = |c: char| header.matches(c).count();
-    [(b',', count(',')), (b';', count(';')), (b'\t', count('\t'))]
+fn column_names_until(
+    bytes: &[u8],
+    file_name: &str,
+    limits: &Limits,
+    deadline: Deadline,
+) -> Result<Vec<String>, IdError> {
+    deadline.check(file_name)?;
+    let names = match kind(bytes, file_name, limits)? {
+        Kind::Zip => xlsx_file::names(bytes, file_name, limits, deadline)?,
+        Kind::Compound => return Err(compound(file_name)),
+        Kind::Csv => csv_file::names(bytes, file_name, limits)?,
+    };
+    let mut seen = HashSet::new();
+    Ok(names
         .into_iter()
-        .max_by_key(|(_, n)| *n)
-        .filter(|(_, n)| *n > 0)
-        .map_or(b',', |(d, _)| d)
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty() && seen.insert(n.clone()))
+        .collect())
 }
 
+/// Headers shown in a "no such column" message, at most this many, each cut to [`NAME_SHOWN`] characters.
+const HEADERS_SHOWN: usize = 20;
+const NAME_SHOWN: usize = 40;
+
+/// The position of `column` among `headers` (trimmed, case-insensitive), or an error listing what there is.
 fn find_column<'a>(
     headers: impl Iterator<Item = &'a str>,
     column: &str,
@@ -145,186 +219,24 @@ fn find_column<'a>(
         .iter()
         .position(|h| h.trim().eq_ignore_ascii_case(column.trim()))
         .ok_or_else(|| {
+            let mut shown: Vec<String> = headers
+                .iter()
+                .take(HEADERS_SHOWN)
+                .map(|h| {
+                    format!(
+                        "{:?}",
+                        h.trim().chars().take(NAME_SHOWN).collect::<String>()
+                    )
+                })
+                .collect();
+            if headers.len() > HEADERS_SHOWN {
+                shown.push(format!("… and {} more", headers.len() - HEADERS_SHOWN));
+            }
             err(format!(
                 "{file_name} has no column {column:?}; its header row has: {}",
-                headers
-                    .iter()
-                    .map(|h| format!("{:?}", h.trim()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                shown.join(", ")
             ))
         })
-}
-
-/// The column names of an ID file (the CSV header row; each sheet's first row of a workbook), for choosing the ID
-/// column. The same checks as [`read_ids`] (size, encoding, zip bombs, protected workbooks).
-pub fn column_names(
-    bytes: &[u8],
-    file_name: &str,
-    limits: &Limits,
-) -> Result<Vec<String>, IdError> {
-    if bytes.len() > limits.max_file_bytes {
-        return Err(err(format!(
-            "{file_name} is {} bytes; ID files may be at most {} bytes",
-            bytes.len(),
-            limits.max_file_bytes
-        )));
-    }
-    let mut names: Vec<String> = Vec::new();
-    if bytes.starts_with(b"PK\x03\x04") {
-        let mut book = open_xlsx(bytes, file_name, limits)?;
-        for sheet in book.sheet_names() {
-            let range = book
-                .worksheet_range(&sheet)
-                .map_err(|e| err(format!("{file_name}, sheet {sheet:?}: {e}")))?;
-            for cell in range.rows().next().unwrap_or_default() {
-                names.push(cell_text(cell));
-            }
-        }
-    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        return Err(err(format!(
-            "{file_name} is password-protected or an old .xls workbook; save it as an unprotected .xlsx or as CSV"
-        )));
-    } else {
-        let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
-            .map_err(|e| {
-                err(format!(
-                    "{file_name} is not UTF-8 text (byte {}); save it as CSV UTF-8",
-                    e.valid_up_to()
-                ))
-            })?;
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(sniff_delimiter(text))
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let headers = reader
-            .headers()
-            .map_err(|e| err(format!("{file_name}: cannot read the header row: {e}")))?;
-        names.extend(headers.iter().map(str::to_owned));
-    }
-    let mut out: Vec<String> = Vec::new();
-    for n in names.into_iter().map(|n| n.trim().to_owned()) {
-        if !n.is_empty() && !out.contains(&n) {
-            out.push(n);
-        }
-    }
-    Ok(out)
-}
-
-/// Open a workbook after checking, from the zip directory alone, that it does not unpack to too much.
-fn open_xlsx<'a>(
-    bytes: &'a [u8],
-    file_name: &str,
-    limits: &Limits,
-) -> Result<calamine::Sheets<Cursor<&'a [u8]>>, IdError> {
-    // The zip directory declares every part's size: refuse before inflating anything too large.
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| err(format!("{file_name} is not a readable .xlsx file: {e}")))?;
-    let mut unpacked = 0_u64;
-    for i in 0..zip.len() {
-        let part = zip
-            .by_index_raw(i)
-            .map_err(|e| err(format!("{file_name} is not a readable .xlsx file: {e}")))?;
-        unpacked = unpacked.saturating_add(part.size());
-    }
-    if unpacked > limits.max_unpacked_bytes {
-        return Err(err(format!(
-            "{file_name} would unpack to {unpacked} bytes (limit {}); it looks like a zip bomb or is far too large \
-             for an ID list — export the column as CSV",
-            limits.max_unpacked_bytes
-        )));
-    }
-    calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| err(format!("{file_name} is not a readable workbook: {e}")))
-}
-
-fn xlsx_column(
-    bytes: &[u8],
-    file_name: &str,
-    column: &str,
-    limits: &Limits,
-) -> Result<Vec<String>, IdError> {
-    let mut book = open_xlsx(bytes, file_name, limits)?;
-    let sheets = book.sheet_names();
-    for sheet in &sheets {
-        let range = book
-            .worksheet_range(sheet)
-            .map_err(|e| err(format!("{file_name}, sheet {sheet:?}: {e}")))?;
-        let mut rows = range.rows();
-        let Some(header) = rows.next() else { continue };
-        let names: Vec<String> = header.iter().map(cell_text).collect();
-        if let Ok(index) = find_column(names.iter().map(String::as_str), column, file_name) {
-            return Ok(rows
-                .map(|r| r.get(index).map(cell_text).unwrap_or_default())
-                .collect());
-        }
-    }
-    Err(err(format!(
-        "{file_name} has no sheet whose header row has a column {column:?}"
-    )))
-}
-
-fn cell_text(c: &Data) -> String {
-    match c {
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => format!("{}", *f as i64),
-        Data::Empty => String::new(),
-        other => other.to_string(),
-    }
-}
-
-fn collect(cells: Vec<String>, limits: &Limits) -> Result<IdList, IdError> {
-    let mut report = IdReport {
-        read: cells.len() as u64,
-        ..IdReport::default()
-    };
-    let values: Vec<&str> = cells.iter().map(|c| c.trim()).collect();
-    let non_empty: Vec<&str> = values.iter().copied().filter(|v| !v.is_empty()).collect();
-    report.empty = (values.len() - non_empty.len()) as u64;
-    let integers = non_empty
-        .iter()
-        .filter(|v| v.parse::<i64>().is_ok())
-        .count();
-    // Mostly integers: an integer column whose stray values ("n/a", "abc") are reported as invalid, not a text column
-    // that would silently match nothing in an integer key.
-    let integer_column = integers * 2 > non_empty.len();
-    let mut seen = HashSet::new();
-    let (mut ints, mut texts) = (Vec::new(), Vec::new());
-    for v in non_empty {
-        let ok_text = v.chars().count() <= LONGEST_ID && !v.chars().any(char::is_control);
-        let parsed = integer_column.then(|| v.parse::<i64>().ok()).flatten();
-        if (integer_column && parsed.is_none()) || !ok_text {
-            report.invalid += 1;
-            continue;
-        }
-        if !seen.insert(v) {
-            report.duplicates += 1;
-            continue;
-        }
-        if seen.len() > limits.max_ids {
-            return Err(err(format!(
-                "more than {} distinct IDs; split the request or ask an admin to raise the limit",
-                limits.max_ids
-            )));
-        }
-        match parsed {
-            Some(i) => ints.push(i),
-            None => texts.push(v.to_owned()),
-        }
-    }
-    report.distinct = seen.len() as u64;
-    if report.distinct == 0 {
-        return Err(err(format!(
-            "no usable IDs: {} rows read, {} empty, {} invalid",
-            report.read, report.empty, report.invalid
-        )));
-    }
-    let ids = if integer_column {
-        Ids::Integers(ints)
-    } else {
-        Ids::Texts(texts)
-    };
-    Ok(IdList { ids, report })
 }
 
 #[cfg(test)]

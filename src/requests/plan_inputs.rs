@@ -102,7 +102,9 @@ async fn id_list(
             list.sha256.get(..12).unwrap_or(&list.sha256)
         )));
     }
-    ids::read_ids(&bytes, name, &list.column, &limits).map_err(|e| InputError::IdFile(e.0))
+    ids::read_ids_off_runtime(bytes, name.clone(), list.column.clone(), limits)
+        .await
+        .map_err(|e| InputError::IdFile(e.0))
 }
 
 /// An ID file as the plan editor offers it: its name, SHA-256 (which the plan records) and column names.
@@ -148,8 +150,9 @@ pub async fn id_file_info(
             other => InputError::Jira(other),
         })?;
     let sha256 = hex::encode(digest::digest(&digest::SHA256, &bytes).as_ref());
-    let columns =
-        ids::column_names(&bytes, &file_name, &limits).map_err(|e| InputError::IdFile(e.0))?;
+    let columns = ids::column_names_off_runtime(bytes, file_name.clone(), limits)
+        .await
+        .map_err(|e| InputError::IdFile(e.0))?;
     Ok(IdFileInfo {
         attachment_id: attachment_id.to_owned(),
         file_name,
