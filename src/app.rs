@@ -35,6 +35,8 @@ pub struct AppState {
     pub groups: Arc<GroupCache>,
     /// People's display names, cached briefly for the panel.
     pub names: Arc<crate::requests::people::NameCache>,
+    /// Jira's answers to who may see which issue, cached briefly for the panel API.
+    pub issue_access: Arc<crate::requests::visibility::IssueAccess>,
     /// Prometheus metrics of this instance.
     pub metrics: Arc<Metrics>,
 }
@@ -70,6 +72,9 @@ impl AppState {
         let http = http_client(&cfg)?;
         let connect = Connect::new(&cfg, store.clone(), keys.clone(), http.clone());
         let forge = Forge::new(&cfg, store.clone(), keys, http.clone());
+        let issue_access = Arc::new(crate::requests::visibility::IssueAccess::new(
+            cfg.issue_access_ttl,
+        ));
         Ok(Self {
             cfg: Arc::new(cfg),
             store,
@@ -78,6 +83,7 @@ impl AppState {
             http,
             groups: Arc::new(GroupCache::default()),
             names: Arc::default(),
+            issue_access,
             metrics: Arc::new(Metrics::default()),
         })
     }
