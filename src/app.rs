@@ -36,6 +36,8 @@ pub struct AppState {
     pub groups: Arc<GroupCache>,
     /// People's display names, cached briefly for the panel.
     pub names: Arc<crate::requests::people::NameCache>,
+    /// Jira's answers to who may see which issue, cached briefly for the panel API.
+    pub issue_access: Arc<crate::requests::visibility::IssueAccess>,
     /// Prometheus metrics of this instance.
     pub metrics: Arc<Metrics>,
     /// What data sources may reach, with this deployment's own database refused.
@@ -77,6 +79,9 @@ impl AppState {
             cfg.source_policy.clone(),
             &cfg.database_url,
         ));
+        let issue_access = Arc::new(crate::requests::visibility::IssueAccess::new(
+            cfg.issue_access_ttl,
+        ));
         Ok(Self {
             cfg: Arc::new(cfg),
             store,
@@ -85,6 +90,7 @@ impl AppState {
             http,
             groups: Arc::new(GroupCache::default()),
             names: Arc::default(),
+            issue_access,
             metrics: Arc::new(Metrics::default()),
             source_policy,
         })

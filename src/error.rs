@@ -42,6 +42,10 @@ pub enum AppError {
     /// A service we depend on (Jira) failed; the message says which.
     #[error("upstream: {0}")]
     Upstream(String),
+    /// A check that must pass could not be made (Jira did not answer whether the caller may see an issue): refused,
+    /// never waved through; the message says to try again.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     /// Our fault; logged with its cause chain, opaque to the caller.
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
@@ -75,9 +79,7 @@ impl From<ExecError> for AppError {
                 Self::Conflict(m)
             }
             ExecError::Command(CommandError::Invalid(m)) => Self::Unprocessable(m),
-            ExecError::NotFound(issue) => {
-                Self::NotFound(format!("issue {issue} is not a data request"))
-            }
+            ExecError::NotFound(issue) => Self::no_request(issue),
             ExecError::Jira(j) => Self::Upstream(format!("cannot read your Jira groups: {j}")),
             ExecError::Store(s) => s.into(),
             ExecError::Other(o) => Self::Internal(o),
@@ -135,6 +137,12 @@ impl From<SettingsError> for AppError {
 }
 
 impl AppError {
+    /// The one answer for an issue id that names no request the caller may see: the same whether the issue has no
+    /// request, does not exist, or is one the caller cannot see in Jira, so ids cannot be probed.
+    pub fn no_request(issue: impl std::fmt::Display) -> Self {
+        Self::NotFound(format!("issue {issue} is not a data request"))
+    }
+
     /// The HTTP status for this error.
     pub fn status(&self) -> StatusCode {
         match self {
@@ -145,6 +153,7 @@ impl AppError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Upstream(_) => StatusCode::BAD_GATEWAY,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -159,6 +168,9 @@ impl IntoResponse for AppError {
             Self::NotFound(_) | Self::Forbidden(_) | Self::Conflict(_) | Self::Unprocessable(_) => {
             }
             Self::Upstream(msg) => tracing::warn!(%msg, "upstream failure"),
+            Self::Unavailable(msg) => {
+                tracing::warn!(%msg, "refused: a required check could not be made")
+            }
             Self::Internal(e) => {
                 tracing::error!(error.cause_chain = ?e, error.message = %e, "internal error")
             }
@@ -170,7 +182,8 @@ impl IntoResponse for AppError {
             | Self::Forbidden(m)
             | Self::Conflict(m)
             | Self::Unprocessable(m)
-            | Self::Upstream(m) => m.clone(),
+            | Self::Upstream(m)
+            | Self::Unavailable(m) => m.clone(),
             Self::Internal(_) => "internal error; see the server log".to_owned(),
         };
         let mut resp = (status, Json(json!({ "error": message }))).into_response();

@@ -66,6 +66,9 @@ pub struct Config {
     pub metrics_token: Option<SecretString>,
     /// How long a verified tenant (with its opened secret) is reused before it is read again; zero = every time.
     pub tenant_cache_ttl: Duration,
+    /// How long Jira's answer to "may this person see this issue?" is reused for panel calls whose token names no
+    /// issue; zero = ask Jira every time.
+    pub issue_access_ttl: Duration,
     /// Slack Web API base (`https://slack.com/api`; tests and the demo point it at the simulator).
     pub slack_api_url: Url,
     /// Folder where bundles are built (each in a private subfolder, removed after upload or failure).

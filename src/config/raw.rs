@@ -7,8 +7,10 @@ use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
 use super::{
-    Config, ConfigError, DEFAULT_JIRA_HOSTS, HostPatterns, LogFormat, forge::forge_settings,
-    is_loopback, jobs::lane_slots,
+    Config, ConfigError, DEFAULT_JIRA_HOSTS, HostPatterns, LogFormat,
+    forge::forge_settings,
+    is_loopback,
+    jobs::lane_slots,
     source_policy::{DEFAULT_SOURCE_ALLOW, DEFAULT_SOURCE_DENY, SourcePolicySettings},
 };
 use crate::{crypto::MasterKeys, jobs::LaneSlots};
@@ -58,6 +60,8 @@ pub(super) struct RawConfig {
     #[serde(deserialize_with = "scalar")]
     tenant_cache_secs: String,
     #[serde(deserialize_with = "scalar")]
+    issue_access_cache_secs: String,
+    #[serde(deserialize_with = "scalar")]
     slack_api_url: String,
     #[serde(deserialize_with = "scalar")]
     work_dir: String,
@@ -104,6 +108,7 @@ impl Default for RawConfig {
             http_timeout_secs: "10".into(),
             metrics_token: None,
             tenant_cache_secs: "5".into(),
+            issue_access_cache_secs: "60".into(),
             slack_api_url: "https://slack.com/api".into(),
             work_dir: "data/work".into(),
             reveal_link_secs: "86400".into(),
@@ -257,6 +262,13 @@ impl RawConfig {
             ))
         });
 
+        let issue_access_ttl = seconds(&self.issue_access_cache_secs, 0..=300).map_err(|()| {
+            problems.push(format!(
+                "CLEARANCE_ISSUE_ACCESS_CACHE_SECS (issue_access_cache_secs) = {:?}; use whole seconds 0-300 (default 60; 0 = ask Jira every time)",
+                self.issue_access_cache_secs
+            ))
+        });
+
         let connect_js_url = parse_service_url(&self.connect_js_url).map_err(|e| {
             problems.push(format!(
                 "CLEARANCE_CONNECT_JS_URL (connect_js_url) = {:?}: {e}",
@@ -375,6 +387,7 @@ impl RawConfig {
                 http_timeout: http_timeout.ok()?,
                 metrics_token: metrics_token.ok()?,
                 tenant_cache_ttl: tenant_cache_ttl.ok()?,
+                issue_access_ttl: issue_access_ttl.ok()?,
                 slack_api_url: slack_api_url.ok()?,
                 work_dir: work_dir.ok()?,
                 reveal_link_ttl: reveal_link_ttl.ok()?,

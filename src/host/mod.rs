@@ -5,6 +5,7 @@
 //! front door a request came through.
 
 pub mod connect;
+mod context_issue;
 mod error;
 mod extract;
 pub mod forge;
@@ -15,7 +16,10 @@ pub use extract::{ForgeInvocation, HostRequest, UiRequest};
 
 use axum::{Router, extract::FromRef};
 
-use crate::tenant::{AccountId, Tenant};
+use crate::{
+    jira::IssueId,
+    tenant::{AccountId, Tenant},
+};
 
 /// Routes the hosts call directly (Connect: descriptor and lifecycle callbacks).
 pub fn router<S>() -> Router<S>
@@ -33,4 +37,8 @@ pub struct Caller {
     pub tenant: Tenant,
     /// The acting Atlassian account (`sub`), absent for calls without a logged-in user (webhooks, lifecycle).
     pub account_id: Option<AccountId>,
+    /// The issue the calling UI is shown on, as the host's signed token says (a Connect context JWT's
+    /// `context.jira.issue.id`, a Forge invocation's `context.extension.issue.id`): Jira puts it there only for a
+    /// person who can see that issue. `None` when the token names no issue (admin pages, general pages, webhooks).
+    pub context_issue: Option<IssueId>,
 }

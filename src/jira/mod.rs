@@ -3,6 +3,8 @@
 
 pub mod adf;
 mod client;
+mod issue_id;
+mod permissions;
 mod users;
 
 use std::{sync::Arc, time::Duration};
@@ -11,6 +13,8 @@ use reqwest::{Method, StatusCode, header::HeaderValue};
 use url::Url;
 
 pub use client::{Attachment, AttachmentMeta, JiraClient, Myself};
+pub use issue_id::IssueId;
+pub use permissions::BROWSE_PROJECTS;
 
 /// Authorizes one outgoing request (a token signed for this exact request, or a bearer token; the host adapter decides).
 pub trait JiraAuth: Send + Sync {

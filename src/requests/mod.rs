@@ -20,6 +20,8 @@ pub mod settings;
 pub mod state;
 pub mod sync;
 pub mod team_notice;
+pub mod ttl_cache;
+pub mod visibility;
 pub mod writeback;
 
 use crate::{

@@ -10,6 +10,7 @@ mod dashboard;
 mod download;
 mod forge;
 mod health;
+mod issue_guard;
 mod metrics;
 mod panel;
 mod requests_api;

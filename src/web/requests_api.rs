@@ -1,5 +1,6 @@
 //! The panel API for data requests (context tokens only): read a request with what the caller may do, and give
-//! commands. The acting account is the token's `sub`; nothing in the body can name another.
+//! commands. The acting account is the token's `sub`; nothing in the body can name another. Every route takes a
+//! [`SeenIssue`]: only someone Jira lets see the issue gets past it.
 
 use axum::{
     Json, Router,
@@ -13,13 +14,14 @@ use crate::{
     app::AppState,
     delivery::retention_rules,
     error::{AppError, Result},
-    host::UiRequest,
     requests::{
         commands, dry_run,
         machine::{self, Command},
     },
     store::RequestRow,
 };
+
+use super::issue_guard::SeenIssue;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -34,34 +36,22 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/panel/requests/{issue_id}/retention", put(retention))
 }
 
-fn issue_id(raw: &str) -> Result<&str> {
+/// An attachment id from the path: digits only.
+fn attachment_id(raw: &str) -> Result<&str> {
     if (1..=20).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_digit()) {
         Ok(raw)
     } else {
         Err(AppError::BadRequest(format!(
-            "{raw:?} is not a Jira issue id"
+            "{raw:?} is not a Jira attachment id"
         )))
     }
 }
 
-/// The request of issue `id` on the tenant, or 404.
-async fn request(app: &AppState, tenant_id: &str, id: &str) -> Result<RequestRow> {
-    app.store
-        .request_by_issue(tenant_id, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("issue {id} is not a data request")))
-}
-
 /// `GET /api/panel/requests/{issue_id}`: the request, its newest delivery, the caller's roles and permitted commands,
 /// its audit trail.
-async fn show(
-    State(app): State<AppState>,
-    UiRequest(caller): UiRequest,
-    Path(raw): Path<String>,
-) -> Result<Json<Value>> {
-    let id = issue_id(&raw)?;
-    let me = super::acting_account(&caller)?;
-    let row = request(&app, &caller.tenant.id, id).await?;
+async fn show(State(app): State<AppState>, seen: SeenIssue) -> Result<Json<Value>> {
+    let row = seen.request(&app).await?;
+    let (caller, me) = (&seen.caller, &seen.account);
     let (roles, policy) = commands::roles_of(&app, &caller.tenant, me).await?;
     let audit: Vec<Value> = app
         .store
@@ -119,17 +109,11 @@ async fn show(
 }
 
 /// `POST /api/panel/requests/{issue_id}/commands` with `{"command": "approve", "digest": "…"}` and the like.
-async fn command(
-    State(app): State<AppState>,
-    UiRequest(caller): UiRequest,
-    Path(raw): Path<String>,
-    body: Bytes,
-) -> Result<Json<Value>> {
-    let id = issue_id(&raw)?;
-    let me = super::acting_account(&caller)?;
+async fn command(State(app): State<AppState>, seen: SeenIssue, body: Bytes) -> Result<Json<Value>> {
     let cmd: Command = serde_json::from_slice(&body)
         .map_err(|e| AppError::BadRequest(format!("not a valid command: {e}")))?;
-    let outcome = commands::execute(&app, &caller.tenant, me, id, &cmd).await?;
+    let id = seen.issue.to_string();
+    let outcome = commands::execute(&app, &seen.caller.tenant, &seen.account, &id, &cmd).await?;
     Ok(Json(json!({
         "request": view(&outcome.request),
         "changed": outcome.event.is_some(),
@@ -140,14 +124,9 @@ async fn command(
 /// `POST /api/panel/requests/{issue_id}/dry-run`: run the saved plan on a sample (analysts and privacy officers,
 /// not the requester); the first rows come back masked as they would be delivered, with the personal-data findings,
 /// which are stored on the request for this plan.
-async fn dry_run(
-    State(app): State<AppState>,
-    UiRequest(caller): UiRequest,
-    Path(raw): Path<String>,
-) -> Result<Json<Value>> {
-    let id = issue_id(&raw)?;
-    let me = super::acting_account(&caller)?;
-    let run = dry_run::dry_run(&app, &caller.tenant, me, id).await?;
+async fn dry_run(State(app): State<AppState>, seen: SeenIssue) -> Result<Json<Value>> {
+    let id = seen.issue.to_string();
+    let run = dry_run::dry_run(&app, &seen.caller.tenant, &seen.account, &id).await?;
     let p = &run.preview;
     Ok(Json(json!({
         "digest": run.digest,
@@ -164,15 +143,10 @@ async fn dry_run(
 
 /// `GET /api/panel/requests/{issue_id}/sources`: the data sources this issue's project may use (name, engine,
 /// environment, caps; never the URL), for the plan editor. Analysts and privacy officers.
-async fn sources(
-    State(app): State<AppState>,
-    UiRequest(caller): UiRequest,
-    Path(raw): Path<String>,
-) -> Result<Json<Value>> {
-    let id = issue_id(&raw)?;
-    let me = super::acting_account(&caller)?;
-    let row = request(&app, &caller.tenant.id, id).await?;
-    let (roles, _) = commands::roles_of(&app, &caller.tenant, me).await?;
+async fn sources(State(app): State<AppState>, seen: SeenIssue) -> Result<Json<Value>> {
+    let row = seen.request(&app).await?;
+    let caller = &seen.caller;
+    let (roles, _) = commands::roles_of(&app, &caller.tenant, &seen.account).await?;
     if !(roles.analyst || roles.privacy) {
         return Err(AppError::Forbidden(
             "only analysts and privacy officers see the data sources".into(),
@@ -219,14 +193,13 @@ async fn sources(
 /// (file name, SHA-256 and column names), for choosing the ID column. Analysts.
 async fn id_file(
     State(app): State<AppState>,
-    UiRequest(caller): UiRequest,
-    Path((raw, attachment_id)): Path<(String, String)>,
+    seen: SeenIssue,
+    Path((_, raw_attachment)): Path<(String, String)>,
 ) -> Result<Json<Value>> {
-    let id = issue_id(&raw)?;
-    let attachment = issue_id(&attachment_id)?;
-    let me = super::acting_account(&caller)?;
-    let row = request(&app, &caller.tenant.id, id).await?;
-    let (roles, _) = commands::roles_of(&app, &caller.tenant, me).await?;
+    let attachment = attachment_id(&raw_attachment)?;
+    let row = seen.request(&app).await?;
+    let caller = &seen.caller;
+    let (roles, _) = commands::roles_of(&app, &caller.tenant, &seen.account).await?;
     if !roles.analyst {
         return Err(AppError::Forbidden(
             "only analysts choose ID files for a plan".into(),
@@ -246,8 +219,7 @@ async fn id_file(
 /// the delivery stays on the issue, within the site's bounds (analysts and privacy officers).
 async fn retention(
     State(app): State<AppState>,
-    UiRequest(caller): UiRequest,
-    Path(raw): Path<String>,
+    seen: SeenIssue,
     body: Bytes,
 ) -> Result<Json<Value>> {
     #[derive(serde::Deserialize)]
@@ -255,11 +227,12 @@ async fn retention(
     struct Body {
         days: Option<u32>,
     }
-    let id = issue_id(&raw)?;
-    let me = super::acting_account(&caller)?;
     let b: Body = serde_json::from_slice(&body)
         .map_err(|e| AppError::BadRequest(format!("expected {{\"days\": number or null}}: {e}")))?;
-    let expires = retention_rules::set_for_request(&app, &caller.tenant, me, id, b.days).await?;
+    let id = seen.issue.to_string();
+    let expires =
+        retention_rules::set_for_request(&app, &seen.caller.tenant, &seen.account, &id, b.days)
+            .await?;
     Ok(Json(json!({"days": b.days, "expiresAt": expires})))
 }
 

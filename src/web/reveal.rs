@@ -18,8 +18,9 @@ use crate::{
     app::AppState,
     delivery::secrets::{self, RevealError},
     error::{AppError, Result},
-    host::UiRequest,
 };
+
+use super::issue_guard::SeenIssue;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -116,18 +117,10 @@ fn page(view: RevealView) -> Result<Response> {
 }
 
 /// `POST /api/panel/requests/{issue_id}/reveal`: the caller's own secret for the request's delivery, once.
-async fn panel_reveal(
-    State(app): State<AppState>,
-    UiRequest(caller): UiRequest,
-    Path(issue_id): Path<String>,
-) -> Result<Response> {
-    let me = super::acting_account(&caller)?;
-    let row = app
-        .store
-        .request_by_issue(&caller.tenant.id, &issue_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("issue {issue_id} is not a data request")))?;
-    match secrets::reveal_for_account(&app, &caller.tenant.id, &row.id, me.as_ref()).await {
+async fn panel_reveal(State(app): State<AppState>, seen: SeenIssue) -> Result<Response> {
+    let row = seen.request(&app).await?;
+    let tenant_id = &seen.caller.tenant.id;
+    match secrets::reveal_for_account(&app, tenant_id, &row.id, seen.account.as_ref()).await {
         Ok(r) => {
             let mut resp = Json(json!({
                 "fileName": r.file_name, "encryption": r.encryption, "secret": r.secret.expose_secret(),

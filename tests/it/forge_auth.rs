@@ -312,11 +312,10 @@ async fn forged_invocation_tokens_are_refused_and_store_nothing(backend: Backend
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let b_user = sign(
-        &forge_key,
-        &kid,
-        &claims(CLOUD_B, INSTALL_B, PANEL, Some("557058:ana-analyst")),
-    );
+    // From B's issue panel on an issue with A's request's id: B's own issue 10001 has no request.
+    let mut on_issue = claims(CLOUD_B, INSTALL_B, PANEL, Some("557058:ana-analyst"));
+    on_issue["context"]["extension"] = json!({"type": PANEL.0, "issue": {"id": "10001"}});
+    let b_user = sign(&forge_key, &kid, &on_issue);
     let resp = app
         .http
         .get(app.url("/api/panel/requests/10001"))

@@ -345,7 +345,7 @@ impl TestApp {
             "qsh": qsh,
             "iat": now,
             "exp": if t.expired { now - 3600 } else { now + 180 },
-            "context": {},
+            "context": t.context_claim.clone().unwrap_or_else(|| json!({})),
         });
         if t.no_qsh {
             claims.as_object_mut().unwrap().remove("qsh");
@@ -380,6 +380,8 @@ pub struct InstallToken {
 #[derive(Default, Clone)]
 pub struct TenantToken {
     pub context: bool,
+    /// The `context` claim (default `{}`).
+    pub context_claim: Option<Value>,
     pub iss: Option<String>,
     pub sub: Option<String>,
     pub qsh: Option<String>,

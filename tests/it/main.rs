@@ -37,6 +37,7 @@ mod guard_sessions;
 mod health;
 mod intake;
 mod intake_store;
+mod issue_visibility;
 mod jira_client;
 mod job_lanes;
 mod jobs;

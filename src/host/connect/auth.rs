@@ -128,9 +128,11 @@ impl Connect {
                     .ok_or_else(|| AuthError::Invalid("sub is not an account id".into()))?,
             ),
         };
+        let context_issue = jwt::context_issue(&claims)?;
         Ok(Caller {
             tenant: stored.tenant,
             account_id,
+            context_issue,
         })
     }
 }

@@ -7,7 +7,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, errors::ErrorKind
 use serde::{Deserialize, Serialize};
 
 use super::qsh::{self, CONTEXT_QSH};
-use crate::host::AuthError;
+use crate::{host::AuthError, jira::IssueId};
 
 /// Claims Jira puts in the tokens it sends (and Clearance in the ones it sends to Jira).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -28,6 +28,11 @@ pub struct Claims {
     /// Host context object, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<serde_json::Value>,
+}
+
+/// The issue a context token was minted on (`context.jira.issue.id`), if it names one.
+pub fn context_issue(claims: &Claims) -> Result<Option<IssueId>, AuthError> {
+    crate::host::context_issue::issue_in(claims.context.as_ref(), "jira")
 }
 
 /// The token of a request: `Authorization: JWT <token>` (scheme case-insensitive), else the `jwt` query parameter.

@@ -10,6 +10,7 @@ use url::Url;
 use crate::{
     config::ForgeConfig,
     host::{AuthError, jwt_alg::require_algorithm},
+    jira::IssueId,
     tenant::AccountId,
 };
 
@@ -75,6 +76,8 @@ pub struct Invocation {
     pub principal: Option<AccountId>,
     /// The invoking module's context (UI calls): issue, project, site URL.
     pub context: Option<serde_json::Value>,
+    /// The issue an issue-view module was invoked on (`context.extension.issue.id`).
+    pub issue: Option<IssueId>,
 }
 
 /// The token's `kid`, after checking its header says RS256.
@@ -152,6 +155,7 @@ pub fn verify(
                 .ok_or_else(|| AuthError::Invalid(format!("principal {p:?} is not an account id")))
         })
         .transpose()?;
+    let issue = crate::host::context_issue::issue_in(c.context.as_ref(), "extension")?;
     let (module_type, module_key) = match c.app.module {
         Some(m) => (Some(m.kind), Some(m.key)),
         None => (None, None),
@@ -166,6 +170,7 @@ pub fn verify(
         module_key,
         principal,
         context: c.context,
+        issue,
     })
 }
 

@@ -143,6 +143,7 @@ impl Forge {
             caller: Caller {
                 tenant: stored.tenant,
                 account_id: invocation.principal.clone(),
+                context_issue: invocation.issue,
             },
             invocation,
         })

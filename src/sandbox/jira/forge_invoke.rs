@@ -83,7 +83,7 @@ pub enum InvokeError {
     /// The principal is not a user of the site.
     #[error("{0} is not a user of this site")]
     UnknownUser(String),
-    /// The issue does not exist.
+    /// The issue does not exist, or the principal may not see it.
     #[error("issue {0} does not exist")]
     UnknownIssue(String),
     /// Not GET/POST/PUT/PATCH/DELETE.
@@ -197,8 +197,9 @@ impl JiraSim {
             return Err(InvokeError::UnknownUser(spec.principal.clone()));
         }
         if let Some(k) = &spec.issue
-            && self.issue(k).is_none()
+            && !self.can_see(&spec.principal, k)
         {
+            // A module is only shown on an issue its viewer sees: one they may not see is no issue to them.
             return Err(InvokeError::UnknownIssue(k.clone()));
         }
         if !METHODS.contains(&spec.method.as_str()) {

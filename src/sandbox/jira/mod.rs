@@ -1,4 +1,4 @@
-//! Jira Cloud simulator: one site with users, groups, issues and the installed app. It installs apps the way Jira
+//! Jira Cloud simulator: one site with users, groups, issues (with issue security) and the installed app. It installs apps the way Jira
 //! does, verifies the app's JWT on every REST call, answers with Jira's status codes and JSON shapes, delivers
 //! webhooks with Jira's retry policy, hosts the app's iframes in an issue page, and misbehaves on demand. It also
 //! speaks Forge Remote: invocation tokens and their JWKS, OAuth tokens for the API gateway, product and lifecycle
@@ -25,9 +25,11 @@ pub mod model;
 mod options;
 mod rest_attachments;
 mod rest_issues;
+mod rest_permissions;
 mod rest_search;
 mod rest_server_info;
 mod rest_users;
+mod security;
 mod signing;
 mod view;
 mod webhooks;
@@ -64,8 +66,9 @@ pub use forge_invoke::{
 };
 pub use forge_keys::JWKS_PATH as FORGE_JWKS_PATH;
 pub use keys::SimKeys;
-pub use model::{Issue, SiteState, User};
+pub use model::{Issue, SecurityLevel, SiteState, User};
 pub use options::SimOptions;
+pub use security::ADMIN_GROUPS;
 pub use webhooks::{Attempt, Delivery};
 
 /// A simulated Jira Cloud site. Cheap to clone; all clones share the site.
@@ -172,6 +175,11 @@ impl JiraSim {
             .merge(rest_attachments::router())
             .merge(rest_search::router())
             .merge(rest_users::router())
+            .merge(rest_permissions::router())
+            .route_layer(middleware::from_fn_with_state(
+                self.clone(),
+                security::hide_unseen,
+            ))
             .layer(middleware::from_fn_with_state(
                 self.clone(),
                 auth::verify_app_jwt,
@@ -347,6 +355,7 @@ impl JiraSim {
                 comments: Vec::new(),
                 attachment_ids: Vec::new(),
                 properties: Default::default(),
+                security: None,
             };
             s.issues.insert(id, issue.clone());
             issue

@@ -33,6 +33,21 @@ pub struct SiteState {
     /// The Forge side: cloudId, the Forge app's account and installation (absent in sites saved before it).
     #[serde(default)]
     pub forge: super::forge::ForgeSite,
+    /// Issue security levels by name (absent in sites saved before them).
+    #[serde(default)]
+    pub security_levels: BTreeMap<String, SecurityLevel>,
+}
+
+/// An issue security level: who may see the issues that carry it (nobody else sees they exist).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct SecurityLevel {
+    /// Accounts named in the level.
+    pub accounts: Vec<String>,
+    /// Groups whose members are in the level.
+    pub groups: Vec<String>,
+    /// Whether the level grants the `atlassian-addons-project-access` project role, which holds the installed apps'
+    /// users: without it, the apps cannot see the level's issues either.
+    pub apps: bool,
 }
 
 /// A Jira account.
@@ -79,6 +94,9 @@ pub struct Issue {
     pub attachment_ids: Vec<u64>,
     /// Entity properties by key.
     pub properties: BTreeMap<String, Value>,
+    /// Name of the issue's security level; `None`: everyone who may browse the project sees it.
+    #[serde(default)]
+    pub security: Option<String>,
 }
 
 /// A comment.

@@ -83,10 +83,7 @@ async fn upload(
         return (StatusCode::FORBIDDEN, "XSRF check failed").into_response();
     }
     if sim.issue(&key).is_none() {
-        return jira_error(
-            StatusCode::NOT_FOUND,
-            "Issue does not exist or you do not have permission to see it.",
-        );
+        return super::rest_issues::no_issue();
     }
     let limit = sim.state().upload_limit as usize;
     let mut created = Vec::new();
@@ -156,14 +153,19 @@ fn parse_id(id: &str) -> Option<u64> {
     id.parse().ok()
 }
 
+/// Jira's 404 for an attachment that does not exist (or is on an issue the caller may not see).
+pub(super) fn no_attachment(id: &str) -> Response {
+    jira_error(
+        StatusCode::NOT_FOUND,
+        &format!("The attachment with id '{id}' does not exist"),
+    )
+}
+
 async fn metadata(State(sim): State<JiraSim>, Path(id): Path<String>) -> Response {
     let s = sim.state();
     match parse_id(&id).and_then(|id| s.attachments.get(&id)) {
         Some(a) => Json(attachment_json(&sim, a, &s)).into_response(),
-        None => jira_error(
-            StatusCode::NOT_FOUND,
-            &format!("The attachment with id '{id}' does not exist"),
-        ),
+        None => no_attachment(&id),
     }
 }
 
@@ -180,10 +182,7 @@ async fn content(
 ) -> Response {
     let s = sim.state();
     let Some(a) = parse_id(&id).and_then(|id| s.attachments.get(&id)) else {
-        return jira_error(
-            StatusCode::NOT_FOUND,
-            &format!("The attachment with id '{id}' does not exist"),
-        );
+        return no_attachment(&id);
     };
     if p.redirect == Some(false) {
         return file_response(a);
@@ -238,9 +237,6 @@ async fn remove(State(sim): State<JiraSim>, Path(id): Path<String>) -> Response 
     if removed {
         StatusCode::NO_CONTENT.into_response()
     } else {
-        jira_error(
-            StatusCode::NOT_FOUND,
-            &format!("The attachment with id '{id}' does not exist"),
-        )
+        no_attachment(&id)
     }
 }

@@ -27,7 +27,8 @@ pub(super) fn jira_error(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
-fn no_issue() -> Response {
+/// Jira's 404 for an issue that does not exist or that the caller may not see (one answer for both).
+pub(super) fn no_issue() -> Response {
     jira_error(
         StatusCode::NOT_FOUND,
         "Issue does not exist or you do not have permission to see it.",

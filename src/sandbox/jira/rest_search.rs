@@ -1,8 +1,9 @@
 //! `GET/POST /rest/api/3/search/jql`: the JQL subset Clearance uses, bounded queries only, `fields` (default `id`
-//! only), `maxResults` and opaque `nextPageToken` paging with `isLast`, as the enhanced search API answers.
+//! only), `maxResults` and opaque `nextPageToken` paging with `isLast`, as the enhanced search API answers. Issues
+//! the caller may not see (issue security) are left out.
 
 use axum::{
-    Json, Router,
+    Extension, Json, Router,
     body::Bytes,
     extract::{RawQuery, State},
     http::StatusCode,
@@ -16,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::{
     JiraSim,
+    auth::AppCaller,
     jql::{self, Searchable},
     model::Issue,
     rest_issues::{field_list, issue_json, jira_error},
@@ -63,7 +65,11 @@ struct SearchRequest {
     fields: Option<Vec<String>>,
 }
 
-async fn search_get(State(sim): State<JiraSim>, RawQuery(q): RawQuery) -> Response {
+async fn search_get(
+    State(sim): State<JiraSim>,
+    Extension(AppCaller(caller)): Extension<AppCaller>,
+    RawQuery(q): RawQuery,
+) -> Response {
     let mut req = SearchRequest {
         jql: String::new(),
         next_page_token: None,
@@ -86,10 +92,14 @@ async fn search_get(State(sim): State<JiraSim>, RawQuery(q): RawQuery) -> Respon
         }
     }
     req.fields = field_list(&fields);
-    search(&sim, req)
+    search(&sim, &caller, req)
 }
 
-async fn search_post(State(sim): State<JiraSim>, body: Bytes) -> Response {
+async fn search_post(
+    State(sim): State<JiraSim>,
+    Extension(AppCaller(caller)): Extension<AppCaller>,
+    body: Bytes,
+) -> Response {
     let v: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
@@ -111,7 +121,7 @@ async fn search_post(State(sim): State<JiraSim>, body: Bytes) -> Response {
         max_results: v["maxResults"].as_u64(),
         fields: field_list(&fields),
     };
-    search(&sim, req)
+    search(&sim, &caller, req)
 }
 
 /// The page token: the offset, bound to the query it pages through.
@@ -128,7 +138,7 @@ fn offset_of(jql: &str, token_str: &str) -> Option<usize> {
         .flatten()
 }
 
-fn search(sim: &JiraSim, req: SearchRequest) -> Response {
+fn search(sim: &JiraSim, caller: &str, req: SearchRequest) -> Response {
     let query = match jql::parse(&req.jql) {
         Ok(q) => q,
         Err(e) => return jira_error(StatusCode::BAD_REQUEST, &e.to_string()),
@@ -158,13 +168,14 @@ fn search(sim: &JiraSim, req: SearchRequest) -> Response {
     let cap = if only_ids { 5000 } else { 100 };
     let max = req.max_results.unwrap_or(50).clamp(1, cap) as usize;
     let now = Utc::now();
-    let mut hits: Vec<Issue> = sim
-        .state()
-        .issues
-        .values()
-        .filter(|i| query.matches(*i, now))
-        .cloned()
-        .collect();
+    let mut hits: Vec<Issue> = {
+        let s = sim.state();
+        s.issues
+            .values()
+            .filter(|i| s.can_see(caller, i) && query.matches(*i, now))
+            .cloned()
+            .collect()
+    };
     query.sort(&mut hits);
     let page: Vec<Value> = hits
         .iter()

@@ -3,7 +3,11 @@
 
 use serde_json::{Value, json};
 
-use super::JiraSim;
+use super::{
+    JiraSim,
+    forge_events::{issue_type_id, project_id},
+    model::Issue,
+};
 use crate::host::connect::{jwt::Claims, qsh};
 
 /// Lifetime of request-bound tokens, as Jira issues them.
@@ -57,6 +61,22 @@ impl JiraSim {
         };
         sign(&claims, &app.shared_secret)
     }
+
+    /// The context token the issue page of `key` gives its panel for `viewer`: `context.jira.issue` and
+    /// `context.jira.project` as Jira fills them. `None` when the viewer may not see the issue (Jira shows them no
+    /// page to mint it on) or the app is not installed and enabled.
+    pub fn issue_context_token(&self, viewer: &str, key: &str) -> Option<String> {
+        let issue = self.issue_seen_by(viewer, key)?;
+        self.context_token(viewer, issue_context(&issue))
+    }
+}
+
+/// The `context` claim of a context token minted on an issue's page.
+pub(super) fn issue_context(issue: &Issue) -> Value {
+    json!({"jira": {
+        "issue": {"id": issue.id.to_string(), "key": issue.key, "issuetype": {"id": issue_type_id(&issue.issue_type)}},
+        "project": {"id": project_id(&issue.project), "key": issue.project},
+    }})
 }
 
 fn sign(claims: &Claims, secret: &str) -> Option<String> {

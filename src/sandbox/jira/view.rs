@@ -1,7 +1,7 @@
 //! The site as a person sees it: an issue list, an issue page hosting the app's panel iframe (URL built as Jira
 //! builds it, with a qsh-bearing JWT for the viewing user), the app's admin and general pages (linked in the top
 //! bar), a user switcher, and the sandbox `AP` bridge (`/_sandbox/all.js` in the iframe, context tokens minted by the
-//! host page).
+//! host page). A viewer sees only the issues issue security lets them see.
 
 use askama::Template;
 use axum::{
@@ -163,13 +163,18 @@ async fn index(State(sim): State<JiraSim>, Query(v): Query<Viewer>) -> Response 
                 .get(id)
                 .map_or_else(|| id.to_owned(), |u| u.display_name.clone())
         };
-        let rows = s.issues.values().rev().map(|i| Row {
-            key: i.key.clone(),
-            summary: i.summary.clone(),
-            labels: i.labels.clone(),
-            status: i.status.clone(),
-            reporter: name(&i.reporter),
-        });
+        let rows = s
+            .issues
+            .values()
+            .rev()
+            .filter(|i| s.can_see(&c.viewer, i))
+            .map(|i| Row {
+                key: i.key.clone(),
+                summary: i.summary.clone(),
+                labels: i.labels.clone(),
+                status: i.status.clone(),
+                reporter: name(&i.reporter),
+            });
         (rows.collect(), s.app.as_ref().map(|a| a.key.clone()))
     };
     render(&IndexPage {
@@ -217,10 +222,10 @@ async fn issue_page(
     Path(key): Path<String>,
     Query(v): Query<Viewer>,
 ) -> Response {
-    let Some(issue) = sim.issue(&key) else {
+    let c = sim.chrome(v.viewer);
+    let Some(issue) = sim.issue_seen_by(&c.viewer, &key) else {
         return (StatusCode::NOT_FOUND, "Issue does not exist").into_response();
     };
-    let c = sim.chrome(v.viewer);
     let (attachments, comments, reporter, panel) = {
         let s = sim.state();
         let name = |id: &str| {
@@ -271,7 +276,7 @@ async fn issue_page(
         .as_ref()
         .and_then(|p| p["url"].as_str())
         .and_then(|u| sim.iframe_url(u, &c.viewer, Some(&issue)));
-    let context = json!({"jira": {"issue": {"key": issue.key, "id": issue.id.to_string()}, "project": {"key": issue.project}}});
+    let context = super::signing::issue_context(&issue);
     render(&IssuePage {
         viewer_json: json!(c.viewer).to_string(),
         context_json: context.to_string(),
@@ -364,11 +369,22 @@ struct TokenRequest {
     context: Value,
 }
 
+/// A context token for the host page's viewer, as the bridge asks for it. Jira mints one only on a page the viewer
+/// sees, so a context naming an issue the viewer may not see (or no issue at all) gets none.
 async fn context_token(State(sim): State<JiraSim>, Json(req): Json<TokenRequest>) -> Response {
     if !sim.state().users.contains_key(&req.account_id) {
         return (
             StatusCode::BAD_REQUEST,
             Json(json!({"error": "unknown user"})),
+        )
+            .into_response();
+    }
+    let issue = &req.context["jira"]["issue"];
+    let named = issue["id"].as_str().or_else(|| issue["key"].as_str());
+    if !issue.is_null() && !named.is_some_and(|k| sim.can_see(&req.account_id, k)) {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": "Issue does not exist"})),
         )
             .into_response();
     }
