@@ -14,7 +14,6 @@ use url::Url;
 
 pub use client::{Attachment, AttachmentMeta, JiraClient, Myself};
 pub use issue_id::IssueId;
-pub use permissions::BROWSE_PROJECTS;
 
 /// Authorizes one outgoing request (a token signed for this exact request, or a bearer token; the host adapter decides).
 pub trait JiraAuth: Send + Sync {

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::{IssueId, JiraClient, JiraError};
 
 /// The project permission that lets a person see an issue (Jira's issue security applies on top of it).
-pub const BROWSE_PROJECTS: &str = "BROWSE_PROJECTS";
+const BROWSE_PROJECTS: &str = "BROWSE_PROJECTS";
 
 /// `BulkProjectPermissionGrants`: one permission and the projects and issues it is granted on.
 #[derive(Debug, Deserialize)]

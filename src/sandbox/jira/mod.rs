@@ -1,7 +1,7 @@
-//! Jira Cloud simulator: one site with users, groups, issues (with issue security) and the installed app. It installs apps the way Jira
-//! does, verifies the app's JWT on every REST call, answers with Jira's status codes and JSON shapes, delivers
-//! webhooks with Jira's retry policy, hosts the app's iframes in an issue page, and misbehaves on demand. It also
-//! speaks Forge Remote: invocation tokens and their JWKS, OAuth tokens for the API gateway, product and lifecycle
+//! Jira Cloud simulator: one site with users, groups, issues (with issue security) and the installed app. It installs
+//! apps the way Jira does, verifies the app's JWT on every REST call, answers with Jira's status codes and JSON shapes,
+//! delivers webhooks with Jira's retry policy, hosts the app's iframes in an issue page, and misbehaves on demand. It
+//! also speaks Forge Remote: invocation tokens and their JWKS, OAuth tokens for the API gateway, product and lifecycle
 //! events, scheduled triggers and `invokeRemote`.
 
 mod auth;

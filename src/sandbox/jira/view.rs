@@ -370,7 +370,7 @@ struct TokenRequest {
 }
 
 /// A context token for the host page's viewer, as the bridge asks for it. Jira mints one only on a page the viewer
-/// sees, so a context naming an issue the viewer may not see (or no issue at all) gets none.
+/// sees, so a context naming an issue the viewer may not see (or one that does not exist) gets none.
 async fn context_token(State(sim): State<JiraSim>, Json(req): Json<TokenRequest>) -> Response {
     if !sim.state().users.contains_key(&req.account_id) {
         return (
