@@ -8,11 +8,9 @@ use secrecy::ExposeSecret;
 use crate::{
     app::{self, AppState},
     config::Config,
-    crypto::{
-        MasterKeys, data_source_url_context, delivery_secret_context, slack_token_context,
-        tenant_secret_context,
-    },
-    store::{SealedSecret, Store},
+    crypto::MasterKeys,
+    rotation::reseal_all,
+    store::Store,
     telemetry,
 };
 
@@ -267,7 +265,7 @@ pub fn keygen() {
     println!("{}", MasterKeys::generate().expose_secret());
 }
 
-/// `clearance rotate-key`: re-seal every stored secret under the current master key.
+/// `clearance rotate-key`: re-seal every stored secret under the current master key (see [`reseal_all`]).
 /// The old key must be listed in `CLEARANCE_PREVIOUS_MASTER_KEYS` so existing values can be opened.
 pub async fn rotate_key(config: Option<&Path>) -> anyhow::Result<()> {
     let cfg = load(config)?;
@@ -276,107 +274,14 @@ pub async fn rotate_key(config: Option<&Path>) -> anyhow::Result<()> {
     store.migrate().await?;
     let report = reseal_all(&store, &keys).await?;
     println!(
-        "re-sealed {} secret(s) under key {}; {} already current; {} changed during rotation (run again)",
+        "re-sealed {} secret(s) under key {}; sealed {} erasure salt(s) stored in clear; {} already current; {} \
+         changed during rotation (run again)",
         report.resealed,
         keys.current_id(),
+        report.sealed_clear,
         report.current,
         report.raced
     );
     store.close().await;
     Ok(())
-}
-
-/// What a rotation did.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct RotationReport {
-    /// Values re-sealed under the current key.
-    pub resealed: u64,
-    /// Values already under the current key.
-    pub current: u64,
-    /// Values that changed while rotating (a concurrent re-install or source update), left for the next run.
-    pub raced: u64,
-}
-
-/// Re-seal all tenant secrets, data-source URLs, Slack bot tokens and delivery secrets under `keys`' current key. Opens every value
-/// first and writes nothing if any fails.
-pub async fn reseal_all(store: &Store, keys: &MasterKeys) -> anyhow::Result<RotationReport> {
-    let mut report = RotationReport::default();
-    let tenants = store.sealed_tenant_secrets().await?.into_iter();
-    let tenants = reseal_each(
-        keys,
-        &mut report,
-        tenants.map(|(client_key, sealed)| {
-            let context = tenant_secret_context(&client_key);
-            (format!("tenant {client_key}"), client_key, context, sealed)
-        }),
-    )?;
-    let sources = store.sealed_data_source_urls().await?.into_iter();
-    let sources = reseal_each(
-        keys,
-        &mut report,
-        sources.map(|(tenant_id, id, sealed)| {
-            let context = data_source_url_context(&tenant_id, &id);
-            (
-                format!("data source {id} of tenant {tenant_id}"),
-                id,
-                context,
-                sealed,
-            )
-        }),
-    )?;
-    let slack = store.sealed_slack_tokens().await?.into_iter();
-    let slack = reseal_each(
-        keys,
-        &mut report,
-        slack.map(|(tenant_id, sealed)| {
-            let context = slack_token_context(&tenant_id);
-            (
-                format!("the Slack token of tenant {tenant_id}"),
-                tenant_id,
-                context,
-                sealed,
-            )
-        }),
-    )?;
-    let deliveries = store.sealed_delivery_secrets().await?.into_iter();
-    let deliveries = reseal_each(
-        keys,
-        &mut report,
-        deliveries.map(|(tenant_id, id, sealed)| {
-            let context = delivery_secret_context(&tenant_id, &id);
-            (
-                format!("delivery secret {id} of tenant {tenant_id}"),
-                id,
-                context,
-                sealed,
-            )
-        }),
-    )?;
-    let n = store.reseal_tenant_secrets(&tenants).await?
-        + store.reseal_data_source_urls(&sources).await?
-        + store.reseal_slack_tokens(&slack).await?
-        + store.reseal_delivery_secrets(&deliveries).await?;
-    report.resealed = n;
-    report.raced = (tenants.len() + sources.len() + slack.len() + deliveries.len()) as u64 - n;
-    Ok(report)
-}
-
-/// Open each `(what, row key, context, sealed)` not already under the current key and seal it again; returns
-/// `(row key, old, new)` for the store. Counts the current ones in `report`.
-fn reseal_each(
-    keys: &MasterKeys,
-    report: &mut RotationReport,
-    values: impl Iterator<Item = (String, String, String, SealedSecret)>,
-) -> anyhow::Result<Vec<(String, SealedSecret, SealedSecret)>> {
-    let mut out = Vec::new();
-    for (what, key, context, sealed) in values {
-        if keys.is_current(&sealed.0) {
-            report.current += 1;
-            continue;
-        }
-        let plain = keys.open(&context, &sealed.0).context(what)?;
-        let resealed = SealedSecret(keys.seal(&context, plain.expose_secret()));
-        out.push((key, sealed, resealed));
-    }
-    Ok(out)
 }

@@ -190,6 +190,33 @@ pub fn slack_token_context(tenant_id: &str) -> String {
     format!("slack:{tenant_id}:bot_token")
 }
 
+/// The associated data for a Forge installation's app system token: binds the sealed value to its tenant.
+pub fn forge_token_context(tenant_id: &str) -> String {
+    format!("clearance-forge-system-token:{tenant_id}")
+}
+
+/// The associated data for a tenant's erasure salt (the key of its data subjects' hashes): binds the sealed value to
+/// its tenant, so a salt copied onto another tenant does not open.
+pub fn erasure_salt_context(tenant_id: &str) -> String {
+    format!("tenant:{tenant_id}:erasure_salt")
+}
+
+/// Whether `value` has the shape of a sealed value (`v1.<kid>.<nonce>.<ciphertext>`). Says nothing about whether it
+/// opens; it tells a sealed value from one stored in clear before its column was sealed.
+pub fn looks_sealed(value: &str) -> bool {
+    let b64 = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    let mut parts = value.split('.');
+    matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some(VERSION), Some(kid), Some(nonce), Some(ct), None)
+            if kid.len() == 8 && kid.bytes().all(|b| b.is_ascii_hexdigit()) && b64(nonce) && b64(ct)
+    )
+}
+
 /// Convenience for call sites that hold a `SecretString`.
 pub fn seal_secret(keys: &MasterKeys, context: &str, secret: &SecretString) -> String {
     keys.seal(context, secret.expose_secret())
@@ -255,6 +282,25 @@ mod tests {
             only_new.open("c", &sealed),
             Err(CryptoError::UnknownKey(_))
         ));
+    }
+
+    #[test]
+    fn sealed_values_are_told_from_clear_ones() {
+        let k = keys();
+        assert!(looks_sealed(&k.seal("c", "v")));
+        // A salt written in clear before salts were sealed (groups of a base32 alphabet joined by dashes).
+        assert!(!looks_sealed("abcd-efgh-2345-6789"));
+        for clear in [
+            "",
+            "plaintext",
+            "v1.",
+            "v1.abc.d.e",
+            "v1.0123abcd.n",
+            "v2.0123abcd.n.c",
+            "v1.0123abcd.n.c.x",
+        ] {
+            assert!(!looks_sealed(clear), "{clear}");
+        }
     }
 
     #[test]

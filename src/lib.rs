@@ -33,6 +33,8 @@ pub mod jobs;
 pub mod metrics;
 /// The domain: data requests (intake, sync with Jira, state machine, roles, approvals, write-back).
 pub mod requests;
+/// Master key rotation: every sealed column, re-sealed under the current key.
+pub mod rotation;
 /// Jira/Slack simulator and demo warehouse (demo and tests only; never mounted by `serve`).
 pub mod sandbox;
 /// Slack: Web API client, Block Kit messages, per-tenant settings and user mapping, DMs and team notices.

@@ -29,7 +29,7 @@ enum Command {
     CheckConfig,
     /// Print a new random master key (base64, 32 bytes) for CLEARANCE_MASTER_KEY.
     Keygen,
-    /// Re-encrypt every stored secret under the current master key.
+    /// Re-seal every stored secret (and any erasure salt still in clear) under the current master key.
     ///
     /// Set the new key as CLEARANCE_MASTER_KEY and the old one in CLEARANCE_PREVIOUS_MASTER_KEYS, run this, then
     /// remove the old key.

@@ -5,12 +5,14 @@
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
-use aws_lc_rs::hmac;
 use chrono::Utc;
 use secrecy::ExposeSecret as _;
 use serde_json::json;
 
-use super::{Failure, Stopped};
+use super::{
+    Failure, Stopped,
+    erasure_key::{erasure_key, subject_hash},
+};
 use crate::{
     app::AppState,
     crypto::delivery_secret_context,
@@ -276,7 +278,10 @@ pub async fn subject_hashes(
     tenant_id: &str,
     ids: &Ids,
 ) -> Result<Vec<String>, Failure> {
-    let key = erasure_key(app, tenant_id).await?;
+    let keys = app.cfg.require_master_keys().map_err(retry)?;
+    let key = erasure_key(&app.store, keys, tenant_id)
+        .await
+        .map_err(retry)?;
     Ok(match ids {
         Ids::Integers(v) => v
             .iter()
@@ -284,20 +289,4 @@ pub async fn subject_hashes(
             .collect(),
         Ids::Texts(v) => v.iter().map(|t| subject_hash(&key, t)).collect(),
     })
-}
-
-/// The tenant's erasure key (its salt, made on first use).
-pub async fn erasure_key(app: &AppState, tenant_id: &str) -> Result<hmac::Key, Failure> {
-    let fresh = protect::generate_passphrase().map_err(Failure::Retry)?;
-    let salt = app
-        .store
-        .erasure_salt(tenant_id, fresh.expose_secret())
-        .await
-        .map_err(retry)?;
-    Ok(hmac::Key::new(hmac::HMAC_SHA256, salt.as_bytes()))
-}
-
-/// One value's subject hash (values are trimmed, as ID lists are).
-pub fn subject_hash(key: &hmac::Key, value: &str) -> String {
-    hex::encode(hmac::sign(key, value.trim().as_bytes()).as_ref())
 }

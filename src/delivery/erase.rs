@@ -10,7 +10,10 @@ use aws_lc_rs::hmac;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{build::subject_hash, retention, secrets};
+use super::{
+    erasure_key::{existing_erasure_key, subject_hash},
+    retention, secrets,
+};
 use crate::{
     app::AppState,
     jobs::JobError,
@@ -91,12 +94,12 @@ pub async fn erase(
     {
         anyhow::bail!("no tenant {name:?} (give its Connect clientKey or Clearance tenant id)");
     }
+    let keys = app.cfg.require_master_keys()?;
     let mut found = Vec::new();
     for t in tenants {
-        let Some(salt) = app.store.existing_erasure_salt(&t.id).await? else {
+        let Some(key) = existing_erasure_key(&app.store, keys, &t.id).await? else {
             continue; // nothing was ever built from an ID list here
         };
-        let key = hmac::Key::new(hmac::HMAC_SHA256, salt.as_bytes());
         let mut seen = std::collections::BTreeSet::new();
         for hash in hashes(&key, value) {
             for d in app.store.deliveries_with_subject(&t.id, &hash).await? {

@@ -163,38 +163,13 @@ async fn current_delivery(
         Encryption::ZipAes => ("zip", "zip-aes"),
     };
     let now = Utc::now();
-    let d = DeliveryRow {
-        file_name: format!(
-            "{}-{}-{}.{ext}",
-            row.issue_key,
-            now.format("%Y%m%d"),
-            &id[id.len() - 8..]
-        ),
-        id,
-        tenant_id: row.tenant_id.clone(),
-        request_id: row.id.clone(),
-        digest: digest.to_owned(),
-        encryption: encryption.into(),
-        state: "building".into(),
-        row_count: None,
-        data_bytes: None,
-        data_sha256: None,
-        bundle_bytes: None,
-        bundle_sha256: None,
-        summary: None,
-        progress_rows: 0,
-        progress_bytes: 0,
-        secret_sealed: None,
-        attachment_id: None,
-        created_at: now,
-        built_at: None,
-        uploaded_at: None,
-        expires_at: None,
-        reminded_at: None,
-        expired_at: None,
-        error: None,
-        deflate_level: None,
-    };
+    let file_name = format!(
+        "{}-{}-{}.{ext}",
+        row.issue_key,
+        now.format("%Y%m%d"),
+        &id[id.len() - 8..]
+    );
+    let d = DeliveryRow::building(id, row, digest, file_name, encryption, now);
     let mut tx = app.store.begin().await?;
     tx.insert_delivery(&d).await?;
     tx.commit().await?;

@@ -9,6 +9,7 @@
 
 pub mod build;
 pub mod erase;
+pub mod erasure_key;
 pub mod extract_job;
 pub mod notify;
 pub mod reminder;

@@ -71,6 +71,44 @@ pub struct DeliveryRow {
 }
 
 impl DeliveryRow {
+    /// A new delivery of `request` about to be built: state `building`, nothing measured, sealed or attached yet.
+    pub fn building(
+        id: String,
+        request: &super::RequestRow,
+        digest: &str,
+        file_name: String,
+        encryption: &str,
+        created_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            tenant_id: request.tenant_id.clone(),
+            request_id: request.id.clone(),
+            digest: digest.to_owned(),
+            file_name,
+            encryption: encryption.to_owned(),
+            state: "building".into(),
+            row_count: None,
+            data_bytes: None,
+            data_sha256: None,
+            bundle_bytes: None,
+            bundle_sha256: None,
+            summary: None,
+            progress_rows: 0,
+            progress_bytes: 0,
+            secret_sealed: None,
+            attachment_id: None,
+            created_at,
+            built_at: None,
+            uploaded_at: None,
+            expires_at: None,
+            reminded_at: None,
+            expired_at: None,
+            error: None,
+            deflate_level: None,
+        }
+    }
+
     /// The sealed secret, typed.
     pub fn sealed_secret(&self) -> Option<SealedSecret> {
         self.secret_sealed.clone().map(SealedSecret)

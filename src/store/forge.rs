@@ -1,5 +1,6 @@
 //! The `forge_installations` table: which Forge installation a Forge tenant was last called from, the Jira API base
-//! URL its tokens name, and the newest app system token (sealed; only the Forge adapter opens it).
+//! URL its tokens name, and the newest app system token (sealed; only the Forge adapter opens it; re-sealed for key
+//! rotation).
 
 use chrono::{DateTime, Utc};
 use tracing::instrument;
@@ -144,6 +145,28 @@ impl Store {
                    WHERE tenant_id = $1 AND (token_expires_at IS NULL OR token_expires_at < $3)";
         with_pool!(self, pool => sqlx::query(sql).bind(tenant_id).bind(&sealed.0).bind(expires_at)
             .execute(pool).await.op("keeping a Forge token").map(|r| r.rows_affected() == 1))
+    }
+
+    /// Every stored system token's `(tenant id, sealed token)`, for re-sealing under a new master key.
+    pub async fn sealed_forge_tokens(&self) -> Result<Vec<(String, SealedSecret)>> {
+        let sql = "SELECT tenant_id, system_token FROM forge_installations WHERE system_token IS NOT NULL \
+                   ORDER BY tenant_id";
+        let rows: Vec<(String, String)> = with_pool!(self, pool => sqlx::query_as(sql)
+            .fetch_all(pool).await.op("reading sealed Forge tokens"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(t, s)| (t, SealedSecret(s)))
+            .collect())
+    }
+
+    /// Replace sealed tokens, each `(tenant id, old, new)`; a token replaced meanwhile (a fresher one from Forge) is
+    /// left alone. Returns how many were re-sealed.
+    pub async fn reseal_forge_tokens(
+        &self,
+        entries: &[(String, SealedSecret, SealedSecret)],
+    ) -> Result<u64> {
+        let sql = "UPDATE forge_installations SET system_token = $3 WHERE tenant_id = $1 AND system_token = $2";
+        self.reseal(sql, entries).await
     }
 
     /// Forget an installation's system token (pre-uninstall).

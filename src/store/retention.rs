@@ -1,5 +1,5 @@
-//! A tenant's retention rules (default days, the bounds a request's own retention must keep, expiry on issue close),
-//! a request's own retention, and the tenant's erasure salt (made once, on first use).
+//! A tenant's retention rules (default days, the bounds a request's own retention must keep, expiry on issue close)
+//! and a request's own retention.
 
 use super::{QueryContext, Result, Store, StoreError, Tx, with_pool, with_tx};
 
@@ -43,28 +43,6 @@ impl Store {
             })
         })
         .transpose()
-    }
-
-    /// The tenant's erasure salt, made from `fresh` if it has none yet (whoever stores first wins).
-    pub async fn erasure_salt(&self, tenant_id: &str, fresh: &str) -> Result<String> {
-        let set = "UPDATE tenants SET erasure_salt = $2 WHERE id = $1 AND erasure_salt IS NULL";
-        let get = "SELECT erasure_salt FROM tenants WHERE id = $1";
-        let salt: Option<(Option<String>,)> = with_pool!(self, pool => {
-            sqlx::query(set).bind(tenant_id).bind(fresh).execute(pool).await.op("making the erasure salt")?;
-            sqlx::query_as(get).bind(tenant_id).fetch_optional(pool).await.op("reading the erasure salt")
-        })?;
-        salt.and_then(|(s,)| s).ok_or_else(|| StoreError::Corrupt {
-            table: "tenants",
-            detail: format!("tenant {tenant_id} has no erasure salt"),
-        })
-    }
-
-    /// The tenant's erasure salt, if it has one (a tenant without one has recorded no data subjects).
-    pub async fn existing_erasure_salt(&self, tenant_id: &str) -> Result<Option<String>> {
-        let row: Option<(Option<String>,)> = with_pool!(self, pool => sqlx::query_as(
-            "SELECT erasure_salt FROM tenants WHERE id = $1")
-            .bind(tenant_id).fetch_optional(pool).await.op("reading the erasure salt"))?;
-        Ok(row.and_then(|(s,)| s))
     }
 
     /// Every tenant id, for commands that look across tenants (erasure).

@@ -161,31 +161,18 @@ async fn another_site(s: &Site) {
         .unwrap();
     let now = Utc::now();
     tx.insert_delivery(&DeliveryRow {
-        id: uuid::Uuid::new_v4().to_string(),
-        tenant_id: tenant.tenant.id.clone(),
-        request_id: up.row.id.clone(),
-        digest: "d".into(),
-        file_name: "OTHER-1-zz.zip.age".into(),
-        encryption: "age".into(),
         state: "uploaded".into(),
         row_count: Some(999_999),
-        data_bytes: None,
-        data_sha256: None,
-        bundle_bytes: None,
-        bundle_sha256: None,
-        summary: None,
-        progress_rows: 0,
-        progress_bytes: 0,
-        secret_sealed: None,
-        attachment_id: None,
-        created_at: now,
-        built_at: None,
         uploaded_at: Some(now),
         expires_at: Some(now + Duration::days(2)),
-        reminded_at: None,
-        expired_at: None,
-        error: None,
-        deflate_level: None,
+        ..DeliveryRow::building(
+            uuid::Uuid::new_v4().to_string(),
+            &up.row,
+            "d",
+            "OTHER-1-zz.zip.age".into(),
+            "age",
+            now,
+        )
     })
     .await
     .unwrap();

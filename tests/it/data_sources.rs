@@ -12,7 +12,7 @@ pub(crate) mod probe;
 #[path = "data_sources_production.rs"]
 mod production;
 #[path = "data_sources_sealed.rs"]
-mod sealed;
+pub(crate) mod sealed;
 
 use clearance::{
     crypto::MasterKeys,

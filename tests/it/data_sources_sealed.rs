@@ -3,8 +3,8 @@
 //! re-sealed by key rotation.
 
 use clearance::{
-    commands::reseal_all,
     crypto::MasterKeys,
+    rotation::reseal_all,
     sources::{self, SourcesError},
     store::Store,
 };
@@ -22,7 +22,7 @@ on_each_backend!(
 );
 
 /// Run one statement on the app's own database.
-async fn raw_sql(store: &Store, sql: &str, a: &str, b: &str) {
+pub(crate) async fn raw_sql(store: &Store, sql: &str, a: &str, b: &str) {
     let sql = sqlx::AssertSqlSafe(sql.to_owned());
     match store {
         Store::Sqlite(pool, _) => sqlx::query(sql)

@@ -235,6 +235,14 @@ impl TestApp {
         }
     }
 
+    /// Keys for a rotation away from the app's master key: `(new key current + the app's as previous, new key alone)`.
+    pub fn rotated_keys(&self) -> (MasterKeys, MasterKeys) {
+        let new = MasterKeys::generate();
+        let both = MasterKeys::parse(new.expose_secret(), std::slice::from_ref(&self.master_key));
+        let alone = MasterKeys::parse(new.expose_secret(), &[]);
+        (both.unwrap(), alone.unwrap())
+    }
+
     /// Absolute URL of an app path (path relative to the base URL, starting with `/`).
     pub fn url(&self, path_and_query: &str) -> String {
         format!("{}{path_and_query}", self.base_url)

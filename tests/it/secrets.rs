@@ -2,8 +2,8 @@
 //! value that cannot be opened aborts the rotation without writing anything.
 
 use clearance::{
-    commands::{RotationReport, reseal_all},
     crypto::MasterKeys,
+    rotation::{RotationReport, reseal_all},
 };
 use reqwest::StatusCode;
 use secrecy::ExposeSecret;
@@ -35,6 +35,7 @@ async fn rotation_reseals_every_secret(backend: Backend) {
         report,
         RotationReport {
             resealed: 3,
+            sealed_clear: 0,
             current: 0,
             raced: 0
         }
@@ -44,6 +45,7 @@ async fn rotation_reseals_every_secret(backend: Backend) {
         reseal_all(&app.state.store, &keys).await.unwrap(),
         RotationReport {
             resealed: 0,
+            sealed_clear: 0,
             current: 3,
             raced: 0
         }

@@ -8,8 +8,8 @@ mod delivery;
 
 use axum::Router;
 use clearance::{
-    commands::reseal_all,
     crypto::{MasterKeys, slack_token_context},
+    rotation::reseal_all,
     sandbox::{
         jira::people,
         slack::{self as slack_sim, Bot, Conversation, SlackSim, User},

@@ -9,6 +9,7 @@ use url::Url;
 
 use super::{CLIENT_KEY_PREFIX, Forge, Invocation};
 use crate::{
+    crypto::forge_token_context,
     host::AuthError,
     store::{ForgeContact, ForgeInstallation, InstallRecord, SealedSecret, StoredTenant},
     tenant::TenantState,
@@ -19,11 +20,6 @@ const KEEP_IF_FRESHER_BY: chrono::Duration = chrono::Duration::minutes(10);
 
 /// How long a token whose expiry cannot be read is kept (Forge guarantees about two hours).
 const ASSUMED_TOKEN_LIFE: chrono::Duration = chrono::Duration::hours(1);
-
-/// Sealing context of a tenant's system token.
-fn token_context(tenant_id: &str) -> String {
-    format!("clearance-forge-system-token:{tenant_id}")
-}
 
 impl Forge {
     /// The tenant of a verified invocation, created on first contact. A call from a known, unchanged installation
@@ -159,7 +155,7 @@ impl Forge {
             return Ok(());
         }
         let sealed =
-            crate::crypto::seal_secret(&self.inner.keys, &token_context(tenant_id), &token);
+            crate::crypto::seal_secret(&self.inner.keys, &forge_token_context(tenant_id), &token);
         self.inner
             .store
             .keep_forge_token(tenant_id, &SealedSecret(sealed), expires)
@@ -197,7 +193,7 @@ impl Forge {
         let token = self
             .inner
             .keys
-            .open(&token_context(tenant_id), &sealed.0.0)
+            .open(&forge_token_context(tenant_id), &sealed.0.0)
             .map_err(|e| AuthError::Secret(e.to_string()))?;
         Ok((base, token))
     }
