@@ -47,7 +47,9 @@ impl FullScan {
         Self { columns, rows: 0 }
     }
 
-    /// Look at every value of one row (unmasked).
+    /// Look at every value of one row (unmasked), as a one-row batch (tests; extractions hand batches to a
+    /// [`super::scan_worker::ScanWorker`]).
+    #[cfg(test)]
     pub fn observe(&mut self, row: &[Cell]) {
         let mut batch = Batch::default();
         batch.push(row, &self.scanned());
