@@ -154,6 +154,7 @@ pub async fn serve(
         let runner_cfg = RunnerConfig {
             lease: state.cfg.job_lease,
             slots: state.cfg.job_slots,
+            wait_budget: state.cfg.job_wait_budget,
             ..RunnerConfig::default()
         };
         let mut runner = Runner::new(state.store.clone(), state.clone(), runner_cfg)

@@ -1,6 +1,10 @@
-//! The job lanes' settings: how many jobs a worker runs at once in each lane, and how many long ones per tenant.
+//! The job settings: how many jobs a worker runs at once in each lane, how many long ones per tenant, and how long a
+//! job waits on rate limits before it gives up.
 
-use std::num::{NonZeroU32, NonZeroUsize};
+use std::{
+    num::{NonZeroU32, NonZeroUsize},
+    time::Duration,
+};
 
 use crate::jobs::LaneSlots;
 
@@ -60,13 +64,40 @@ pub(super) fn lane_slots(
     }
 }
 
+/// Longest wait budget: a day.
+const MAX_WAIT_BUDGET_MINS: u64 = 24 * 60;
+
+/// `job_wait_budget_mins`: whole minutes, 1 to a day.
+pub(super) fn wait_budget(raw: &str) -> Result<Duration, String> {
+    match raw.trim().parse::<u64>() {
+        Ok(n) if (1..=MAX_WAIT_BUDGET_MINS).contains(&n) => Ok(Duration::from_secs(n * 60)),
+        _ => Err(format!(
+            "CLEARANCE_JOB_WAIT_BUDGET_MINS (job_wait_budget_mins) = {raw:?}; use whole minutes 1-{MAX_WAIT_BUDGET_MINS} \
+             (default {}): how long a job keeps waiting while Jira or Slack asks Clearance to slow down",
+            crate::jobs::DEFAULT_WAIT_BUDGET.as_secs() / 60
+        )),
+    }
+}
+
 fn widen(n: NonZeroU32) -> NonZeroUsize {
     NonZeroUsize::try_from(n).unwrap_or(NonZeroUsize::MIN)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::lane_slots;
+    use super::{lane_slots, wait_budget};
+
+    #[test]
+    fn wait_budget_in_whole_minutes() {
+        assert_eq!(wait_budget(" 90 ").unwrap().as_secs(), 90 * 60);
+        for bad in ["0", "1441", "1.5", "", "an hour"] {
+            let e = wait_budget(bad).unwrap_err();
+            assert!(
+                e.contains("job_wait_budget_mins") && e.contains("1-1440"),
+                "{e}"
+            );
+        }
+    }
 
     #[test]
     fn counts_in_range_and_every_problem_named() {

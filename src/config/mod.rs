@@ -56,6 +56,9 @@ pub struct Config {
     pub job_lease: Duration,
     /// Jobs one worker runs at once in each lane, and long jobs (extractions) one tenant may have running at once.
     pub job_slots: crate::jobs::LaneSlots,
+    /// How long a job keeps waiting on Jira's or Slack's rate limits (429, no try in between) before it gives up; an
+    /// extraction that gives up fails its request with the reason.
+    pub job_wait_budget: Duration,
     /// `text` or `json` log lines.
     pub log_format: LogFormat,
     /// Clock skew tolerated on inbound token `exp`.

@@ -10,7 +10,7 @@ use super::{
     Config, ConfigError, DEFAULT_JIRA_HOSTS, HostPatterns, LogFormat,
     forge::forge_settings,
     is_loopback,
-    jobs::lane_slots,
+    jobs::{lane_slots, wait_budget},
     source_policy::{DEFAULT_SOURCE_ALLOW, DEFAULT_SOURCE_DENY, SourcePolicySettings},
 };
 use crate::{crypto::MasterKeys, jobs::LaneSlots};
@@ -49,6 +49,8 @@ pub(super) struct RawConfig {
     job_long_slots: String,
     #[serde(deserialize_with = "scalar")]
     job_long_per_tenant: String,
+    #[serde(deserialize_with = "scalar")]
+    job_wait_budget_mins: String,
     #[serde(deserialize_with = "scalar")]
     log_format: String,
     #[serde(deserialize_with = "scalar")]
@@ -103,6 +105,7 @@ impl Default for RawConfig {
             job_short_slots: LaneSlots::default().short.to_string(),
             job_long_slots: LaneSlots::default().long.to_string(),
             job_long_per_tenant: LaneSlots::default().long_per_tenant.to_string(),
+            job_wait_budget_mins: (crate::jobs::DEFAULT_WAIT_BUDGET.as_secs() / 60).to_string(),
             log_format: "text".into(),
             jwt_leeway_secs: "30".into(),
             http_timeout_secs: "10".into(),
@@ -305,6 +308,7 @@ impl RawConfig {
             &self.job_long_per_tenant,
         )
         .map_err(|mut p| problems.append(&mut p));
+        let job_wait_budget = wait_budget(&self.job_wait_budget_mins).map_err(|p| problems.push(p));
 
         let slack_api_url = parse_service_url(&self.slack_api_url).map_err(|e| {
             problems.push(format!(
@@ -382,6 +386,7 @@ impl RawConfig {
                 reconcile_interval: reconcile_interval.ok()?,
                 job_lease: job_lease.ok()?,
                 job_slots: job_slots.ok()?,
+                job_wait_budget: job_wait_budget.ok()?,
                 log_format: log_format.ok()?,
                 jwt_leeway: jwt_leeway.ok()?,
                 http_timeout: http_timeout.ok()?,

@@ -42,6 +42,9 @@ pub async fn build(
     let inputs = plan_inputs::resolve(app, tenant, row, plan)
         .await
         .map_err(|e| match e {
+            InputError::Jira(crate::jira::JiraError::RateLimited { retry_after }) => {
+                Failure::RateLimited(retry_after)
+            }
             InputError::Jira(j) => Failure::Retry(j.to_string()),
             InputError::Other(o) => Failure::Retry(format!("{o:#}")),
             other => Failure::Plan(other.to_string()),

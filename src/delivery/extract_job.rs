@@ -1,7 +1,8 @@
 //! The `extract` job: runs the approved plan of a request in `extracting` — only while its digest is still the
 //! approved one — through the delivery's stages (build, upload), resuming from the stage the delivery row records.
 //! A plan that cannot run or a bundle that cannot be attached fails the request with the reason; passing trouble is
-//! retried, and the last try fails the request rather than leaving it `extracting`.
+//! retried, and the last try fails the request rather than leaving it `extracting`. Jira's rate limits are waited
+//! out without using up a try, for as long as `job_wait_budget_mins` allows.
 
 use chrono::Utc;
 use serde::Deserialize;
@@ -10,7 +11,7 @@ use serde_json::json;
 use super::{Failure, build, upload};
 use crate::{
     app::AppState,
-    jobs::JobError,
+    jobs::{JobError, WaitingOn},
     requests::{
         active_tenant, commands,
         machine::SystemEvent,
@@ -45,6 +46,7 @@ pub fn job(row: &RequestRow) -> NewJob {
         priority: 0,
         run_at: Utc::now(),
         max_attempts: MAX_ATTEMPTS,
+        order: None,
     }
 }
 
@@ -87,7 +89,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
         .await;
     };
     let mut d = current_delivery(&app, &row, &digest, &plan).await?;
-    let last_try = job.attempts >= job.max_attempts;
+    let last_try = job.last_try();
     let mut rebuilt = false;
     loop {
         let step = match d.state.as_str() {
@@ -108,13 +110,15 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
                 return fail(&app, &row, Some(&mut d), &m).await;
             }
             Err(Failure::Source(m) | Failure::Retry(m)) if last_try => {
-                let reason = format!("gave up after {} tries: {m}", job.attempts);
+                let reason = format!("gave up after {} tries: {m}", job.tries());
                 return fail(&app, &row, Some(&mut d), &reason).await;
             }
-            Err(Failure::RateLimited(_)) if last_try => {
+            // A rate limit is Jira asking to wait, not a failure: it uses up no try, only the wait budget.
+            Err(Failure::RateLimited(_)) if job.waited_out(app.cfg.job_wait_budget, Utc::now()) => {
                 let reason = format!(
-                    "Jira kept asking to slow down after {} tries; extract again later",
-                    job.attempts
+                    "Jira kept asking Clearance to wait (rate limit) for {} minutes; extract again when Jira is less \
+                     busy",
+                    app.cfg.job_wait_budget.as_secs().div_ceil(60)
                 );
                 return fail(&app, &row, Some(&mut d), &reason).await;
             }
@@ -122,8 +126,8 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
                 return Err(JobError::Retry { error, after: None });
             }
             Err(Failure::RateLimited(after)) => {
-                return Err(JobError::Retry {
-                    error: "Jira rate limit".into(),
+                return Err(JobError::Wait {
+                    on: WaitingOn::Jira,
                     after,
                 });
             }

@@ -79,5 +79,6 @@ pub(crate) fn delivery_job(kind: &str, d: &DeliveryRow, max_attempts: i32) -> Ne
         priority: 0,
         run_at: Utc::now(),
         max_attempts,
+        order: None,
     }
 }

@@ -130,7 +130,8 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     if !unreached.is_empty() {
         // What an admin must fix is shown on the request at once; passing trouble (a rate limit, an outage) only
         // when it outlasts the job's tries, so a short hiccup does not flip the request back and forth.
-        let last_try = job.attempts >= job.max_attempts;
+        let last_try =
+            job.last_try() || job.waited_out(app.cfg.job_wait_budget, chrono::Utc::now());
         let mut reasons: Vec<String> = Vec::new();
         for (_, e) in &unreached {
             let r = e.to_string();

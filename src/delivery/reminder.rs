@@ -78,7 +78,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
             "delivery.reminded",
             json!({"delivery": d.id, "file": d.file_name, "expires_at": expires_at}),
         ),
-        Err(e) if e.needs_admin() || job.attempts >= job.max_attempts => (
+        Err(e) if e.needs_admin() || job.last_try() => (
             "delivery.reminder_not_sent",
             json!({"delivery": d.id, "file": d.file_name, "expires_at": expires_at, "reason": e.to_string()}),
         ),

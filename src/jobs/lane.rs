@@ -52,6 +52,20 @@ impl JobKind {
         }
     }
 
+    /// What a job of this kind is doing, for people ("waiting for Jira: …").
+    pub const fn doing(self) -> &'static str {
+        match self {
+            JobKind::SyncIssue => "reading the issue",
+            JobKind::Reconcile => "looking for missed changes",
+            JobKind::IssueWriteback => "updating the issue",
+            JobKind::TeamNotice => "telling the data team",
+            JobKind::Extract => "extracting and attaching the file",
+            JobKind::DeliverSecret => "sending the file's password",
+            JobKind::ExpireDelivery => "removing the expired file",
+            JobKind::RemindExpiry => "reminding people the file expires",
+        }
+    }
+
     /// The lane this kind runs in: the one place that decides it.
     pub const fn lane(self) -> Lane {
         match self {

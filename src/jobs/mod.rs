@@ -1,6 +1,7 @@
 //! Durable background jobs: handlers registered by kind, a runner that claims due jobs with a lease, runs them with a
 //! heartbeat and a timeout, and retries with exponential backoff (honouring `Retry-After`) until they are dead. Long
-//! jobs run in a lane of their own, a few per tenant, so they never hold up the short ones.
+//! jobs run in a lane of their own, a few per tenant, so they never hold up the short ones. Jobs sharing an order key
+//! run one at a time in order; a rate limit (HTTP 429) is waited out without using up a try, within a time budget.
 
 mod backoff;
 mod lane;
@@ -10,9 +11,10 @@ use std::{future::Future, pin::Pin, time::Duration};
 
 pub use backoff::Backoff;
 pub use lane::{JobKind, Lane, LaneSlots};
-pub use runner::{Runner, RunnerConfig};
+pub use runner::{DEFAULT_WAIT_BUDGET, Runner, RunnerConfig};
 
 use crate::store::JobRow;
+pub use crate::store::{JobOrder, WaitingOn};
 
 /// Why a job attempt failed, and whether to try again.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +25,15 @@ pub enum JobError {
         /// What went wrong.
         error: String,
         /// Requested delay, if any.
+        after: Option<Duration>,
+    },
+    /// Jira or Slack asked to wait (HTTP 429): run again no sooner than `after`, without using up a try, for as long
+    /// as the runner's wait budget allows.
+    #[error("{} asked Clearance to wait (rate limit)", .on.service())]
+    Wait {
+        /// Who asked.
+        on: WaitingOn,
+        /// The delay they asked for (`Retry-After`), if any.
         after: Option<Duration>,
     },
     /// Trying again cannot help (bad payload, object gone for good); the job is dead at once.
@@ -61,12 +72,12 @@ impl From<crate::host::AuthError> for JobError {
     }
 }
 
-/// A rate-limited Jira call is retried no sooner than Jira asked; anything else with backoff.
+/// A rate-limited Jira call waits as long as Jira asked, without using up a try; anything else retries with backoff.
 impl From<crate::jira::JiraError> for JobError {
     fn from(e: crate::jira::JiraError) -> Self {
         match e {
-            crate::jira::JiraError::RateLimited { retry_after } => Self::Retry {
-                error: "Jira rate limit".into(),
+            crate::jira::JiraError::RateLimited { retry_after } => Self::Wait {
+                on: WaitingOn::Jira,
                 after: retry_after,
             },
             other => Self::Retry {

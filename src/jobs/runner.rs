@@ -30,6 +30,8 @@ pub struct RunnerConfig {
     pub job_timeout: Duration,
     /// Retry delays.
     pub backoff: Backoff,
+    /// How long a job may keep waiting on rate limits (Jira's or Slack's 429s, no try in between) before it is dead.
+    pub wait_budget: Duration,
 }
 
 impl Default for RunnerConfig {
@@ -41,6 +43,7 @@ impl Default for RunnerConfig {
             slots: LaneSlots::default(),
             job_timeout: Duration::from_secs(30 * 60),
             backoff: Backoff::default(),
+            wait_budget: DEFAULT_WAIT_BUDGET,
         }
     }
 }
@@ -51,6 +54,9 @@ fn hostname() -> String {
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "clearance".into())
 }
+
+/// How long a job waits on rate limits by default before it gives up: an hour.
+pub const DEFAULT_WAIT_BUDGET: Duration = Duration::from_secs(60 * 60);
 
 /// Runs registered handlers for claimed jobs.
 pub struct Runner<C> {
@@ -215,11 +221,11 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
         let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, ?lane, attempt = job.attempts);
         async move {
             let started = Utc::now();
-            let finish = if job.attempts > job.max_attempts {
+            let finish = if job.tries() > job.max_attempts {
                 Finish::Dead { error: format!("gave up after {} attempts (the last ones never finished)", job.max_attempts) }
             } else if let Some(handler) = handler {
                 let outcome = run_with_heartbeat(&store, &cfg, &job, handler(ctx, job.clone())).await;
-                decide(&cfg.backoff, &job, outcome)
+                decide(&cfg, &job, outcome, Utc::now())
             } else {
                 Finish::Dead { error: format!("no handler for job kind {:?}", job.kind) }
             };
@@ -227,6 +233,7 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
                 let outcome = match finish {
                     Finish::Done => "done",
                     Finish::Retry { .. } => "retry",
+                    Finish::Wait { .. } => "wait",
                     Finish::Dead { .. } => "dead",
                 };
                 m.job(&job.kind, outcome);
@@ -271,19 +278,36 @@ async fn run_with_heartbeat(
     }
 }
 
-/// Retry with backoff while attempts remain, else dead.
-fn decide(backoff: &Backoff, job: &JobRow, outcome: Result<(), JobError>) -> Finish {
+/// Retry with backoff while tries remain, else dead; wait as asked while the wait budget lasts, else dead.
+fn decide(
+    cfg: &RunnerConfig,
+    job: &JobRow,
+    outcome: Result<(), JobError>,
+    now: chrono::DateTime<Utc>,
+) -> Finish {
+    let later = |delay: Duration| {
+        now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::seconds(60))
+    };
     match outcome {
         Ok(()) => Finish::Done,
         Err(JobError::Permanent(error)) => Finish::Dead { error },
-        Err(JobError::Retry { error, .. }) if job.attempts >= job.max_attempts => Finish::Dead {
-            error: format!("{error} (attempt {} of {})", job.attempts, job.max_attempts),
+        Err(JobError::Retry { error, .. }) if job.last_try() => Finish::Dead {
+            error: format!("{error} (try {} of {})", job.tries(), job.max_attempts),
         },
-        Err(JobError::Retry { error, after }) => {
-            let delay = backoff.delay(job.attempts, after);
-            let at = Utc::now()
-                + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::seconds(60));
-            Finish::Retry { at, error }
-        }
+        Err(JobError::Retry { error, after }) => Finish::Retry {
+            at: later(cfg.backoff.delay(job.tries(), after)),
+            error,
+        },
+        Err(e @ JobError::Wait { .. }) if job.waited_out(cfg.wait_budget, now) => Finish::Dead {
+            error: format!(
+                "{e}, and kept asking for {} minutes (the wait budget); run it again when the service is less busy",
+                cfg.wait_budget.as_secs().div_ceil(60)
+            ),
+        },
+        Err(e @ JobError::Wait { on, after }) => Finish::Wait {
+            at: later(cfg.backoff.delay(job.waits + 1, after)),
+            on,
+            error: e.to_string(),
+        },
     }
 }

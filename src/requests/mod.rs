@@ -22,6 +22,7 @@ pub mod sync;
 pub mod team_notice;
 pub mod ttl_cache;
 pub mod visibility;
+pub mod waiting;
 pub mod writeback;
 
 use crate::{

@@ -56,6 +56,7 @@ pub fn sync_job(tenant_id: &str, issue_id: &str) -> NewJob {
         priority: 0,
         run_at: chrono::Utc::now(),
         max_attempts: 8,
+        order: None,
     }
 }
 
@@ -129,6 +130,7 @@ pub fn job(tenant_id: &str) -> NewJob {
         priority: -1,
         run_at: chrono::Utc::now(),
         max_attempts: 3,
+        order: None,
     }
 }
 

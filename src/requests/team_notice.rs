@@ -1,7 +1,8 @@
 //! The `team_notice` job: the request changes the data team follows (a new request, a plan awaiting privacy
 //! approval, an approval, a delivery, a failure) posted to the site's Slack notice channel — the issue's key, summary
 //! and link, never people's data or secrets. Queued with the audit event it reports; a site without Slack or
-//! without a notice channel makes it a no-op.
+//! without a notice channel makes it a no-op. The notices of one request run one at a time in audit order (their own
+//! order key, so a Slack outage never holds up Jira's comments).
 
 use chrono::Utc;
 use serde::Deserialize;
@@ -11,7 +12,7 @@ use crate::{
     app::AppState,
     jobs::JobError,
     slack::{self, messages::IssueRef, notices::Notice},
-    store::{AuditEvent, JobRow, NewJob, RequestRow},
+    store::{AuditEvent, JobOrder, JobRow, NewJob, RequestRow},
 };
 
 /// Job kind (its lane: [`JobKind::lane`](crate::jobs::JobKind::lane)).
@@ -43,6 +44,10 @@ pub fn job(row: &RequestRow, seq: i64, action: &str) -> Option<NewJob> {
         priority: 0,
         run_at: Utc::now(),
         max_attempts: 8,
+        order: Some(JobOrder {
+            key: format!("{KIND}:{}", row.id),
+            seq,
+        }),
     })
 }
 

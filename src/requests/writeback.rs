@@ -3,7 +3,9 @@
 //! state, and adds a short ADF comment for the changes people wait for. Never SQL, results, secrets or personal data.
 //!
 //! Idempotent: the property always carries the current state (late or repeated runs converge), and each comment
-//! ends with its audit event number, which a retry looks for before posting again.
+//! ends with its audit event number, which a retry looks for before posting again. Ordered: the write-backs of one
+//! request share an order key and run one at a time in audit order (a retry holds back the ones after it), so Jira
+//! shows "waiting for approval" before "approved" whatever the workers, instances or Jira's answers do.
 
 use chrono::Utc;
 use serde::Deserialize;
@@ -13,7 +15,7 @@ use crate::{
     app::AppState,
     jira::{JiraClient, JiraError, adf},
     jobs::JobError,
-    store::{AuditEvent, JobRow, NewJob, RequestRow},
+    store::{AuditEvent, JobOrder, JobRow, NewJob, RequestRow},
 };
 
 /// Job kind (its lane: [`JobKind::lane`](crate::jobs::JobKind::lane)).
@@ -40,6 +42,10 @@ pub fn job(row: &RequestRow, seq: i64) -> NewJob {
         priority: 0,
         run_at: Utc::now(),
         max_attempts: 10,
+        order: Some(JobOrder {
+            key: format!("{KIND}:{}", row.id),
+            seq,
+        }),
     }
 }
 

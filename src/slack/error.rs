@@ -3,11 +3,14 @@
 
 use std::time::Duration;
 
-use crate::jobs::JobError;
+use crate::jobs::{JobError, WaitingOn};
 
 /// How long a job waits after Slack refused the bot token before it tries again: an admin has to paste a new token,
 /// which takes a person, not a backoff (the runner clamps remote delays to 15 minutes too).
 pub const AUTH_RETRY_AFTER: Duration = Duration::from_secs(900);
+
+/// Error codes with which Slack answers a rate-limited call in the body (Slack's Web API documents both spellings).
+const RATE_LIMIT_CODES: &[&str] = &["ratelimited", "rate_limited"];
 
 /// Slack error codes that say the request itself was malformed: sending it again cannot help.
 const REQUEST_SHAPE_CODES: &[&str] = &[
@@ -179,7 +182,8 @@ impl SlackError {
     }
 }
 
-/// Rate limits wait as long as Slack asked. A refused token waits [`AUTH_RETRY_AFTER`] and is tried again: a new
+/// Rate limits (HTTP 429, or Slack's `ratelimited` / `rate_limited` codes) wait as long as Slack asked, without using
+/// up a try. A refused token waits [`AUTH_RETRY_AFTER`] and is tried again: a new
 /// token pasted meanwhile lets the job finish by itself, and after its last attempt the job is dead on the admin
 /// page with the message saying what to do (a re-run then continues it). A malformed request is our bug and is
 /// permanent. Everything else (channel problems, outages) is retried with backoff.
@@ -187,10 +191,16 @@ impl From<SlackError> for JobError {
     fn from(e: SlackError) -> Self {
         let error = e.to_string();
         match e {
-            SlackError::RateLimited { retry_after } => Self::Retry {
-                error,
+            SlackError::RateLimited { retry_after } => Self::Wait {
+                on: WaitingOn::Slack,
                 after: retry_after,
             },
+            SlackError::Api { code, .. } if RATE_LIMIT_CODES.contains(&code.as_str()) => {
+                Self::Wait {
+                    on: WaitingOn::Slack,
+                    after: None,
+                }
+            }
             SlackError::Auth { .. } => Self::Retry {
                 error,
                 after: Some(AUTH_RETRY_AFTER),
@@ -244,7 +254,26 @@ mod tests {
     fn job_errors_retry_with_the_right_delay() {
         let after = Some(Duration::from_secs(42));
         let job = JobError::from(SlackError::RateLimited { retry_after: after });
-        assert!(matches!(job, JobError::Retry { after: a, .. } if a == after));
+        assert!(
+            matches!(job, JobError::Wait { on: WaitingOn::Slack, after: a } if a == after),
+            "a rate limit waits without using up a try"
+        );
+        for code in RATE_LIMIT_CODES {
+            let job = JobError::from(SlackError::Api {
+                method: "chat.postMessage",
+                code: (*code).into(),
+            });
+            assert!(
+                matches!(
+                    job,
+                    JobError::Wait {
+                        on: WaitingOn::Slack,
+                        after: None
+                    }
+                ),
+                "{code}"
+            );
+        }
         for code in AUTH_CODES {
             let job = JobError::from(auth(code, None));
             assert!(

@@ -1,4 +1,5 @@
-//! The `jobs` and `job_attempts` tables: enqueue (deduplicated), claim with a lease, finish, extend, re-run.
+//! The `jobs` and `job_attempts` tables: enqueue (deduplicated, optionally ordered), finish (done, retry, wait or
+//! dead), extend, re-run; claiming is in `job_claim`.
 
 use std::time::Duration;
 
@@ -6,12 +7,15 @@ use chrono::{DateTime, Utc};
 
 use super::{QueryContext, Result, Store, StoreError, with_pool};
 
+/// The `jobs` columns a [`JobRow`] reads, in order.
 macro_rules! job_columns {
     () => {
         "id, tenant_id, kind, payload, dedupe_key, state, priority, run_at, attempts, max_attempts, locked_by, \
-         locked_until, last_error, created_at, updated_at, finished_at"
+         locked_until, last_error, created_at, updated_at, finished_at, order_key, order_seq, waits, waiting_since, \
+         waiting_on"
     };
 }
+pub(super) use job_columns;
 
 /// The enqueue statement for a [`NewJob`], bound and ready to execute on any pool or transaction (a macro because
 /// the query type differs per database). Deduplicated jobs insert nothing (`ON CONFLICT DO NOTHING`).
@@ -19,8 +23,8 @@ macro_rules! insert_job {
     ($id:expr, $job:expr, $now:expr) => {
         sqlx::query(
             "INSERT INTO jobs (id, tenant_id, kind, payload, dedupe_key, state, priority, run_at, attempts, \
-             max_attempts, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, 0, $8, $9, $9) \
-             ON CONFLICT DO NOTHING",
+             max_attempts, created_at, updated_at, order_key, order_seq) \
+             VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, 0, $8, $9, $9, $10, $11) ON CONFLICT DO NOTHING",
         )
         .bind($id)
         .bind(&$job.tenant_id)
@@ -31,6 +35,8 @@ macro_rules! insert_job {
         .bind($job.run_at)
         .bind($job.max_attempts)
         .bind($now)
+        .bind($job.order.as_ref().map(|o| o.key.as_str()))
+        .bind($job.order.as_ref().map(|o| o.seq))
     };
 }
 pub(super) use insert_job;
@@ -38,10 +44,11 @@ pub(super) use insert_job;
 /// [`insert_job!`] for many jobs at once (SQLite): `$1` is a JSON array of objects with the [`NewJob`] fields and an
 /// `id` (`payload` as JSON text, `run_at` as sqlx encodes timestamps), `$2` the creation time.
 pub(super) const INSERT_JOBS_JSON: &str = "INSERT INTO jobs (id, tenant_id, kind, payload, dedupe_key, state, \
-     priority, run_at, attempts, max_attempts, created_at, updated_at) \
+     priority, run_at, attempts, max_attempts, created_at, updated_at, order_key, order_seq) \
      SELECT j.value ->> 'id', j.value ->> 'tenant_id', j.value ->> 'kind', j.value ->> 'payload', \
      j.value ->> 'dedupe_key', 'queued', j.value ->> 'priority', j.value ->> 'run_at', 0, j.value ->> 'max_attempts', \
-     $2, $2 FROM json_each($1) AS j WHERE true ORDER BY j.key ON CONFLICT DO NOTHING";
+     $2, $2, j.value ->> 'order_key', j.value ->> 'order_seq' FROM json_each($1) AS j WHERE true ORDER BY j.key \
+     ON CONFLICT DO NOTHING";
 
 /// A job to enqueue.
 #[derive(Clone, Debug)]
@@ -58,8 +65,55 @@ pub struct NewJob {
     pub priority: i32,
     /// Not before.
     pub run_at: DateTime<Utc>,
-    /// Tries before the job is dead.
+    /// Tries before the job is dead (a claim that ended waiting on a rate limit is not a try).
     pub max_attempts: i32,
+    /// Runs after the jobs of its order key with a lower number, if set.
+    pub order: Option<JobOrder>,
+}
+
+/// Jobs that must run one after another: of the jobs sharing `key`, one runs only when none with a lower `seq` is
+/// queued or running (a dead one no longer holds the others back).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobOrder {
+    /// What the jobs share, e.g. one request's Jira write-backs.
+    pub key: String,
+    /// Place in that order, e.g. the audit event's number.
+    pub seq: i64,
+}
+
+/// Who asked a job to wait (HTTP 429).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitingOn {
+    /// Jira's rate limit.
+    Jira,
+    /// Slack's rate limit.
+    Slack,
+}
+
+impl WaitingOn {
+    /// The stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Jira => "jira",
+            Self::Slack => "slack",
+        }
+    }
+
+    /// The service's name for people.
+    pub const fn service(self) -> &'static str {
+        match self {
+            Self::Jira => "Jira",
+            Self::Slack => "Slack",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "jira" => Some(Self::Jira),
+            "slack" => Some(Self::Slack),
+            _ => None,
+        }
+    }
 }
 
 /// A stored job.
@@ -97,6 +151,39 @@ pub struct JobRow {
     pub updated_at: DateTime<Utc>,
     /// Done or dead at.
     pub finished_at: Option<DateTime<Utc>>,
+    /// Order key ([`JobOrder::key`]).
+    pub order_key: Option<String>,
+    /// Place in its order ([`JobOrder::seq`]).
+    pub order_seq: Option<i64>,
+    /// Claims that ended waiting on a rate limit (not tries).
+    pub waits: i32,
+    /// Start of the current run of waits (cleared by any other outcome).
+    pub waiting_since: Option<DateTime<Utc>>,
+    /// Who asked for the current wait (`jira` or `slack`).
+    pub waiting_on: Option<String>,
+}
+
+impl JobRow {
+    /// Tries so far, the current one included while running: claims, less those that ended waiting on a rate limit.
+    pub fn tries(&self) -> i32 {
+        self.attempts - self.waits
+    }
+
+    /// Whether this is the job's last try.
+    pub fn last_try(&self) -> bool {
+        self.tries() >= self.max_attempts
+    }
+
+    /// Whether the job has been waiting on rate limits, without a try in between, for `budget` or longer by `now`.
+    pub fn waited_out(&self, budget: std::time::Duration, now: DateTime<Utc>) -> bool {
+        self.waiting_since
+            .is_some_and(|since| (now - since).to_std().unwrap_or_default() >= budget)
+    }
+
+    /// Who the job is waiting on, if its last claim ended in a wait.
+    pub fn waiting_on(&self) -> Option<WaitingOn> {
+        self.waiting_on.as_deref().and_then(WaitingOn::parse)
+    }
 }
 
 /// One recorded try.
@@ -110,7 +197,7 @@ pub struct AttemptRow {
     pub started_at: DateTime<Utc>,
     /// End.
     pub finished_at: DateTime<Utc>,
-    /// `done`, `retry`, `dead` or `lease_lost`.
+    /// `done`, `retry`, `wait`, `dead` or `lease_lost`.
     pub outcome: String,
     /// Error message, if it failed.
     pub error: Option<String>,
@@ -126,6 +213,15 @@ pub enum Finish {
         /// Next run.
         at: DateTime<Utc>,
         /// What went wrong.
+        error: String,
+    },
+    /// Asked to wait (a rate limit): run again at the given time without using up a try.
+    Wait {
+        /// Next run.
+        at: DateTime<Utc>,
+        /// Who asked.
+        on: WaitingOn,
+        /// What they said.
         error: String,
     },
     /// Failed for good (or out of attempts); kept for admins to inspect and re-run.
@@ -173,80 +269,6 @@ impl super::Tx {
     }
 }
 
-/// Which jobs one claim may take: the runner's lanes in the store's terms (job kinds by name).
-#[derive(Clone, Copy, Debug)]
-pub enum ClaimScope<'a> {
-    /// Jobs of any kind but these.
-    Except(&'a [&'a str]),
-    /// Jobs of these kinds only, and only for a tenant with fewer than `per_tenant` of them running (leased, the
-    /// lease not expired) in all workers together; jobs without a tenant count as one tenant.
-    Only {
-        /// Kind names.
-        kinds: &'a [&'a str],
-        /// Jobs of these kinds one tenant may have running at once.
-        per_tenant: u32,
-    },
-}
-
-/// The PostgreSQL advisory lock that makes per-tenant claims one at a time across workers: without it two workers
-/// could each see a tenant with no running job and both start one.
-const PER_TENANT_CLAIM_LOCK: i64 = 0x636c_6561_7261_6e63; // "clearanc"
-
-impl Store {
-    /// Claim up to `limit` due jobs in `scope` (queued and due, or running with an expired lease) for `worker` for
-    /// `lease`. On PostgreSQL concurrent claimers skip each other's rows (`FOR UPDATE SKIP LOCKED`) and per-tenant
-    /// claims take turns (an advisory lock held until commit); SQLite serialises writers.
-    pub async fn claim_jobs(
-        &self,
-        worker: &str,
-        lease: Duration,
-        limit: i64,
-        scope: ClaimScope<'_>,
-    ) -> Result<Vec<JobRow>> {
-        if limit <= 0 || matches!(scope, ClaimScope::Only { kinds: [], .. }) {
-            return Ok(Vec::new());
-        }
-        let now = Utc::now();
-        let until =
-            now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
-        let mut tx = self.begin().await?;
-        if let (super::Tx::Postgres(c), ClaimScope::Only { .. }) = (&mut tx, scope) {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(PER_TENANT_CLAIM_LOCK)
-                .execute(&mut **c)
-                .await
-                .op("waiting for another worker's claim")?;
-        }
-        // The attempt whose worker stopped renewing its lease (crashed, killed, cut off) ends in the history.
-        let lost = "INSERT INTO job_attempts (job_id, attempt, worker, started_at, finished_at, outcome, error) \
-                    SELECT id, attempts, COALESCE(locked_by, 'unknown'), updated_at, $1, 'lease_lost', \
-                    'the worker stopped renewing its lease (crashed or cut off); the job was taken over' \
-                    FROM jobs WHERE state = 'running' AND locked_until < $1 ON CONFLICT DO NOTHING";
-        let claim = claim_sql(scope, matches!(tx, super::Tx::Postgres(_)));
-        let (kinds, per_tenant) = match scope {
-            ClaimScope::Except(kinds) => (kinds, None),
-            ClaimScope::Only { kinds, per_tenant } => (kinds, Some(i64::from(per_tenant))),
-        };
-        let rows: Vec<JobRow> = super::with_tx!(&mut tx, c => {
-            sqlx::query(lost).bind(now).execute(&mut *c).await.op("recording abandoned job attempts")?;
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(claim))
-                .bind(worker)
-                .bind(until)
-                .bind(now)
-                .bind(limit);
-            if let Some(n) = per_tenant {
-                q = q.bind(n);
-            }
-            for kind in kinds {
-                q = q.bind(*kind);
-            }
-            q.fetch_all(&mut *c).await.op("claiming jobs")?
-        });
-        tx.commit().await?;
-        Ok(rows)
-    }
-}
-
 impl Store {
     /// Extend `worker`'s lease on a running job. False if the lease was lost to another worker.
     pub async fn extend_job_lease(&self, id: &str, worker: &str, lease: Duration) -> Result<bool> {
@@ -272,11 +294,18 @@ impl Store {
         let (state, run_at, error, outcome) = match finish {
             Finish::Done => ("done", None, None, "done"),
             Finish::Retry { at, error } => ("queued", Some(*at), Some(error.as_str()), "retry"),
+            Finish::Wait { at, error, .. } => ("queued", Some(*at), Some(error.as_str()), "wait"),
             Finish::Dead { error } => ("dead", None, Some(error.as_str()), "dead"),
+        };
+        // A wait is not a try, and starts (or continues) the run of waits its budget bounds; anything else ends it.
+        let (waited, waiting_on) = match finish {
+            Finish::Wait { on, .. } => (1_i32, Some(on.as_str())),
+            _ => (0, None),
         };
         let finished_at = matches!(finish, Finish::Done | Finish::Dead { .. }).then_some(now);
         let update = "UPDATE jobs SET state = $3, run_at = COALESCE($4, run_at), last_error = COALESCE($5, last_error), \
-                      locked_by = NULL, locked_until = NULL, updated_at = $6, finished_at = $7 \
+                      locked_by = NULL, locked_until = NULL, updated_at = $6, finished_at = $7, waits = waits + $8, \
+                      waiting_since = CASE WHEN $8 = 1 THEN COALESCE(waiting_since, $6) END, waiting_on = $9 \
                       WHERE id = $1 AND locked_by = $2 AND state = 'running'";
         let record = "INSERT INTO job_attempts (job_id, attempt, worker, started_at, finished_at, outcome, error) \
                       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
@@ -284,6 +313,7 @@ impl Store {
             let mut tx = pool.begin().await.op("starting to finish a job")?;
             let mut n = match sqlx::query(update)
                 .bind(id).bind(worker).bind(state).bind(run_at).bind(error).bind(now).bind(finished_at)
+                .bind(waited).bind(waiting_on)
                 .execute(&mut *tx).await
             {
                 Ok(r) => r.rows_affected(),
@@ -291,13 +321,14 @@ impl Store {
                 Err(sqlx::Error::Database(e)) if e.is_unique_violation() => 0,
                 Err(e) => return Err(StoreError::Query { op: "finishing a job", source: e }),
             };
-            let superseded = n == 0 && matches!(finish, Finish::Retry { .. });
+            let superseded = n == 0 && matches!(finish, Finish::Retry { .. } | Finish::Wait { .. });
             if superseded {
                 tx.rollback().await.op("rolling back a superseded retry")?;
                 tx = pool.begin().await.op("starting to finish a superseded job")?;
                 n = sqlx::query(update)
                     .bind(id).bind(worker).bind("done").bind(None::<DateTime<Utc>>)
                     .bind(error.map(|e| format!("{e} (superseded by a newer queued run)"))).bind(now).bind(now)
+                    .bind(0_i32).bind(None::<&str>)
                     .execute(&mut *tx).await.op("finishing a superseded job")?.rows_affected();
             }
             let outcome = if n == 1 { outcome } else { "lease_lost" };
@@ -342,6 +373,25 @@ impl Store {
             .op("listing a tenant's jobs"))
     }
 
+    /// A request's queued jobs that wait on a rate limit, soonest first: those whose deduplication key starts with
+    /// the request's id (its extraction, write-backs and notices) or equals `delivery_id` (its delivery's jobs).
+    pub async fn waiting_jobs(
+        &self,
+        tenant_id: &str,
+        request_id: &str,
+        delivery_id: Option<&str>,
+    ) -> Result<Vec<JobRow>> {
+        let sql = concat!(
+            "SELECT ",
+            job_columns!(),
+            " FROM jobs WHERE tenant_id = $1 AND state = 'queued' AND waiting_since IS NOT NULL \
+             AND (substr(dedupe_key, 1, length($2)) = $2 OR dedupe_key = $3) ORDER BY run_at, id LIMIT 20"
+        );
+        let prefix = format!("{request_id}:");
+        with_pool!(self, pool => sqlx::query_as(sql).bind(tenant_id).bind(&prefix).bind(delivery_id)
+            .fetch_all(pool).await.op("listing a request's waiting jobs"))
+    }
+
     /// A job by id.
     pub async fn job(&self, id: &str) -> Result<Option<JobRow>> {
         let sql = concat!("SELECT ", job_columns!(), " FROM jobs WHERE id = $1");
@@ -360,67 +410,4 @@ impl Store {
         let sql = "SELECT state, COUNT(*) FROM jobs GROUP BY state ORDER BY state";
         with_pool!(self, pool => sqlx::query_as(sql).fetch_all(pool).await.op("counting jobs"))
     }
-}
-
-/// Due (`queued` and `run_at` passed) or abandoned (`running` on an expired lease), with `$3` the time now; `col`
-/// qualifies the columns (`""` or `"j."`).
-fn claimable(col: &str) -> String {
-    format!(
-        "(({col}state = 'queued' AND {col}run_at <= $3) OR ({col}state = 'running' AND {col}locked_until < $3))"
-    )
-}
-
-/// The claim statement for `scope`: `$1` worker, `$2` lease end, `$3` now, `$4` limit, then `$5` the per-tenant
-/// limit (`Only`), then the kinds. The update checks again that each row is claimable: on PostgreSQL a row that
-/// changed while the statement waited for it (its late worker finished it) is re-checked, not claimed blindly.
-fn claim_sql(scope: ClaimScope<'_>, postgres: bool) -> String {
-    let pick = match scope {
-        ClaimScope::Except(kinds) => {
-            let except = if kinds.is_empty() {
-                String::new()
-            } else {
-                format!(" AND kind NOT IN ({})", placeholders(5, kinds.len()))
-            };
-            let skip_locked = if postgres {
-                " FOR UPDATE SKIP LOCKED"
-            } else {
-                ""
-            };
-            format!(
-                "SELECT id FROM jobs WHERE {}{except} ORDER BY priority DESC, run_at LIMIT $4{skip_locked}",
-                claimable("")
-            )
-        }
-        // Each candidate's place among its tenant's candidates, plus what the tenant already runs, must stay within
-        // the limit: one claim never takes more of a tenant's jobs than the limit leaves room for.
-        ClaimScope::Only { kinds, .. } => {
-            let kinds = placeholders(6, kinds.len());
-            format!(
-                "SELECT id FROM (SELECT j.id, j.priority, j.run_at, \
-                 ROW_NUMBER() OVER (PARTITION BY COALESCE(j.tenant_id, '') ORDER BY j.priority DESC, j.run_at, j.id) \
-                 AS place, (SELECT COUNT(*) FROM jobs r WHERE COALESCE(r.tenant_id, '') = COALESCE(j.tenant_id, '') \
-                 AND r.state = 'running' AND r.locked_until >= $3 AND r.kind IN ({kinds})) AS busy \
-                 FROM jobs j WHERE {} AND j.kind IN ({kinds})) c \
-                 WHERE c.place + c.busy <= $5 ORDER BY c.priority DESC, c.run_at LIMIT $4",
-                claimable("j.")
-            )
-        }
-    };
-    format!(
-        concat!(
-            "UPDATE jobs SET state = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, \
-             updated_at = $3 WHERE {} AND id IN ({}) RETURNING ",
-            job_columns!()
-        ),
-        claimable(""),
-        pick
-    )
-}
-
-/// `$first, $first+1, …` for `n` values.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -205,6 +205,8 @@ async fn write(conn: &mut SqliteConnection, batch: &[Pending]) -> Result<Vec<boo
                 // Exactly as sqlx binds a timestamp on SQLite: `run_at` is compared as text.
                 "run_at": job.run_at.to_rfc3339_opts(SecondsFormat::AutoSi, false),
                 "max_attempts": job.max_attempts,
+                "order_key": job.order.as_ref().map(|o| &o.key),
+                "order_seq": job.order.as_ref().map(|o| o.seq),
             })
         })
         .collect();

@@ -90,7 +90,8 @@ async fn jobs(
     let jobs: Vec<Value> = rows
         .into_iter()
         .map(|j| {
-            json!({"id": j.id, "kind": j.kind, "state": j.state, "attempts": j.attempts, "maxAttempts": j.max_attempts,
+            json!({"id": j.id, "kind": j.kind, "state": j.state, "attempts": j.tries(), "maxAttempts": j.max_attempts,
+                   "waits": j.waits, "waitingOn": j.waiting_on().map(|w| w.service()), "waitingSince": j.waiting_since,
                    "lastError": j.last_error, "runAt": j.run_at, "updatedAt": j.updated_at})
         })
         .collect();

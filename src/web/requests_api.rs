@@ -66,6 +66,13 @@ async fn show(State(app): State<AppState>, seen: SeenIssue) -> Result<Json<Value
     let delivery =
         crate::delivery::view::panel_view(&app.store, &caller.tenant.id, &row.id, me.as_ref())
             .await?;
+    let waiting = crate::requests::waiting::panel_view(
+        &app.store,
+        &caller.tenant.id,
+        &row.id,
+        delivery["id"].as_str(),
+    )
+    .await?;
     let mentioned: Vec<String> = [
         &row.reporter,
         &row.reviewer,
@@ -97,6 +104,7 @@ async fn show(State(app): State<AppState>, seen: SeenIssue) -> Result<Json<Value
     Ok(Json(json!({
         "request": view(&row),
         "delivery": delivery,
+        "waiting": waiting,
         "people": people,
         "you": {
             "accountId": me.as_ref(),

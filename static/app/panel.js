@@ -65,7 +65,7 @@
       render();
       var r = res.body.request, d = res.body.delivery;
       var working = r.state === "extracting" || (d && (d.state === "building" || d.state === "built"));
-      if (working || r.state === "awaiting_delivery") { view.timer = setTimeout(load, working ? 2000 : 10000); }
+      if (working || res.body.waiting || r.state === "awaiting_delivery") { view.timer = setTimeout(load, working ? 2000 : 10000); }
     }).catch(function (e) { view.error = "Clearance could not load: " + e.message; render(); });
   }
 
@@ -457,6 +457,10 @@
     if (view.error) { root.appendChild(el("div", { "class": "error", role: "alert", text: view.error })); }
     if (view.notice) { root.appendChild(el("div", { "class": "notice", role: "status", text: view.notice })); }
     root.appendChild(el("p", { "class": "next", id: "next-step", text: nextStep(r, data.you || {}) }));
+    if (data.waiting) {
+      root.appendChild(el("p", { "class": "notice", id: "waiting", role: "status",
+        text: data.waiting.message + " Next try: " + when(data.waiting.nextTry) + "." }));
+    }
     if (view.secret) {
       root.appendChild(section("Your password", [
         el("span", { "class": "secret", id: "secret", "aria-label": "password", text: view.secret }),

@@ -42,6 +42,7 @@ async fn admins_see_and_rerun_dead_jobs_and_check_the_audit(backend: Backend) {
             priority: 0,
             run_at: chrono::Utc::now(),
             max_attempts: 3,
+            order: None,
         })
         .await
         .unwrap()

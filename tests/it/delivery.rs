@@ -24,6 +24,7 @@ on_each_backend!(
     an_approved_plan_is_built_and_attached,
     a_lost_upload_answer_does_not_attach_twice,
     jira_rate_limits_and_errors_are_waited_out,
+    a_rate_limit_burst_waits_without_using_up_tries,
     a_bundle_over_the_site_limit_fails_with_the_sizes,
     a_csv_just_over_the_limit_is_built_again_smaller,
 );
@@ -268,6 +269,64 @@ async fn jira_rate_limits_and_errors_are_waited_out(backend: Backend) {
         .find(|j| j.kind == "extract")
         .unwrap();
     assert!(job.attempts >= 3, "a try per fault: {}", job.attempts);
+}
+
+/// Issue 17: a burst of 429s longer than the extract job's five tries used to fail the request; a 429 is Jira asking
+/// to wait, so it uses up no try, and the panel says what is waiting meanwhile.
+async fn a_rate_limit_burst_waits_without_using_up_tries(backend: Backend) {
+    let s = Site::start(backend).await;
+    const BURST: u32 = 8;
+    {
+        let mut f = s.sim.faults();
+        f.only_on("/attachments");
+        f.rate_limit(BURST, 1);
+    }
+    s.approve_and_extract().await;
+    let waiting = wait_for_async(|| async {
+        let (_, v) = s.view(people::ANALYST).await;
+        Some(v["waiting"].clone()).filter(|w| !w.is_null())
+    })
+    .await;
+    assert_eq!(waiting["on"], "Jira", "{waiting}");
+    assert_eq!(
+        waiting["doing"], "extracting and attaching the file",
+        "{waiting}"
+    );
+    assert!(
+        waiting["message"]
+            .as_str()
+            .unwrap()
+            .contains("tries again by itself"),
+        "{waiting}"
+    );
+    assert!(waiting["nextTry"].is_string() && waiting["since"].is_string());
+    let d = s.uploaded().await;
+    assert_eq!(s.attachments_named(&d.file_name).len(), 1);
+    let r = s.request().await;
+    assert_ne!(r.state, "failed", "{:?}", r.reason);
+    let job = s
+        .jobs(&r.tenant_id)
+        .await
+        .into_iter()
+        .find(|j| j.kind == "extract")
+        .unwrap();
+    assert_eq!(
+        (job.waits, job.tries()),
+        (BURST as i32, 1),
+        "every 429 waited, none used up a try"
+    );
+    let outcomes = crate::jobs::outcomes(&s.app.state.store, &job.id).await;
+    assert_eq!(
+        outcomes.iter().filter(|o| *o == "wait").count(),
+        BURST as usize
+    );
+    assert_eq!(outcomes.last().map(String::as_str), Some("done"));
+    let (_, v) = s.view(people::ANALYST).await;
+    assert!(
+        v["waiting"].is_null(),
+        "nothing waits once attached: {}",
+        v["waiting"]
+    );
 }
 
 async fn a_bundle_over_the_site_limit_fails_with_the_sizes(backend: Backend) {

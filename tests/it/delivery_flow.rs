@@ -53,9 +53,9 @@ const SQL: &str = "SELECT id, first_name, email, country FROM customers ORDER BY
 
 /// A site whose Slack workspace has the bot, Riley (the requester's e-mail), maybe Pia (the privacy officer's) and
 /// the team channel; Slack is connected through the admin API.
-struct Flow {
-    site: Site,
-    slack: SlackSim,
+pub(crate) struct Flow {
+    pub(crate) site: Site,
+    pub(crate) slack: SlackSim,
     bot: slack_sim::Bot,
     riley: User,
     pia: Option<User>,
@@ -63,7 +63,7 @@ struct Flow {
 }
 
 impl Flow {
-    async fn start(backend: Backend, pia_in_slack: bool) -> Self {
+    pub(crate) async fn start(backend: Backend, pia_in_slack: bool) -> Self {
         let slack = SlackSim::new();
         let team = slack.add_team("Acme Corp");
         let bot = slack.add_bot(&team.id, "clearance");
@@ -108,7 +108,7 @@ impl Flow {
     }
 
     /// The team channel's messages, as text.
-    fn notices(&self) -> Vec<String> {
+    pub(crate) fn notices(&self) -> Vec<String> {
         self.slack
             .messages_in(&self.channel.id)
             .iter()
@@ -122,7 +122,7 @@ impl Flow {
     }
 
     /// The issue's comments as plain text.
-    fn comments(&self) -> Vec<String> {
+    pub(crate) fn comments(&self) -> Vec<String> {
         let issue = self.site.sim.issue(&self.site.key).unwrap();
         issue
             .comments
@@ -208,7 +208,9 @@ impl Flow {
 }
 
 /// Poll `probe` for up to a minute.
-async fn until<T, F: std::future::Future<Output = Option<T>>>(mut probe: impl FnMut() -> F) -> T {
+pub(crate) async fn until<T, F: std::future::Future<Output = Option<T>>>(
+    mut probe: impl FnMut() -> F,
+) -> T {
     for _ in 0..600 {
         if let Some(v) = probe().await {
             return v;

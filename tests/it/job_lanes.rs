@@ -143,6 +143,7 @@ fn job(kind: &str, tenant: &str, name: &str, ago: i64) -> NewJob {
         priority: 0,
         run_at: Utc::now() - chrono::Duration::seconds(ago),
         max_attempts: 3,
+        order: None,
     }
 }
 

@@ -41,6 +41,7 @@ pub(crate) fn cfg(worker: &str) -> RunnerConfig {
             max: Duration::from_millis(5),
             retry_after_max: Duration::from_secs(60),
         },
+        wait_budget: Duration::from_secs(3600),
     }
 }
 
@@ -53,7 +54,14 @@ fn job(kind: &str, n: u64) -> NewJob {
         priority: 0,
         run_at: Utc::now(),
         max_attempts: 3,
+        order: None,
     }
+}
+
+/// How each attempt at job `id` ended, in order.
+pub(crate) async fn outcomes(store: &Store, id: &str) -> Vec<String> {
+    let attempts = store.job_attempts(id).await.unwrap();
+    attempts.into_iter().map(|a| a.outcome).collect()
 }
 
 type Seen = Arc<Mutex<Vec<u64>>>;
@@ -127,14 +135,7 @@ async fn retries_then_dead_then_rerun(backend: Backend) {
             .unwrap()
             .contains("warehouse unreachable")
     );
-    let outcomes: Vec<String> = store
-        .job_attempts(&id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|a| a.outcome)
-        .collect();
-    assert_eq!(outcomes, vec!["retry", "retry", "dead"]);
+    assert_eq!(outcomes(store, &id).await, ["retry", "retry", "dead"]);
     // A person fixes the cause and re-runs it.
     *healthy.lock().unwrap() = true;
     assert!(store.rerun_job(&id).await.unwrap());

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use clearance::{
-    jobs::JobError,
+    jobs::{JobError, WaitingOn},
     sandbox::jira::people,
     slack::{
         self, DeliveryError, SlackError, identity,
@@ -213,7 +213,10 @@ async fn slack_failures_surface_typed(backend: Backend) {
         "{err:?}"
     );
     assert!(!err.needs_admin());
-    assert!(matches!(JobError::from(err), JobError::Retry { after, .. } if after == seven));
+    assert!(
+        matches!(JobError::from(err), JobError::Wait { on: WaitingOn::Slack, after } if after == seven),
+        "a rate limit waits as asked without using up a try"
+    );
     slack::send_dm(app, &tenant, people::REQUESTER, &hello())
         .await
         .unwrap();
