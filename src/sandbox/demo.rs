@@ -1,6 +1,6 @@
 //! `clearance demo`: Clearance with SQLite in a local data folder, the Jira/Slack sandbox on a second port, and the
 //! demo warehouse; the app installed into a simulated site with sample data-request tickets. Stops on Ctrl-C and
-//! resumes from the saved state (delete the data folder to start over).
+//! resumes from the saved state, even after a crash (delete the data folder to start over).
 
 use std::{
     io::Write,
@@ -12,19 +12,14 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
 use super::{
-    SLACK_PATH,
+    SLACK_PATH, demo_slack,
     jira::{JiraSim, SimKeys, SimOptions, keys::Stored, people},
-    slack::{Bot, Conversation, SlackSim},
-    warehouse,
+    persist, warehouse,
 };
 use crate::{
     app::{self, AppState},
     config::Config,
     crypto::MasterKeys,
-    slack::{
-        BotToken, ChannelId,
-        settings::{self as slack_settings, SettingsInput},
-    },
     sources::{self, SourceInput},
 };
 
@@ -90,11 +85,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
 
     // The simulated Jira site, restored from its saved state when there is one.
     let site_file = dir.join("jira-site.json");
-    let state = match std::fs::read(&site_file) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .context("jira-site.json is damaged; delete the data folder to start over")?,
-        Err(_) => JiraSim::fresh_state(),
-    };
+    let state = persist::load(&site_file)?.unwrap_or_else(JiraSim::fresh_state);
     let options = SimOptions {
         links: vec![("Slack inbox".into(), format!("{SLACK_PATH}/inbox"))],
         ..SimOptions::default()
@@ -104,7 +95,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     if fresh {
         jira.add_default_people();
     }
-    let (slack, bot, channel) = demo_slack(&jira);
+    let (slack, bot, channel) = demo_slack::workspace(dir, &jira)?;
     super::serve_in_background(sandbox_listener, super::router(&jira, Some(slack)));
 
     let warehouse_file = dir.join("warehouse.db");
@@ -150,6 +141,11 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     ])?;
     let state = AppState::build(cfg).await?;
     let store = state.store.clone();
+    // On a restart, connect Slack before the job worker starts, so no job runs with another token.
+    let known = store.tenant_by_client_key(&jira.client_key()).await?;
+    if let Some(t) = &known {
+        demo_slack::connect(&state, &t.tenant.id, &bot, &channel).await?;
+    }
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app::serve(state.clone(), app_listener, async {
         let _ = stop_rx.await;
@@ -166,11 +162,14 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
             .await
             .context("installing Clearance into the simulated site")?;
     }
+    if known.is_none() {
+        let tenant = demo_tenant(&state, &jira).await?;
+        demo_slack::connect(&state, &tenant.id, &bot, &channel).await?;
+    }
     if jira.state().issues.is_empty() {
         sample_tickets(&jira);
     }
     demo_source(&state, &jira, &warehouse_file).await?;
-    demo_slack_settings(&state, &jira, &bot, &channel).await?;
 
     // Listen for Ctrl-C before saying the demo is ready: a signal right after that line must stop it cleanly.
     let stop = app::shutdown_signal();
@@ -237,38 +236,6 @@ async fn demo_source(state: &AppState, jira: &JiraSim, file: &Path) -> anyhow::R
     )
     .await?;
     tracing::info!(source = NAME, "demo warehouse registered as a data source");
-    Ok(())
-}
-
-/// A Slack workspace with the demo people (same emails as in Jira), a bot for Clearance and a notice channel.
-fn demo_slack(jira: &JiraSim) -> (SlackSim, Bot, Conversation) {
-    let slack = SlackSim::new();
-    let team = slack.add_team("Clearance Demo");
-    let bot = slack.add_bot(&team.id, "clearance");
-    for u in jira.state().users.values() {
-        let handle = u.email.split('@').next().unwrap_or("user");
-        slack.add_user(&team.id, handle, &u.display_name, &u.email);
-    }
-    let channel = slack.add_channel(&team.id, "data-requests");
-    (slack, bot, channel)
-}
-
-/// Connect the demo site to the workspace, which is new on every start: its bot token and notice channel.
-async fn demo_slack_settings(
-    state: &AppState,
-    jira: &JiraSim,
-    bot: &Bot,
-    channel: &Conversation,
-) -> anyhow::Result<()> {
-    let tenant = demo_tenant(state, jira).await?;
-    let input = SettingsInput {
-        bot_token: Some(BotToken::parse(&bot.token).map_err(anyhow::Error::msg)?),
-        channel: Some(ChannelId::parse(&channel.id)),
-        ..SettingsInput::default()
-    };
-    slack_settings::save(state, &tenant.id, "demo", input)
-        .await
-        .context("connecting the demo site to the simulated Slack workspace")?;
     Ok(())
 }
 

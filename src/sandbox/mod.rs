@@ -3,7 +3,11 @@
 //! tests; never mounted by `clearance serve`.
 
 pub mod demo;
+mod demo_slack;
+mod fault_units;
+pub mod faults_api;
 pub mod jira;
+pub mod persist;
 pub mod slack;
 pub mod warehouse;
 
@@ -18,9 +22,13 @@ pub const KEYS_PATH: &str = "/_keys";
 /// Path under the sandbox's origin where the Slack simulator answers (`{base}/slack/api/…`).
 pub const SLACK_PATH: &str = "/slack";
 
-/// One origin serving the Jira site, its install-key server and, optionally, Slack.
+/// One origin serving the Jira site, its install-key server, optionally Slack, and the fault switches
+/// ([`faults_api::FAULTS_PATH`]).
 pub fn router(jira: &JiraSim, slack: Option<SlackSim>) -> Router {
-    let mut r = jira.router().nest(KEYS_PATH, jira.keys().router());
+    let mut r = jira
+        .router()
+        .nest(KEYS_PATH, jira.keys().router())
+        .merge(faults_api::router(jira, slack.clone()));
     if let Some(s) = slack {
         r = r.nest(SLACK_PATH, slack::router(s));
     }

@@ -10,7 +10,7 @@ use std::{
     time::Duration,
 };
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -19,7 +19,18 @@ fn free_port() -> u16 {
 }
 
 /// Start the demo and wait for the URL it prints.
-fn start(data: &std::path::Path, port: u16, sandbox_port: u16) -> (Child, String) {
+pub(crate) fn start(data: &std::path::Path, port: u16, sandbox_port: u16) -> (Child, String) {
+    start_with(data, port, sandbox_port, Stdio::piped(), &[])
+}
+
+/// Start the demo with its log (stderr) going to `log` and extra environment `env`, and wait for the URL it prints.
+pub(crate) fn start_with(
+    data: &std::path::Path,
+    port: u16,
+    sandbox_port: u16,
+    log: Stdio,
+    env: &[(&str, &str)],
+) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_clearance"))
         .args([
             "demo",
@@ -33,8 +44,9 @@ fn start(data: &std::path::Path, port: u16, sandbox_port: u16) -> (Child, String
         ])
         .arg(data)
         .env("RUST_LOG", "info")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(log)
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -52,7 +64,7 @@ fn start(data: &std::path::Path, port: u16, sandbox_port: u16) -> (Child, String
     (child, url)
 }
 
-fn stop(child: Child) -> String {
+pub(crate) fn stop(child: Child) -> String {
     Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

@@ -12,22 +12,29 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::Utc;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::JiraSim;
+use crate::sandbox::fault_units;
 
-/// What goes wrong, and for how many calls.
-#[derive(Debug, Default)]
+/// What goes wrong, and for how many calls. Reads and writes as JSON (durations in milliseconds) for
+/// `/_sandbox/faults`; missing fields are off.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Faults {
     /// The next N REST calls answer 429 with `Retry-After` and `X-RateLimit-*`.
     pub rate_limited_calls: u32,
     /// Seconds in `Retry-After` for rate-limited calls.
+    #[serde(deserialize_with = "fault_units::retry_after")]
     pub retry_after_secs: u64,
     /// The next N REST calls answer with `server_error_status`.
     pub server_errors: u32,
     /// Status used for injected server errors (500 when unset).
+    #[serde(with = "fault_units::opt_server_status")]
     pub server_error_status: Option<StatusCode>,
     /// Every REST call waits this long before answering.
+    #[serde(rename = "slow_ms", with = "fault_units::opt_millis")]
     pub slow: Option<Duration>,
     /// The next N REST calls are carried out, but their answer is lost on the way back (a 504 from the edge, as
     /// when a proxy gives up on a slow upload that Jira finished anyway).
@@ -37,17 +44,20 @@ pub struct Faults {
     /// Faults applied to the next webhook deliveries, one each, in order.
     pub webhooks: VecDeque<WebhookFault>,
     /// Deliveries held back by [`WebhookFault::OutOfOrder`], released after the next one.
+    #[serde(skip)]
     pub(super) held: Vec<super::webhooks::Held>,
     /// Faults applied to the next Forge remote calls (events, lifecycle events, scheduled triggers), one each.
     pub forge_events: VecDeque<WebhookFault>,
     /// Forge calls held back by [`WebhookFault::OutOfOrder`].
+    #[serde(skip)]
     pub(super) forge_held: Vec<usize>,
     /// The next N fetches of the Forge JWKS answer 503.
     pub forge_jwks_errors: u32,
 }
 
-/// A fault for one webhook delivery.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A fault for one webhook delivery; as JSON `"duplicate"`, `"out_of_order"`, `"drop"` or `{"delay_ms": 500}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum WebhookFault {
     /// Delivered twice (same identifier), as at-least-once delivery allows.
     Duplicate,
@@ -56,6 +66,7 @@ pub enum WebhookFault {
     /// Never delivered (reconciliation must find the change).
     Drop,
     /// Delivered after a delay.
+    #[serde(rename = "delay_ms", with = "fault_units::millis")]
     Delay(Duration),
 }
 
@@ -85,6 +96,13 @@ impl Faults {
     /// Clear every fault.
     pub fn clear(&mut self) {
         *self = Self::default();
+    }
+
+    /// Switch to `new`, keeping the deliveries already held back for reordering (they still go out).
+    pub fn replace(&mut self, mut new: Self) {
+        new.held = std::mem::take(&mut self.held);
+        new.forge_held = std::mem::take(&mut self.forge_held);
+        *self = new;
     }
 }
 

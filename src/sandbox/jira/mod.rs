@@ -34,15 +34,13 @@ mod signing;
 mod view;
 mod webhooks;
 
-use std::{
-    path::PathBuf,
-    sync::{Arc, Mutex, MutexGuard},
-};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::{Router, middleware};
 use chrono::Utc;
 use serde_json::Value;
 
+use super::persist::{self, Durable, Persister, SaveError};
 pub use calls::RestCall;
 pub use edits::IssueEdit;
 pub use faults::{Faults, WebhookFault};
@@ -86,8 +84,17 @@ struct Inner {
     options: SimOptions,
     deliveries: Mutex<Vec<Delivery>>,
     calls: Mutex<calls::CallLog>,
-    save_path: Option<PathBuf>,
+    persist: Option<Persister>,
     forge: forge::Runtime,
+}
+
+impl Durable for JiraSim {
+    fn flush(&self) -> Result<(), SaveError> {
+        match &self.inner.persist {
+            Some(p) => p.flush(&self.inner.state),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The roles the default people play, with their accountIds.
@@ -119,13 +126,14 @@ impl JiraSim {
         }
     }
 
-    /// A site restored from `state`, saving every change to `save_path` when given.
+    /// A site restored from `state`, saving every change to `save_path` when given (durably, before any answer
+    /// that shows the change leaves; see [`super::persist`]).
     pub fn from_state(
         base_url: &str,
         keys: SimKeys,
         options: SimOptions,
         mut state: SiteState,
-        save_path: Option<PathBuf>,
+        save_path: Option<std::path::PathBuf>,
     ) -> Self {
         let client_key = state.client_key.clone();
         state.forge.ensure_ids(&client_key);
@@ -135,7 +143,7 @@ impl JiraSim {
             .user_agent("Atlassian Connect (Jira simulator)")
             .build()
             .expect("building a reqwest client with static settings cannot fail");
-        Self {
+        let sim = Self {
             inner: Arc::new(Inner {
                 base_url: base_url.trim_end_matches('/').to_owned(),
                 state: Mutex::new(state),
@@ -145,10 +153,13 @@ impl JiraSim {
                 options,
                 deliveries: Mutex::new(Vec::new()),
                 calls: Mutex::new(calls::CallLog::default()),
-                save_path,
+                persist: save_path.map(Persister::new),
                 forge: forge::Runtime::new(),
             }),
-        }
+        };
+        // Ids made up just now (e.g. the Forge installation id) are saved before anyone sees them.
+        sim.changed();
+        sim
     }
 
     /// The site's base URL (no trailing slash).
@@ -195,6 +206,10 @@ impl JiraSim {
             .merge(forge_gateway::router(behind_gateway))
             .merge(forge_invoke::router())
             .merge(forge_ui::router())
+            .layer(middleware::from_fn_with_state(
+                self.clone(),
+                persist::durable::<JiraSim>,
+            ))
             .with_state(self.clone())
     }
 
@@ -206,18 +221,15 @@ impl JiraSim {
             .expect("simulator state lock poisoned")
     }
 
-    /// Persist the state if the simulator was given a save path (the demo).
+    /// Record a change to the state and, if the simulator was given a save path (the demo), return once it is on
+    /// disk. A failed save is logged here; the REST API answers 500 for it (see [`super::persist::durable`]).
     pub fn changed(&self) {
-        let Some(path) = &self.inner.save_path else {
+        let Some(p) = &self.inner.persist else {
             return;
         };
-        let json = match serde_json::to_vec_pretty(&*self.state()) {
-            Ok(j) => j,
-            Err(e) => return tracing::error!(error = %e, "cannot serialize simulator state"),
-        };
-        let tmp = path.with_extension("tmp");
-        if let Err(e) = std::fs::write(&tmp, json).and_then(|()| std::fs::rename(&tmp, path)) {
-            tracing::error!(error = %e, path = %path.display(), "cannot save simulator state");
+        p.mark();
+        if let Err(e) = p.flush(&self.inner.state) {
+            tracing::error!(error = %e, cause = ?std::error::Error::source(&e), "simulator state not saved");
         }
     }
 

@@ -231,6 +231,9 @@ fn conversations_open(sim: &SlackSim, bot: &Bot, params: &Params) -> Outcome {
         members.push(bot.user_id.clone());
         state.open_group(&bot.team_id, members)
     };
+    if !existed {
+        sim.mark_changed();
+    }
     let mut out = fields(json!({ "channel": { "id": id } }));
     if existed {
         out.insert("no_op".into(), Value::Bool(true));
@@ -261,6 +264,8 @@ fn post_message(sim: &SlackSim, bot: &Bot, params: &Params) -> Outcome {
     let channel = state
         .resolve_channel(bot, channel)
         .ok_or("channel_not_found")?;
+    // Resolving may have opened a DM; the message follows under the same lock.
+    sim.mark_changed();
     if state.faults.bot_not_in.contains(&channel) {
         return Err("not_in_channel");
     }

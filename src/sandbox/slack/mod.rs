@@ -8,6 +8,9 @@
 //!   API base URL at `{mount}/api/`.
 //! - `POST /services/{team}/{bot}/{secret}`: incoming webhooks.
 //! - `GET /inbox` and `GET /inbox/{user_id}`: what each user received, rendered like Slack.
+//!
+//! [`SlackSim::persisted`] keeps workspaces, tokens, users, conversations and messages in a file (the demo's), saved
+//! before any answer that shows a change leaves (see [`super::persist`]).
 
 mod api;
 mod blocks;
@@ -20,15 +23,19 @@ mod state;
 mod view;
 mod webhooks;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::{
+    path::PathBuf,
+    sync::{Arc, Mutex, MutexGuard},
+};
 
 use axum::{
-    Router,
+    Router, middleware,
     routing::{get, post},
 };
 
+use super::persist::{self, Durable, Persister, SaveError};
 pub use blocks::validate as validate_blocks;
-pub use faults::WEBHOOK_METHOD;
+pub use faults::{Faults, WEBHOOK_METHOD};
 pub use model::{Bot, Conversation, ConversationKind, Message, MessageSource, Team, User, Webhook};
 use state::{State, random_secret};
 
@@ -36,6 +43,7 @@ use state::{State, random_secret};
 #[derive(Clone, Default)]
 pub struct SlackSim {
     state: Arc<Mutex<State>>,
+    persist: Option<Arc<Persister>>,
 }
 
 /// The simulator's HTTP routes (see the module docs), to be served at the root or nested under a prefix.
@@ -45,7 +53,20 @@ pub fn router(sim: SlackSim) -> Router {
         .route("/services/{team}/{bot}/{secret}", post(webhooks::post))
         .route("/inbox", get(inbox::index))
         .route("/inbox/{user_id}", get(inbox::user))
+        .layer(middleware::from_fn_with_state(
+            sim.clone(),
+            persist::durable::<SlackSim>,
+        ))
         .with_state(sim)
+}
+
+impl Durable for SlackSim {
+    fn flush(&self) -> Result<(), SaveError> {
+        match &self.persist {
+            Some(p) => p.flush(&self.state),
+            None => Ok(()),
+        }
+    }
 }
 
 impl SlackSim {
@@ -54,8 +75,35 @@ impl SlackSim {
         Self::default()
     }
 
+    /// A simulator restored from `path` (empty when the file does not exist yet) that saves every change there.
+    pub fn persisted(path: PathBuf) -> anyhow::Result<Self> {
+        let state = persist::load(&path)?.unwrap_or_default();
+        Ok(Self {
+            state: Arc::new(Mutex::new(state)),
+            persist: Some(Arc::new(Persister::new(path))),
+        })
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().expect("slack simulator state poisoned")
+    }
+
+    /// Record a change (made under the lock, which may still be held); the answer's middleware saves it.
+    fn mark_changed(&self) {
+        if let Some(p) = &self.persist {
+            p.mark();
+        }
+    }
+
+    /// Record a change and, when persisted, return once it is on disk (a failure is logged). Not under the lock.
+    fn changed(&self) {
+        let Some(p) = &self.persist else {
+            return;
+        };
+        p.mark();
+        if let Err(e) = p.flush(&self.state) {
+            tracing::error!(error = %e, cause = ?std::error::Error::source(&e), "slack simulator state not saved");
+        }
     }
 
     /// Create a workspace named `name`; its domain is the name in lower case with other characters as `-`.
@@ -78,6 +126,8 @@ impl SlackSim {
             domain,
         };
         state.teams.push(team.clone());
+        drop(state);
+        self.changed();
         team
     }
 
@@ -104,6 +154,8 @@ impl SlackSim {
             name: name.to_owned(),
         };
         state.bots.push(bot.clone());
+        drop(state);
+        self.changed();
         bot
     }
 
@@ -122,6 +174,8 @@ impl SlackSim {
             email: email.to_owned(),
         };
         state.users.push(user.clone());
+        drop(state);
+        self.changed();
         user
     }
 
@@ -140,6 +194,8 @@ impl SlackSim {
             members: Vec::new(),
         };
         state.conversations.push(channel.clone());
+        drop(state);
+        self.changed();
         channel
     }
 
@@ -163,6 +219,8 @@ impl SlackSim {
             name: name.to_owned(),
         };
         state.webhooks.push((webhook.clone(), secret));
+        drop(state);
+        self.changed();
         webhook
     }
 
@@ -211,6 +269,12 @@ impl SlackSim {
     /// Forget every message (workspaces, users and conversations stay).
     pub fn clear_messages(&self) {
         self.lock().messages.clear();
+        self.changed();
+    }
+
+    /// Every bot (installed app) with its token, all workspaces.
+    pub fn bots(&self) -> Vec<Bot> {
+        self.lock().bots.clone()
     }
 
     /// Names of the Web API methods called so far, in order, including rejected calls (webhook posts are

@@ -1,10 +1,12 @@
 //! Public records of the Slack simulator: workspaces, bots, users, conversations, webhooks and messages.
+//! Serializable so `clearance demo` can save and restore them.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// A Slack workspace ("team").
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Team {
     /// Team id, `T0…`.
     pub id: String,
@@ -15,7 +17,7 @@ pub struct Team {
 }
 
 /// An app installed in a workspace: its bot user and bot token.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bot {
     /// Bot token, `xoxb-…`, accepted by the Web API until revoked.
     pub token: String,
@@ -32,7 +34,7 @@ pub struct Bot {
 }
 
 /// A person in a workspace.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     /// User id, `U0…`.
     pub id: String,
@@ -47,7 +49,7 @@ pub struct User {
 }
 
 /// What kind of conversation a [`Conversation`] is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ConversationKind {
     /// A public channel (`C…`); every user of the workspace sees its messages.
     Channel,
@@ -58,7 +60,7 @@ pub enum ConversationKind {
 }
 
 /// A channel, DM or group DM.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conversation {
     /// Conversation id: `C…`, `D…` or `G…`.
     pub id: String,
@@ -73,7 +75,7 @@ pub struct Conversation {
 }
 
 /// An incoming webhook bound to one channel.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Webhook {
     /// Workspace of the channel.
     pub team_id: String,
@@ -96,7 +98,7 @@ impl Webhook {
 }
 
 /// How a message arrived.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MessageSource {
     /// `chat.postMessage` with a bot token.
     WebApi,
@@ -105,7 +107,7 @@ pub enum MessageSource {
 }
 
 /// A message as posted, kept for tests and the inbox page.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     /// Conversation id the message is in.
     pub channel: String,

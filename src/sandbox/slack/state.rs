@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use rand::{Rng, distr::Alphanumeric};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
@@ -12,8 +13,9 @@ use super::{
     model::{Bot, Conversation, ConversationKind, Message, MessageSource, Team, User, Webhook},
 };
 
-/// Everything the simulator knows, behind the [`super::SlackSim`] mutex.
-#[derive(Default)]
+/// Everything the simulator knows, behind the [`super::SlackSim`] mutex. Saved whole by the demo, except the
+/// faults and the call log.
+#[derive(Default, Serialize, Deserialize)]
 pub(super) struct State {
     pub teams: Vec<Team>,
     pub bots: Vec<Bot>,
@@ -22,8 +24,10 @@ pub(super) struct State {
     /// Webhooks with their secret (the last path segment).
     pub webhooks: Vec<(Webhook, String)>,
     pub messages: Vec<Message>,
+    #[serde(skip)]
     pub faults: Faults,
     /// Method names called, in order (webhook posts as `incoming-webhook`).
+    #[serde(skip)]
     pub calls: Vec<String>,
     ids: HashSet<String>,
     last_ts_micros: i64,

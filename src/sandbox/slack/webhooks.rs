@@ -104,5 +104,6 @@ pub(super) async fn post(
         unfurl_media: flag("unfurl_media"),
         source: MessageSource::Webhook,
     });
+    sim.mark_changed();
     text(StatusCode::OK, "ok")
 }
