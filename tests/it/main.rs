@@ -43,6 +43,7 @@ mod jira_client;
 mod job_lanes;
 mod jobs;
 mod lifecycle;
+mod lifecycle_auth;
 mod metrics;
 mod panel;
 mod processes;
