@@ -24,6 +24,9 @@ pub mod ttl_cache;
 pub mod visibility;
 pub mod writeback;
 
+#[cfg(test)]
+mod adf_schema_tests;
+
 use crate::{
     app::AppState,
     jobs::{JobError, Runner},
