@@ -1,5 +1,6 @@
 //! Atlassian Document Format: plain text out of an ADF document (descriptions and comments), and simple documents
-//! of paragraphs for the comments Clearance writes.
+//! of paragraphs for the comments Clearance writes — valid against Atlassian's ADF JSON schema whatever the text
+//! (checked by `src/requests/adf_schema_tests.rs`).
 
 use serde_json::{Value, json};
 
@@ -18,9 +19,15 @@ pub fn blocks(content: Vec<Value>) -> Value {
     json!({"type": "doc", "version": 1, "content": content})
 }
 
-/// A paragraph of inline nodes.
+/// A paragraph of inline nodes. Text nodes with empty text are left out: ADF requires every text node to hold at
+/// least one character (Jira refuses the whole document otherwise).
 pub fn paragraph(inline: Vec<Value>) -> Value {
+    let inline: Vec<Value> = inline.into_iter().filter(|n| !is_empty_text(n)).collect();
     json!({"type": "paragraph", "content": inline})
+}
+
+fn is_empty_text(node: &Value) -> bool {
+    node["type"] == "text" && node["text"].as_str().is_none_or(str::is_empty)
 }
 
 /// A text node (never interpreted as markup).
@@ -38,9 +45,13 @@ pub fn mention(account_id: &str) -> Value {
     json!({"type": "mention", "attrs": {"id": account_id}})
 }
 
-/// A code block.
+/// A code block (empty when `t` is: no empty text node).
 pub fn code_block(t: &str) -> Value {
-    json!({"type": "codeBlock", "content": [{"type": "text", "text": t}]})
+    let content: Vec<Value> = (!t.is_empty())
+        .then(|| json!({"type": "text", "text": t}))
+        .into_iter()
+        .collect();
+    json!({"type": "codeBlock", "content": content})
 }
 
 /// The text of an ADF document: text nodes in order, block nodes separated by blank lines, hard breaks as newlines,

@@ -25,6 +25,9 @@ pub mod visibility;
 pub mod waiting;
 pub mod writeback;
 
+#[cfg(test)]
+mod adf_schema_tests;
+
 use crate::{
     app::AppState,
     jobs::{JobError, Runner},

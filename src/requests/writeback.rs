@@ -72,18 +72,17 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     let Some(event) = app.store.audit_event(&p.tenant_id, p.seq).await? else {
         return Ok(());
     };
-    if let Some(mut content) = comment(&event) {
-        let footer = footer(event.seq);
-        if !already_commented(&jira, &row.issue_id, &footer).await? {
-            content.push(adf::paragraph(vec![adf::text(&footer)]));
-            let body = json!({"body": adf::blocks(content)});
-            let _: Value = jira
-                .post_json(
-                    &format!("/rest/api/3/issue/{}/comment", row.issue_id),
-                    &body,
-                )
-                .await?;
-        }
+    let Some(doc) = document(&event) else {
+        return Ok(());
+    };
+    if !already_commented(&jira, &row.issue_id, &footer(event.seq)).await? {
+        let body = json!({"body": doc});
+        let _: Value = jira
+            .post_json(
+                &format!("/rest/api/3/issue/{}/comment", row.issue_id),
+                &body,
+            )
+            .await?;
     }
     Ok(())
 }
@@ -92,7 +91,14 @@ fn footer(seq: i64) -> String {
     format!("— Clearance, audit event #{seq}")
 }
 
-/// The comment for the changes people care about (ADF blocks, footer added by the caller), `None` for the rest.
+/// The ADF document of the comment about `ev` (its blocks and the footer), `None` for events without a comment.
+pub(crate) fn document(ev: &AuditEvent) -> Option<Value> {
+    let mut content = comment(ev)?;
+    content.push(adf::paragraph(vec![adf::text(&footer(ev.seq))]));
+    Some(adf::blocks(content))
+}
+
+/// The comment for the changes people care about (ADF blocks, footer added by [`document`]), `None` for the rest.
 fn comment(ev: &AuditEvent) -> Option<Vec<Value>> {
     let detail: Value = serde_json::from_str(&ev.detail).unwrap_or(Value::Null);
     match ev.action.as_str() {

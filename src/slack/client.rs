@@ -16,7 +16,8 @@ use serde_json::{Value, json};
 use url::Url;
 
 use super::{
-    AUTH_CODES, BotToken, ChannelId, MessageTs, SlackError, SlackUserId, error::error_chain,
+    AUTH_CODES, BotToken, ChannelId, MessageTs, SlackError, SlackUserId,
+    error::{RATE_LIMIT_CODES, error_chain},
 };
 use crate::{app::AppState, metrics::Metrics};
 
@@ -228,7 +229,7 @@ fn answer<T: DeserializeOwned>(method: &'static str, value: Value) -> Result<T, 
             needed: needed.map(str::to_owned),
         });
     }
-    if code == "ratelimited" {
+    if RATE_LIMIT_CODES.contains(&code.as_str()) {
         return Err(SlackError::RateLimited { retry_after: None });
     }
     Err(SlackError::Api { method, code })

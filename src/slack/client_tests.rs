@@ -130,3 +130,23 @@ async fn unreachable_slack_is_a_transport_error() {
     assert!(err.is_transient());
     assert!(!err.to_string().contains("xoxb"), "{err}");
 }
+
+/// Slack documents two spellings: `ratelimited` (HTTP 429 on any method) and `rate_limited` (chat.postMessage,
+/// chat.update, chat.scheduleMessage, chat.meMessage in the Web API spec: "Application has posted too many
+/// messages"). Both are a rate limit, whatever the HTTP status.
+#[test]
+fn both_rate_limit_codes_are_rate_limits() {
+    for code in ["ratelimited", "rate_limited"] {
+        let err =
+            answer::<Value>("chat.postMessage", json!({"ok": false, "error": code})).unwrap_err();
+        assert!(
+            matches!(err, SlackError::RateLimited { retry_after: None }),
+            "{code}: {err:?}"
+        );
+        assert!(err.is_transient(), "{code}");
+        assert!(matches!(
+            crate::jobs::JobError::from(err),
+            crate::jobs::JobError::Retry { .. }
+        ));
+    }
+}

@@ -9,9 +9,6 @@ use crate::jobs::{JobError, WaitingOn};
 /// which takes a person, not a backoff (the runner clamps remote delays to 15 minutes too).
 pub const AUTH_RETRY_AFTER: Duration = Duration::from_secs(900);
 
-/// Error codes with which Slack answers a rate-limited call in the body (Slack's Web API documents both spellings).
-const RATE_LIMIT_CODES: &[&str] = &["ratelimited", "rate_limited"];
-
 /// Slack error codes that say the request itself was malformed: sending it again cannot help.
 const REQUEST_SHAPE_CODES: &[&str] = &[
     "invalid_arguments",
@@ -26,6 +23,11 @@ const REQUEST_SHAPE_CODES: &[&str] = &[
     "too_many_users",
     "invalid_post_type",
 ];
+
+/// The error codes Slack uses for a rate limit: `ratelimited` (the body of an HTTP 429, any method) and
+/// `rate_limited` (documented for `chat.postMessage`, `chat.update`, `chat.scheduleMessage` and `chat.meMessage`:
+/// "Application has posted too many messages"). Either means: wait, then try again.
+pub(super) const RATE_LIMIT_CODES: &[&str] = &["ratelimited", "rate_limited"];
 
 /// A failed Slack Web API call.
 #[derive(Debug, thiserror::Error)]
@@ -136,7 +138,7 @@ fn api_message(method: &str, code: &str) -> String {
         "users_not_found" | "user_not_found" => "Slack has no such user in this workspace",
         "user_disabled" => "the Slack user is deactivated",
         "cannot_dm_bot" => "the Slack user is a bot and cannot receive direct messages",
-        "ratelimited" => "Slack is rate limiting the app; try again later",
+        "ratelimited" | "rate_limited" => "Slack is rate limiting the app; try again later",
         "fatal_error" | "internal_error" | "service_unavailable" | "request_timeout" => {
             "Slack had an internal problem; try again later"
         }
@@ -169,14 +171,16 @@ impl SlackError {
     pub fn is_transient(&self) -> bool {
         match self {
             Self::RateLimited { .. } | Self::Transport(_) | Self::Decode(_) => true,
-            Self::Api { code, .. } => matches!(
-                code.as_str(),
-                "ratelimited"
-                    | "fatal_error"
-                    | "internal_error"
-                    | "service_unavailable"
-                    | "request_timeout"
-            ),
+            Self::Api { code, .. } => {
+                RATE_LIMIT_CODES.contains(&code.as_str())
+                    || matches!(
+                        code.as_str(),
+                        "fatal_error"
+                            | "internal_error"
+                            | "service_unavailable"
+                            | "request_timeout"
+                    )
+            }
             Self::Auth { .. } => false,
         }
     }
@@ -307,5 +311,13 @@ mod tests {
             code: "service_unavailable".into(),
         };
         assert!(down.is_transient());
+        for code in ["ratelimited", "rate_limited"] {
+            let limited = SlackError::Api {
+                method: "chat.postMessage",
+                code: code.into(),
+            };
+            assert!(limited.is_transient(), "{code}");
+            assert!(limited.to_string().contains("rate limiting"), "{limited}");
+        }
     }
 }

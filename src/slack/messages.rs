@@ -9,8 +9,10 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::{Value, json};
+use serde_json::Value;
 use url::Url;
+
+use super::block_kit::{context, fallback_text, header, link_button, section, shorten};
 
 /// A message for `chat.postMessage`: the fallback/notification `text` and the Block Kit `blocks`.
 #[derive(Clone, PartialEq)]
@@ -67,6 +69,11 @@ impl IssueRef {
         format!("<{}|{}>", link_target(&self.url), escape(&self.key))
     }
 
+    /// The key as notification text shows it (escaped: `text` is `mrkdwn` too).
+    pub fn key_text(&self) -> String {
+        escape(&self.key)
+    }
+
     /// `<url|KEY> summary`, for the first line of a message.
     pub fn title(&self) -> String {
         format!("{} {}", self.link(), escape(&self.summary))
@@ -90,16 +97,6 @@ pub(super) fn code(s: &str) -> String {
     format!("`{}`", escape(s).replace('`', "'"))
 }
 
-/// At most `max` characters, with `…` when cut.
-pub(super) fn shorten(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_owned();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
 /// A time Slack shows in the reader's own time zone, with a UTC fallback.
 pub(super) fn slack_date(at: DateTime<Utc>) -> String {
     format!(
@@ -107,18 +104,6 @@ pub(super) fn slack_date(at: DateTime<Utc>) -> String {
         at.timestamp(),
         at.format("%Y-%m-%d %H:%M UTC")
     )
-}
-
-pub(super) fn section(mrkdwn: String) -> Value {
-    json!({"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}})
-}
-
-pub(super) fn context(mrkdwn: String) -> Value {
-    json!({"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn}]})
-}
-
-pub(super) fn header(text: &str) -> Value {
-    json!({"type": "header", "text": {"type": "plain_text", "text": text}})
 }
 
 /// How to open the bundle once the password is known: age for `.age`, 7-Zip/WinZip for an AES zip.
@@ -142,7 +127,7 @@ fn ready_dm(text: String, issue: &IssueRef, file_name: &str, rest: Vec<Value>) -
     let mut blocks = vec![header("Your data is ready"), section(intro)];
     blocks.extend(rest);
     Message {
-        text,
+        text: fallback_text(text),
         blocks: Value::Array(blocks),
     }
 }
@@ -155,21 +140,25 @@ pub fn reveal_link_dm(
     reveal_url: &Url,
     link_expires_at: DateTime<Utc>,
 ) -> Message {
-    let button = json!({
-        "type": "button", "action_id": "reveal_password", "style": "primary",
-        "text": {"type": "plain_text", "text": "Reveal the password"}, "url": reveal_url.as_str(),
+    // A URL Slack would refuse in a button (over 3000 characters) leaves the panel's own reveal.
+    let button = link_button(
+        "Reveal the password",
+        "reveal_password",
+        reveal_url.as_str(),
+    )
+    .unwrap_or_else(|| {
+        section("Reveal the password once from the Clearance panel on the issue.".into())
     });
-    let text = format!("Your data for {} is ready: reveal its password", issue.key);
+    let text = format!(
+        "Your data for {} is ready: reveal its password",
+        issue.key_text()
+    );
     let once = format!(
         "The button shows the password *once*, until {}. Keep it somewhere safe; after that the link no longer \
          works.",
         slack_date(link_expires_at)
     );
-    let rest = vec![
-        section(once),
-        json!({"type": "actions", "elements": [button]}),
-        context(opening_hint(file_name)),
-    ];
+    let rest = vec![section(once), button, context(opening_hint(file_name))];
     ready_dm(text, issue, file_name, rest)
 }
 
@@ -177,7 +166,7 @@ pub fn reveal_link_dm(
 pub fn passphrase_dm(issue: &IssueRef, file_name: &str, passphrase: &SecretString) -> Message {
     let text = format!(
         "Your data for {} is ready: its password is in this message",
-        issue.key
+        issue.key_text()
     );
     let rest = vec![
         section(format!("Password: {}", code(passphrase.expose_secret()))),
@@ -195,7 +184,10 @@ pub fn recipient_dm(issue: &IssueRef, file_name: &str) -> Message {
         Some(plain) => plain.to_owned(),
         None => format!("{file_name}.zip"),
     };
-    let text = format!("Your data for {} is ready; no password needed", issue.key);
+    let text = format!(
+        "Your data for {} is ready; no password needed",
+        issue.key_text()
+    );
     let how = format!(
         "It is encrypted to your age public key, so there is no password. Decrypt it with your private key: {}",
         code(&format!("age -d -i key.txt -o {plain} {file_name}"))
@@ -205,7 +197,7 @@ pub fn recipient_dm(issue: &IssueRef, file_name: &str) -> Message {
 
 /// (d) A reminder to the requester: the file is removed from the issue soon, so download it before then.
 pub fn expiry_reminder_dm(issue: &IssueRef, file_name: &str, expires_at: DateTime<Utc>) -> Message {
-    let text = format!("Your data file on {} is removed soon", issue.key);
+    let text = format!("Your data file on {} is removed soon", issue.key_text());
     let body = format!(
         "The data file {} on {} is removed from the issue on {}. Download it before then if you still need it; \
          Clearance keeps no copy.",
@@ -214,7 +206,7 @@ pub fn expiry_reminder_dm(issue: &IssueRef, file_name: &str, expires_at: DateTim
         slack_date(expires_at)
     );
     Message {
-        text,
+        text: fallback_text(text),
         blocks: Value::Array(vec![
             header("Your data file is removed soon"),
             section(body),
@@ -225,3 +217,7 @@ pub fn expiry_reminder_dm(issue: &IssueRef, file_name: &str, expires_at: DateTim
 #[cfg(test)]
 #[path = "messages_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "messages_hostile_tests.rs"]
+mod hostile_tests;

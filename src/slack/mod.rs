@@ -2,6 +2,7 @@
 //! token, notice channel, privacy mention, secret in the DM or behind a link), the admin's Jira → Slack user mapping,
 //! identity resolution, and what the delivery job calls: [`send_dm`], [`post_notice`], [`load_settings`].
 
+pub mod block_kit;
 mod client;
 mod error;
 pub mod identity;

@@ -7,7 +7,8 @@ use serde_json::json;
 
 use super::{
     UserGroupId,
-    messages::{IssueRef, Message, context, escape, section, shorten, slack_date},
+    block_kit::{context, fallback_text, section, shorten},
+    messages::{IssueRef, Message, escape, slack_date},
 };
 
 /// Longest failure reason shown.
@@ -83,7 +84,7 @@ pub fn notice(n: &Notice, privacy_group: Option<&UserGroupId>) -> Message {
     let mut blocks = vec![section(format!("{emoji} *{what}*: {}", issue.title()))];
     blocks.extend(detail.map(context));
     Message {
-        text: format!("{what}: {}", issue.key),
+        text: fallback_text(format!("{what}: {}", issue.key_text())),
         blocks: json!(blocks),
     }
 }

@@ -1,8 +1,8 @@
 //! The Forge front door's token checks over HTTP, against a local key server: a good invocation creates the site's
 //! tenant on first contact (keyed by cloud id) and keeps its system token sealed; forged tokens (another key, another
 //! app, expired, unknown kid, alg none, HS256 with the public key, an event token on the UI API) are refused with 401
-//! and store nothing; unknown kids do not make Clearance hammer the key server; one installation's token never reaches
-//! another site's data; a Connect token naming a Forge tenant is refused.
+//! before any body is judged, and store nothing; unknown kids do not make Clearance hammer the key server; one
+//! installation's token never reaches another site's data; a Connect token naming a Forge tenant is refused.
 
 use std::sync::{
     Arc,
@@ -204,6 +204,17 @@ async fn forged_invocation_tokens_are_refused_and_store_nothing(backend: Backend
         )
         .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}");
+        // The token is checked before the body is read: a body that would be a 400 changes nothing.
+        for route in [
+            "/forge/events/jira",
+            "/forge/events/lifecycle",
+            "/forge/lifecycle/pre-uninstall",
+        ] {
+            let status = app
+                .post_body(route, Some(format!("Bearer {token}")), "{oops")
+                .await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{what} on {route}");
+        }
     }
     // An event token on the UI API.
     let event_token = sign(&forge_key, &kid, &good);
@@ -283,6 +294,12 @@ async fn forged_invocation_tokens_are_refused_and_store_nothing(backend: Backend
         app.state.store.tenant_ids().await.unwrap().len(),
         tenants_before + 1
     );
+    // With a good token, the body that was never judged for the forged ones is a 400.
+    let bearer = format!("Bearer {}", sign(&forge_key, &kid, &good));
+    let status = app
+        .post_body("/forge/events/jira", Some(bearer), "{oops")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Another site's installation gets its own tenant and never sees A's requests.
     let b_token = sign(&forge_key, &kid, &claims(CLOUD_B, INSTALL_B, EVENT, None));

@@ -288,6 +288,25 @@ impl TestApp {
         req.send().await.expect("lifecycle request").status()
     }
 
+    /// POST `body` as JSON (whatever the bytes are) to an app path, with `authorization` (the whole header value) if
+    /// given; the status.
+    pub async fn post_body(
+        &self,
+        path: &str,
+        authorization: Option<String>,
+        body: impl Into<reqwest::Body>,
+    ) -> StatusCode {
+        let mut req = self
+            .http
+            .post(self.url(path))
+            .header("Content-Type", "application/json")
+            .body(body);
+        if let Some(a) = authorization {
+            req = req.header("Authorization", a);
+        }
+        req.send().await.expect("request").status()
+    }
+
     /// Install `site` the way Jira does: RS256 token from the install key, aud = our base URL, qsh of the request.
     pub async fn install(&self, site: &Site) -> StatusCode {
         let token = self.install_token(site, "installed", InstallToken::default());

@@ -45,6 +45,7 @@ mod job_lanes;
 mod job_order;
 mod jobs;
 mod lifecycle;
+mod lifecycle_auth;
 mod metrics;
 mod panel;
 mod processes;

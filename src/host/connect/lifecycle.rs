@@ -1,29 +1,31 @@
 //! Lifecycle callbacks: `installed` / `uninstalled` (RS256, signed by Atlassian's install keys) and
-//! `enabled` / `disabled` (HS256 with the tenant's shared secret). 204 on success, 401 (reason logged) on failure.
+//! `enabled` / `disabled` (HS256 with the tenant's shared secret). The token is verified before the body is read;
+//! 204 on success, 401 (reason logged) on a token failure, 400 on a signed but malformed body.
 
 use axum::{
     Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, FromRef, Path, State},
+    extract::{DefaultBodyLimit, FromRef, FromRequest, Path, Request, State},
     http::{StatusCode, request::Parts},
+    response::{IntoResponse, Response},
     routing::post,
 };
 use jsonwebtoken::{Algorithm, Validation, decode};
 use secrecy::SecretString;
-use serde::Deserialize;
 use url::Url;
 
 use super::{
     Connect,
     auth::{Lookup, original_uri},
     jwt::{self, Claims, QshRule, RawRequest},
+    lifecycle_payload::Payload,
 };
 use crate::{
     config::is_loopback,
     crypto::{seal_secret, tenant_secret_context},
     error::AppError,
     host::AuthError,
-    store::{InstallRecord, SealedSecret},
+    store::{InstallRecord, SealedSecret, StoredTenant},
     tenant::TenantState,
 };
 
@@ -40,92 +42,143 @@ where
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 
-/// The lifecycle payload fields Clearance uses.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Payload {
-    key: String,
-    client_key: String,
-    #[serde(default)]
-    shared_secret: Option<String>,
-    base_url: String,
-    #[serde(default)]
-    display_url: Option<String>,
-    #[serde(default)]
-    product_type: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-    event_type: String,
+/// A lifecycle callback Clearance serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Event {
+    /// `installed`: RS256 from Atlassian's install keys; carries the shared secret.
+    Installed,
+    /// `uninstalled`: RS256 from Atlassian's install keys.
+    Uninstalled,
+    /// `enabled`: HS256 with the tenant's shared secret.
+    Enabled,
+    /// `disabled`: HS256 with the tenant's shared secret.
+    Disabled,
 }
 
-/// `POST /lifecycle/{event}`: parse the body, verify the token the way this event is signed, apply it.
+impl Event {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "installed" => Self::Installed,
+            "uninstalled" => Self::Uninstalled,
+            "enabled" => Self::Enabled,
+            "disabled" => Self::Disabled,
+            _ => return None,
+        })
+    }
+
+    /// The name in the URL and in the body's `eventType`.
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            Self::Installed => "installed",
+            Self::Uninstalled => "uninstalled",
+            Self::Enabled => "enabled",
+            Self::Disabled => "disabled",
+        }
+    }
+}
+
+/// A lifecycle call whose token is verified (its body not read yet), and what it asks for.
+enum Verified {
+    /// `installed`, signed with an Atlassian install key.
+    Install(Claims),
+    /// `uninstalled`, signed with an Atlassian install key.
+    Uninstall(Claims),
+    /// `enabled` / `disabled`, signed with the stored secret of `stored`.
+    Toggle {
+        stored: Box<StoredTenant>,
+        claims: Claims,
+        to: TenantState,
+    },
+}
+
+impl Verified {
+    /// The token's issuer: the clientKey the body must name.
+    fn issuer(&self) -> &str {
+        match self {
+            Self::Install(claims) | Self::Uninstall(claims) | Self::Toggle { claims, .. } => {
+                &claims.iss
+            }
+        }
+    }
+}
+
+/// `POST /lifecycle/{event}`: verify the token the way this event is signed — from the request line and headers
+/// only, the tenant named by the token's `iss` (connect-protocol.md §2.2, §3) — and only then read the body (at most
+/// [`MAX_BODY`]), check it, require its clientKey to be the token's issuer, and apply it. A caller that cannot sign
+/// gets 401 whatever it sent; a signed but malformed body is a 400 (413 when too large).
 async fn lifecycle(
     State(connect): State<Connect>,
     Path(event): Path<String>,
-    parts: Parts,
-    body: Bytes,
-) -> Result<StatusCode, AppError> {
-    let event = match event.as_str() {
-        "installed" | "uninstalled" | "enabled" | "disabled" => event,
-        other => return Err(AppError::NotFound(format!("no lifecycle event {other:?}"))),
+    request: Request,
+) -> Result<Response, AppError> {
+    let Some(event) = Event::parse(&event) else {
+        return Err(AppError::NotFound(format!("no lifecycle event {event:?}")));
     };
-    let p = connect.parse_payload(&body, &event)?;
-    let uri = original_uri(&parts);
-    let raw = RawRequest {
-        method: parts.method.as_str(),
-        path: uri.path(),
-        query: uri.query().unwrap_or(""),
+    let (parts, body) = request.into_parts();
+    let verified = connect.verify_lifecycle(&parts, event).await?;
+    let body = match Bytes::from_request(Request::from_parts(parts, body), &()).await {
+        Ok(body) => body,
+        Err(rejection) => return Ok(rejection.into_response()),
     };
-    match event.as_str() {
-        "installed" => connect.installed(&parts, raw, p).await,
-        "uninstalled" => connect.uninstalled(&parts, raw, p).await,
-        "enabled" => connect.toggle(&parts, raw, p, TenantState::Enabled).await,
-        _ => connect.toggle(&parts, raw, p, TenantState::Disabled).await,
+    let p = connect.parse_payload(&body, event)?;
+    if verified.issuer() != p.client_key {
+        return Err(AuthError::IssuerMismatch {
+            iss: verified.issuer().to_owned(),
+            client_key: p.client_key,
+        }
+        .into());
     }
+    let done = match verified {
+        Verified::Install(_) => connect.installed(p).await?,
+        Verified::Uninstall(_) => connect.uninstalled(p).await?,
+        Verified::Toggle { stored, to, .. } => connect.toggle(&stored, p, to).await?,
+    };
+    Ok(done.into_response())
 }
 
 impl Connect {
-    fn parse_payload(&self, body: &[u8], event: &str) -> Result<Payload, AppError> {
-        let p: Payload = serde_json::from_slice(body).map_err(|e| {
-            AppError::BadRequest(format!(
-                "lifecycle body is not a valid {event} payload: {e}"
-            ))
-        })?;
-        if p.event_type != event {
-            return Err(AppError::BadRequest(format!(
-                "eventType {:?} sent to the {event} callback",
-                p.event_type
-            )));
-        }
-        if p.key != self.inner.app_key {
-            return Err(AppError::BadRequest(format!(
-                "payload is for app key {:?}, this is {:?}",
-                p.key, self.inner.app_key
-            )));
-        }
-        if p.client_key.is_empty() || p.client_key.len() > 256 {
-            return Err(AppError::BadRequest(
-                "clientKey must be 1-256 characters".into(),
-            ));
-        }
-        if p.client_key
-            .starts_with(crate::host::forge::CLIENT_KEY_PREFIX)
-        {
-            return Err(AppError::BadRequest(format!(
-                "clientKey may not start with {:?} (reserved for Forge installations)",
-                crate::host::forge::CLIENT_KEY_PREFIX
-            )));
-        }
-        Ok(p)
+    /// Verify a lifecycle call's token from its request line and headers: RS256 install-key tokens for
+    /// `installed`/`uninstalled`, the tenant's HS256 tokens for `enabled`/`disabled`.
+    async fn verify_lifecycle(&self, parts: &Parts, event: Event) -> Result<Verified, AuthError> {
+        let uri = original_uri(parts);
+        let raw = RawRequest {
+            method: parts.method.as_str(),
+            path: uri.path(),
+            query: uri.query().unwrap_or(""),
+        };
+        let to = match event {
+            Event::Installed => {
+                return self
+                    .verify_signed_lifecycle(parts, raw)
+                    .await
+                    .map(Verified::Install);
+            }
+            Event::Uninstalled => {
+                return self
+                    .verify_signed_lifecycle(parts, raw)
+                    .await
+                    .map(Verified::Uninstall);
+            }
+            Event::Enabled => TenantState::Enabled,
+            Event::Disabled => TenantState::Disabled,
+        };
+        let (stored, claims) = self
+            .verify_tenant_token(&parts.headers, raw, QshRule::Request, Lookup::Fresh)
+            .await?;
+        Ok(Verified::Toggle {
+            stored: Box::new(stored),
+            claims,
+            to,
+        })
     }
 
     /// Verify an Atlassian-signed lifecycle token: RS256 with the install key named by `kid`, `exp`, `aud` = our
-    /// base URL (trailing slash tolerated), `qsh` of this request, and `iss` = the body's clientKey.
+    /// base URL (trailing slash tolerated), `qsh` of this request. Its `iss` is checked against the body's clientKey
+    /// once the body is read.
     async fn verify_signed_lifecycle(
         &self,
         parts: &Parts,
         raw: RawRequest<'_>,
-        client_key: &str,
     ) -> Result<Claims, AuthError> {
         let token = jwt::token_from_request(&parts.headers, None).ok_or(AuthError::MissingToken)?;
         let header = jwt::require_algorithm(&token, Algorithm::RS256)?;
@@ -143,12 +196,6 @@ impl Connect {
             .map_err(jwt::describe)?
             .claims;
         jwt::check_qsh(&claims, QshRule::Request, raw, &self.inner.base_path)?;
-        if claims.iss != client_key {
-            return Err(AuthError::IssuerMismatch {
-                iss: claims.iss,
-                client_key: client_key.to_owned(),
-            });
-        }
         Ok(claims)
     }
 
@@ -166,14 +213,8 @@ impl Connect {
         Ok(url)
     }
 
-    async fn installed(
-        &self,
-        parts: &Parts,
-        raw: RawRequest<'_>,
-        p: Payload,
-    ) -> Result<StatusCode, AppError> {
-        self.verify_signed_lifecycle(parts, raw, &p.client_key)
-            .await?;
+    /// A verified `installed`: store the tenant with its sealed secret (a re-install rotates it).
+    async fn installed(&self, p: Payload) -> Result<StatusCode, AppError> {
         let base_url = self.site_url(&p.base_url, "baseUrl")?;
         let secret = validate_secret(p.shared_secret)?;
         let record = InstallRecord {
@@ -195,14 +236,8 @@ impl Connect {
         Ok(StatusCode::NO_CONTENT)
     }
 
-    async fn uninstalled(
-        &self,
-        parts: &Parts,
-        raw: RawRequest<'_>,
-        p: Payload,
-    ) -> Result<StatusCode, AppError> {
-        self.verify_signed_lifecycle(parts, raw, &p.client_key)
-            .await?;
+    /// A verified `uninstalled`: the tenant is marked uninstalled, its data kept.
+    async fn uninstalled(&self, p: Payload) -> Result<StatusCode, AppError> {
         let stored = self
             .inner
             .store
@@ -218,24 +253,13 @@ impl Connect {
         Ok(StatusCode::NO_CONTENT)
     }
 
-    /// `enabled` / `disabled`: a token signed with the stored secret of the body's clientKey.
+    /// A verified `enabled` / `disabled` (a token signed with the stored secret of the body's clientKey).
     async fn toggle(
         &self,
-        parts: &Parts,
-        raw: RawRequest<'_>,
+        stored: &StoredTenant,
         p: Payload,
         to: TenantState,
     ) -> Result<StatusCode, AppError> {
-        let (stored, claims) = self
-            .verify_tenant_token(&parts.headers, raw, QshRule::Request, Lookup::Fresh)
-            .await?;
-        if claims.iss != p.client_key {
-            return Err(AuthError::IssuerMismatch {
-                iss: claims.iss,
-                client_key: p.client_key,
-            }
-            .into());
-        }
         let current = stored.tenant.state;
         if current == TenantState::Uninstalled {
             // `disabled` races `uninstalled` (Jira sends both within milliseconds): never resurrect an uninstalled

@@ -5,6 +5,7 @@ pub mod descriptor;
 mod install_keys;
 pub mod jwt;
 mod lifecycle;
+mod lifecycle_payload;
 mod outbound;
 pub mod qsh;
 mod tenants;

@@ -4,6 +4,7 @@
 //! also speaks Forge Remote: invocation tokens and their JWKS, OAuth tokens for the API gateway, product and lifecycle
 //! events, scheduled triggers and `invokeRemote`.
 
+pub(crate) mod adf_check;
 mod auth;
 mod calls;
 mod edits;

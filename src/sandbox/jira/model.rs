@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Everything the simulated site knows.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -174,13 +174,11 @@ pub fn jira_time(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string()
 }
 
-/// A one-paragraph ADF document.
+/// An ADF document of the paragraphs of `text` (split at blank lines; empty ones left out, as ADF has no empty
+/// text nodes).
 pub fn adf_text(text: &str) -> Value {
-    let paragraphs: Vec<Value> = text
-        .split("\n\n")
-        .map(|p| json!({"type": "paragraph", "content": [{"type": "text", "text": p}]}))
-        .collect();
-    json!({"type": "doc", "version": 1, "content": paragraphs})
+    let paragraphs: Vec<&str> = text.split("\n\n").collect();
+    crate::jira::adf::doc(&paragraphs)
 }
 
 /// Plain text of an ADF document (the app's own reading of ADF).

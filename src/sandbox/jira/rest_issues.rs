@@ -324,8 +324,15 @@ async fn add_comment(
         Ok(v) => v,
         Err(r) => return *r,
     };
-    if v["body"]["type"] != "doc" {
-        return (StatusCode::BAD_REQUEST, Json(json!({"errorMessages": [], "errors": {"comment": "Comment body is not valid Atlassian Document Format."}}))).into_response();
+    // Jira's answer to a body that is not valid ADF (a plain string, an unknown node, an empty text node): 400 with
+    // the problem under `errors.comment`.
+    if let Err(problem) = super::adf_check::check(&v["body"]) {
+        tracing::debug!(%problem, "simulated Jira refused a comment body");
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"errorMessages": [], "errors": {"comment": "Comment body is not valid!"}})),
+        )
+            .into_response();
     }
     let Some(id) = sim.insert_comment(&key, &app, v["body"].clone()) else {
         return no_issue();

@@ -1,6 +1,7 @@
 //! Block Kit validation as strict as Slack's for the blocks it knows: a message's `blocks` must be an array
-//! (else `invalid_blocks_format`) of at most 50 objects, each a known block type with its required fields and
-//! Slack's length limits (else `invalid_blocks`).
+//! (else `invalid_blocks_format`) of at most 50 objects, each a known block type with its required fields, the
+//! element types that block takes, and Slack's length limits (else `invalid_blocks`). The limits are Slack's Block
+//! Kit reference's, as `crate::slack::block_kit` cites them.
 
 use serde_json::Value;
 
@@ -20,6 +21,44 @@ const KNOWN_TYPES: &[&str] = &[
     "rich_text",
     "section",
     "video",
+];
+
+/// Select menus, in single and multi form (Block Kit reference, select menu elements).
+const SELECTS: &[&str] = &[
+    "static_select",
+    "external_select",
+    "users_select",
+    "conversations_select",
+    "channels_select",
+    "multi_static_select",
+    "multi_external_select",
+    "multi_users_select",
+    "multi_conversations_select",
+    "multi_channels_select",
+];
+
+/// Other interactive elements an actions block takes (Block Kit reference, actions block `elements`).
+const ACTIONS_ELEMENTS: &[&str] = &[
+    "button",
+    "checkboxes",
+    "datepicker",
+    "datetimepicker",
+    "overflow",
+    "radio_buttons",
+    "timepicker",
+    "workflow_button",
+];
+
+/// Other elements a section's `accessory` may be (Block Kit reference, section block `accessory`).
+const ACCESSORIES: &[&str] = &[
+    "button",
+    "checkboxes",
+    "datepicker",
+    "image",
+    "overflow",
+    "radio_buttons",
+    "timepicker",
+    "workflow_button",
 ];
 
 /// Check a message's `blocks` value. `Ok(None)` for an empty array (no blocks), `Ok(Some(blocks))` when valid.
@@ -61,9 +100,35 @@ fn array_of(value: Option<&Value>, max: usize, each: impl Fn(&Value) -> bool) ->
     }
 }
 
-/// An object with a string `type`.
-fn typed(value: &Value) -> bool {
-    value.get("type").and_then(Value::as_str).is_some()
+/// An optional string field of at most `max` characters.
+fn optional_str(obj: &Value, field: &str, max: usize) -> bool {
+    match obj.get(field) {
+        None => true,
+        Some(Value::String(s)) => s.chars().count() <= max,
+        Some(_) => false,
+    }
+}
+
+/// An element of one of `allowed` types (or a select menu); a button must keep a button's limits: `plain_text` of
+/// at most 75 characters, `action_id` at most 255, `url` at most 3000, `value` at most 2000, `style` primary or
+/// danger (button element reference).
+fn element(value: &Value, allowed: &[&str]) -> bool {
+    let Some(kind) = value.get("type").and_then(Value::as_str) else {
+        return false;
+    };
+    if !allowed.contains(&kind) && !SELECTS.contains(&kind) {
+        return false;
+    }
+    if kind != "button" {
+        return true;
+    }
+    text_object(value.get("text"), 75, true)
+        && optional_str(value, "action_id", 255)
+        && optional_str(value, "url", 3000)
+        && optional_str(value, "value", 2000)
+        && value
+            .get("style")
+            .is_none_or(|s| matches!(s.as_str(), Some("primary" | "danger")))
 }
 
 fn valid_block(block: &Value) -> bool {
@@ -88,7 +153,7 @@ fn valid_block(block: &Value) -> bool {
             (text.is_some() || fields.is_some())
                 && (text.is_none() || text_object(text, 3000, false))
                 && (fields.is_none() || array_of(fields, 10, |f| text_object(Some(f), 2000, false)))
-                && obj.get("accessory").is_none_or(typed)
+                && obj.get("accessory").is_none_or(|a| element(a, ACCESSORIES))
         }
         "header" => text_object(obj.get("text"), 150, true),
         "context" => array_of(obj.get("elements"), 10, |e| {
@@ -97,12 +162,14 @@ fn valid_block(block: &Value) -> bool {
                 _ => text_object(Some(e), 3000, false),
             }
         }),
-        "actions" => array_of(obj.get("elements"), 25, typed),
+        "actions" => array_of(obj.get("elements"), 25, |e| element(e, ACTIONS_ELEMENTS)),
         "image" => {
             let source = obj.get("image_url").or_else(|| obj.get("slack_file"));
             source.is_some() && obj.get("alt_text").and_then(Value::as_str).is_some()
         }
-        "rich_text" => array_of(obj.get("elements"), usize::MAX, typed),
+        "rich_text" => array_of(obj.get("elements"), usize::MAX, |e| {
+            e.get("type").and_then(Value::as_str).is_some()
+        }),
         "markdown" => obj.get("text").and_then(Value::as_str).is_some(),
         _ => true,
     }
@@ -139,5 +206,48 @@ mod tests {
         let long = "x".repeat(3001);
         let section = json!([{"type": "section", "text": {"type": "mrkdwn", "text": long}}]);
         assert_eq!(validate(section), Err("invalid_blocks"));
+        let button = |text: &str, url: &str| {
+            json!([{"type": "actions", "elements": [{"type": "button", "action_id": "a",
+                "text": {"type": "plain_text", "text": text}, "url": url}]}])
+        };
+        assert!(matches!(
+            validate(button("Open", "https://x.test")),
+            Ok(Some(_))
+        ));
+        let long_url = format!("https://x.test/{}", "p".repeat(3000));
+        for (what, blocks) in [
+            (
+                "76-character button",
+                button(&"b".repeat(76), "https://x.test"),
+            ),
+            ("3001-character URL", button("Open", &long_url)),
+            (
+                "a header in actions",
+                json!([{"type": "actions", "elements": [{"type": "header"}]}]),
+            ),
+            (
+                "a section as accessory",
+                json!([{"type": "section", "text": {"type": "mrkdwn", "text": "x"},
+                "accessory": {"type": "section"}}]),
+            ),
+            (
+                "a button in context",
+                json!([{"type": "context", "elements": [{"type": "button",
+                "text": {"type": "plain_text", "text": "x"}}]}]),
+            ),
+            (
+                "11 context elements",
+                json!([{"type": "context",
+                "elements": vec![json!({"type": "mrkdwn", "text": "x"}); 11]}]),
+            ),
+            (
+                "151-character header",
+                json!([{"type": "header", "text": {"type": "plain_text",
+                "text": "h".repeat(151)}}]),
+            ),
+            ("51 blocks", json!(vec![json!({"type": "divider"}); 51])),
+        ] {
+            assert_eq!(validate(blocks), Err("invalid_blocks"), "{what}");
+        }
     }
 }
