@@ -144,9 +144,15 @@ fn both_rate_limit_codes_are_rate_limits() {
             "{code}: {err:?}"
         );
         assert!(err.is_transient(), "{code}");
-        assert!(matches!(
-            crate::jobs::JobError::from(err),
-            crate::jobs::JobError::Retry { .. }
-        ));
+        assert!(
+            matches!(
+                crate::jobs::JobError::from(err),
+                crate::jobs::JobError::Wait {
+                    on: crate::jobs::WaitingOn::Slack,
+                    after: None
+                }
+            ),
+            "{code}: waited out without using up a try"
+        );
     }
 }

@@ -304,12 +304,14 @@ async fn a_rate_limit_burst_waits_without_using_up_tries(backend: Backend) {
     assert_eq!(s.attachments_named(&d.file_name).len(), 1);
     let r = s.request().await;
     assert_ne!(r.state, "failed", "{:?}", r.reason);
-    let job = s
-        .jobs(&r.tenant_id)
-        .await
-        .into_iter()
-        .find(|j| j.kind == "extract")
-        .unwrap();
+    // The delivery is uploaded inside the job's last try; its end is recorded just after.
+    let job = wait_for_async(|| async {
+        s.jobs(&r.tenant_id)
+            .await
+            .into_iter()
+            .find(|j| j.kind == "extract" && j.state == "done")
+    })
+    .await;
     assert_eq!(
         (job.waits, job.tries()),
         (BURST as i32, 1),

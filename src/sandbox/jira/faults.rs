@@ -113,6 +113,9 @@ enum Injected {
     LostAnswer,
 }
 
+/// Largest request body read before an injected refusal (Jira's own attachment limit is far below).
+const MAX_DRAINED_BODY: usize = 1 << 30;
+
 /// Middleware on the REST API applying the current faults.
 pub(super) async fn inject(State(sim): State<JiraSim>, req: Request, next: Next) -> Response {
     let (injected, slow) = {
@@ -152,6 +155,7 @@ pub(super) async fn inject(State(sim): State<JiraSim>, req: Request, next: Next)
             (StatusCode::GATEWAY_TIMEOUT, "upstream request timeout").into_response()
         }
         Injected::RateLimited(secs) => {
+            drain(req).await;
             let mut resp = (
                 StatusCode::TOO_MANY_REQUESTS,
                 Json(json!({"errorMessages": ["Rate limit exceeded."], "errors": {}})),
@@ -176,6 +180,7 @@ pub(super) async fn inject(State(sim): State<JiraSim>, req: Request, next: Next)
             resp
         }
         Injected::ServerError(status) => {
+            drain(req).await;
             let mut resp = (
                 status,
                 Json(json!({"errorMessages": ["Internal server error"], "errors": {}})),
@@ -188,4 +193,10 @@ pub(super) async fn inject(State(sim): State<JiraSim>, req: Request, next: Next)
             resp
         }
     }
+}
+
+/// Read the request to its end before refusing it, as Jira's edge does: a refusal sent while the client still streams
+/// an upload would reach the client as a broken connection rather than as the 429 or 5xx it is.
+async fn drain(req: Request) {
+    let _ = axum::body::to_bytes(req.into_body(), MAX_DRAINED_BODY).await;
 }
