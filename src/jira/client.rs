@@ -10,7 +10,7 @@ use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::Value;
 use url::Url;
 
-use super::{JiraError, JiraSite};
+use super::{JiraError, JiraOp, JiraRequest, JiraSite, refusal, scopes::HttpMethod};
 use crate::metrics::Metrics;
 
 /// Longest piece of an error body kept for the message.
@@ -78,9 +78,10 @@ impl JiraClient {
         self
     }
 
-    /// The absolute URL of a REST path (`/rest/api/3/…`, query included) under the site base URL.
-    pub fn url(&self, path_and_query: &str) -> Result<Url, JiraError> {
+    /// The absolute URL of `req` under the site base URL.
+    pub fn url(&self, req: &JiraRequest) -> Result<Url, JiraError> {
         let base = self.site.base_url.as_str().trim_end_matches('/');
+        let path_and_query = req.path_and_query()?;
         Url::parse(&format!("{base}{path_and_query}"))
             .map_err(|e| JiraError::Auth(format!("bad URL {path_and_query}: {e}")))
     }
@@ -88,35 +89,29 @@ impl JiraClient {
     /// The app user's own account (exercises signing end to end).
     #[tracing::instrument(skip_all)]
     pub async fn myself(&self) -> Result<Myself, JiraError> {
-        self.get_json("/rest/api/3/myself").await
+        self.get_json(JiraRequest::new(JiraOp::Myself)).await
     }
 
     /// `GET` a JSON resource.
-    pub async fn get_json<T: DeserializeOwned>(
-        &self,
-        path_and_query: &str,
-    ) -> Result<T, JiraError> {
-        let url = self.url(path_and_query)?;
-        let resp = self.send(Method::GET, url).await?;
+    pub async fn get_json<T: DeserializeOwned>(&self, req: JiraRequest) -> Result<T, JiraError> {
+        let resp = self.call(&req, HttpMethod::Get, None).await?;
         resp.json::<T>()
             .await
             .map_err(|e| JiraError::Decode(e.to_string()))
     }
 
     /// `PUT` a JSON body (entity properties, edits); Jira's answer body, if any, is ignored.
-    pub async fn put_json(&self, path_and_query: &str, body: &Value) -> Result<(), JiraError> {
-        let url = self.url(path_and_query)?;
-        self.send_body(Method::PUT, url, Some(body)).await.map(drop)
+    pub async fn put_json(&self, req: JiraRequest, body: &Value) -> Result<(), JiraError> {
+        self.call(&req, HttpMethod::Put, Some(body)).await.map(drop)
     }
 
     /// `POST` a JSON body and decode the JSON answer.
     pub async fn post_json<T: DeserializeOwned>(
         &self,
-        path_and_query: &str,
+        req: JiraRequest,
         body: &Value,
     ) -> Result<T, JiraError> {
-        let url = self.url(path_and_query)?;
-        let resp = self.send_body(Method::POST, url, Some(body)).await?;
+        let resp = self.call(&req, HttpMethod::Post, Some(body)).await?;
         resp.json::<T>()
             .await
             .map_err(|e| JiraError::Decode(e.to_string()))
@@ -132,10 +127,10 @@ impl JiraClient {
                 "{id:?} is not an attachment id"
             )));
         }
-        let url = self.url(&format!(
-            "/rest/api/3/attachment/content/{id}?redirect=false"
-        ))?;
-        let mut resp = self.send(Method::GET, url).await?;
+        let req = JiraRequest::new(JiraOp::AttachmentContent)
+            .param(id)
+            .query("redirect", "false");
+        let mut resp = self.call(&req, HttpMethod::Get, None).await?;
         let too_large = JiraError::TooLarge { limit: max_bytes };
         if resp.content_length().is_some_and(|n| n > max_bytes) {
             return Err(too_large);
@@ -152,7 +147,8 @@ impl JiraClient {
 
     /// `GET /rest/api/3/attachment/meta`: whether attachments are on, and the largest file the site accepts.
     pub async fn attachment_meta(&self) -> Result<AttachmentMeta, JiraError> {
-        self.get_json("/rest/api/3/attachment/meta").await
+        self.get_json(JiraRequest::new(JiraOp::AttachmentMeta))
+            .await
     }
 
     /// The attachments on an issue (`GET /rest/api/3/issue/{key}?fields=attachment`).
@@ -166,9 +162,10 @@ impl JiraClient {
             #[serde(default)]
             attachment: Vec<Attachment>,
         }
-        let issue: Issue = self
-            .get_json(&format!("/rest/api/3/issue/{issue}?fields=attachment"))
-            .await?;
+        let req = JiraRequest::new(JiraOp::Issue)
+            .param(issue)
+            .query("fields", "attachment");
+        let issue: Issue = self.get_json(req).await?;
         Ok(issue.fields.attachment)
     }
 
@@ -198,7 +195,8 @@ impl JiraClient {
             .mime_str(mime)
             .map_err(|e| JiraError::Decode(format!("bad MIME type {mime}: {e}")))?;
         let form = reqwest::multipart::Form::new().part("file", part);
-        let url = self.url(&format!("/rest/api/3/issue/{issue}/attachments"))?;
+        let req = JiraRequest::new(JiraOp::AddAttachment).param(issue);
+        let url = self.url(&req)?;
         let auth = self.site.auth.authorization(&Method::POST, &url)?;
         let started = Instant::now();
         let sent = self
@@ -213,7 +211,7 @@ impl JiraClient {
             let status = sent.as_ref().ok().map(|r| r.status().as_u16());
             m.jira_call("POST", status, started.elapsed());
         }
-        let created: Vec<Attachment> = check_status(sent?)
+        let created: Vec<Attachment> = check_status(sent?, req.op())
             .await?
             .json()
             .await
@@ -226,43 +224,52 @@ impl JiraClient {
 
     /// `DELETE /rest/api/3/attachment/{id}`; an attachment that is already gone counts as deleted.
     pub async fn delete_attachment(&self, id: &str) -> Result<(), JiraError> {
-        let url = self.url(&format!("/rest/api/3/attachment/{id}"))?;
-        match self.send(Method::DELETE, url).await {
+        let req = JiraRequest::new(JiraOp::RemoveAttachment).param(id);
+        match self.call(&req, HttpMethod::Delete, None).await {
             Ok(_) | Err(JiraError::NotFound(_)) => Ok(()),
             Err(e) => Err(e),
         }
     }
 
-    async fn send(&self, method: Method, url: Url) -> Result<reqwest::Response, JiraError> {
-        // GET requests never carry a body: Jira answers 403 to a GET with a body.
-        self.send_body(method, url, None).await
-    }
-
-    async fn send_body(
+    /// Send `req`, which must be a `method` call; a JSON `body` only with the fields the call declares. GET
+    /// requests never carry a body: Jira answers 403 to a GET with a body.
+    async fn call(
         &self,
-        method: Method,
-        url: Url,
+        req: &JiraRequest,
+        method: HttpMethod,
         body: Option<&Value>,
     ) -> Result<reqwest::Response, JiraError> {
+        let declared = req.op().operation().method;
+        if declared != method {
+            return Err(JiraError::Undeclared(format!(
+                "{} is a {declared} call, not {method}",
+                req.op().id()
+            )));
+        }
+        if let Some(body) = body {
+            req.check_body(body)?;
+        }
+        let method = method.to_reqwest();
+        let url = self.url(req)?;
         let auth = self.site.auth.authorization(&method, &url)?;
         let started = Instant::now();
-        let mut req = self
+        let mut builder = self
             .http
             .request(method.clone(), url)
             .header(AUTHORIZATION, auth);
         if let Some(body) = body {
-            req = req.json(body);
+            builder = builder.json(body);
         }
-        let sent = req.send().await;
+        let sent = builder.send().await;
         if let Some(m) = &self.metrics {
             let status = sent.as_ref().ok().map(|r| r.status().as_u16());
             m.jira_call(method.as_str(), status, started.elapsed());
         }
-        check_status(sent?).await
+        check_status(sent?, req.op()).await
     }
 }
 
-async fn check_status(resp: reqwest::Response) -> Result<reqwest::Response, JiraError> {
+async fn check_status(resp: reqwest::Response, op: JiraOp) -> Result<reqwest::Response, JiraError> {
     let status = resp.status();
     if status.is_success() {
         return Ok(resp);
@@ -280,6 +287,17 @@ async fn check_status(resp: reqwest::Response) -> Result<reqwest::Response, Jira
         .chars()
         .take(ERROR_BODY_CHARS)
         .collect();
+    if refusal::is_scope_refusal(status, &body) {
+        let operation = op.operation();
+        return Err(JiraError::MissingScope {
+            id: operation.id,
+            method: operation.method.as_str(),
+            path: operation.path,
+            needs: operation.needs(),
+            status,
+            body,
+        });
+    }
     Err(match status {
         StatusCode::UNAUTHORIZED => JiraError::Unauthorized(body),
         StatusCode::FORBIDDEN => JiraError::Forbidden(body),

@@ -2,9 +2,14 @@
 //! [`JiraSite`](crate::jira::JiraSite) (REST base URL + a [`JiraAuth`](crate::jira::JiraAuth) that authorizes each request).
 
 pub mod adf;
+mod calls;
 mod client;
 mod issue_id;
+pub mod operations;
 mod permissions;
+pub mod refusal;
+mod request;
+pub mod scopes;
 mod users;
 
 use std::{sync::Arc, time::Duration};
@@ -12,8 +17,10 @@ use std::{sync::Arc, time::Duration};
 use reqwest::{Method, StatusCode, header::HeaderValue};
 use url::Url;
 
+pub use calls::{Body, CallShape, FORGE_PLATFORM_SCOPES, JiraOp};
 pub use client::{Attachment, AttachmentMeta, JiraClient, Myself};
 pub use issue_id::IssueId;
+pub use request::JiraRequest;
 
 /// Authorizes one outgoing request (a token signed for this exact request, or a bearer token; the host adapter decides).
 pub trait JiraAuth: Send + Sync {
@@ -39,6 +46,27 @@ pub enum JiraError {
     /// The app lacks permission (403).
     #[error("Jira denied permission (403): {0}")]
     Forbidden(String),
+    /// The app's installation is not granted the scope the call needs (its Connect descriptor or Forge manifest
+    /// does not declare it): only a site admin installing an app version that declares it helps.
+    #[error(
+        "Jira refused {method} {path} ({id}) because the app is not granted the scope it needs ({needs}); the \
+         installed app's descriptor or manifest must declare it, so a site admin must update the app on the site. \
+         Jira said ({status}): {body}"
+    )]
+    MissingScope {
+        /// The operation's `operationId`.
+        id: &'static str,
+        /// Its method.
+        method: &'static str,
+        /// Its path template.
+        path: &'static str,
+        /// What it needs (Connect scope, OAuth alternatives).
+        needs: String,
+        /// Jira's status (401 from Atlassian's API gateway, 403 from Jira's Connect scope filter).
+        status: StatusCode,
+        /// Start of Jira's answer.
+        body: String,
+    },
     /// The resource does not exist (404).
     #[error("not found in Jira (404): {0}")]
     NotFound(String),
@@ -62,6 +90,10 @@ pub enum JiraError {
     /// The request could not be signed.
     #[error("cannot authorize the Jira request: {0}")]
     Auth(String),
+    /// A call that is not the one its [`JiraOp`] declares (a path value missing, a query parameter or body field
+    /// not declared): a bug in Clearance, refused before anything is sent.
+    #[error("a Jira call that its operation list does not declare: {0}")]
+    Undeclared(String),
     /// The response was not the JSON we expected.
     #[error("unexpected Jira response: {0}")]
     Decode(String),

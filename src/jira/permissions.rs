@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{IssueId, JiraClient, JiraError};
+use super::{IssueId, JiraClient, JiraError, JiraOp, JiraRequest};
 
 /// The project permission that lets a person see an issue (Jira's issue security applies on top of it).
 const BROWSE_PROJECTS: &str = "BROWSE_PROJECTS";
@@ -39,7 +39,7 @@ impl JiraClient {
             "projectPermissions": [{"permissions": [BROWSE_PROJECTS], "issues": [issue.get()]}],
         });
         let grants: Grants = self
-            .post_json("/rest/api/3/permissions/check", &body)
+            .post_json(JiraRequest::new(JiraOp::CheckPermissions), &body)
             .await?;
         Ok(grants
             .project_permissions

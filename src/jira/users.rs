@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use super::{JiraClient, JiraError};
+use super::{JiraClient, JiraError, JiraOp, JiraRequest};
 
 #[derive(Deserialize)]
 struct Email {
@@ -17,29 +17,24 @@ struct User {
     display_name: Option<String>,
 }
 
-/// `accountId=…`, encoded.
-fn account_query(account_id: &str) -> String {
-    let encoded =
-        percent_encoding::utf8_percent_encode(account_id, percent_encoding::NON_ALPHANUMERIC);
-    format!("accountId={encoded}")
-}
-
 impl JiraClient {
     /// `GET /rest/api/3/user/email`: the account's e-mail address (`None` if Jira sends none). Jira answers 403
-    /// ([`JiraError::Forbidden`]) unless Atlassian approved the app for this API, and 404 ([`JiraError::NotFound`])
-    /// for an account that does not exist or that the app may not see.
+    /// ([`JiraError::Forbidden`]) unless Atlassian approved the app for this API, 404 ([`JiraError::NotFound`])
+    /// for an account that does not exist or that the app may not see, and refuses the app
+    /// ([`JiraError::MissingScope`]) when its descriptor lacks `ACCESS_EMAIL_ADDRESSES` (Connect) or its manifest
+    /// `read:email-address:jira` (Forge).
     #[tracing::instrument(skip_all)]
     pub async fn user_email(&self, account_id: &str) -> Result<Option<String>, JiraError> {
-        let path = format!("/rest/api/3/user/email?{}", account_query(account_id));
-        let found: Email = self.get_json(&path).await?;
+        let req = JiraRequest::new(JiraOp::UserEmail).query("accountId", account_id);
+        let found: Email = self.get_json(req).await?;
         Ok(found.email.filter(|e| !e.trim().is_empty()))
     }
 
     /// `GET /rest/api/3/user`: the account's display name (`None` if Jira hides it).
     #[tracing::instrument(skip_all)]
     pub async fn user_display_name(&self, account_id: &str) -> Result<Option<String>, JiraError> {
-        let path = format!("/rest/api/3/user?{}", account_query(account_id));
-        let found: User = self.get_json(&path).await?;
+        let req = JiraRequest::new(JiraOp::User).query("accountId", account_id);
+        let found: User = self.get_json(req).await?;
         Ok(found.display_name.filter(|n| !n.trim().is_empty()))
     }
 }

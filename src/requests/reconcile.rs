@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::{state::State, sync};
 use crate::{
     app::AppState,
+    jira::{JiraOp, JiraRequest},
     jobs::JobError,
     store::{JobRow, NewJob, Store, StoreError},
 };
@@ -73,17 +74,18 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
         .await?
         .unwrap_or(("data-request".into(), None));
     let jira = app.jira_for(&stored).await?;
-    let query: String =
-        form_urlencoded::byte_serialize(jql(&label, projects.as_deref()).as_bytes()).collect();
+    let query = jql(&label, projects.as_deref());
     let mut token: Option<String> = None;
     let mut found = 0usize;
     for _ in 0..MAX_PAGES {
-        let mut path = format!("/rest/api/3/search/jql?jql={query}&maxResults={PAGE}&fields=id");
+        let mut req = JiraRequest::new(JiraOp::SearchJql)
+            .query("jql", &query)
+            .query("maxResults", PAGE)
+            .query("fields", "id");
         if let Some(t) = &token {
-            path.push_str("&nextPageToken=");
-            path.extend(form_urlencoded::byte_serialize(t.as_bytes()));
+            req = req.query("nextPageToken", t);
         }
-        let page: Value = jira.get_json(&path).await?;
+        let page: Value = jira.get_json(req).await?;
         for issue in page["issues"].as_array().into_iter().flatten() {
             if let Some(id) = issue["id"].as_str() {
                 store.enqueue_job(&sync_job(&p.tenant_id, id)).await?;

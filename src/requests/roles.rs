@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::machine::Roles;
 use crate::{
-    jira::{JiraClient, JiraError},
+    jira::{JiraClient, JiraError, JiraOp, JiraRequest},
     store::RolePolicy,
 };
 
@@ -60,11 +60,8 @@ impl GroupCache {
         {
             return Ok(groups);
         }
-        let path = format!(
-            "/rest/api/3/user/groups?accountId={}",
-            percent_encoding::utf8_percent_encode(account_id, percent_encoding::NON_ALPHANUMERIC)
-        );
-        let groups: Vec<Group> = jira.get_json(&path).await?;
+        let req = JiraRequest::new(JiraOp::UserGroups).query("accountId", account_id);
+        let groups: Vec<Group> = jira.get_json(req).await?;
         let names = Arc::new(groups.into_iter().map(|g| g.name).collect::<Vec<_>>());
         self.entries.insert(key, (Instant::now(), names.clone()));
         Ok(names)

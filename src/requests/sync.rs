@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::{commands, machine::SystemEvent, state::State, writeback};
 use crate::{
     app::AppState,
-    jira::{JiraError, adf},
+    jira::{JiraError, JiraOp, JiraRequest, adf},
     jobs::JobError,
     store::{IssueSnapshot, JobRow, Upserted},
 };
@@ -31,11 +31,10 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
         return Ok(());
     };
     let jira = app.jira_for(&stored).await?;
-    let path = format!(
-        "/rest/api/3/issue/{}?fields=summary,description,reporter,labels,project,attachment,status",
-        p.issue_id
-    );
-    let issue: Value = match jira.get_json(&path).await {
+    let req = JiraRequest::new(JiraOp::Issue)
+        .param(&p.issue_id)
+        .query("fields", FIELDS);
+    let issue: Value = match jira.get_json(req).await {
         Ok(v) => v,
         Err(JiraError::NotFound(_)) => {
             let mut tx = store.begin().await?;
@@ -133,6 +132,9 @@ fn snapshot(issue_id: &str, issue: &Value) -> IssueSnapshot {
             .collect(),
     }
 }
+
+/// The fields [`snapshot`] and the closed check read.
+const FIELDS: &str = "summary,description,reporter,labels,project,attachment,status";
 
 /// Recording an observed change failed (storage): try again.
 fn exec_error(e: commands::ExecError) -> JobError {

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::{
     app::AppState,
-    jira::{JiraClient, JiraError, adf},
+    jira::{JiraClient, JiraError, JiraOp, JiraRequest, adf},
     jobs::JobError,
     store::{AuditEvent, JobOrder, JobRow, NewJob, RequestRow},
 };
@@ -64,8 +64,10 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
         .updated_at
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let property = json!({"state": row.state, "updated": updated, "requestId": row.id});
-    let path = format!("/rest/api/3/issue/{}/properties/{PROPERTY}", row.issue_id);
-    match jira.put_json(&path, &property).await {
+    let req = JiraRequest::new(JiraOp::SetIssueProperty)
+        .param(&row.issue_id)
+        .param(PROPERTY);
+    match jira.put_json(req, &property).await {
         Err(JiraError::NotFound(_)) => return Ok(()), // the issue is gone; nothing to tell
         other => other?,
     }
@@ -79,7 +81,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
         let body = json!({"body": doc});
         let _: Value = jira
             .post_json(
-                &format!("/rest/api/3/issue/{}/comment", row.issue_id),
+                JiraRequest::new(JiraOp::AddComment).param(&row.issue_id),
                 &body,
             )
             .await?;
@@ -147,8 +149,11 @@ async fn already_commented(
     struct Comment {
         body: Value,
     }
-    let path = format!("/rest/api/3/issue/{issue_id}/comment?orderBy=-created&maxResults=100");
-    let page: Page = jira.get_json(&path).await?;
+    let req = JiraRequest::new(JiraOp::Comments)
+        .param(issue_id)
+        .query("orderBy", "-created")
+        .query("maxResults", 100);
+    let page: Page = jira.get_json(req).await?;
     Ok(page
         .comments
         .iter()

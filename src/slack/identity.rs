@@ -1,6 +1,7 @@
 //! Who a Jira account is in Slack: the admin's mapping first; else the account's e-mail address from Jira, looked
 //! up in the tenant's workspace. When neither finds anyone the error says why and what an admin can do; outages and
-//! rate limits are errors the caller retries.
+//! rate limits are errors the caller retries. Jira refusing the app e-mail addresses for a scope the installed app
+//! lacks is not "no e-mail": it is logged and reported as the site-wide fix it needs.
 
 use super::{DeliveryError, SlackClient, SlackUserId, notify::bot, settings::ConnectedBot};
 use crate::{app::AppState, jira::JiraError, tenant::Tenant};
@@ -10,8 +11,9 @@ const MAP_HINT: &str = "an admin can map them to their Slack user on Clearance's
 /// The Slack user behind the Jira account `account_id` of `tenant`.
 ///
 /// [`DeliveryError::Unresolved`] when nobody can be found (Jira hides the e-mail, or Slack has no user with it) —
-/// its message names the person and the fix; [`DeliveryError::NotSetUp`] without a bot token; Slack and Jira
-/// failures otherwise (retry those).
+/// its message names the person and the fix; [`DeliveryError::JiraScope`] when the installed app may not read
+/// e-mail addresses at all; [`DeliveryError::NotSetUp`] without a bot token; Slack and Jira failures otherwise
+/// (retry those).
 pub async fn resolve(
     app: &AppState,
     tenant: &Tenant,
@@ -48,6 +50,18 @@ pub(super) async fn resolve_with(
         .map_err(|e| DeliveryError::Internal(e.context("reading a person's e-mail from Jira")))?;
     let email = match jira.user_email(account_id).await {
         Ok(email) => email,
+        Err(e @ JiraError::MissingScope { .. }) => {
+            tracing::error!(
+                error = %e,
+                "Jira refuses the app e-mail addresses: the installed app lacks the scope, so nobody is found in \
+                 Slack by e-mail until a site admin updates the app"
+            );
+            let who = name_of(&jira, account_id).await;
+            return Err(DeliveryError::JiraScope(format!(
+                "Clearance cannot find {who} in Slack by their Jira e-mail address; until a site admin updates the \
+                 app, {MAP_HINT}. {e}"
+            )));
+        }
         // Jira answers 403 to apps Atlassian has not approved for e-mail addresses, 404 when the account is hidden.
         Err(JiraError::Forbidden(_) | JiraError::NotFound(_)) => None,
         Err(e) => return Err(DeliveryError::Jira(e)),

@@ -25,6 +25,10 @@ pub enum DeliveryError {
     /// Slack refused or failed (rate limit, outage, token refused: see [`SlackError`]).
     #[error(transparent)]
     Slack(#[from] SlackError),
+    /// Jira refuses the app people's e-mail addresses because the installed app is not granted the scope
+    /// (`ACCESS_EMAIL_ADDRESSES`, `read:email-address:jira`); the message says what a site admin does.
+    #[error("{0}")]
+    JiraScope(String),
     /// Jira failed while reading the person's e-mail (outage, rate limit, app credentials).
     #[error("cannot read the person's e-mail address from Jira: {0}")]
     Jira(JiraError),
@@ -34,23 +38,27 @@ pub enum DeliveryError {
 }
 
 impl DeliveryError {
-    /// A short code: `not_configured`, `no_channel`, `unresolved`, Slack's error code (see [`SlackError::code`]),
-    /// `jira` or `failed`.
+    /// A short code: `not_configured`, `no_channel`, `unresolved`, `jira_scope`, Slack's error code (see
+    /// [`SlackError::code`]), `jira` or `failed`.
     pub fn code(&self) -> &str {
         match self {
             Self::NotSetUp(_) => "not_configured",
             Self::NoChannel(_) => "no_channel",
             Self::Unresolved(_) => "unresolved",
+            Self::JiraScope(_) => "jira_scope",
             Self::Slack(e) => e.code(),
             Self::Jira(_) => "jira",
             Self::Internal(_) => "failed",
         }
     }
 
-    /// Whether only a person (an admin) can fix it: Slack not set up, nobody found, the token or scopes refused.
+    /// Whether only a person (an admin) can fix it: Slack not set up, nobody found, the token or scopes refused (in
+    /// Slack or in Jira).
     pub fn needs_admin(&self) -> bool {
         match self {
-            Self::NotSetUp(_) | Self::NoChannel(_) | Self::Unresolved(_) => true,
+            Self::NotSetUp(_) | Self::NoChannel(_) | Self::Unresolved(_) | Self::JiraScope(_) => {
+                true
+            }
             Self::Slack(e) => e.is_auth(),
             Self::Jira(_) | Self::Internal(_) => false,
         }
@@ -70,7 +78,8 @@ impl From<DeliveryError> for JobError {
             DeliveryError::Jira(j) => j.into(),
             e @ (DeliveryError::NotSetUp(_)
             | DeliveryError::NoChannel(_)
-            | DeliveryError::Unresolved(_)) => admin_fix(e.to_string()),
+            | DeliveryError::Unresolved(_)
+            | DeliveryError::JiraScope(_)) => admin_fix(e.to_string()),
             DeliveryError::Internal(e) => e.into(),
         }
     }

@@ -198,6 +198,14 @@ async fn connect_world(backend: Backend) -> World {
 
 /// A site with Clearance installed through Forge: no Connect install at all.
 pub(crate) async fn forge_world(backend: Backend) -> World {
+    forge_world_with(backend, |remote| remote).await
+}
+
+/// [`forge_world`] with the Forge app installed with `manifest(Clearance's remote and scopes)`.
+pub(crate) async fn forge_world_with(
+    backend: Backend,
+    manifest: impl FnOnce(ForgeRemote) -> ForgeRemote,
+) -> World {
     let options = SimOptions {
         forge_retry_delay: std::time::Duration::from_millis(100),
         forge_ui_dir: Some(std::path::PathBuf::from(concat!(
@@ -228,7 +236,7 @@ pub(crate) async fn forge_world(backend: Backend) -> World {
         },
     )
     .await;
-    sim.forge_install(ForgeRemote::at(&app.base_url));
+    sim.forge_install(manifest(ForgeRemote::at(&app.base_url)));
     let client_key = format!("forge:{}", sim.forge_cloud_id());
     wait_for_async(|| app.tenant(&client_key)).await;
     World {

@@ -6,7 +6,10 @@
 
 use std::time::Duration;
 
-use clearance::sandbox::jira::{JiraSim, SecurityLevel, people};
+use clearance::{
+    jira::{JiraOp, JiraRequest},
+    sandbox::jira::{JiraSim, SecurityLevel, people},
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -407,7 +410,7 @@ async fn the_simulator_enforces_issue_security(backend: Backend) {
     // The request body is Jira's: a field it does not know is refused, not ignored.
     let wrong: Result<Value, _> = jira
         .post_json(
-            "/rest/api/3/permissions/check",
+            JiraRequest::new(JiraOp::CheckPermissions),
             &json!({"projectPermissions": [{"permissions": ["BROWSE_PROJECTS"], "issues": [secret.get()],
                                              "accounts": [people::ANALYST]}]}),
         )
@@ -424,14 +427,18 @@ async fn the_simulator_enforces_issue_security(backend: Backend) {
     );
     s.sim.set_issue_security(&s.secret_key, Some("hr-private"));
     let issue: Result<Value, _> = jira
-        .get_json(&format!("/rest/api/3/issue/{}", s.secret_key))
+        .get_json(JiraRequest::new(JiraOp::Issue).param(&s.secret_key))
         .await;
     assert!(
         matches!(issue, Err(clearance::jira::JiraError::NotFound(_))),
         "{issue:?}"
     );
     let found: Value = jira
-        .get_json("/rest/api/3/search/jql?jql=project%20%3D%20DATA&fields=key")
+        .get_json(
+            JiraRequest::new(JiraOp::SearchJql)
+                .query("jql", "project = DATA")
+                .query("fields", "key"),
+        )
         .await
         .unwrap();
     let keys: Vec<&str> = found["issues"]

@@ -41,6 +41,8 @@ mod intake;
 mod intake_store;
 mod issue_visibility;
 mod jira_client;
+mod jira_openapi;
+mod jira_scopes;
 mod job_lanes;
 mod job_order;
 mod jobs;

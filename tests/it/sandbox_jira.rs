@@ -14,7 +14,7 @@ use axum::{
 };
 use clearance::{
     host::connect::{jwt::Claims, qsh},
-    jira::JiraError,
+    jira::{JiraError, JiraOp, JiraRequest},
     sandbox::{
         self,
         jira::{IssueEdit, JiraSim, SimKeys, SimOptions, WebhookFault, people},
@@ -187,7 +187,11 @@ async fn install_webhook_iframe_end_to_end(backend: Backend) {
         sim.state().app.as_ref().map(|a| a.account_id.as_str())
     );
     let found: Value = client
-        .get_json("/rest/api/3/search/jql?jql=labels%20%3D%20data-request&fields=summary,labels")
+        .get_json(
+            JiraRequest::new(JiraOp::SearchJql)
+                .query("jql", "labels = data-request")
+                .query("fields", "summary,labels"),
+        )
         .await
         .unwrap();
     assert_eq!(found["issues"][0]["key"], key);
@@ -649,11 +653,14 @@ async fn jql_search_pages_and_refuses_unbounded_queries() {
     let mut seen = Vec::new();
     let mut token: Option<String> = None;
     for page in 0.. {
-        let mut path = "/rest/api/3/search/jql?jql=labels%20%3D%20data-request%20ORDER%20BY%20key%20ASC&maxResults=3&fields=key".to_owned();
+        let mut req = JiraRequest::new(JiraOp::SearchJql)
+            .query("jql", "labels = data-request ORDER BY key ASC")
+            .query("maxResults", 3)
+            .query("fields", "key");
         if let Some(t) = &token {
-            path.push_str(&format!("&nextPageToken={t}"));
+            req = req.query("nextPageToken", t);
         }
-        let v: Value = client.get_json(&path).await.unwrap();
+        let v: Value = client.get_json(req).await.unwrap();
         seen.extend(
             v["issues"]
                 .as_array()
@@ -671,7 +678,7 @@ async fn jql_search_pages_and_refuses_unbounded_queries() {
     assert_eq!(seen, keys);
     // Default fields: ids only.
     let v: Value = client
-        .get_json("/rest/api/3/search/jql?jql=project%20%3D%20OPS")
+        .get_json(JiraRequest::new(JiraOp::SearchJql).query("jql", "project = OPS"))
         .await
         .unwrap();
     assert_eq!(
@@ -682,17 +689,22 @@ async fn jql_search_pages_and_refuses_unbounded_queries() {
             .collect::<Vec<_>>(),
         vec!["id"]
     );
-    for bad in [
-        "/rest/api/3/search/jql?jql=",
-        "/rest/api/3/search/jql?jql=ORDER%20BY%20key",
-        "/rest/api/3/search/jql?jql=labels%20%3D%20x&nextPageToken=garbage",
+    for (jql, token) in [
+        ("", None),
+        ("ORDER BY key", None),
+        ("labels = x", Some("garbage")),
     ] {
+        let mut bad = JiraRequest::new(JiraOp::SearchJql).query("jql", jql);
+        if let Some(t) = token {
+            bad = bad.query("nextPageToken", t);
+        }
+        let bad_path = bad.path_and_query().unwrap();
         match client.get_json::<Value>(bad).await {
             Err(JiraError::Status { status, body }) => {
-                assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+                assert_eq!(status, StatusCode::BAD_REQUEST, "{bad_path}");
                 assert!(body.contains("errorMessages"), "{body}");
             }
-            other => panic!("{bad}: expected 400, got {other:?}"),
+            other => panic!("{bad_path}: expected 400, got {other:?}"),
         }
     }
     app.cleanup().await;

@@ -11,6 +11,7 @@ use super::{CLIENT_KEY_PREFIX, Forge, Invocation};
 use crate::{
     crypto::forge_token_context,
     host::AuthError,
+    jira::{JiraOp, JiraRequest},
     store::{ForgeContact, ForgeInstallation, InstallRecord, SealedSecret, StoredTenant},
     tenant::TenantState,
 };
@@ -105,10 +106,8 @@ impl Forge {
 
     /// The site's URL from Jira's `serverInfo` at the API base (it needs no token), when no call has named it yet.
     async fn server_base_url(&self, api_base: &Url) -> Option<Url> {
-        let url = format!(
-            "{}/rest/api/3/serverInfo",
-            api_base.as_str().trim_end_matches('/')
-        );
+        let path = JiraRequest::new(JiraOp::ServerInfo).path_and_query().ok()?;
+        let url = format!("{}{path}", api_base.as_str().trim_end_matches('/'));
         let resp = self.inner.http.get(&url).send().await.ok()?;
         let info: serde_json::Value = resp.error_for_status().ok()?.json().await.ok()?;
         info.get("baseUrl")

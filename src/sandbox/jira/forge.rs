@@ -44,7 +44,8 @@ pub struct ForgeInstallation {
     pub installed_at: DateTime<Utc>,
 }
 
-/// The remote as the manifest declares it: `remotes[].baseUrl` and the `route.path` of each endpoint.
+/// The remote as the manifest declares it: `remotes[].baseUrl`, the `route.path` of each endpoint, and the
+/// scopes the installation grants (`permissions.scopes`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForgeRemote {
     /// `remotes[].baseUrl` (no trailing slash).
@@ -61,6 +62,10 @@ pub struct ForgeRemote {
     pub ignore_self: bool,
     /// Module keys (they appear in the FIT's `app.module.key` and in `context.moduleKey`).
     pub keys: ForgeModuleKeys,
+    /// `permissions.scopes`: what the app's tokens may do at the API gateway, and whether Forge sends the system
+    /// token at all (`read:app-system-token`). Sites saved without it get Clearance's manifest's.
+    #[serde(default = "super::forge_manifest::clearance_scopes")]
+    pub scopes: Vec<String>,
 }
 
 /// Module keys of the manifest's endpoints and triggers.
@@ -95,7 +100,8 @@ impl Default for ForgeModuleKeys {
 
 impl ForgeRemote {
     /// Clearance's manifest routes on `base_url`: `/forge/events/jira`, `/forge/events/lifecycle`,
-    /// `/forge/scheduled/hourly`, `/forge/lifecycle/pre-uninstall`; `ignoreSelf` on.
+    /// `/forge/scheduled/hourly`, `/forge/lifecycle/pre-uninstall`; `ignoreSelf` on; the scopes of
+    /// `forge/manifest.yml`.
     pub fn at(base_url: &str) -> Self {
         Self {
             base_url: base_url.trim_end_matches('/').to_owned(),
@@ -105,6 +111,7 @@ impl ForgeRemote {
             pre_uninstall_path: "/forge/lifecycle/pre-uninstall".into(),
             ignore_self: true,
             keys: ForgeModuleKeys::default(),
+            scopes: super::forge_manifest::clearance_scopes(),
         }
     }
 }
@@ -207,6 +214,11 @@ impl JiraSim {
     /// Where the app calls Jira with OAuth tokens: `{site}/ex/jira/{cloudId}` (api.atlassian.com in reality).
     pub fn api_base_url(&self) -> String {
         format!("{}/ex/jira/{}", self.base_url(), self.forge_cloud_id())
+    }
+
+    /// The scopes the installed Forge app is granted (none when it is not installed).
+    pub fn forge_scopes(&self) -> Vec<String> {
+        self.forge_remote().map(|r| r.scopes).unwrap_or_default()
     }
 
     /// The installed remote, if the Forge app is installed.

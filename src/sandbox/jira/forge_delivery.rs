@@ -1,5 +1,5 @@
 //! Forge's calls to the remote for events, lifecycle events and scheduled triggers: `POST {baseUrl}{route.path}`
-//! with a fresh FIT (`core:endpoint`), `x-b3-traceid`/`x-b3-spanid` and a live `x-forge-oauth-system`; a 5 s
+//! with a fresh FIT (`core:endpoint`), `x-b3-traceid`/`x-b3-spanid` and a live `x-forge-oauth-system` (if the manifest has `read:app-system-token`); a 5 s
 //! timeout; a non-2xx answer, a timeout or a network error retried up to 4 times (60 s apart in reality) with
 //! `payload.retryContext`; every attempt logged; the event faults the test asked for. Nothing more is sent once the
 //! installation is gone.
@@ -107,8 +107,15 @@ impl JiraSim {
                 format!("Bearer {}", self.forge_invocation_token(spec)),
             )
             .header("x-b3-traceid", trace_id)
-            .header("x-b3-spanid", b3_id())
-            .header("x-forge-oauth-system", self.forge_live_token(None));
+            .header("x-b3-spanid", b3_id());
+        // Forge creates the system token only for an app whose manifest has `read:app-system-token`.
+        if self
+            .forge_scopes()
+            .iter()
+            .any(|s| s == super::forge_manifest::SYSTEM_TOKEN_SCOPE)
+        {
+            req = req.header("x-forge-oauth-system", self.forge_live_token(None));
+        }
         if spec.is_ui()
             && let Some(user) = &spec.principal
         {

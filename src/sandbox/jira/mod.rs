@@ -1,8 +1,8 @@
 //! Jira Cloud simulator: one site with users, groups, issues (with issue security) and the installed app. It installs
-//! apps the way Jira does, verifies the app's JWT on every REST call, answers with Jira's status codes and JSON shapes,
-//! delivers webhooks with Jira's retry policy, hosts the app's iframes in an issue page, and misbehaves on demand. It
-//! also speaks Forge Remote: invocation tokens and their JWKS, OAuth tokens for the API gateway, product and lifecycle
-//! events, scheduled triggers and `invokeRemote`.
+//! apps the way Jira does, verifies the app's JWT and its scopes on every REST call, answers with Jira's status codes
+//! and JSON shapes, delivers webhooks with Jira's retry policy, hosts the app's iframes in an issue page, and
+//! misbehaves on demand. It also speaks Forge Remote: invocation tokens and their JWKS, OAuth tokens for the API
+//! gateway, product and lifecycle events, scheduled triggers and `invokeRemote`.
 
 pub(crate) mod adf_check;
 mod auth;
@@ -17,6 +17,7 @@ mod forge_gateway;
 mod forge_install;
 mod forge_invoke;
 mod forge_keys;
+pub mod forge_manifest;
 mod forge_tokens;
 mod forge_ui;
 mod install;
@@ -30,6 +31,7 @@ mod rest_permissions;
 mod rest_search;
 mod rest_server_info;
 mod rest_users;
+pub mod scopes;
 mod security;
 mod signing;
 mod view;
@@ -191,6 +193,10 @@ impl JiraSim {
             .route_layer(middleware::from_fn_with_state(
                 self.clone(),
                 security::hide_unseen,
+            ))
+            .route_layer(middleware::from_fn_with_state(
+                self.clone(),
+                scopes::enforce,
             ))
             .layer(middleware::from_fn_with_state(
                 self.clone(),

@@ -190,7 +190,7 @@ impl Remote {
 
 async fn descriptor(State(s): State<Arc<Shared>>) -> Json<Value> {
     Json(json!({
-        "key": "stand.in", "baseUrl": s.base, "authentication": {"type": "jwt"},
+        "key": "stand.in", "baseUrl": s.base, "authentication": {"type": "jwt"}, "scopes": ["READ"],
         "lifecycle": {"installed": "/installed", "enabled": "/enabled", "disabled": "/disabled", "uninstalled": "/uninstalled"},
         "modules": {}
     }))
