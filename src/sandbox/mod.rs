@@ -3,6 +3,8 @@
 //! tests; never mounted by `clearance serve`.
 
 pub mod demo;
+pub mod demo_landing;
+pub mod demo_sites;
 pub mod jira;
 pub mod slack;
 pub mod warehouse;

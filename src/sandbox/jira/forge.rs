@@ -42,6 +42,9 @@ pub struct ForgeInstallation {
     pub installer_account_id: String,
     /// When.
     pub installed_at: DateTime<Utc>,
+    /// The manifest's UI modules and indexed issue properties (none when installed with a bare remote).
+    #[serde(default)]
+    pub modules: super::forge_manifest::ForgeModules,
 }
 
 /// The remote as the manifest declares it: `remotes[].baseUrl` and the `route.path` of each endpoint.

@@ -16,8 +16,11 @@ mod forge_gateway;
 mod forge_install;
 mod forge_invoke;
 mod forge_keys;
+mod forge_manifest;
+mod forge_pages;
 mod forge_tokens;
 mod forge_ui;
+mod indexed;
 mod install;
 pub mod jql;
 pub mod keys;
@@ -65,6 +68,8 @@ pub use forge_invoke::{
     MAX_RESPONSE_BYTES as INVOKE_MAX_RESPONSE_BYTES,
 };
 pub use forge_keys::JWKS_PATH as FORGE_JWKS_PATH;
+pub use forge_manifest::{ForgeManifest, ForgeModules, UiModule};
+pub use indexed::from_descriptor as indexed_by_descriptor;
 pub use keys::SimKeys;
 pub use model::{Issue, SecurityLevel, SiteState, User};
 pub use options::SimOptions;
@@ -195,6 +200,7 @@ impl JiraSim {
             .merge(forge_gateway::router(behind_gateway))
             .merge(forge_invoke::router())
             .merge(forge_ui::router())
+            .merge(forge_pages::router())
             .with_state(self.clone())
     }
 
