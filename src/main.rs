@@ -56,8 +56,9 @@ enum Command {
         #[arg(long)]
         apply: bool,
     },
-    /// Try Clearance locally: the app, a simulated Jira site and Slack, and a demo warehouse with synthetic personal
-    /// data, with sample data-request tickets. Prints the one URL to open.
+    /// Try Clearance locally: the app, two simulated Jira sites (one installed through Forge, one through Connect) and
+    /// Slack, and a demo warehouse with synthetic personal data, with sample data-request tickets. Prints the one URL
+    /// to open.
     ///
     /// Everything is kept in --data-dir; running the demo again resumes from it. Ignores CLEARANCE_* settings.
     Demo {
@@ -67,9 +68,12 @@ enum Command {
         /// Port of the app.
         #[arg(long, default_value_t = 8080)]
         port: u16,
-        /// Port of the simulated Jira site and Slack.
+        /// Port of the simulated Jira site that installs through Atlassian Connect, Slack and the landing page.
         #[arg(long, default_value_t = 8081)]
         sandbox_port: u16,
+        /// Port of the simulated Jira site that installs through Forge (needs the built bundle, see the README).
+        #[arg(long, default_value_t = 8082)]
+        forge_port: u16,
         /// Customers in the demo warehouse (generated on first run).
         #[arg(long, default_value_t = 10_000)]
         rows: u64,
@@ -159,12 +163,14 @@ async fn main() -> ExitCode {
             data_dir,
             port,
             sandbox_port,
+            forge_port,
             rows,
         } => {
             clearance::commands::demo(clearance::sandbox::demo::DemoOptions {
                 data_dir,
                 port,
                 sandbox_port,
+                forge_port,
                 rows,
             })
             .await

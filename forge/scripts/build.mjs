@@ -1,6 +1,6 @@
 // Builds the Forge Custom UI resources named in forge/manifest.yml from the repository: static/panel/build (issue
-// panel) and static/admin/build (admin page), each an index.html with the same roots as templates/panel.html and
-// templates/admin.html, copies of static/app's scripts and stylesheet, and src/forge-bridge.js bundled with
+// panel), static/admin/build (admin page) and static/dashboard/build (the dashboard, a global page), each an
+// index.html with the same roots as templates/panel.html, templates/admin.html and templates/dashboard.html, copies of static/app's scripts and stylesheet, and src/forge-bridge.js bundled with
 // @forge/bridge by esbuild into one IIFE. Every path is relative (Forge serves the folder; absolute paths get 403)
 // and nothing is inline (Forge's CSP). Run from forge/: `npm ci && npm run build`.
 
@@ -49,6 +49,15 @@ const PAGES = [
       <p class="muted">Loading…</p>
     </div>`),
     scripts: ["common.js", "admin.js"],
+    icon: false,
+  },
+  {
+    dir: join(forge, "static", "dashboard", "build"),
+    html: page("Clearance · Dashboard", `    <div id="clearance-dashboard" aria-live="polite">
+      <h1>Clearance dashboard</h1>
+      <p class="muted">Loading…</p>
+    </div>`),
+    scripts: ["common.js", "dashboard.js"],
     icon: false,
   },
 ];

@@ -10,7 +10,7 @@ import forgeManifest from "@forge/manifest";
 const forge = dirname(dirname(fileURLToPath(import.meta.url)));
 const manifest = join(forge, "manifest.yml");
 
-const missing = ["panel", "admin"]
+const missing = ["panel", "admin", "dashboard"]
   .map((r) => join(forge, "static", r, "build", "index.html"))
   .filter((f) => !existsSync(f));
 if (missing.length) {

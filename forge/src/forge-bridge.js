@@ -1,5 +1,5 @@
-/* Clearance's pages inside Forge (Custom UI). The issue panel and the admin page are the same scripts Connect uses
-   (static/app/common.js, panel.js, admin.js, copied into the bundle by scripts/build.mjs); this file is all that
+/* Clearance's pages inside Forge (Custom UI). The issue panel, the admin page and the dashboard are the same scripts
+   Connect uses (static/app/common.js, panel.js, admin.js, dashboard.js, copied into the bundle by scripts/build.mjs); this file is all that
    differs. It gives common.js a host object, window.ClearanceForge = {call, download}, through which every API call
    goes to the deployed Clearance by Forge Remote (invokeRemote: Forge adds its invocation token and the app's OAuth
    tokens), tells the panel which issue it is on (view.getContext()), then loads common.js and the page's script in
@@ -8,7 +8,8 @@
 /* Each page's root element (the same ids as templates/panel.html and admin.html) and the scripts it runs. */
 const PAGES = {
   "clearance-panel": ["common.js", "panel.js"],
-  "clearance-admin": ["common.js", "admin.js"]
+  "clearance-admin": ["common.js", "admin.js"],
+  "clearance-dashboard": ["common.js", "dashboard.js"]
 };
 
 function text(e) {
@@ -122,7 +123,8 @@ function start() {
   if (!id) { return; }
   const root = document.getElementById(id);
   if (!globalThis.__bridge) {
-    fail(root, "This page runs inside Jira: open an issue, or Clearance under Apps in Jira's settings.");
+    fail(root, "This page runs inside Jira: open an issue, Clearance under Apps in Jira's settings, or the " +
+      "Clearance dashboard under Apps in Jira's top bar.");
     return;
   }
   // Imported here, not at the top: @forge/bridge throws while loading when the host's bridge is missing.

@@ -1,6 +1,8 @@
-//! `clearance demo`: Clearance with SQLite in a local data folder, the Jira/Slack sandbox on a second port, and the
-//! demo warehouse; the app installed into a simulated site with sample data-request tickets. Stops on Ctrl-C and
-//! resumes from the saved state, even after a crash (delete the data folder to start over).
+//! `clearance demo`: Clearance with SQLite in a local data folder, the demo warehouse and two simulated Jira sites
+//! with sample data-request tickets: one that installed Clearance through Forge (its own port; see `demo_sites`), as
+//! a new Jira site does today, and one through Atlassian Connect (the sandbox port, which also serves Slack and the
+//! landing page that tells the two apart). Stops on Ctrl-C and resumes from the saved state, even after a crash
+//! (delete the data folder to start over).
 
 use std::{
     io::Write,
@@ -12,7 +14,9 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
 use super::{
-    SLACK_PATH, demo_slack,
+    SLACK_PATH, demo_landing,
+    demo_sites::{self, ForgeSiteSpec},
+    demo_slack,
     jira::{JiraSim, SimKeys, SimOptions, keys::Stored, people},
     persist, warehouse,
 };
@@ -30,8 +34,10 @@ pub struct DemoOptions {
     pub data_dir: PathBuf,
     /// Port of the app.
     pub port: u16,
-    /// Port of the Jira/Slack sandbox.
+    /// Port of the Jira/Slack sandbox (the Connect site, Slack, the landing page).
     pub sandbox_port: u16,
+    /// Port of the simulated Jira site that installs Clearance through Forge.
+    pub forge_port: u16,
     /// Customers in the demo warehouse (created on first run).
     pub rows: u64,
 }
@@ -79,24 +85,56 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     );
 
     let sandbox_listener = bind(opts.sandbox_port, "Jira/Slack sandbox", "--sandbox-port").await?;
+    let forge_listener = bind(opts.forge_port, "Forge site", "--forge-port").await?;
     let app_listener = bind(opts.port, "app", "--port").await?;
     let sandbox_url = format!("http://127.0.0.1:{}", opts.sandbox_port);
     let app_url = format!("http://127.0.0.1:{}", opts.port);
+    let landing_url = format!("{sandbox_url}{}", demo_landing::LANDING_PATH);
+    let slack_inbox = format!("{sandbox_url}{SLACK_PATH}/inbox");
+    let forge_dir = demo_sites::forge_dir();
+    let forge_app = demo_sites::forge_app(&forge_dir);
 
     // The simulated Jira site, restored from its saved state when there is one.
     let site_file = dir.join("jira-site.json");
     let state = persist::load(&site_file)?.unwrap_or_else(JiraSim::fresh_state);
+    let links = vec![
+        ("Slack inbox".to_owned(), slack_inbox.clone()),
+        ("All demo sites".to_owned(), landing_url.clone()),
+    ];
     let options = SimOptions {
-        links: vec![("Slack inbox".into(), format!("{SLACK_PATH}/inbox"))],
+        links: links.clone(),
+        site_note: Some(
+            "Connect site: Clearance installed through Atlassian Connect (sites that already have the Connect app)."
+                .into(),
+        ),
         ..SimOptions::default()
     };
-    let jira = JiraSim::from_state(&sandbox_url, keys, options, state, Some(site_file));
+    let jira = JiraSim::from_state(&sandbox_url, keys.clone(), options, state, Some(site_file));
     let fresh = jira.state().users.is_empty();
     if fresh {
         jira.add_default_people();
     }
     let (slack, bot, channel) = demo_slack::workspace(dir, &jira)?;
-    super::serve_in_background(sandbox_listener, super::router(&jira, Some(slack)));
+    // The Forge site, when the bundle is built (its port stays unused otherwise).
+    let forge = match &forge_app {
+        Ok(_) => Ok(demo_sites::start_forge_site(ForgeSiteSpec {
+            data_dir: dir,
+            listener: forge_listener,
+            forge_dir: &forge_dir,
+            keys,
+            links,
+            note: "Forge site: Clearance installed through Forge, as a new Jira site installs it today.".into(),
+        })?),
+        Err(why) => {
+            drop(forge_listener); // nothing listens there: the port refuses
+            Err(why.clone())
+        }
+    };
+    let landing = demo_landing::router(forge.clone(), jira.clone(), slack_inbox.clone());
+    super::serve_in_background(
+        sandbox_listener,
+        super::router(&jira, Some(slack)).merge(landing),
+    );
 
     let warehouse_file = dir.join("warehouse.db");
     if !warehouse_file.exists() {
@@ -121,24 +159,28 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
         tracing::info!(%report, "demo warehouse ready");
     }
 
-    let cfg = Config::from_pairs([
-        ("listen", format!("127.0.0.1:{}", opts.port)),
-        ("base_url", app_url.clone()),
-        (
-            "database_url",
-            format!("sqlite://{}", dir.join("clearance.db").display()),
-        ),
-        ("master_key", master.trim().to_owned()),
-        ("jira_hosts", "127.0.0.1,localhost".to_owned()),
-        (
-            "install_keys_url",
-            format!("{sandbox_url}{}", super::KEYS_PATH),
-        ),
-        ("connect_js_url", format!("{sandbox_url}/_sandbox/all.js")),
-        ("slack_api_url", format!("{sandbox_url}{SLACK_PATH}/api")),
-        // The demo's own warehouse file lives in its folder (Clearance's own database beside it stays refused).
-        ("source_sqlite_dirs", canonical_dir(dir)?),
-    ])?;
+    let cfg = Config::from_pairs(
+        [
+            ("listen", format!("127.0.0.1:{}", opts.port)),
+            ("base_url", app_url.clone()),
+            (
+                "database_url",
+                format!("sqlite://{}", dir.join("clearance.db").display()),
+            ),
+            ("master_key", master.trim().to_owned()),
+            ("jira_hosts", "127.0.0.1,localhost".to_owned()),
+            (
+                "install_keys_url",
+                format!("{sandbox_url}{}", super::KEYS_PATH),
+            ),
+            ("connect_js_url", format!("{sandbox_url}/_sandbox/all.js")),
+            ("slack_api_url", format!("{sandbox_url}{SLACK_PATH}/api")),
+            // The demo's own warehouse file lives in its folder (Clearance's own database beside it stays refused).
+            ("source_sqlite_dirs", canonical_dir(dir)?),
+        ]
+        .into_iter()
+        .chain(forge_settings(forge.as_ref().ok())),
+    )?;
     let state = AppState::build(cfg).await?;
     let store = state.store.clone();
     // On a restart, connect Slack before the job worker starts, so no job runs with another token.
@@ -163,36 +205,57 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
             .context("installing Clearance into the simulated site")?;
     }
     if known.is_none() {
-        let tenant = demo_tenant(&state, &jira).await?;
+        let tenant = demo_tenant(&state, &jira.client_key()).await?;
         demo_slack::connect(&state, &tenant.id, &bot, &channel).await?;
     }
     if jira.state().issues.is_empty() {
         sample_tickets(&jira);
     }
-    demo_source(&state, &jira, &warehouse_file).await?;
+    demo_source(&state, &jira.client_key(), &warehouse_file).await?;
+    if let (Ok(site), Ok(manifest)) = (&forge, &forge_app) {
+        demo_sites::install_forge(site, &store, manifest, &app_url)
+            .await
+            .context("installing Clearance into the simulated Forge site")?;
+        if site.state().issues.is_empty() {
+            sample_tickets(site);
+        }
+        let key = demo_sites::forge_client_key(site);
+        let tenant = demo_tenant(&state, &key).await?;
+        demo_slack::connect(&state, &tenant.id, &bot, &channel).await?;
+        demo_source(&state, &key, &warehouse_file).await?;
+    }
 
     // Listen for Ctrl-C before saying the demo is ready: a signal right after that line must stop it cleanly.
     let stop = app::shutdown_signal();
+    let forge_line = match &forge {
+        Ok(site) => format!(
+            "{}/?as={}  (installed through Forge: how a new Jira site installs Clearance today)",
+            site.base_url(),
+            people::REQUESTER
+        ),
+        Err(why) => format!("unavailable: {why}"),
+    };
     println!(
-        "\nClearance demo is running.\n\n  Open {sandbox_url}/?as={}\n\n  \
-         Simulated Jira: the issue list; open a ticket to see the Clearance panel. Switch person at the top right:\n    \
-         Riley Requester (files requests), Ana Analyst, Pia Privacy (privacy officer), Adam Admin.\n  \
-         Admin page:     {sandbox_url}/plugins/servlet/ac/{}/clearance-admin?as={}\n  \
-         Dashboard:      {sandbox_url}/plugins/servlet/ac/{}/clearance-dashboard?as={}\n  \
-         Slack inbox:    {sandbox_url}{SLACK_PATH}/inbox\n  \
-         App:            {app_url} (descriptor at /atlassian-connect.json)\n  \
+        "\nClearance demo is running: two simulated Jira sites, one per way Clearance installs.\n\n  \
+         Open {landing_url}\n\n  \
+         Forge site:     {forge_line}\n  \
+         Connect site:   {sandbox_url}/?as={}  (installed through Atlassian Connect: sites that already have it)\n\n  \
+         On each site: the issue list; open a ticket to see the Clearance panel. Switch person at the top right:\n    \
+         Riley Requester (files requests), Ana Analyst, Pia Privacy (privacy officer), Adam Admin.\n    \
+         Apps › Clearance dashboard in the top bar (Pia, Adam); Apps › Clearance is the admin page (Adam).\n  \
+         Slack inbox:    {slack_inbox}\n  \
+         App:            {app_url} (Connect descriptor at /atlassian-connect.json; Forge calls it as the manifest's remote)\n  \
          Data folder:    {} (delete it to start over)\n\nCtrl-C stops; running the demo again resumes where you left off.\n",
         people::REQUESTER,
-        state.cfg.app_key,
-        people::ADMIN,
-        state.cfg.app_key,
-        people::PRIVACY_OFFICER,
         dir.display()
     );
     stop.await;
     let _ = stop_tx.send(());
     server.await.context("app task")??;
     jira.changed();
+    if let Ok(site) = &forge {
+        site.changed();
+    }
     store.close().await;
     Ok(())
 }
@@ -204,17 +267,29 @@ fn canonical_dir(dir: &Path) -> anyhow::Result<String> {
         .to_string())
 }
 
-/// The demo site's tenant.
-async fn demo_tenant(state: &AppState, jira: &JiraSim) -> anyhow::Result<crate::tenant::Tenant> {
-    let stored = state.store.tenant_by_client_key(&jira.client_key()).await?;
+/// The tenant of the demo site with this client key.
+async fn demo_tenant(state: &AppState, client_key: &str) -> anyhow::Result<crate::tenant::Tenant> {
+    let stored = state.store.tenant_by_client_key(client_key).await?;
     Ok(stored.context("the demo site has no tenant")?.tenant)
+}
+
+/// Clearance's Forge settings for the Forge site: its app id, JWKS and API host.
+fn forge_settings(site: Option<&JiraSim>) -> Vec<(&'static str, String)> {
+    site.map(|s| {
+        vec![
+            ("forge_app_id", s.forge_app_id().to_owned()),
+            ("forge_jwks_url", s.forge_jwks_url()),
+            ("forge_api_hosts", "127.0.0.1,localhost".to_owned()),
+        ]
+    })
+    .unwrap_or_default()
 }
 
 /// The demo warehouse as the data source `demo-warehouse` for project DATA, unless the site has it already (an admin
 /// may have changed it).
-async fn demo_source(state: &AppState, jira: &JiraSim, file: &Path) -> anyhow::Result<()> {
+async fn demo_source(state: &AppState, client_key: &str, file: &Path) -> anyhow::Result<()> {
     const NAME: &str = "demo-warehouse";
-    let tenant = demo_tenant(state, jira).await?;
+    let tenant = demo_tenant(state, client_key).await?;
     if state.store.data_source(&tenant.id, NAME).await?.is_some() {
         return Ok(());
     }

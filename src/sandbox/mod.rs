@@ -3,6 +3,8 @@
 //! tests; never mounted by `clearance serve`.
 
 pub mod demo;
+pub mod demo_landing;
+pub mod demo_sites;
 mod demo_slack;
 mod fault_units;
 pub mod faults_api;

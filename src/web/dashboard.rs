@@ -1,10 +1,11 @@
-//! The dashboard iframe (`GET /dashboard`, request-bound JWT) and its numbers as CSV (`GET /api/dashboard.csv`,
-//! context token), for Clearance admins and privacy officers of the site (checked on the server for both). Both take
-//! `?weeks=N` (1-104, default 12). The figures come from `crate::dashboard`.
+//! The dashboard iframe (`GET /dashboard`, request-bound JWT: Connect's general page), the same content as JSON for
+//! Forge's global page (`GET /api/dashboard`, a UI call: Forge invocation or context token) and its numbers as CSV
+//! (`GET /api/dashboard.csv`, a UI call), for Clearance admins and privacy officers of the site (checked on the
+//! server for each). All take `?weeks=N` (1-104, default 12). The figures come from `crate::dashboard`.
 
 use askama::Template;
 use axum::{
-    Router,
+    Json, Router,
     extract::{Query, State},
     http::StatusCode,
     response::Response,
@@ -12,6 +13,7 @@ use axum::{
 };
 use chrono::Utc;
 use serde::Deserialize;
+use serde_json::{Value, json};
 
 use super::admin::html_page;
 use crate::{
@@ -26,6 +28,7 @@ use crate::{
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/dashboard", get(page))
+        .route("/api/dashboard", get(content))
         .route("/api/dashboard.csv", get(csv))
 }
 
@@ -40,6 +43,14 @@ struct WeeksQuery {
 struct DashboardPage<'a> {
     connect_js: &'a str,
     asset_version: &'static str,
+    site: &'a str,
+    v: &'a View,
+}
+
+/// The page's content alone (what `dashboard.html` includes), for the Forge page to show.
+#[derive(Template)]
+#[template(path = "dashboard_body.html")]
+struct DashboardBody<'a> {
     site: &'a str,
     v: &'a View,
 }
@@ -97,6 +108,29 @@ async fn page(
         v: &v,
     };
     html_page(&page, t, &app.cfg)
+}
+
+/// `GET /api/dashboard?weeks=N`: `{weeks, html}`, the page's content rendered by the same template, for the Forge
+/// global page (Custom UI cannot load a page from Clearance, so its script puts this markup in). Refused as JSON (400,
+/// 403) with the words the Connect page shows.
+async fn content(
+    State(app): State<AppState>,
+    UiRequest(caller): UiRequest,
+    Query(q): Query<WeeksQuery>,
+) -> Result<Json<Value>> {
+    let weeks = weeks(&q)?;
+    may_see(&app, &caller).await?;
+    let t = &caller.tenant;
+    let d = dashboard::load(&app.store, &t.id, Window::ending(Utc::now(), weeks)).await?;
+    let v = dashboard::view::view(&d);
+    let body = DashboardBody {
+        site: t.display_url.as_str().trim_end_matches('/'),
+        v: &v,
+    };
+    let html = body
+        .render()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering the dashboard: {e}")))?;
+    Ok(Json(json!({"weeks": weeks, "html": html})))
 }
 
 fn refused(app: &AppState, t: &Tenant, status: StatusCode, message: &str) -> Result<Response> {

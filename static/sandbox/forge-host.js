@@ -39,6 +39,17 @@
     });
   }
 
+  /* Forge sizes a Custom UI iframe to its content: tell the sandbox's host page the height, with the message its
+     Connect bridge already handles for Connect iframes (same origin: the sandbox serves the bundle). */
+  function reportHeight() {
+    if (window.parent === window) { return; }
+    var height = Math.max(document.documentElement.scrollHeight, 120) + "px";
+    window.parent.postMessage({ apType: "resize", height: height }, window.location.origin);
+  }
+  if (typeof ResizeObserver === "function") {
+    new ResizeObserver(reportHeight).observe(document.documentElement);
+  }
+
   window.__bridge = {
     callBridge: function (cmd, payload) {
       if (cmd === "getContext") { return Promise.resolve(getContext()); }

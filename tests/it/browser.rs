@@ -151,6 +151,58 @@ impl Browser {
         out
     }
 
+    /// Wait for `css` and click it (an `<option>` picks it).
+    pub(crate) async fn pick(&self, css: &str) {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// The text of `css` once it contains `wanted` (or what it says after ten seconds).
+    pub(crate) async fn text_with(&self, css: &str, wanted: &str) -> String {
+        let mut shown = String::new();
+        for _ in 0..100 {
+            shown = self.text(css).await;
+            if shown.contains(wanted) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        shown
+    }
+
+    /// Replace the plan editor's SQL with `sql`, typed.
+    pub(crate) async fn write_sql(&self, sql: &str) {
+        let editor = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Id("sql"))
+            .await
+            .unwrap();
+        editor.clear().await.unwrap();
+        editor.send_keys(sql).await.unwrap();
+    }
+
+    /// Mask the e-mail column in the plan editor and dry-run again: the sample shows it masked.
+    pub(crate) async fn mask_email(&self) {
+        self.pick("select[data-column='email'] option[value='mask']")
+            .await;
+        self.click("Save and dry run").await;
+        let head = self.text_with("#dry-run-rows thead", "email (mask)").await;
+        assert!(head.contains("email (mask)"), "{head}");
+        assert!(
+            self.text("#dry-run-rows tbody").await.contains("***@"),
+            "masked as it will be delivered"
+        );
+    }
+
     /// Click the button labelled `label`.
     pub(crate) async fn click(&self, label: &str) {
         let xpath = format!("//button[normalize-space()='{label}']");
@@ -248,17 +300,8 @@ async fn people_click_through_the_workflow_in_the_panel() {
     // DATA-1 (claimed by Site::start): the analyst writes the plan in the editor, dry-runs it, masks the e-mail.
     b.panel(&s, &s.key, people::ANALYST).await;
     b.state_is("In review").await;
-    let sql = b
-        .client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Id("sql"))
-        .await
-        .unwrap();
-    sql.clear().await.unwrap();
-    sql.send_keys("SELECT id, first_name, email, country\nFROM customers\nORDER BY id")
-        .await
-        .unwrap();
+    b.write_sql("SELECT id, first_name, email, country\nFROM customers\nORDER BY id")
+        .await;
     assert_eq!(b.text(".editor .gutter").await, "1\n2\n3", "line numbers");
     b.click("Save and dry run").await;
     assert!(
@@ -266,27 +309,7 @@ async fn people_click_through_the_workflow_in_the_panel() {
         "the first rows, unmasked yet"
     );
     assert!(b.text("#clearance-panel").await.contains("email"));
-    b.client
-        .find(Locator::Css(
-            "select[data-column='email'] option[value='mask']",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.click("Save and dry run").await;
-    for _ in 0..100 {
-        if b.text("#dry-run-rows thead").await.contains("email (mask)") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(b.text("#dry-run-rows thead").await.contains("email (mask)"));
-    assert!(
-        b.text("#dry-run-rows tbody").await.contains("***@"),
-        "masked as it will be delivered"
-    );
+    b.mask_email().await;
     b.screenshot("02-analyst-plan-and-findings").await;
     b.click("Submit: contains personal data").await;
     b.state_is("Awaiting approval").await;

@@ -3,8 +3,6 @@
 //! removal (a summary carrying `<script>` stays text), downloads the CSV, and the page is saved as `09-dashboard`;
 //! axe-core finds no serious or critical WCAG 2.1 A/AA problem on it.
 
-use std::time::Duration;
-
 use clearance::sandbox::jira::people;
 use fantoccini::Locator;
 
@@ -62,14 +60,7 @@ async fn an_admin_opens_the_dashboard() {
     );
     b.screenshot("09-dashboard").await;
     b.click("Download CSV").await;
-    let mut said = String::new();
-    for _ in 0..100 {
-        said = b.text("#dashboard-csv-status").await;
-        if said.starts_with("Downloaded") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let said = b.text_with("#dashboard-csv-status", "Downloaded").await;
     assert_eq!(said, "Downloaded clearance-dashboard.csv");
 
     // WCAG 2.1 A/AA (axe-core), with the folded number tables open.

@@ -20,7 +20,7 @@ use clearance::{
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::demo::{free_port, start_with};
+use crate::demo::{Ports, start_with};
 
 /// Writers hammering the simulator at once.
 const WRITERS: usize = 16;
@@ -199,10 +199,11 @@ fn missing_on_disk(data: &std::path::Path, accepted: &[Accepted]) -> Vec<Accepte
 async fn killed_demo_keeps_every_accepted_write() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("demo");
-    let (port, sandbox_port) = (free_port(), free_port());
+    let ports = Ports::free();
+    let (port, sandbox_port) = (ports.app, ports.sandbox);
     let threads = &[("TOKIO_WORKER_THREADS", DEMO_THREADS)];
     let log = |name: &str| Stdio::from(std::fs::File::create(dir.path().join(name)).unwrap());
-    let (mut child, _) = start_with(&data, port, sandbox_port, log("first.log"), threads);
+    let (mut child, _) = start_with(&data, ports, log("first.log"), threads);
     let sandbox = format!("http://127.0.0.1:{sandbox_port}");
     let http = reqwest::Client::new();
 
@@ -279,7 +280,7 @@ async fn killed_demo_keeps_every_accepted_write() {
     assert!(accepted.len() >= BEFORE_KILL);
 
     // Restart on the same folder; every accepted write is there.
-    let (child, _) = start_with(&data, port, sandbox_port, log("second.log"), threads);
+    let (child, _) = start_with(&data, ports, log("second.log"), threads);
     let app = AppKey::read(&data, &sandbox);
     let get = |path: String| {
         let req = app.request(&http, reqwest::Method::GET, &path);

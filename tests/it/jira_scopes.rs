@@ -14,7 +14,7 @@ use clearance::{
     jobs::JobError,
     sandbox::jira::{
         ForgeRemote, JiraSim,
-        forge_manifest::{CLEARANCE_MANIFEST, SYSTEM_TOKEN_SCOPE, manifest_scopes},
+        forge_scopes::{CLEARANCE_MANIFEST, SYSTEM_TOKEN_SCOPE, manifest_scopes},
         people,
         scopes::descriptor_scopes,
     },

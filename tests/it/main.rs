@@ -11,6 +11,7 @@ mod browser;
 mod browser_a11y;
 mod browser_admin;
 mod browser_dashboard;
+mod browser_demo;
 mod browser_forge;
 mod browser_progress;
 mod cli;

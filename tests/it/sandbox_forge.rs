@@ -5,6 +5,7 @@
 
 mod delivery;
 mod gateway;
+mod indexed;
 mod invoke;
 mod lifecycle;
 mod remote;

@@ -42,6 +42,9 @@ pub struct ForgeInstallation {
     pub installer_account_id: String,
     /// When.
     pub installed_at: DateTime<Utc>,
+    /// The manifest's UI modules and indexed issue properties (none when installed with a bare remote).
+    #[serde(default)]
+    pub modules: super::forge_manifest::ForgeModules,
 }
 
 /// The remote as the manifest declares it: `remotes[].baseUrl`, the `route.path` of each endpoint, and the
@@ -64,7 +67,7 @@ pub struct ForgeRemote {
     pub keys: ForgeModuleKeys,
     /// `permissions.scopes`: what the app's tokens may do at the API gateway, and whether Forge sends the system
     /// token at all (`read:app-system-token`). Sites saved without it get Clearance's manifest's.
-    #[serde(default = "super::forge_manifest::clearance_scopes")]
+    #[serde(default = "super::forge_scopes::clearance_scopes")]
     pub scopes: Vec<String>,
 }
 
@@ -111,7 +114,7 @@ impl ForgeRemote {
             pre_uninstall_path: "/forge/lifecycle/pre-uninstall".into(),
             ignore_self: true,
             keys: ForgeModuleKeys::default(),
-            scopes: super::forge_manifest::clearance_scopes(),
+            scopes: super::forge_scopes::clearance_scopes(),
         }
     }
 }

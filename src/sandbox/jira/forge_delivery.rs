@@ -112,7 +112,7 @@ impl JiraSim {
         if self
             .forge_scopes()
             .iter()
-            .any(|s| s == super::forge_manifest::SYSTEM_TOKEN_SCOPE)
+            .any(|s| s == super::forge_scopes::SYSTEM_TOKEN_SCOPE)
         {
             req = req.header("x-forge-oauth-system", self.forge_live_token(None));
         }

@@ -39,6 +39,7 @@ impl JiraSim {
                 remote: remote.clone(),
                 installer_account_id,
                 installed_at: Utc::now(),
+                modules: Default::default(),
             });
             (fresh, f.installation_uuid.clone())
         };

@@ -17,9 +17,12 @@ mod forge_gateway;
 mod forge_install;
 mod forge_invoke;
 mod forge_keys;
-pub mod forge_manifest;
+mod forge_manifest;
+mod forge_pages;
+pub mod forge_scopes;
 mod forge_tokens;
 mod forge_ui;
+mod indexed;
 mod install;
 pub mod jql;
 pub mod keys;
@@ -66,6 +69,8 @@ pub use forge_invoke::{
     MAX_RESPONSE_BYTES as INVOKE_MAX_RESPONSE_BYTES,
 };
 pub use forge_keys::JWKS_PATH as FORGE_JWKS_PATH;
+pub use forge_manifest::{ForgeManifest, ForgeModules, UiModule};
+pub use indexed::from_descriptor as indexed_by_descriptor;
 pub use keys::SimKeys;
 pub use model::{Issue, SecurityLevel, SiteState, User};
 pub use options::SimOptions;
@@ -213,6 +218,7 @@ impl JiraSim {
             .merge(forge_gateway::router(behind_gateway))
             .merge(forge_invoke::router())
             .merge(forge_ui::router())
+            .merge(forge_pages::router())
             .layer(middleware::from_fn_with_state(
                 self.clone(),
                 persist::durable::<JiraSim>,

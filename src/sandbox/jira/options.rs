@@ -13,6 +13,8 @@ pub struct SimOptions {
     pub app_user_name: String,
     /// Extra links in the page header (name, URL), e.g. the Slack inbox in the demo.
     pub links: Vec<(String, String)>,
+    /// A line about this site under the simulator's banner (the demo says which front door the site installed).
+    pub site_note: Option<String>,
     /// The Forge app id (`ari:cloud:ecosystem::app/<uuid>`), the FITs' `aud`.
     pub forge_app_id: String,
     /// UUID of the Forge environment (its id is `ari:cloud:ecosystem::environment/<appUuid>/<this>`).
@@ -45,6 +47,7 @@ impl Default for SimOptions {
             webhook_timeout: Duration::from_secs(10),
             app_user_name: "Clearance".into(),
             links: Vec::new(),
+            site_note: None,
             forge_app_id: super::forge::FORGE_APP_ID.into(),
             forge_environment_uuid: super::forge::FORGE_ENVIRONMENT_UUID.into(),
             forge_environment_type: "PRODUCTION".into(),

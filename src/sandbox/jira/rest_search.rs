@@ -55,6 +55,9 @@ impl Searchable for Issue {
     fn id(&self) -> u64 {
         self.id
     }
+    fn property(&self, key: &str) -> Option<&Value> {
+        self.properties.get(key)
+    }
 }
 
 /// A search request, from the query string or the JSON body.
@@ -139,7 +142,8 @@ fn offset_of(jql: &str, token_str: &str) -> Option<usize> {
 }
 
 fn search(sim: &JiraSim, caller: &str, req: SearchRequest) -> Response {
-    let query = match jql::parse(&req.jql) {
+    // The aliases of the issue properties the installed apps index (descriptor or manifest).
+    let query = match jql::parse_with(&req.jql, &sim.jql_aliases()) {
         Ok(q) => q,
         Err(e) => return jira_error(StatusCode::BAD_REQUEST, &e.to_string()),
     };

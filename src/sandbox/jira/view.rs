@@ -1,7 +1,8 @@
 //! The site as a person sees it: an issue list, an issue page hosting the app's panel iframe (URL built as Jira
 //! builds it, with a qsh-bearing JWT for the viewing user), the app's admin and general pages (linked in the top
 //! bar), a user switcher, and the sandbox `AP` bridge (`/_sandbox/all.js` in the iframe, context tokens minted by the
-//! host page). A viewer sees only the issues issue security lets them see.
+//! host page). A Forge-installed app's modules take the Connect app's places (see `forge_pages.rs`). A viewer sees
+//! only the issues issue security lets them see.
 
 use askama::Template;
 use axum::{
@@ -29,20 +30,23 @@ pub(super) fn router() -> Router<JiraSim> {
 }
 
 #[derive(Deserialize, Default)]
-struct Viewer {
+pub(super) struct Viewer {
     #[serde(rename = "as", default)]
-    viewer: Option<String>,
+    pub(super) viewer: Option<String>,
 }
 
-struct Chrome {
-    viewer: String,
+/// What every page shows around its content: who is looking, the people to switch to, the top bar's links and the
+/// site's note (`SimOptions::site_note`).
+pub(super) struct Chrome {
+    pub(super) viewer: String,
     users: Vec<(String, String)>,
     admin_url: Option<String>,
     links: Vec<(String, String)>,
+    note: Option<String>,
 }
 
 impl JiraSim {
-    fn chrome(&self, viewer: Option<String>) -> Chrome {
+    pub(super) fn chrome(&self, viewer: Option<String>) -> Chrome {
         let s = self.state();
         let users: Vec<(String, String)> = s
             .users
@@ -80,12 +84,19 @@ impl JiraSim {
                 )
             })
             .unwrap_or_default();
+        drop(s);
+        // A Forge-installed app's pages, when no Connect app has them.
+        let admin_url = admin_url.or_else(|| self.forge_admin_link(&viewer));
+        if links.is_empty() {
+            links.extend(self.forge_global_link(&viewer));
+        }
         links.extend(self.inner.options.links.iter().cloned());
         Chrome {
             viewer,
             users,
             admin_url,
             links,
+            note: self.inner.options.site_note.clone(),
         }
     }
 
@@ -124,7 +135,7 @@ impl JiraSim {
     }
 }
 
-fn render(t: &impl Template) -> Response {
+pub(super) fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => (
@@ -150,6 +161,7 @@ struct IndexPage {
     users: Vec<(String, String)>,
     admin_url: Option<String>,
     links: Vec<(String, String)>,
+    note: Option<String>,
     issues: Vec<Row>,
     app_key: Option<String>,
 }
@@ -175,13 +187,22 @@ async fn index(State(sim): State<JiraSim>, Query(v): Query<Viewer>) -> Response 
                 status: i.status.clone(),
                 reporter: name(&i.reporter),
             });
-        (rows.collect(), s.app.as_ref().map(|a| a.key.clone()))
+        let forge = s
+            .forge
+            .installed
+            .as_ref()
+            .map(|_| "Clearance (Forge app)".to_owned());
+        (
+            rows.collect(),
+            s.app.as_ref().map(|a| a.key.clone()).or(forge),
+        )
     };
     render(&IndexPage {
         viewer: c.viewer,
         users: c.users,
         admin_url: c.admin_url,
         links: c.links,
+        note: c.note,
         issues,
         app_key,
     })
@@ -194,6 +215,7 @@ struct IssuePage {
     users: Vec<(String, String)>,
     admin_url: Option<String>,
     links: Vec<(String, String)>,
+    note: Option<String>,
     key: String,
     project: String,
     summary: String,
@@ -267,15 +289,22 @@ async fn issue_page(
         });
         (attachments, comments, name(&issue.reporter), panel)
     };
-    let panel_name = panel
+    let mut panel_name = panel
         .as_ref()
         .and_then(|p| p["name"]["value"].as_str())
         .unwrap_or("App")
         .to_owned();
-    let panel_src = panel
+    let mut panel_src = panel
         .as_ref()
         .and_then(|p| p["url"].as_str())
         .and_then(|u| sim.iframe_url(u, &c.viewer, Some(&issue)));
+    // No Connect panel: the Forge app's issue panel, if it is installed with one.
+    if panel.is_none()
+        && let Some(m) = sim.forge_modules().and_then(|m| m.issue_panel)
+    {
+        panel_src = Some(sim.forge_ui_url(&m, &c.viewer, Some(&issue)));
+        panel_name = m.title;
+    }
     let context = super::signing::issue_context(&issue);
     render(&IssuePage {
         viewer_json: json!(c.viewer).to_string(),
@@ -284,6 +313,7 @@ async fn issue_page(
         users: c.users,
         admin_url: c.admin_url,
         links: c.links,
+        note: c.note,
         project: issue.project.clone(),
         summary: issue.summary.clone(),
         description: paragraphs(&issue.description),
@@ -298,6 +328,7 @@ async fn issue_page(
     })
 }
 
+/// A page of the app (admin or general page) around its iframe.
 #[derive(Template)]
 #[template(path = "sandbox/jira_page.html")]
 struct AppPage {
@@ -305,10 +336,26 @@ struct AppPage {
     users: Vec<(String, String)>,
     admin_url: Option<String>,
     links: Vec<(String, String)>,
+    note: Option<String>,
     panel_name: String,
     panel_src: Option<String>,
     viewer_json: String,
     context_json: String,
+}
+
+/// An app page titled `name` around the iframe `src` for the viewer in `c`.
+pub(super) fn app_frame_page(c: Chrome, name: String, src: Option<String>) -> Response {
+    render(&AppPage {
+        viewer_json: json!(c.viewer).to_string(),
+        context_json: json!({"jira": {}}).to_string(),
+        viewer: c.viewer,
+        users: c.users,
+        admin_url: c.admin_url,
+        links: c.links,
+        note: c.note,
+        panel_name: name,
+        panel_src: src,
+    })
 }
 
 async fn app_page(
@@ -335,16 +382,8 @@ async fn app_page(
     let panel_src = m["url"]
         .as_str()
         .and_then(|u| sim.iframe_url(u, &c.viewer, None));
-    render(&AppPage {
-        viewer_json: json!(c.viewer).to_string(),
-        context_json: json!({"jira": {}}).to_string(),
-        viewer: c.viewer,
-        users: c.users,
-        admin_url: c.admin_url,
-        links: c.links,
-        panel_name: m["name"]["value"].as_str().unwrap_or("App").to_owned(),
-        panel_src,
-    })
+    let name = m["name"]["value"].as_str().unwrap_or("App").to_owned();
+    app_frame_page(c, name, panel_src)
 }
 
 async fn all_js() -> Response {

@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 
 use chrono::{DateTime, Utc};
 
-use super::{Clause, Expr, Field, Op, Searchable, SortField, Value};
+use super::{Clause, Expr, Field, Op, PropertyAlias, PropertyType, Searchable, SortField, Value};
 
 impl Expr {
     /// Evaluates the expression, or its negation when `negated`; negation is pushed down to the operators.
@@ -41,6 +41,8 @@ enum Actual<'a> {
         id: u64,
     },
     Date(DateTime<Utc>),
+    /// An indexed property's string (owned: read out of the property's JSON).
+    Indexed(String),
 }
 
 impl Actual<'_> {
@@ -48,7 +50,7 @@ impl Actual<'_> {
         match self {
             Self::Labels(labels) => !labels.is_empty(),
             Self::Text { value, .. } => value.is_some(),
-            Self::Key { .. } | Self::Date(_) => true,
+            Self::Key { .. } | Self::Date(_) | Self::Indexed(_) => true,
         }
     }
 
@@ -77,6 +79,9 @@ impl Actual<'_> {
                 eq_ignore_case(actual_project, project).then(|| actual_number.cmp(number))
             }
             (Self::Key { id, .. }, Value::Id(wanted)) => Some(id.cmp(wanted)),
+            (Self::Indexed(actual), Value::Text(text)) => {
+                (actual == text).then_some(Ordering::Equal)
+            }
             (Self::Date(actual), Value::Date(date)) => Some(actual.cmp(&date.resolve(now)?)),
             _ => None,
         }
@@ -114,6 +119,26 @@ impl Clause {
                 value: Some(issue.issue_type()),
                 ignore_case: true,
             },
+            Field::Property(kind) => {
+                let indexed = self
+                    .alias
+                    .as_ref()
+                    .and_then(|a| a.read(issue.property(&a.property_key)?));
+                let absent = Actual::Text {
+                    value: None,
+                    ignore_case: false,
+                };
+                match (kind, indexed) {
+                    (_, None) => absent,
+                    (PropertyType::String, Some(v)) => match PropertyAlias::text(v) {
+                        Some(text) => Actual::Indexed(text),
+                        None => absent,
+                    },
+                    (PropertyType::Date, Some(v)) => {
+                        PropertyAlias::date(v).map_or(absent, Actual::Date)
+                    }
+                }
+            }
         };
         let present = actual.present();
         let equals = |value: &Value| actual.compare(value, now) == Some(Ordering::Equal);

@@ -34,14 +34,21 @@
 //!   can do it with [`Query::check_values`];
 //! - not supported: `~`/`!~` (refused as on Jira for these fields), `WAS`/`CHANGED`, other functions
 //!   (`currentUser()` included), other fields; nesting of parentheses and `NOT` is capped at 50 levels.
+//!
+//! Issue properties indexed by the installed app (see [`PropertyAlias`]) are fields too, under their alias, when the
+//! query is parsed with them ([`parse_with`]): `string` values take `=`, `!=`, `in`, `not in`, `is [not] EMPTY`
+//! (exact match), `date` values what `created` takes; they cannot be sorted on in the simulator.
 
 use std::cmp::Ordering;
 
 use chrono::{DateTime, Months, TimeDelta, Utc};
 
+pub use properties::{PropertyAlias, PropertyType};
+
 mod eval;
 mod lexer;
 mod parser;
+mod properties;
 mod semantics;
 #[cfg(test)]
 mod tests;
@@ -78,7 +85,12 @@ impl JqlError {
 
 /// Parses `jql`; an empty or blank string is a valid, unbounded query.
 pub fn parse(jql: &str) -> Result<Query, JqlError> {
-    parser::parse(jql)
+    parser::parse(jql, &[])
+}
+
+/// Parses `jql` on a site whose installed apps index `aliases`: each alias is a field as well.
+pub fn parse_with(jql: &str, aliases: &[PropertyAlias]) -> Result<Query, JqlError> {
+    parser::parse(jql, aliases)
 }
 
 /// What a query needs to know about an issue.
@@ -101,6 +113,10 @@ pub trait Searchable {
     fn updated(&self) -> DateTime<Utc>;
     /// The numeric issue id.
     fn id(&self) -> u64;
+    /// The value of the issue property `key`, if the issue has it (for indexed aliases).
+    fn property(&self, _key: &str) -> Option<&serde_json::Value> {
+        None
+    }
 }
 
 /// A searchable field, as passed to the [`Query::check_values`] callback.
@@ -122,9 +138,20 @@ pub enum Field {
     Reporter,
     /// `issuetype`: an issue type name.
     IssueType,
+    /// An issue property indexed under an alias.
+    Property(PropertyType),
 }
 
 impl Field {
+    /// The field `name` names: a built-in one, or one of `aliases` (then with the alias).
+    fn lookup(name: &str, aliases: &[PropertyAlias]) -> Option<(Self, Option<PropertyAlias>)> {
+        if let Some(field) = Self::from_name(name) {
+            return Some((field, None));
+        }
+        let alias = properties::find(aliases, name)?;
+        Some((Self::Property(alias.kind), Some(alias.clone())))
+    }
+
     fn from_name(name: &str) -> Option<Self> {
         Some(match name.to_lowercase().as_str() {
             "project" => Self::Project,
@@ -143,7 +170,9 @@ impl Field {
         use Op::*;
         match self {
             Self::Key => matches!(op, Eq | Ne | In | NotIn | Lt | Le | Gt | Ge),
-            Self::Created | Self::Updated => !matches!(op, Like | NotLike),
+            Self::Created | Self::Updated | Self::Property(PropertyType::Date) => {
+                !matches!(op, Like | NotLike)
+            }
             _ => matches!(op, Eq | Ne | In | NotIn | Is | IsNot),
         }
     }
@@ -262,6 +291,8 @@ struct Clause {
     op: Op,
     /// Empty for `is` / `is not`.
     values: Vec<Value>,
+    /// The indexed property, for [`Field::Property`].
+    alias: Option<PropertyAlias>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

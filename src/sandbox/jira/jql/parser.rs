@@ -4,7 +4,7 @@
 
 use super::lexer::{self, Sym, Tok, Token};
 use super::semantics::{Operand, RawValue, build_clause, sort_field};
-use super::{Expr, JqlError, Op, Query, SortField, SortKey};
+use super::{Expr, JqlError, Op, PropertyAlias, Query, SortField, SortKey};
 
 const MAX_DEPTH: usize = 50;
 const MAX_SORT_FIELDS: usize = 7;
@@ -38,7 +38,8 @@ const RESERVED_WORDS: &[&str] = &[
 const VALID_OPERATORS: &str = "The valid operators are '=', '!=', '<', '>', '<=', '>=', '~', '!~', 'IN', 'NOT IN', \
                                'IS' and 'IS NOT'.";
 
-struct Parser {
+struct Parser<'a> {
+    aliases: &'a [PropertyAlias],
     tokens: Vec<Token>,
     pos: usize,
     end: (usize, usize),
@@ -46,9 +47,10 @@ struct Parser {
     errors: Vec<String>,
 }
 
-pub(super) fn parse(src: &str) -> Result<Query, JqlError> {
+pub(super) fn parse(src: &str, aliases: &[PropertyAlias]) -> Result<Query, JqlError> {
     let lexed = lexer::tokenize(src)?;
     let mut p = Parser {
+        aliases,
         tokens: lexed.tokens,
         pos: 0,
         end: lexed.end,
@@ -78,7 +80,7 @@ pub(super) fn parse(src: &str) -> Result<Query, JqlError> {
     }
 }
 
-impl Parser {
+impl Parser<'_> {
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.pos)
     }
@@ -201,7 +203,7 @@ impl Parser {
         self.pos += 1;
         let op = self.operator()?;
         let operand = self.operand()?;
-        Ok(match build_clause(name, op, operand) {
+        Ok(match build_clause(name, op, operand, self.aliases) {
             Ok(clause) => Expr::Clause(clause),
             Err(message) => {
                 self.errors.push(message);
@@ -355,7 +357,7 @@ impl Parser {
             let direction = ["asc", "desc"].into_iter().position(|d| self.is_kw(d));
             self.pos += usize::from(direction.is_some());
             count += 1;
-            match sort_field(&name) {
+            match sort_field(&name, self.aliases) {
                 Ok(field) if keys.iter().any(|k| k.field == field) => {
                     self.errors.push(format!(
                         "The sort field '{name}' is referenced multiple times in the JQL sort."

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta};
 
-use super::{Clause, DateValue, Field, Op, Period, SortField, Value};
+use super::{Clause, DateValue, Field, Op, Period, PropertyAlias, PropertyType, SortField, Value};
 
 const DATE_FORMATS: &str = "Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', \
                             'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'.";
@@ -21,8 +21,9 @@ pub(super) enum Operand {
     List(Vec<RawValue>, String),
 }
 
-pub(super) fn sort_field(name: &str) -> Result<SortField, String> {
-    match (name.to_lowercase().as_str(), Field::from_name(name)) {
+pub(super) fn sort_field(name: &str, aliases: &[PropertyAlias]) -> Result<SortField, String> {
+    let field = Field::lookup(name, aliases).map(|(field, _)| field);
+    match (name.to_lowercase().as_str(), field) {
         ("created" | "createddate", _) => Ok(SortField::Created),
         ("updated" | "updateddate", _) => Ok(SortField::Updated),
         ("key" | "issuekey" | "issue", _) => Ok(SortField::Key),
@@ -35,8 +36,13 @@ pub(super) fn sort_field(name: &str) -> Result<SortField, String> {
     }
 }
 
-pub(super) fn build_clause(name: String, op: Op, operand: Operand) -> Result<Clause, String> {
-    let field = Field::from_name(&name).ok_or_else(|| {
+pub(super) fn build_clause(
+    name: String,
+    op: Op,
+    operand: Operand,
+    aliases: &[PropertyAlias],
+) -> Result<Clause, String> {
+    let (field, alias) = Field::lookup(&name, aliases).ok_or_else(|| {
         format!("Field '{name}' does not exist or you do not have permission to view it.")
     })?;
     let op_str = op.as_str();
@@ -65,6 +71,7 @@ pub(super) fn build_clause(name: String, op: Op, operand: Operand) -> Result<Cla
             name,
             op,
             values: Vec::new(),
+            alias,
         });
     }
     let values = raw
@@ -76,6 +83,7 @@ pub(super) fn build_clause(name: String, op: Op, operand: Operand) -> Result<Cla
         name,
         op,
         values,
+        alias,
     })
 }
 
@@ -92,7 +100,7 @@ fn typed_value(field: Field, name: &str, op: Op, value: RawValue) -> Result<Valu
         RawValue::Str(text) => match field {
             Field::Key => key_value(&text)
                 .ok_or_else(|| format!("The issue key '{text}' for field '{name}' is invalid.")),
-            Field::Created | Field::Updated => {
+            Field::Created | Field::Updated | Field::Property(PropertyType::Date) => {
                 parse_date(&text).map(Value::Date).ok_or_else(|| {
                     format!("Date value '{text}' for field '{name}' is invalid. {DATE_FORMATS}")
                 })
@@ -119,7 +127,10 @@ fn date_function(
             args.join(", ")
         ));
     }
-    if !matches!(field, Field::Created | Field::Updated) {
+    if !matches!(
+        field,
+        Field::Created | Field::Updated | Field::Property(PropertyType::Date)
+    ) {
         return Err(format!(
             "A value provided by the function '{function}' is invalid for the field '{name}'."
         ));

@@ -1,0 +1,128 @@
+//! The demo's Forge site: a second simulated Jira site, on its own port, that installs Clearance through Forge as a
+//! new Jira site does today — the manifest in `forge/manifest.yml` (its remote pointed at the demo's app), the Custom
+//! UI bundle built from it, invocation tokens, product events and the app system token. It needs the built bundle:
+//! without it (or the manifest) the site is not started and is reported unavailable with how to build it.
+
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use super::jira::{ForgeManifest, JiraSim, SimKeys, SimOptions};
+use crate::store::Store;
+
+/// How to build the bundle, as the demo says it.
+pub const BUILD_HINT: &str = "npm ci --prefix forge && npm run --prefix forge build";
+/// The Custom UI resources the manifest names, each a folder with an `index.html` once built.
+const RESOURCES: [&str; 3] = ["panel", "admin", "dashboard"];
+
+/// The Forge app's folder: `forge/` under the working directory, else the one in the source tree.
+pub fn forge_dir() -> PathBuf {
+    let here = PathBuf::from("forge");
+    if here.join("manifest.yml").exists() {
+        return here;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("forge")
+}
+
+/// The Forge app as the demo can install it: the manifest's text, or why the Forge site is unavailable.
+pub fn forge_app(dir: &Path) -> Result<String, String> {
+    let manifest = dir.join("manifest.yml");
+    let text = std::fs::read_to_string(&manifest)
+        .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+    let missing: Vec<String> = RESOURCES
+        .iter()
+        .map(|r| dir.join("static").join(r).join("build").join("index.html"))
+        .filter(|f| !f.exists())
+        .map(|f| f.display().to_string())
+        .collect();
+    if missing.is_empty() {
+        Ok(text)
+    } else {
+        Err(format!(
+            "the Forge Custom UI bundle is not built (missing {}); run `{BUILD_HINT}`, then start the demo again",
+            missing.join(", ")
+        ))
+    }
+}
+
+/// Where the Forge site runs and how it looks.
+pub struct ForgeSiteSpec<'a> {
+    /// The demo's data folder (the site's state is saved as `forge-site.json`).
+    pub data_dir: &'a Path,
+    /// Bound for the site.
+    pub listener: TcpListener,
+    /// The Forge app's folder (its `static/` is the Custom UI the site serves).
+    pub forge_dir: &'a Path,
+    /// Keys the site signs with (the Forge site installs nothing with them, but the simulator needs a set).
+    pub keys: SimKeys,
+    /// Header links (the Slack inbox, the other site).
+    pub links: Vec<(String, String)>,
+    /// The line under the simulator's banner.
+    pub note: String,
+}
+
+/// Start the Forge site, restored from its saved state when there is one. Returns it once it is served.
+pub fn start_forge_site(spec: ForgeSiteSpec<'_>) -> anyhow::Result<JiraSim> {
+    let url = format!("http://{}", spec.listener.local_addr()?);
+    let file = spec.data_dir.join("forge-site.json");
+    let state = super::persist::load(&file)?.unwrap_or_else(JiraSim::fresh_state);
+    let options = SimOptions {
+        links: spec.links,
+        site_note: Some(spec.note),
+        forge_ui_dir: Some(spec.forge_dir.join("static")),
+        ..SimOptions::default()
+    };
+    let sim = JiraSim::from_state(&url, spec.keys, options, state, Some(file));
+    if sim.state().users.is_empty() {
+        sim.add_default_people();
+    }
+    super::serve_in_background(spec.listener, super::router(&sim, None));
+    Ok(sim)
+}
+
+/// Install the Forge app from `manifest` with its remote at `app_url`, unless it is installed and Clearance has the
+/// site's tenant; then wait for Clearance to have the tenant (the installed event creates it). On a resumed site,
+/// run the hourly trigger so Clearance holds a system token from this run (tokens live in the simulator's memory).
+pub async fn install_forge(
+    sim: &JiraSim,
+    store: &Store,
+    manifest: &str,
+    app_url: &str,
+) -> anyhow::Result<()> {
+    let client_key = forge_client_key(sim);
+    let active = store
+        .tenant_by_client_key(&client_key)
+        .await?
+        .is_some_and(|t| t.tenant.state.is_active());
+    if sim.forge_remote().is_some() && active {
+        sim.forge_run_scheduled();
+    } else {
+        let m = ForgeManifest::parse(manifest, &[("CLEARANCE_URL", app_url)])
+            .context("reading forge/manifest.yml")?;
+        sim.forge_install_manifest(&m);
+    }
+    for _ in 0..300 {
+        if store
+            .tenant_by_client_key(&client_key)
+            .await?
+            .is_some_and(|t| t.tenant.state.is_active())
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("Clearance did not take the Forge installation within 30 s (see the log)")
+}
+
+/// The Forge site's tenant client key in Clearance (`forge:{cloudId}`).
+pub fn forge_client_key(sim: &JiraSim) -> String {
+    format!(
+        "{}{}",
+        crate::host::forge::CLIENT_KEY_PREFIX,
+        sim.forge_cloud_id()
+    )
+}
