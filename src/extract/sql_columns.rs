@@ -45,6 +45,13 @@ fn item_name(item: &SelectItem, dialect: Dialect) -> Option<Option<String>> {
         SelectItem::ExprWithAlias { alias, .. } => Some(Some(name(alias, dialect))),
         SelectItem::UnnamedExpr(e) => Some(match (e, dialect) {
             (_, Dialect::Sqlite) => None,
+            // `@x` is a user variable on MySQL and MariaDB (the parser reads it as an identifier): an expression,
+            // which the engine names by its text as written, a comment before it included.
+            (Expr::Identifier(id), Dialect::MySql)
+                if id.quote_style.is_none() && id.value.starts_with('@') =>
+            {
+                None
+            }
             (Expr::Identifier(id), _) => Some(name(id, dialect)),
             (Expr::CompoundIdentifier(parts), _) => parts.last().map(|id| name(id, dialect)),
             _ => None,

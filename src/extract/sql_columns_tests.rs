@@ -43,6 +43,12 @@ fn plain_column_references_are_named_where_the_text_decides() {
     );
     // SQLite names a column reference after the table's column, which the text does not show.
     assert_eq!(cols(sql, Dialect::Sqlite), Some(vec![None, None, None]));
+    // A MySQL user variable is an expression: MariaDB names `-- \n@x` by its text, comment included (found by
+    // guard_agreement, seed 4429916067127043691).
+    assert_eq!(
+        cols("SELECT id AS `c1`, -- \n@x FROM t", Dialect::MySql),
+        Some(vec![Some("c1".into()), None])
+    );
 }
 
 #[test]

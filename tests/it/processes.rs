@@ -167,8 +167,15 @@ async fn rate_limited_sync_waits_for_retry_after(backend: Backend) {
         .iter()
         .map(|a| (a.attempt, a.outcome.as_str()))
         .collect();
-    assert_eq!(outcomes, [(1, "retry"), (2, "done")], "{attempts:?}");
-    assert_eq!(attempts[0].error.as_deref(), Some("Jira rate limit"));
+    assert_eq!(
+        outcomes,
+        [(1, "wait"), (2, "done")],
+        "a 429 is waited out, not a failed try: {attempts:?}"
+    );
+    assert_eq!(
+        attempts[0].error.as_deref(),
+        Some("Jira asked Clearance to wait (rate limit)")
+    );
     let wait = TimeDelta::seconds(RETRY_AFTER);
     assert!(
         job.run_at >= attempts[0].started_at + wait && job.run_at <= attempts[0].finished_at + wait,

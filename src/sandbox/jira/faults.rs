@@ -113,8 +113,8 @@ enum Injected {
     LostAnswer,
 }
 
-/// Largest request body read before an injected refusal (Jira's own attachment limit is far below).
-const MAX_DRAINED_BODY: usize = 1 << 30;
+/// Largest request body the simulated edge reads (the site's attachment limit, checked later, is far below).
+const MAX_REQUEST_BODY: usize = 1 << 30;
 
 /// Middleware on the REST API applying the current faults.
 pub(super) async fn inject(State(sim): State<JiraSim>, req: Request, next: Next) -> Response {
@@ -155,7 +155,6 @@ pub(super) async fn inject(State(sim): State<JiraSim>, req: Request, next: Next)
             (StatusCode::GATEWAY_TIMEOUT, "upstream request timeout").into_response()
         }
         Injected::RateLimited(secs) => {
-            drain(req).await;
             let mut resp = (
                 StatusCode::TOO_MANY_REQUESTS,
                 Json(json!({"errorMessages": ["Rate limit exceeded."], "errors": {}})),
@@ -180,7 +179,6 @@ pub(super) async fn inject(State(sim): State<JiraSim>, req: Request, next: Next)
             resp
         }
         Injected::ServerError(status) => {
-            drain(req).await;
             let mut resp = (
                 status,
                 Json(json!({"errorMessages": ["Internal server error"], "errors": {}})),
@@ -195,8 +193,20 @@ pub(super) async fn inject(State(sim): State<JiraSim>, req: Request, next: Next)
     }
 }
 
-/// Read the request to its end before refusing it, as Jira's edge does: a refusal sent while the client still streams
-/// an upload would reach the client as a broken connection rather than as the 429 or 5xx it is.
-async fn drain(req: Request) {
-    let _ = axum::body::to_bytes(req.into_body(), MAX_DRAINED_BODY).await;
+/// Outermost layer of the REST API: read each request to its end before anything answers it, as Jira's edge does. A
+/// refusal (a bad token, a missing scope, an injected 429 or 5xx) sent while the client still streams an upload would
+/// otherwise reach the client as a broken connection rather than as the answer it is.
+pub(super) async fn read_whole_request(req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        Err(_) => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Json(json!({"errorMessages": ["The request is too large."], "errors": {}})),
+        )
+            .into_response(),
+    }
 }

@@ -209,6 +209,7 @@ impl JiraSim {
             ))
             .layer(middleware::from_fn_with_state(self.clone(), faults::inject))
             .layer(middleware::from_fn_with_state(self.clone(), calls::record))
+            .layer(middleware::from_fn(faults::read_whole_request))
             .merge(rest_server_info::router());
         let behind_gateway = rest.clone().with_state(self.clone());
         Router::new()
