@@ -92,6 +92,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     let landing_url = format!("{sandbox_url}{}", demo_landing::LANDING_PATH);
     let slack_inbox = format!("{sandbox_url}{SLACK_PATH}/inbox");
     let forge_dir = demo_sites::forge_dir();
+    demo_sites::build_bundle_if_missing(&forge_dir).await;
     let forge_app = demo_sites::forge_app(&forge_dir);
 
     // The simulated Jira site, restored from its saved state when there is one.

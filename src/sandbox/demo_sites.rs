@@ -49,6 +49,46 @@ pub fn forge_app(dir: &Path) -> Result<String, String> {
     }
 }
 
+/// Build the Custom UI bundle when it is missing and can be built here (a source checkout's `forge/package.json`, and
+/// `npm` on the PATH), so that `cargo run --release -- demo` alone brings up both sites. npm's output goes to the
+/// console's stderr; when it cannot run or fails, the Forge site stays unavailable with the reason.
+pub async fn build_bundle_if_missing(dir: &Path) {
+    if forge_app(dir).is_ok() || !dir.join("package.json").exists() {
+        return;
+    }
+    eprintln!(
+        "Building the Forge app's Custom UI bundle once ({BUILD_HINT}); this takes a minute…"
+    );
+    let dir = dir.to_owned();
+    let built = tokio::task::spawn_blocking(move || {
+        for args in [
+            &["ci", "--no-audit", "--no-fund"][..],
+            &["run", "build"][..],
+        ] {
+            let status = std::process::Command::new("npm")
+                .args(args)
+                .current_dir(&dir)
+                .stdout(std::io::stderr())
+                .status();
+            match status {
+                Ok(s) if s.success() => {}
+                Ok(s) => return Err(format!("`npm {}` failed ({s})", args.join(" "))),
+                Err(e) => {
+                    return Err(format!(
+                        "cannot run npm ({e}); install Node.js 20 or newer to get the Forge site"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("the bundle build stopped: {e}")));
+    if let Err(why) = built {
+        eprintln!("{why}; the demo starts without the Forge site.");
+    }
+}
+
 /// Where the Forge site runs and how it looks.
 pub struct ForgeSiteSpec<'a> {
     /// The demo's data folder (the site's state is saved as `forge-site.json`).
