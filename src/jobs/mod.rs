@@ -80,6 +80,12 @@ impl From<crate::jira::JiraError> for JobError {
                 on: WaitingOn::Jira,
                 after: retry_after,
             },
+            // Only a site admin updating the app helps: try again rarely, so the fix is picked up without spending
+            // the tries in minutes.
+            e @ crate::jira::JiraError::MissingScope { .. } => Self::Retry {
+                error: e.to_string(),
+                after: Some(MISSING_SCOPE_RETRY_AFTER),
+            },
             other => Self::Retry {
                 error: other.to_string(),
                 after: None,
@@ -88,8 +94,38 @@ impl From<crate::jira::JiraError> for JobError {
     }
 }
 
+/// How long a job waits after Jira refused a call for a scope the installed app lacks.
+pub const MISSING_SCOPE_RETRY_AFTER: Duration = Duration::from_secs(15 * 60);
+
 /// What a handler returns.
 pub type JobFuture = Pin<Box<dyn Future<Output = Result<(), JobError>> + Send>>;
 
 /// A job handler: gets the shared context and the claimed job (payload holds ids; reload state and no-op if gone).
 pub type Handler<C> = std::sync::Arc<dyn Fn(C, JobRow) -> JobFuture + Send + Sync>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jira::JiraError;
+
+    #[test]
+    fn jira_errors_wait_retry_or_wait_for_an_admin() {
+        let after = Some(Duration::from_secs(30));
+        assert!(matches!(
+            JobError::from(JiraError::RateLimited { retry_after: after }),
+            JobError::Wait { on: WaitingOn::Jira, after: a } if a == after
+        ));
+        let missing = JiraError::MissingScope {
+            id: "getUserEmail",
+            method: "GET",
+            path: "/rest/api/3/user/email",
+            needs: "ACCESS_EMAIL_ADDRESSES".into(),
+            status: reqwest::StatusCode::FORBIDDEN,
+            body: String::new(),
+        };
+        assert!(matches!(
+            JobError::from(missing),
+            JobError::Retry { after: Some(a), error } if a == MISSING_SCOPE_RETRY_AFTER && error.contains("update the app")
+        ));
+    }
+}
