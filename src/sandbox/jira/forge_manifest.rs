@@ -67,7 +67,7 @@ impl ForgeManifest {
         let modules = &doc["modules"];
         Ok(Self {
             remote: ForgeRemote {
-                scopes: super::forge_scopes::manifest_scopes(yaml)?,
+                scopes: super::forge_scopes::scopes_in(&doc),
                 ..remote(&doc).context("the manifest's remote and endpoints")?
             },
             modules: ForgeModules {

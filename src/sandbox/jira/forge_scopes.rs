@@ -3,7 +3,7 @@
 //! form (`- read:jira-work`) and the map form (`read:jira-work: {allowImpersonation: true}`).
 
 use anyhow::Context;
-use serde::Deserialize;
+use serde_json::Value;
 
 /// Clearance's manifest.
 pub const CLEARANCE_MANIFEST: &str = include_str!("../../../forge/manifest.yml");
@@ -11,39 +11,28 @@ pub const CLEARANCE_MANIFEST: &str = include_str!("../../../forge/manifest.yml")
 /// The scope that makes Forge send the app system token (`x-forge-oauth-system`) with its calls.
 pub const SYSTEM_TOKEN_SCOPE: &str = "read:app-system-token";
 
-#[derive(Deserialize)]
-struct Manifest {
-    #[serde(default)]
-    permissions: Permissions,
-}
-
-#[derive(Default, Deserialize)]
-struct Permissions {
-    #[serde(default)]
-    scopes: Scopes,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Scopes {
-    List(Vec<String>),
-    Map(std::collections::BTreeMap<String, serde_yaml_ng::Value>),
-}
-
-impl Default for Scopes {
-    fn default() -> Self {
-        Self::List(Vec::new())
-    }
-}
-
 /// The scopes a manifest declares (the list in its order, the map's keys sorted).
 pub fn manifest_scopes(yaml: &str) -> anyhow::Result<Vec<String>> {
-    let manifest: Manifest =
+    let doc: Value =
         serde_yaml_ng::from_str(yaml).context("the Forge manifest is not the YAML Forge reads")?;
-    Ok(match manifest.permissions.scopes {
-        Scopes::List(list) => list,
-        Scopes::Map(map) => map.into_keys().collect(),
-    })
+    Ok(scopes_in(&doc))
+}
+
+/// `permissions.scopes` of a manifest already read (as [`ForgeManifest::parse`](super::ForgeManifest::parse) has it).
+pub(super) fn scopes_in(doc: &Value) -> Vec<String> {
+    match &doc["permissions"]["scopes"] {
+        Value::Array(list) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        Value::Object(map) => {
+            let mut keys: Vec<String> = map.keys().cloned().collect();
+            keys.sort();
+            keys
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// The scopes Clearance's own manifest declares (none, logged, if it cannot be read: every call is then refused).
