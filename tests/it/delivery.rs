@@ -190,12 +190,9 @@ async fn an_approved_plan_is_built_and_attached(backend: Backend) {
         d.data_sha256.as_deref().unwrap()
     );
     // Nothing left in the work folder; every step on record; the secret's delivery is queued.
+    // (The folder goes just after the upload is recorded, so give it that moment.)
     let work = s.app.state.cfg.work_dir.join(&d.id);
-    assert!(
-        !work.exists(),
-        "{} removed after the upload",
-        work.display()
-    );
+    crate::sandbox_jira::wait_for(|| (!work.exists()).then_some(())).await;
     let r = s.request().await;
     let actions: Vec<String> = s
         .app
