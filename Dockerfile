@@ -5,10 +5,14 @@
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs atlassian-connect.json ./
+COPY crates ./crates
+COPY benches ./benches
 COPY migrations ./migrations
 COPY templates ./templates
+COPY static ./static
 COPY src ./src
-RUN cargo build --release --locked \
+# Without the default `demo` feature: no simulator, no demo warehouse in the image.
+RUN cargo build --release --locked --no-default-features \
     && strip target/release/clearance \
     && mkdir -p /data
 

@@ -77,8 +77,8 @@ fn forge(c: &mut Criterion) {
     use clearance::{
         config::{ForgeConfig, HostPatterns},
         host::forge::fit,
-        sandbox::jira::keys::SimKeys,
     };
+    use clearance_sandbox::jira::keys::SimKeys;
     let key = SimKeys::generate().unwrap();
     let app = "ari:cloud:ecosystem::app/6f1b7b2c-6c1f-4b8e-9a4e-0d6f3c2b1a00";
     let cloud = "1c9a6a4e-9d6b-4f3e-8a41-2d5f0e7b3c11";

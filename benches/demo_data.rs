@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use clearance::sandbox::warehouse::{self, DEFAULT_SEED, Engine, Generator, Report};
+use clearance_sandbox::warehouse::{self, DEFAULT_SEED, Engine, Generator, Report};
 use sqlx::{AssertSqlSafe, Connection, Executor, MySqlConnection, PgConnection};
 
 fn main() {

@@ -121,10 +121,10 @@ async fn warehouse(backend: &str, rows: u64, dir: &Path) -> Option<String> {
             let url = format!("sqlite://{}", path.display());
             if !path.exists() {
                 eprintln!("generating {rows} customers into {url}");
-                clearance::sandbox::warehouse::generate(
+                clearance_sandbox::warehouse::generate(
                     &url,
                     rows,
-                    clearance::sandbox::warehouse::DEFAULT_SEED,
+                    clearance_sandbox::warehouse::DEFAULT_SEED,
                 )
                 .await
                 .expect("generate SQLite warehouse");
@@ -154,10 +154,10 @@ async fn warehouse(backend: &str, rows: u64, dir: &Path) -> Option<String> {
                     .status()
                     .expect("psql");
                 assert!(st.success());
-                clearance::sandbox::warehouse::generate(
+                clearance_sandbox::warehouse::generate(
                     &url,
                     rows,
-                    clearance::sandbox::warehouse::DEFAULT_SEED,
+                    clearance_sandbox::warehouse::DEFAULT_SEED,
                 )
                 .await
                 .expect("generate PostgreSQL warehouse");

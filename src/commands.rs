@@ -247,15 +247,17 @@ pub async fn healthcheck(config: Option<&Path>) -> anyhow::Result<()> {
 }
 
 /// `clearance demo`: the app with the sandbox and the demo warehouse.
-pub async fn demo(opts: crate::sandbox::demo::DemoOptions) -> anyhow::Result<()> {
+#[cfg(feature = "demo")]
+pub async fn demo(opts: crate::demo::DemoOptions) -> anyhow::Result<()> {
     telemetry::init(crate::config::LogFormat::Text);
-    crate::sandbox::demo::run(opts).await
+    crate::demo::run(opts).await
 }
 
 /// `clearance demo-data`: generate the demo warehouse into `out`.
+#[cfg(feature = "demo")]
 pub async fn demo_data(out: &str, rows: u64, seed: u64) -> anyhow::Result<()> {
     telemetry::init(crate::config::LogFormat::Text);
-    let report = crate::sandbox::warehouse::generate(out, rows, seed).await?;
+    let report = clearance_sandbox::warehouse::generate(out, rows, seed).await?;
     println!("{report}");
     Ok(())
 }

@@ -17,12 +17,18 @@ pub mod crypto;
 pub mod dashboard;
 /// Delivery: extract job (build + upload), secrets by Slack, retention and erasure.
 pub mod delivery;
+/// `clearance demo`: the app with two simulated Jira sites, Slack and the demo warehouse (the `demo` feature).
+#[cfg(feature = "demo")]
+pub mod demo;
 /// Canonical JSON and SHA-256 digests.
 pub mod digest;
 /// `AppError` and its HTTP mapping.
 pub mod error;
-/// The extraction engine: SQL guard, read-only sources, ID lists, writers, PII scan, masking, bundles.
-pub mod extract;
+/// The extraction engine (crate `clearance-extract`): SQL guard, read-only sources, ID lists, writers, PII scan,
+/// masking, bundles.
+pub use clearance_extract as extract;
+/// `clearance extract`: one extraction from the command line.
+pub mod extract_command;
 /// Host adapters (Atlassian Connect now, Forge later): inbound auth and outbound signing.
 pub mod host;
 /// Jira Cloud REST client.
@@ -35,8 +41,6 @@ pub mod metrics;
 pub mod requests;
 /// Master key rotation: every sealed column, re-sealed under the current key.
 pub mod rotation;
-/// Jira/Slack simulator and demo warehouse (demo and tests only; never mounted by `serve`).
-pub mod sandbox;
 /// Slack: Web API client, Block Kit messages, per-tenant settings and user mapping, DMs and team notices.
 pub mod slack;
 /// Per-tenant data sources: settings, sealed URLs, project restriction, connection tests.

@@ -61,6 +61,7 @@ enum Command {
     /// to open.
     ///
     /// Everything is kept in --data-dir; running the demo again resumes from it. Ignores CLEARANCE_* settings.
+    #[cfg(feature = "demo")]
     Demo {
         /// Folder for the demo's databases, keys and simulator state.
         #[arg(long, default_value = "data/demo")]
@@ -82,10 +83,11 @@ enum Command {
     ///
     /// Runs in a read-only session with the SQL guard, caps and masking of a request's extraction. Shows progress on
     /// a terminal; prints a one-line JSON summary when standard output is not one.
-    Extract(Box<clearance::extract::command::ExtractArgs>),
+    Extract(Box<clearance::extract_command::ExtractArgs>),
     /// Generate the demo warehouse (customers, orders, payments, support tickets with synthetic personal data).
     ///
     /// Deterministic: the same --rows and --seed give the same data on every run and database.
+    #[cfg(feature = "demo")]
     DemoData {
         /// Number of customers (orders ≈ 3×, payments ≈ 1 per order, tickets ≈ 0.5×).
         #[arg(long, default_value_t = 10_000)]
@@ -94,7 +96,7 @@ enum Command {
         #[arg(long, default_value = "sqlite://data/warehouse.db")]
         out: String,
         /// Random seed.
-        #[arg(long, default_value_t = clearance::sandbox::warehouse::DEFAULT_SEED)]
+        #[arg(long, default_value_t = clearance_sandbox::warehouse::DEFAULT_SEED)]
         seed: u64,
     },
 }
@@ -159,6 +161,7 @@ async fn main() -> ExitCode {
                 Err(e) => Err(e),
             }
         }
+        #[cfg(feature = "demo")]
         Command::Demo {
             data_dir,
             port,
@@ -166,7 +169,7 @@ async fn main() -> ExitCode {
             forge_port,
             rows,
         } => {
-            clearance::commands::demo(clearance::sandbox::demo::DemoOptions {
+            clearance::commands::demo(clearance::demo::DemoOptions {
                 data_dir,
                 port,
                 sandbox_port,
@@ -175,7 +178,8 @@ async fn main() -> ExitCode {
             })
             .await
         }
-        Command::Extract(args) => clearance::extract::command::run(*args).await,
+        Command::Extract(args) => clearance::extract_command::run(*args).await,
+        #[cfg(feature = "demo")]
         Command::DemoData { rows, out, seed } => {
             clearance::commands::demo_data(&out, rows, seed).await
         }

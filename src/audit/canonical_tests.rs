@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::audit::arb_json::{awkward_details, json_value};
+use crate::store::arb_json::{awkward_details, json_value};
 
 #[test]
 fn what_canonical_json_writes_passes() {

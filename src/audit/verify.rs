@@ -5,12 +5,11 @@
 
 use std::fmt;
 
-use super::{
-    canonical,
-    chain::{self, GENESIS},
-    pages,
+use super::{canonical, pages};
+use crate::store::{
+    Result, Store,
+    audit_chain::{self as chain, GENESIS},
 };
-use crate::store::{Result, Store};
 
 /// Events read per query.
 const PAGE: i64 = 1000;

@@ -6,8 +6,6 @@ use std::{
     time::Duration,
 };
 
-use crate::jobs::LaneSlots;
-
 /// Most jobs of one lane a worker may run at once (each holds a database connection while it writes).
 const MAX_SLOTS: u32 = 64;
 
@@ -74,7 +72,7 @@ pub(super) fn wait_budget(raw: &str) -> Result<Duration, String> {
         _ => Err(format!(
             "CLEARANCE_JOB_WAIT_BUDGET_MINS (job_wait_budget_mins) = {raw:?}; use whole minutes 1-{MAX_WAIT_BUDGET_MINS} \
              (default {}): how long a job keeps waiting while Jira or Slack asks Clearance to slow down",
-            crate::jobs::DEFAULT_WAIT_BUDGET.as_secs() / 60
+            DEFAULT_WAIT_BUDGET.as_secs() / 60
         )),
     }
 }
@@ -82,6 +80,32 @@ pub(super) fn wait_budget(raw: &str) -> Result<Duration, String> {
 fn widen(n: NonZeroU32) -> NonZeroUsize {
     NonZeroUsize::try_from(n).unwrap_or(NonZeroUsize::MIN)
 }
+
+/// How many jobs one worker runs at once in each lane, and how many long jobs one tenant may have running across
+/// all workers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LaneSlots {
+    /// Short jobs running at once in this worker.
+    pub short: NonZeroUsize,
+    /// Long jobs running at once in this worker.
+    pub long: NonZeroUsize,
+    /// Long jobs one tenant may have running at once, in all workers together.
+    pub long_per_tenant: NonZeroU32,
+}
+
+impl Default for LaneSlots {
+    /// Six short slots, two long ones, one long job per tenant.
+    fn default() -> Self {
+        Self {
+            short: const { NonZeroUsize::new(6).unwrap() },
+            long: const { NonZeroUsize::new(2).unwrap() },
+            long_per_tenant: NonZeroU32::MIN,
+        }
+    }
+}
+
+/// How long a job may keep waiting (rate limits) with no try in between before it gives up.
+pub const DEFAULT_WAIT_BUDGET: Duration = Duration::from_secs(60 * 60);
 
 #[cfg(test)]
 mod tests {

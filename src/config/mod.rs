@@ -2,10 +2,8 @@
 //! validated once at start-up with messages that name the setting and say how to fix it.
 
 mod forge;
-mod hosts;
 mod jobs;
 mod raw;
-mod source_policy;
 
 use std::{net::SocketAddr, path::Path, time::Duration};
 
@@ -17,11 +15,12 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-pub use hosts::{HostPatterns, is_loopback};
-use raw::RawConfig;
-pub use source_policy::{
+pub use clearance_extract::hosts::{HostPatterns, is_loopback};
+pub use clearance_extract::source_settings::{
     AllowRule, DEFAULT_SOURCE_ALLOW, DEFAULT_SOURCE_DENY, DenyRule, SourcePolicySettings,
 };
+pub use jobs::{DEFAULT_WAIT_BUDGET, LaneSlots};
+use raw::RawConfig;
 
 use crate::crypto::MasterKeys;
 
@@ -55,7 +54,7 @@ pub struct Config {
     /// of a worker that died. A running job's lease is extended every third of it.
     pub job_lease: Duration,
     /// Jobs one worker runs at once in each lane, and long jobs (extractions) one tenant may have running at once.
-    pub job_slots: crate::jobs::LaneSlots,
+    pub job_slots: LaneSlots,
     /// How long a job keeps waiting on Jira's or Slack's rate limits (429, no try in between) before it gives up; an
     /// extraction that gives up fails its request with the reason.
     pub job_wait_budget: Duration,
@@ -259,7 +258,7 @@ mod tests {
     fn job_lane_slots_default_and_from_settings() {
         assert_eq!(
             Config::from_pairs([]).unwrap().job_slots,
-            crate::jobs::LaneSlots::default()
+            LaneSlots::default()
         );
         let cfg = Config::from_pairs([
             ("job_short_slots", "10".to_string()),

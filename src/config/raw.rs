@@ -7,13 +7,13 @@ use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
 use super::{
-    Config, ConfigError, DEFAULT_JIRA_HOSTS, HostPatterns, LogFormat,
+    Config, ConfigError, DEFAULT_JIRA_HOSTS, DEFAULT_SOURCE_ALLOW, DEFAULT_SOURCE_DENY,
+    HostPatterns, LaneSlots, LogFormat, SourcePolicySettings,
     forge::forge_settings,
     is_loopback,
     jobs::{lane_slots, wait_budget},
-    source_policy::{DEFAULT_SOURCE_ALLOW, DEFAULT_SOURCE_DENY, SourcePolicySettings},
 };
-use crate::{crypto::MasterKeys, jobs::LaneSlots};
+use crate::crypto::MasterKeys;
 
 /// The raw settings as read from defaults, file and environment, before validation.
 #[derive(Clone, Serialize, Deserialize)]
@@ -105,7 +105,7 @@ impl Default for RawConfig {
             job_short_slots: LaneSlots::default().short.to_string(),
             job_long_slots: LaneSlots::default().long.to_string(),
             job_long_per_tenant: LaneSlots::default().long_per_tenant.to_string(),
-            job_wait_budget_mins: (crate::jobs::DEFAULT_WAIT_BUDGET.as_secs() / 60).to_string(),
+            job_wait_budget_mins: (super::DEFAULT_WAIT_BUDGET.as_secs() / 60).to_string(),
             log_format: "text".into(),
             jwt_leeway_secs: "30".into(),
             http_timeout_secs: "10".into(),

@@ -94,3 +94,32 @@ impl AuthError {
         )
     }
 }
+
+impl From<clearance_atlassian::TokenError> for AuthError {
+    fn from(e: clearance_atlassian::TokenError) -> Self {
+        use clearance_atlassian::TokenError as T;
+        match e {
+            T::Malformed(m) => Self::Malformed(m),
+            T::Algorithm { found, expected } => Self::Algorithm { found, expected },
+            T::BadSignature => Self::BadSignature,
+            T::Invalid(m) => Self::Invalid(m),
+            T::MissingQsh => Self::MissingQsh,
+            T::QshMismatch { canonical } => Self::QshMismatch { canonical },
+            T::ContextTokenNotAllowed => Self::ContextTokenNotAllowed,
+            T::ContextTokenRequired => Self::ContextTokenRequired,
+        }
+    }
+}
+
+/// A Forge site without a live system token gets one with Forge's next call (at least hourly): wait for it rather
+/// than spend the job's attempts.
+impl From<AuthError> for crate::jobs::JobError {
+    fn from(e: AuthError) -> Self {
+        let after = matches!(e, AuthError::NoForgeToken(_))
+            .then_some(std::time::Duration::from_secs(10 * 60));
+        Self::Retry {
+            error: e.to_string(),
+            after,
+        }
+    }
+}

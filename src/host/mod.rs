@@ -9,7 +9,6 @@ mod context_issue;
 mod error;
 mod extract;
 pub mod forge;
-mod jwt_alg;
 
 pub use error::AuthError;
 pub use extract::{ForgeInvocation, HostRequest, UiRequest};

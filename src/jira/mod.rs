@@ -1,16 +1,15 @@
 //! Jira Cloud REST client. It knows Jira's API, not how Jira authenticates us: a host adapter supplies a
 //! [`JiraSite`](crate::jira::JiraSite) (REST base URL + a [`JiraAuth`](crate::jira::JiraAuth) that authorizes each request).
 
-pub mod adf;
 mod calls;
 mod client;
 mod issue_id;
-pub mod operations;
+mod job_error;
 mod permissions;
-pub mod refusal;
 mod request;
-pub mod scopes;
 mod users;
+
+pub use clearance_atlassian::{adf, operations, refusal, scopes};
 
 use std::{sync::Arc, time::Duration};
 

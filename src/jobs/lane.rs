@@ -2,7 +2,7 @@
 //! (an extraction builds and uploads a bundle, for minutes) have slots of their own and a per-tenant limit, so one
 //! site's extraction never holds up anyone's syncs, write-backs, notices, secrets or retention removals.
 
-use std::num::{NonZeroU32, NonZeroUsize};
+use crate::config::LaneSlots;
 
 /// Every kind of job Clearance runs; the name is what the `jobs.kind` column holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -116,36 +116,11 @@ impl Lane {
     }
 }
 
-/// How many jobs one worker runs at once in each lane, and how many long jobs one tenant may have running across
-/// all workers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LaneSlots {
-    /// Short jobs running at once in this worker.
-    pub short: NonZeroUsize,
-    /// Long jobs running at once in this worker.
-    pub long: NonZeroUsize,
-    /// Long jobs one tenant may have running at once, in all workers together.
-    pub long_per_tenant: NonZeroU32,
-}
-
-impl LaneSlots {
-    /// The slots of `lane` in one worker.
-    pub fn of(&self, lane: Lane) -> usize {
-        match lane {
-            Lane::Short => self.short.get(),
-            Lane::Long => self.long.get(),
-        }
-    }
-}
-
-impl Default for LaneSlots {
-    /// Six short slots, two long ones, one long job per tenant.
-    fn default() -> Self {
-        Self {
-            short: const { NonZeroUsize::new(6).unwrap() },
-            long: const { NonZeroUsize::new(2).unwrap() },
-            long_per_tenant: NonZeroU32::MIN,
-        }
+/// The slots of `lane` in one worker.
+pub fn slots_of(slots: &LaneSlots, lane: Lane) -> usize {
+    match lane {
+        Lane::Short => slots.short.get(),
+        Lane::Long => slots.long.get(),
     }
 }
 

@@ -9,9 +9,10 @@ mod runner;
 
 use std::{future::Future, pin::Pin, time::Duration};
 
+pub use crate::config::{DEFAULT_WAIT_BUDGET, LaneSlots};
 pub use backoff::Backoff;
-pub use lane::{JobKind, Lane, LaneSlots};
-pub use runner::{DEFAULT_WAIT_BUDGET, Runner, RunnerConfig};
+pub use lane::{JobKind, Lane};
+pub use runner::{Runner, RunnerConfig};
 
 use crate::store::JobRow;
 pub use crate::store::{JobOrder, WaitingOn};
@@ -59,41 +60,6 @@ impl From<crate::store::StoreError> for JobError {
     }
 }
 
-/// A Forge site without a live system token gets one with Forge's next call (at least hourly): wait for it rather
-/// than spend the job's attempts.
-impl From<crate::host::AuthError> for JobError {
-    fn from(e: crate::host::AuthError) -> Self {
-        let after = matches!(e, crate::host::AuthError::NoForgeToken(_))
-            .then_some(std::time::Duration::from_secs(10 * 60));
-        Self::Retry {
-            error: e.to_string(),
-            after,
-        }
-    }
-}
-
-/// A rate-limited Jira call waits as long as Jira asked, without using up a try; anything else retries with backoff.
-impl From<crate::jira::JiraError> for JobError {
-    fn from(e: crate::jira::JiraError) -> Self {
-        match e {
-            crate::jira::JiraError::RateLimited { retry_after } => Self::Wait {
-                on: WaitingOn::Jira,
-                after: retry_after,
-            },
-            // Only a site admin updating the app helps: try again rarely, so the fix is picked up without spending
-            // the tries in minutes.
-            e @ crate::jira::JiraError::MissingScope { .. } => Self::Retry {
-                error: e.to_string(),
-                after: Some(MISSING_SCOPE_RETRY_AFTER),
-            },
-            other => Self::Retry {
-                error: other.to_string(),
-                after: None,
-            },
-        }
-    }
-}
-
 /// How long a job waits after Jira refused a call for a scope the installed app lacks.
 pub const MISSING_SCOPE_RETRY_AFTER: Duration = Duration::from_secs(15 * 60);
 
@@ -102,30 +68,3 @@ pub type JobFuture = Pin<Box<dyn Future<Output = Result<(), JobError>> + Send>>;
 
 /// A job handler: gets the shared context and the claimed job (payload holds ids; reload state and no-op if gone).
 pub type Handler<C> = std::sync::Arc<dyn Fn(C, JobRow) -> JobFuture + Send + Sync>;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::jira::JiraError;
-
-    #[test]
-    fn jira_errors_wait_retry_or_wait_for_an_admin() {
-        let after = Some(Duration::from_secs(30));
-        assert!(matches!(
-            JobError::from(JiraError::RateLimited { retry_after: after }),
-            JobError::Wait { on: WaitingOn::Jira, after: a } if a == after
-        ));
-        let missing = JiraError::MissingScope {
-            id: "getUserEmail",
-            method: "GET",
-            path: "/rest/api/3/user/email",
-            needs: "ACCESS_EMAIL_ADDRESSES".into(),
-            status: reqwest::StatusCode::FORBIDDEN,
-            body: String::new(),
-        };
-        assert!(matches!(
-            JobError::from(missing),
-            JobError::Retry { after: Some(a), error } if a == MISSING_SCOPE_RETRY_AFTER && error.contains("update the app")
-        ));
-    }
-}

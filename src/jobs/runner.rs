@@ -12,7 +12,9 @@ use chrono::Utc;
 use tokio::{sync::watch, task::JoinSet};
 use tracing::Instrument;
 
-use super::{Backoff, Handler, JobError, JobFuture, Lane, LaneSlots};
+use super::{
+    Backoff, DEFAULT_WAIT_BUDGET, Handler, JobError, JobFuture, Lane, LaneSlots, lane::slots_of,
+};
 use crate::store::{ClaimScope, Finish, JobRow, Store};
 
 /// How a runner claims and runs jobs.
@@ -54,9 +56,6 @@ fn hostname() -> String {
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "clearance".into())
 }
-
-/// How long a job waits on rate limits by default before it gives up: an hour.
-pub const DEFAULT_WAIT_BUDGET: Duration = Duration::from_secs(60 * 60);
 
 /// Runs registered handlers for claimed jobs.
 pub struct Runner<C> {
@@ -184,7 +183,7 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
     /// Claim as many due jobs of `lane` as it has free slots and start them. Returns how many were claimed.
     async fn fill(&self, lane: Lane, running: &mut InFlight) -> anyhow::Result<usize> {
         let set = running.lane(lane);
-        let free = self.cfg.slots.of(lane).saturating_sub(set.len());
+        let free = slots_of(&self.cfg.slots, lane).saturating_sub(set.len());
         if free == 0 {
             return Ok(0);
         }

@@ -11,7 +11,9 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use crate::{sandbox::jira::adf_check, store::AuditEvent};
+use clearance_sandbox::jira::adf_check;
+
+use crate::store::AuditEvent;
 
 /// Atlassian's ADF JSON schema (draft-04) compiled, or `None` (said loudly) when it is not installed.
 fn schema() -> Option<jsonschema::Validator> {
@@ -121,7 +123,7 @@ fn catalogue() -> Vec<(String, Value)> {
         })
         .collect();
     for t in texts() {
-        let doc = crate::sandbox::jira::model::adf_text(&t);
+        let doc = clearance_sandbox::jira::model::adf_text(&t);
         docs.push((format!("simulated description {}", shorten(&t)), doc));
     }
     docs

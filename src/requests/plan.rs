@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use clearance_extract::{Format, Masking};
+
 use crate::digest::{canonical_json, sha256_hex};
 
 /// Longest SQL text accepted (bytes).
@@ -62,30 +64,6 @@ pub struct IdList {
     pub parameter: String,
 }
 
-/// Per-column treatment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Masking {
-    /// As is.
-    Keep,
-    /// Left out.
-    Drop,
-    /// Partly hidden.
-    Mask,
-    /// Replaced by a keyed pseudonym.
-    Pseudonymise,
-}
-
-/// Output file format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Format {
-    /// RFC 4180 CSV.
-    Csv,
-    /// Excel workbook.
-    Xlsx,
-}
-
 /// Bundle encryption.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -96,16 +74,6 @@ pub enum Encryption {
     AgeRecipients,
     /// AES-256 zip.
     ZipAes,
-}
-
-impl Format {
-    /// Its name in plans and settings (`csv`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Csv => "csv",
-            Self::Xlsx => "xlsx",
-        }
-    }
 }
 
 impl Encryption {

@@ -7,7 +7,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use super::*;
-use crate::sandbox::slack::{self as sim, Bot, SlackSim, User};
+use clearance_sandbox::slack::{self as sim, Bot, SlackSim, User};
 
 struct Fixture {
     sim: SlackSim,

@@ -96,7 +96,7 @@ fn hostile_inputs_stay_within_slack_limits() {
             for file in files() {
                 for reveal in &reveals {
                     for m in messages(&issue, &file, reveal) {
-                        let blocks = crate::sandbox::slack::validate_blocks(m.blocks.clone());
+                        let blocks = clearance_sandbox::slack::validate_blocks(m.blocks.clone());
                         assert!(
                             matches!(blocks, Ok(Some(_))),
                             "{blocks:?} (key {key:?}, summary {summary:?}): {}",

@@ -38,7 +38,7 @@ fn all_text(m: &Message) -> String {
 }
 
 fn valid(m: &Message) {
-    let checked = crate::sandbox::slack::validate_blocks(m.blocks.clone());
+    let checked = clearance_sandbox::slack::validate_blocks(m.blocks.clone());
     assert!(matches!(checked, Ok(Some(_))), "{checked:?}: {}", m.blocks);
     assert!(!m.text.trim().is_empty());
 }

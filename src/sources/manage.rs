@@ -5,7 +5,7 @@ use chrono::Utc;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
-use super::{DataSource, Environment, SourceInput, SourcesError, kind_name};
+use super::{DataSource, Environment, SourceInput, SourcesError};
 use crate::{
     crypto::{MasterKeys, data_source_url_context},
     extract::{
@@ -171,7 +171,7 @@ pub async fn put(
                 action: action.into(),
                 request_id: None,
                 detail: json!({
-                    "name": name, "kind": kind_name(row.kind), "url": source.redacted_url(),
+                    "name": name, "kind": row.kind.kind(), "url": source.redacted_url(),
                     "urlReplaced": url_sent, "environment": row.environment.as_str(),
                     "allowedProjects": row.allowed_projects, "maxRows": row.max_rows, "maxBytes": row.max_bytes,
                     "statementTimeoutSecs": row.statement_timeout_secs, "connectionTested": tested.is_some(),
@@ -207,7 +207,7 @@ pub async fn delete(
                 actor: actor.to_owned(),
                 action: "source.deleted".into(),
                 request_id: None,
-                detail: json!({"name": name, "kind": kind_name(gone.kind), "environment": gone.environment.as_str()}),
+                detail: json!({"name": name, "kind": gone.kind.kind(), "environment": gone.environment.as_str()}),
             },
         )
         .await?;

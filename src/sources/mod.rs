@@ -19,54 +19,9 @@ pub use settings::{
     validate_name,
 };
 
+pub use clearance_extract::environment::Environment;
+
 use crate::{crypto::CryptoError, extract::sql_guard::Dialect, store::StoreError};
-
-/// The stored name of a kind (`postgres`, `mysql`, `sqlite`).
-pub fn kind_name(d: Dialect) -> &'static str {
-    match d {
-        Dialect::Postgres => "postgres",
-        Dialect::MySql => "mysql",
-        Dialect::Sqlite => "sqlite",
-    }
-}
-
-/// The kind with this stored name.
-pub fn parse_kind(s: &str) -> Option<Dialect> {
-    match s {
-        "postgres" => Some(Dialect::Postgres),
-        "mysql" => Some(Dialect::MySql),
-        "sqlite" => Some(Dialect::Sqlite),
-        _ => None,
-    }
-}
-
-/// Which environment a source belongs to; production sources must be read-only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Environment {
-    /// Test data; the read-only check is not required.
-    Staging,
-    /// Real data; the account must not be able to write.
-    Production,
-}
-
-impl Environment {
-    /// `staging` or `production`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Staging => "staging",
-            Self::Production => "production",
-        }
-    }
-
-    /// The environment with this name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "staging" => Some(Self::Staging),
-            "production" => Some(Self::Production),
-            _ => None,
-        }
-    }
-}
 
 /// A source resolved for use: its URL opened, its limits typed. `Debug` shows the URL redacted.
 #[derive(Clone)]

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use sqlx::{mysql::MySqlConnectOptions, postgres::PgConnectOptions, sqlite::SqliteConnectOptions};
 use url::Url;
 
-use super::{DataSource, Environment, SourcesError, kind_name, parse_kind};
+use super::{DataSource, Environment, SourcesError};
 use crate::extract::{source::dialect_of, sql_guard::Dialect};
 
 /// Largest row cap an admin may set.
@@ -183,7 +183,7 @@ impl SourceInput {
             match field.as_str() {
                 "kind" => {
                     let k = text(field, v)?;
-                    input.kind = Some(parse_kind(k).ok_or_else(|| {
+                    input.kind = Some(Dialect::from_kind(k).ok_or_else(|| {
                         invalid("kind: use postgres, mysql (also MariaDB) or sqlite")
                     })?);
                 }
@@ -235,8 +235,8 @@ impl SourceInput {
         if scheme != dialect {
             return Err(invalid(format!(
                 "url: the URL is for {}, but kind is {}; send a URL of that kind (the stored URL is kept only when the kind does not change)",
-                kind_name(scheme),
-                kind_name(dialect)
+                scheme.kind(),
+                dialect.kind()
             )));
         }
         let environment = match (self.environment, &stored) {

@@ -4,8 +4,8 @@
 use chrono::{SecondsFormat, Utc};
 use serde_json::Value;
 
+use super::audit_chain::{self as chain, GENESIS, Link};
 use super::{QueryContext, Result, Store, StoreError, Tx, with_pool, with_tx};
-use crate::audit::chain::{self, GENESIS, Link};
 
 /// An event to append.
 #[derive(Clone, Debug)]

@@ -5,10 +5,7 @@ use chrono::{DateTime, Utc};
 use tracing::instrument;
 
 use super::{QueryContext, Result, SealedSecret, Store, StoreError, Tx, with_pool, with_tx};
-use crate::{
-    extract::sql_guard::Dialect,
-    sources::{Environment, kind_name, parse_kind},
-};
+use crate::extract::{environment::Environment, sql_guard::Dialect};
 
 /// The columns, in `SourceRow` order (a macro so queries stay `&'static str` literals).
 macro_rules! source_columns {
@@ -81,7 +78,8 @@ impl TryFrom<SourceRow> for StoredDataSource {
                 .ok_or_else(|| corrupt(format!("{column} is {v}")))
         };
         Ok(Self {
-            kind: parse_kind(&r.kind).ok_or_else(|| corrupt(format!("bad kind {:?}", r.kind)))?,
+            kind: Dialect::from_kind(&r.kind)
+                .ok_or_else(|| corrupt(format!("bad kind {:?}", r.kind)))?,
             environment: Environment::parse(&r.environment)
                 .ok_or_else(|| corrupt(format!("bad environment {:?}", r.environment)))?,
             allowed_projects: serde_json::from_str(&r.allowed_projects).map_err(|e| {
@@ -217,7 +215,7 @@ impl Tx {
              WHERE data_sources.id = excluded.id"
         );
         let n = with_tx!(self, c => sqlx::query(sql)
-            .bind(&s.id).bind(&s.tenant_id).bind(&s.name).bind(kind_name(s.kind)).bind(&s.url_sealed.0)
+            .bind(&s.id).bind(&s.tenant_id).bind(&s.name).bind(s.kind.kind()).bind(&s.url_sealed.0)
             .bind(s.environment.as_str()).bind(&projects).bind(max_rows).bind(max_bytes).bind(timeout)
             .bind(s.created_at).bind(s.updated_at).bind(&s.updated_by)
             .execute(&mut *c).await.op("storing a data source").map(|r| r.rows_affected()))?;

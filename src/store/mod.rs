@@ -4,7 +4,10 @@
 //! run on whichever pool is configured; the schema lives in `migrations/{sqlite,postgres}/`.
 
 mod age_keys;
+#[cfg(test)]
+pub(crate) mod arb_json;
 mod audit;
+pub mod audit_chain;
 mod checkpoint;
 mod dashboard;
 mod data_sources;

@@ -22,7 +22,7 @@ use crate::{
     extract::probe::{ProbeError, ProbeReport},
     host::{Caller, UiRequest},
     requests::commands,
-    sources::{self, SourceInput, kind_name},
+    sources::{self, SourceInput},
     store::{NewAuditEvent, StoredDataSource},
 };
 
@@ -179,7 +179,7 @@ fn master_keys(app: &AppState) -> Result<&MasterKeys> {
 /// A source as admins see it: settings in the clear, the URL redacted (or why it cannot be opened).
 fn source_view(s: &StoredDataSource, url: std::result::Result<&str, &str>) -> Value {
     json!({
-        "name": s.name, "kind": kind_name(s.kind), "url": url.ok(), "urlProblem": url.err(),
+        "name": s.name, "kind": s.kind.kind(), "url": url.ok(), "urlProblem": url.err(),
         "environment": s.environment.as_str(), "allowedProjects": s.allowed_projects,
         "maxRows": s.max_rows, "maxBytes": s.max_bytes, "statementTimeoutSecs": s.statement_timeout_secs,
         "createdAt": s.created_at, "updatedAt": s.updated_at, "updatedBy": s.updated_by,

@@ -170,7 +170,7 @@ async fn sources(State(app): State<AppState>, seen: SeenIssue) -> Result<Json<Va
     let list: Vec<Value> = usable
         .iter()
         .map(|s| {
-            json!({"name": s.name, "kind": crate::sources::kind_name(s.kind), "environment": s.environment.as_str(),
+            json!({"name": s.name, "kind": s.kind.kind(), "environment": s.environment.as_str(),
                    "maxRows": s.max_rows, "maxBytes": s.max_bytes})
         })
         .collect();

@@ -1,7 +1,8 @@
 //! The admin API: only admins see this site's dead jobs with their errors, re-run them (audited), check the audit
 //! chain and download it.
 
-use clearance::{sandbox::jira::people, store::NewJob};
+use clearance::store::NewJob;
+use clearance_sandbox::jira::people;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -3,7 +3,7 @@
 //! defaults take effect at once; recipes are checked as read-only SQL and offered to analysts of projects that may
 //! use their source. Every change is audited.
 
-use clearance::sandbox::jira::people;
+use clearance_sandbox::jira::people;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

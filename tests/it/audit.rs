@@ -156,7 +156,7 @@ async fn tampering_is_detected(backend: Backend) {
         let t = &ids[6];
         let mut ev = app.state.store.audit_page(t, 2, 1).await.unwrap().remove(0);
         ev.actor = "557058:forger".into();
-        clearance::audit::chain::hash(&ev.prev_hash, &ev.link())
+        clearance::store::audit_chain::hash(&ev.prev_hash, &ev.link())
     };
     exec(
         &app,
@@ -248,7 +248,10 @@ async fn exports_carry_every_event(backend: Backend) {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines.len(), 5);
-    assert_eq!(lines[0]["prev_hash"], clearance::audit::chain::GENESIS);
+    assert_eq!(
+        lines[0]["prev_hash"],
+        clearance::store::audit_chain::GENESIS
+    );
     assert_eq!(lines[1]["prev_hash"], lines[0]["hash"]);
     assert_eq!(lines[3]["detail"]["reason"], "ok");
 

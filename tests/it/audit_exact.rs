@@ -4,8 +4,9 @@
 //! detail text byte for byte.
 
 use clearance::{
-    audit::{chain, export, verify},
+    audit::{export, verify},
     digest::canonical_json,
+    store::audit_chain as chain,
     store::{NewAuditEvent, Store},
 };
 use serde_json::{Value, json, value::RawValue};

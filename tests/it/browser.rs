@@ -13,7 +13,7 @@ use std::{
     time::Duration,
 };
 
-use clearance::sandbox::jira::people;
+use clearance_sandbox::jira::people;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -153,15 +153,31 @@ impl Browser {
 
     /// Wait for `css` and click it (an `<option>` picks it).
     pub(crate) async fn pick(&self, css: &str) {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no {css}: {e}"))
-            .click()
-            .await
-            .unwrap();
+        self.click_found(Locator::Css(css), css).await;
+    }
+
+    /// Wait for the element and click it; when the panel re-renders between finding and clicking (a stale element),
+    /// find it again.
+    async fn click_found(&self, locator: Locator<'_>, what: &str) {
+        for _ in 0..20 {
+            let element = self
+                .client
+                .wait()
+                .at_most(Duration::from_secs(20))
+                .for_element(locator)
+                .await
+                .unwrap_or_else(|e| panic!("no {what}: {e}"));
+            match element.click().await {
+                Ok(()) => return,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference =>
+                {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("cannot click {what}: {e}"),
+            }
+        }
+        panic!("{what} went stale twenty times in a row");
     }
 
     /// The text of `css` once it contains `wanted` (or what it says after ten seconds).
@@ -206,14 +222,8 @@ impl Browser {
     /// Click the button labelled `label`.
     pub(crate) async fn click(&self, label: &str) {
         let xpath = format!("//button[normalize-space()='{label}']");
-        let b = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::XPath(&xpath))
-            .await
-            .unwrap_or_else(|e| panic!("no button {label:?}: {e}"));
-        b.click().await.unwrap();
+        self.click_found(Locator::XPath(&xpath), &format!("button {label:?}"))
+            .await;
     }
 }
 

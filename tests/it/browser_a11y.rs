@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use clearance::sandbox::jira::people;
+use clearance_sandbox::jira::people;
 use serde_json::{Value, json};
 
 use crate::{

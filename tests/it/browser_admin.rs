@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use clearance::sandbox::jira::people;
+use clearance_sandbox::jira::people;
 use fantoccini::Locator;
 
 use crate::{
@@ -21,7 +21,7 @@ async fn an_admin_adds_and_tests_a_data_source() {
     let s = Site::start(Backend::Sqlite).await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("marketing.db");
-    clearance::sandbox::warehouse::generate(&format!("sqlite://{}", db.display()), 20, 7)
+    clearance_sandbox::warehouse::generate(&format!("sqlite://{}", db.display()), 20, 7)
         .await
         .unwrap();
     let page = |who: &str| {

@@ -3,7 +3,7 @@
 //! removal (a summary carrying `<script>` stays text), downloads the CSV, and the page is saved as `09-dashboard`;
 //! axe-core finds no serious or critical WCAG 2.1 A/AA problem on it.
 
-use clearance::sandbox::jira::people;
+use clearance_sandbox::jira::people;
 use fantoccini::Locator;
 
 use crate::{

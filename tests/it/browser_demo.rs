@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use clearance::sandbox::jira::people;
+use clearance_sandbox::jira::people;
 use fantoccini::Locator;
 
 use crate::{

@@ -10,7 +10,7 @@
 
 use std::path::PathBuf;
 
-use clearance::sandbox::jira::{ForgeManifest, people};
+use clearance_sandbox::jira::{ForgeManifest, people};
 use fantoccini::Locator;
 use reqwest::StatusCode;
 

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use clearance::sandbox::jira::people;
+use clearance_sandbox::jira::people;
 use fantoccini::Locator;
 use reqwest::StatusCode;
 use serde_json::json;

@@ -8,9 +8,9 @@ use axum::Router;
 use chrono::{Datelike, Duration, Utc};
 use clearance::{
     crypto::tenant_secret_context,
-    sandbox::{jira::people, slack as slack_sim},
     store::{DeliveryRow, InstallRecord, IssueSnapshot, SealedSecret},
 };
+use clearance_sandbox::{jira::people, slack as slack_sim};
 use reqwest::StatusCode;
 use serde_json::json;
 use tokio::net::TcpListener;

@@ -14,11 +14,8 @@ mod production;
 #[path = "data_sources_sealed.rs"]
 pub(crate) mod sealed;
 
-use clearance::{
-    crypto::MasterKeys,
-    sandbox::jira::{JiraSim, people},
-    store::StoredDataSource,
-};
+use clearance::{crypto::MasterKeys, store::StoredDataSource};
+use clearance_sandbox::jira::{JiraSim, people};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -29,7 +29,7 @@ const ROLE_PASSWORD: &str = "ro-Secret-1";
 async fn put(api: &Api, name: &str, body: Value) -> (StatusCode, Value) {
     let (status, text) = api
         .call(
-            clearance::sandbox::jira::people::ADMIN,
+            clearance_sandbox::jira::people::ADMIN,
             "PUT",
             &format!("/api/admin/sources/{name}"),
             Some(body),

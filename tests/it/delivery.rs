@@ -7,9 +7,9 @@ use std::io::Read as _;
 
 use clearance::{
     crypto::{MasterKeys, delivery_secret_context},
-    sandbox::jira::people,
     store::{DeliveryRow, RequestRow},
 };
+use clearance_sandbox::jira::people;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -14,11 +14,11 @@ use chrono::Utc;
 use clearance::{
     delivery::{erase, retention},
     jira::adf,
-    sandbox::{
-        jira::{IssueEdit, people},
-        slack::{self as slack_sim, Conversation, ConversationKind, Message, SlackSim, User},
-    },
     store::{DeliveryRow, RequestRow},
+};
+use clearance_sandbox::{
+    jira::{IssueEdit, people},
+    slack::{self as slack_sim, Conversation, ConversationKind, Message, SlackSim, User},
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};

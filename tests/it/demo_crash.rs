@@ -13,10 +13,8 @@ use std::{
     time::Duration,
 };
 
-use clearance::{
-    host::connect::{jwt::Claims, qsh},
-    sandbox::jira::SiteState,
-};
+use clearance::host::connect::{jwt::Claims, qsh};
+use clearance_sandbox::jira::SiteState;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

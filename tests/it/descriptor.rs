@@ -41,7 +41,7 @@ fn check(d: &Value, base_url: &str) {
     assert_eq!(d["apiMigrations"]["signed-install"], true);
     assert_eq!(d["apiMigrations"]["context-qsh"], true);
     // Exactly what the Jira calls need (tests/it/jira_scopes.rs takes each away in turn).
-    let declared = clearance::sandbox::jira::scopes::descriptor_scopes(d);
+    let declared = clearance_sandbox::jira::scopes::descriptor_scopes(d);
     assert_eq!(d["scopes"].as_array().unwrap().len(), declared.len());
     assert_eq!(declared, clearance::jira::JiraOp::connect_scopes());
     for event in ["installed", "uninstalled", "enabled", "disabled"] {

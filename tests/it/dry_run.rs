@@ -3,7 +3,7 @@
 //! scan is stored for the plan's digest and audited without values, and submission depends on it. Who may run it,
 //! and every way a plan can fail to run, is answered in words.
 
-use clearance::sandbox::{
+use clearance_sandbox::{
     jira::{JiraSim, people},
     warehouse::{self, DEFAULT_SEED},
 };

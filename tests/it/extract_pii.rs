@@ -4,13 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use clearance::{
-    extract::{
-        pii_names::Category,
-        pii_values::{ColumnScan, Finding},
-    },
-    sandbox::warehouse::{self, DEFAULT_SEED},
+use clearance::extract::{
+    pii_names::Category,
+    pii_values::{ColumnScan, Finding},
 };
+use clearance_sandbox::warehouse::{self, DEFAULT_SEED};
 use sqlx::{Column, Connection, Row, SqliteConnection, TypeInfo};
 
 /// Sample up to 300 rows of every column, as text, and scan them (text-typed columns said to be so).

@@ -15,8 +15,8 @@ use clearance::{
         sql_guard::{self, Dialect},
     },
     requests::plan::Masking,
-    sandbox::warehouse::{self, DEFAULT_SEED},
 };
+use clearance_sandbox::warehouse::{self, DEFAULT_SEED};
 use secrecy::SecretString;
 use sqlx::{AssertSqlSafe, Connection, Executor, MySqlConnection, PgConnection};
 

@@ -10,8 +10,8 @@ use clearance::{
         protect::{Protection, parse_recipients},
     },
     requests::plan::{Format, Masking},
-    sandbox::warehouse::{self, DEFAULT_SEED},
 };
+use clearance_sandbox::warehouse::{self, DEFAULT_SEED};
 use secrecy::SecretString;
 use sqlx::{AssertSqlSafe, Connection, Executor};
 

@@ -10,7 +10,7 @@ use std::sync::{
 };
 
 use axum::{Json, Router, extract::State, routing::get};
-use clearance::sandbox::jira::keys::SimKeys;
+use clearance_sandbox::jira::keys::SimKeys;
 use jsonwebtoken::{
     Algorithm, EncodingKey, Header, encode,
     jwk::{Jwk, JwkSet},

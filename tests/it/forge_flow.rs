@@ -5,8 +5,8 @@
 //! called with the installation's system token under `/ex/jira/{cloudId}`). The scenario code is shared: only
 //! [`Door`] knows which front door it is using.
 
-use clearance::sandbox::{
-    self,
+use clearance_sandbox::{
+    self as sandbox,
     jira::{ForgeRemote, InvokeSpec, JiraSim, SimKeys, SimOptions, people},
     warehouse::{self, DEFAULT_SEED},
 };
@@ -400,7 +400,7 @@ async fn scenario(mut w: World) {
         .expect("the upload reached Jira");
     let through_gateway = upload
         .path
-        .starts_with(clearance::sandbox::jira::GATEWAY_PREFIX);
+        .starts_with(clearance_sandbox::jira::GATEWAY_PREFIX);
     let events = w.sim.forge_deliveries();
     match w.door {
         Door::Forge => {
@@ -458,7 +458,7 @@ async fn forge_uninstall_reinstall_and_retried_events(backend: Backend) {
         .unwrap();
     let fit = w
         .sim
-        .forge_invocation_token(&clearance::sandbox::jira::FitSpec::endpoint(
+        .forge_invocation_token(&clearance_sandbox::jira::FitSpec::endpoint(
             "clearance-jira-events",
         ));
     let payload = json!({"eventType": "avi:jira:updated:issue", "selfGenerated": false, "timestamp": 1,
@@ -510,7 +510,7 @@ async fn forge_uninstall_reinstall_and_retried_events(backend: Backend) {
     assert!(inst.system_token.is_none());
     let old = w
         .sim
-        .forge_invocation_token(&clearance::sandbox::jira::FitSpec::issue_panel(
+        .forge_invocation_token(&clearance_sandbox::jira::FitSpec::issue_panel(
             people::ANALYST,
             &key,
         ));

@@ -4,11 +4,11 @@
 //! dry runs are audited with the exact SQL readable from the plan snapshots, and flagged columns are masked in the
 //! preview unless the site allows otherwise.
 
-use clearance::sandbox::jira::people;
+use clearance_sandbox::jira::people;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use clearance::sandbox::warehouse::{self, DEFAULT_SEED};
+use clearance_sandbox::warehouse::{self, DEFAULT_SEED};
 
 use crate::{
     dry_run::{Site, plan},

@@ -1,10 +1,8 @@
 //! Intake end to end against the simulator: a labelled ticket becomes a request; label removal cancels and re-adding
 //! reopens; deletion cancels; duplicated and reordered deliveries converge; a malformed delivery changes nothing.
 
-use clearance::{
-    sandbox::jira::{IssueEdit, JiraSim, WebhookFault, people},
-    store::RequestRow,
-};
+use clearance::store::RequestRow;
+use clearance_sandbox::jira::{IssueEdit, JiraSim, WebhookFault, people};
 use reqwest::StatusCode;
 
 use crate::{

@@ -6,10 +6,8 @@
 
 use std::time::Duration;
 
-use clearance::{
-    jira::{JiraOp, JiraRequest},
-    sandbox::jira::{JiraSim, SecurityLevel, people},
-};
+use clearance::jira::{JiraOp, JiraRequest};
+use clearance_sandbox::jira::{JiraSim, SecurityLevel, people};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -348,7 +346,7 @@ async fn forge_tokens_follow_the_same_rule(backend: Backend) {
     // Forge shows no panel to Ana on an issue she may not see.
     let refused = w
         .sim
-        .forge_invoke_remote(clearance::sandbox::jira::InvokeSpec {
+        .forge_invoke_remote(clearance_sandbox::jira::InvokeSpec {
             module_key: "clearance-panel".into(),
             module_type: "jira:issueContext".into(),
             principal: people::ANALYST.into(),
@@ -361,7 +359,7 @@ async fn forge_tokens_follow_the_same_rule(backend: Backend) {
     assert!(
         matches!(
             refused,
-            Err(clearance::sandbox::jira::InvokeError::UnknownIssue(_))
+            Err(clearance_sandbox::jira::InvokeError::UnknownIssue(_))
         ),
         "{refused:?}"
     );

@@ -12,14 +12,14 @@ use clearance::{
         scopes::ConnectScope,
     },
     jobs::JobError,
-    sandbox::jira::{
-        ForgeRemote, JiraSim,
-        forge_scopes::{CLEARANCE_MANIFEST, SYSTEM_TOKEN_SCOPE, manifest_scopes},
-        people,
-        scopes::descriptor_scopes,
-    },
     slack::{DeliveryError, identity},
     tenant::Tenant,
+};
+use clearance_sandbox::jira::{
+    ForgeRemote, JiraSim,
+    forge_scopes::{CLEARANCE_MANIFEST, SYSTEM_TOKEN_SCOPE, manifest_scopes},
+    people,
+    scopes::descriptor_scopes,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};

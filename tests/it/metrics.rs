@@ -1,7 +1,7 @@
 //! `GET /metrics`: webhook outcomes, job attempts, Jira call latency, queue and request gauges, in Prometheus text;
 //! behind a bearer token when one is configured.
 
-use clearance::sandbox::jira::people;
+use clearance_sandbox::jira::people;
 use reqwest::StatusCode;
 
 use crate::{

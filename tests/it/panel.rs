@@ -1,7 +1,7 @@
 //! The issue panel's API as people use it in tests: context tokens from the simulated Jira for one issue, the
 //! request view, commands and the dry run.
 
-use clearance::sandbox::jira::JiraSim;
+use clearance_sandbox::jira::JiraSim;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -87,7 +87,7 @@ impl Panel<'_> {
 
     /// The request's audit trail as the analyst's panel shows it: (action, detail), oldest first.
     pub(crate) async fn audit_actions(&self) -> Vec<(String, Value)> {
-        let (_, v) = self.view(clearance::sandbox::jira::people::ANALYST).await;
+        let (_, v) = self.view(clearance_sandbox::jira::people::ANALYST).await;
         v["audit"]
             .as_array()
             .unwrap()

@@ -9,7 +9,7 @@ mod two_instances;
 use std::time::Duration;
 
 use chrono::TimeDelta;
-use clearance::sandbox::jira::people;
+use clearance_sandbox::jira::people;
 
 use crate::{helpers::Backend, on_each_backend};
 use setup::{Setup, eventually};

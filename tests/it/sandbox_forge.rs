@@ -12,8 +12,8 @@ mod remote;
 
 use std::time::Duration;
 
-use clearance::sandbox::{
-    self,
+use clearance_sandbox::{
+    self as sandbox,
     jira::{
         ENDPOINT_MODULE, FitSpec, ForgeRemote, ISSUE_PANEL, IssueEdit, JiraSim, PANEL_KEY, SimKeys,
         SimOptions, people,

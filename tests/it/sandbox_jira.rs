@@ -15,11 +15,11 @@ use axum::{
 use clearance::{
     host::connect::{jwt::Claims, qsh},
     jira::{JiraError, JiraOp, JiraRequest},
-    sandbox::{
-        self,
-        jira::{IssueEdit, JiraSim, SimKeys, SimOptions, WebhookFault, people},
-    },
     tenant::TenantState,
+};
+use clearance_sandbox::{
+    self as sandbox,
+    jira::{IssueEdit, JiraSim, SimKeys, SimOptions, WebhookFault, people},
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -725,7 +725,7 @@ fn simulator_signing_reproduces_the_official_vectors() {
             "https://example.com{}",
             case.addon_base_url.as_deref().unwrap_or("")
         );
-        sim.state().app = Some(clearance::sandbox::jira::model::InstalledApp {
+        sim.state().app = Some(clearance_sandbox::jira::model::InstalledApp {
             key: "vectors".into(),
             base_url: base,
             shared_secret: v.secret.clone(),

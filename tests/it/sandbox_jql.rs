@@ -2,7 +2,7 @@
 //! sends to `/rest/api/3/search/jql`.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use clearance::sandbox::jira::jql::{Field, JqlError, Searchable, UNBOUNDED_QUERY, parse};
+use clearance_sandbox::jira::jql::{Field, JqlError, Searchable, UNBOUNDED_QUERY, parse};
 
 #[derive(Clone, Debug)]
 struct Issue {

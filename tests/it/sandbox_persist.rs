@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use clearance::sandbox::{
-    self,
+use clearance_sandbox::{
+    self as sandbox,
     jira::{JiraSim, SimKeys, SimOptions, SiteState, people},
     slack::SlackSim,
 };

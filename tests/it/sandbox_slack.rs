@@ -2,7 +2,7 @@
 //! simulator nested under `/slack` as the demo mounts it.
 
 use axum::{Router, http::StatusCode};
-use clearance::sandbox::slack::{self, Bot, Conversation, SlackSim, Team, User, Webhook};
+use clearance_sandbox::slack::{self, Bot, Conversation, SlackSim, Team, User, Webhook};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 

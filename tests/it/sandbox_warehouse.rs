@@ -4,7 +4,7 @@
 //! indexes; a re-run replaces the tables; bad URLs fail with clear messages.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use clearance::sandbox::warehouse::{
+use clearance_sandbox::warehouse::{
     self, Batch, DEFAULT_SEED, Generator, Report, TABLE_NAMES, iban_valid, luhn_valid,
 };
 use sha2::{Digest, Sha256};

@@ -10,13 +10,13 @@ use axum::Router;
 use clearance::{
     crypto::{MasterKeys, slack_token_context},
     rotation::reseal_all,
-    sandbox::{
-        jira::people,
-        slack::{self as slack_sim, Bot, Conversation, SlackSim, User},
-    },
     slack,
     store::Store,
     tenant::Tenant,
+};
+use clearance_sandbox::{
+    jira::people,
+    slack::{self as slack_sim, Bot, Conversation, SlackSim, User},
 };
 use reqwest::StatusCode;
 use secrecy::ExposeSecret;

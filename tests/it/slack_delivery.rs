@@ -7,13 +7,13 @@ use std::time::Duration;
 use chrono::Utc;
 use clearance::{
     jobs::{JobError, WaitingOn},
-    sandbox::jira::people,
     slack::{
         self, DeliveryError, SlackError, identity,
         messages::{IssueRef, Message, reveal_link_dm},
         notices::Notice,
     },
 };
+use clearance_sandbox::jira::people;
 use reqwest::StatusCode;
 use serde_json::json;
 use url::Url;

@@ -5,9 +5,9 @@
 use clearance::{
     audit,
     requests::writeback,
-    sandbox::jira::{JiraSim, people},
     store::{RequestRow, RolePolicy},
 };
+use clearance_sandbox::jira::{JiraSim, people};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

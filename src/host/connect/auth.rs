@@ -128,7 +128,7 @@ impl Connect {
                     .ok_or_else(|| AuthError::Invalid("sub is not an account id".into()))?,
             ),
         };
-        let context_issue = jwt::context_issue(&claims)?;
+        let context_issue = crate::host::context_issue::issue_in(claims.context.as_ref(), "jira")?;
         Ok(Caller {
             tenant: stored.tenant,
             account_id,

@@ -3,11 +3,9 @@
 mod auth;
 pub mod descriptor;
 mod install_keys;
-pub mod jwt;
 mod lifecycle;
 mod lifecycle_payload;
 mod outbound;
-pub mod qsh;
 mod tenants;
 
 use std::{sync::Arc, time::Duration};
@@ -26,6 +24,7 @@ use crate::{
     jira::JiraSite,
     store::{Store, StoredTenant},
 };
+pub use clearance_atlassian::{jwt, qsh};
 
 /// The Connect adapter: everything needed to verify Jira's calls and to sign ours.
 #[derive(Clone)]

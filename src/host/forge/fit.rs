@@ -3,16 +3,12 @@
 //! `aud` = our app id, `exp`/`nbf` with a small leeway, then the claims we act on: the installation, the API base URL
 //! (an allowed gateway host, `/ex/jira/{cloudId}`) and the environment. Anything else is refused.
 
+use clearance_atlassian::alg::require_algorithm;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, errors::ErrorKind};
 use serde::Deserialize;
 use url::Url;
 
-use crate::{
-    config::ForgeConfig,
-    host::{AuthError, jwt_alg::require_algorithm},
-    jira::IssueId,
-    tenant::AccountId,
-};
+use crate::{config::ForgeConfig, host::AuthError, jira::IssueId, tenant::AccountId};
 
 /// `iss` of every invocation token.
 pub const ISSUER: &str = "forge/invocation-token";

@@ -5,11 +5,10 @@ use std::{sync::OnceLock, time::Duration};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, encode};
 use serde_json::{Value, json};
 
+use clearance_sandbox::jira::keys::SimKeys;
+
 use super::*;
-use crate::{
-    config::{ForgeConfig, HostPatterns},
-    sandbox::jira::keys::SimKeys,
-};
+use crate::config::{ForgeConfig, HostPatterns};
 
 const APP: &str = "ari:cloud:ecosystem::app/6f1b7b2c-6c1f-4b8e-9a4e-0d6f3c2b1a00";
 const CLOUD: &str = "1c9a6a4e-9d6b-4f3e-8a41-2d5f0e7b3c11";

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use clearance::{
     crypto::MasterKeys,
-    sandbox::{
-        self,
-        jira::{JiraSim, SimKeys, SimOptions},
-    },
     store::{JobRow, Store},
+};
+use clearance_sandbox::{
+    self as sandbox,
+    jira::{JiraSim, SimKeys, SimOptions},
 };
 use secrecy::ExposeSecret;
 

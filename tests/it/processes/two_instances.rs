@@ -4,7 +4,7 @@
 
 use std::{collections::BTreeSet, time::Duration};
 
-use clearance::sandbox::jira::{JiraSim, WebhookFault, people};
+use clearance_sandbox::jira::{JiraSim, WebhookFault, people};
 use tokio::task::JoinSet;
 
 use super::setup::{Setup, eventually};

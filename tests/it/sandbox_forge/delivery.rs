@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use clearance::sandbox::jira::{
+use clearance_sandbox::jira::{
     INVALID_FORGE_INVOCATION_TOKEN, INVALID_REMOTE_INVOCATION_ERROR, IssueEdit, JiraSim,
     SimOptions, TIMEOUT_ERROR, people,
 };

@@ -3,10 +3,8 @@
 
 use std::time::Duration;
 
-use clearance::{
-    host::connect::{jwt::Claims, qsh},
-    sandbox::jira::{JiraSim, people},
-};
+use clearance::host::connect::{jwt::Claims, qsh};
+use clearance_sandbox::jira::{JiraSim, people};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -3,7 +3,7 @@
 //! `clearanceStatus = "approved"`; installed from the same manifest without that module, the same query is refused as
 //! Jira refuses an unknown field (400, "does not exist").
 
-use clearance::sandbox::jira::{ForgeManifest, JiraSim, people};
+use clearance_sandbox::jira::{ForgeManifest, JiraSim, people};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

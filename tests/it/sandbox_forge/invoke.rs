@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use clearance::sandbox::jira::{
+use clearance_sandbox::jira::{
     ForgeRemote, ISSUE_PANEL, InvokeError, InvokeSpec, PANEL_KEY, SimOptions, people,
 };
 use reqwest::StatusCode;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use clearance::sandbox::jira::people;
+use clearance_sandbox::jira::people;
 use reqwest::StatusCode;
 use serde_json::json;
 

@@ -20,7 +20,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use clearance::sandbox::jira::{FIT_ISSUER, JiraSim};
+use clearance_sandbox::jira::{FIT_ISSUER, JiraSim};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, jwk::JwkSet};
 use serde_json::{Value, json};
 
