@@ -4,12 +4,17 @@
 pub mod adf;
 mod calls;
 mod client;
+mod comments;
+mod issue;
 mod issue_id;
 pub mod operations;
 mod permissions;
+mod properties;
 pub mod refusal;
 mod request;
 pub mod scopes;
+mod search;
+mod server_info;
 mod users;
 
 use std::{sync::Arc, time::Duration};
@@ -19,8 +24,13 @@ use url::Url;
 
 pub use calls::{Body, CallShape, FORGE_PLATFORM_SCOPES, JiraOp};
 pub use client::{Attachment, AttachmentMeta, JiraClient, Myself};
+pub use comments::{Comment, comment_body};
+pub use issue::{Issue, IssueAttachment};
 pub use issue_id::IssueId;
+pub use properties::{REQUEST_PROPERTY, RequestProperty};
 pub use request::JiraRequest;
+pub use search::IssueIdPage;
+pub use server_info::server_base_url;
 
 /// Authorizes one outgoing request (a token signed for this exact request, or a bearer token; the host adapter decides).
 pub trait JiraAuth: Send + Sync {
