@@ -60,15 +60,10 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
         return Ok(());
     };
     let jira = app.jira_for(&stored).await?;
-    let updated = row
-        .updated_at
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let property = RequestProperty {
-        state: row.state.clone(),
-        updated,
-        request_id: row.id.clone(),
-    };
-    match jira.set_request_property(&row.issue_id, &property).await {
+    match jira
+        .set_request_property(&row.issue_id, &property(&row))
+        .await
+    {
         Err(JiraError::NotFound(_)) => return Ok(()), // the issue is gone; nothing to tell
         other => other?,
     }
@@ -82,6 +77,17 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
         jira.add_comment(&row.issue_id, doc).await?;
     }
     Ok(())
+}
+
+/// The issue property for `row`: its current state.
+pub(crate) fn property(row: &RequestRow) -> RequestProperty {
+    RequestProperty {
+        state: row.state.clone(),
+        updated: row
+            .updated_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        request_id: row.id.clone(),
+    }
 }
 
 fn footer(seq: i64) -> String {
