@@ -92,7 +92,8 @@ impl JiraClient {
         self.get_json(JiraRequest::new(JiraOp::Myself)).await
     }
 
-    /// `GET` a JSON resource.
+    /// `GET` a JSON resource. Raw access for tests and tools: Clearance's own code calls Jira through the typed
+    /// methods of this module (`tests/it/jira_openapi.rs` checks that no code outside it names a [`JiraOp`]).
     pub async fn get_json<T: DeserializeOwned>(&self, req: JiraRequest) -> Result<T, JiraError> {
         let resp = self.call(&req, HttpMethod::Get, None).await?;
         resp.json::<T>()
@@ -100,12 +101,13 @@ impl JiraClient {
             .map_err(|e| JiraError::Decode(e.to_string()))
     }
 
-    /// `PUT` a JSON body (entity properties, edits); Jira's answer body, if any, is ignored.
+    /// `PUT` a JSON body (entity properties, edits); Jira's answer body, if any, is ignored. Raw access, as
+    /// [`get_json`](Self::get_json).
     pub async fn put_json(&self, req: JiraRequest, body: &Value) -> Result<(), JiraError> {
         self.call(&req, HttpMethod::Put, Some(body)).await.map(drop)
     }
 
-    /// `POST` a JSON body and decode the JSON answer.
+    /// `POST` a JSON body and decode the JSON answer. Raw access, as [`get_json`](Self::get_json).
     pub async fn post_json<T: DeserializeOwned>(
         &self,
         req: JiraRequest,
@@ -149,24 +151,6 @@ impl JiraClient {
     pub async fn attachment_meta(&self) -> Result<AttachmentMeta, JiraError> {
         self.get_json(JiraRequest::new(JiraOp::AttachmentMeta))
             .await
-    }
-
-    /// The attachments on an issue (`GET /rest/api/3/issue/{key}?fields=attachment`).
-    pub async fn issue_attachments(&self, issue: &str) -> Result<Vec<Attachment>, JiraError> {
-        #[derive(Deserialize)]
-        struct Issue {
-            fields: Fields,
-        }
-        #[derive(Deserialize)]
-        struct Fields {
-            #[serde(default)]
-            attachment: Vec<Attachment>,
-        }
-        let req = JiraRequest::new(JiraOp::Issue)
-            .param(issue)
-            .query("fields", "attachment");
-        let issue: Issue = self.get_json(req).await?;
-        Ok(issue.fields.attachment)
     }
 
     /// `POST /rest/api/3/issue/{key}/attachments`: upload the file at `path` as `file_name`, streamed from disk (multipart

@@ -3,10 +3,15 @@
 
 mod calls;
 mod client;
+mod comments;
+mod issue;
 mod issue_id;
 mod job_error;
 mod permissions;
+mod properties;
 mod request;
+mod search;
+mod server_info;
 mod users;
 
 pub use clearance_atlassian::{adf, operations, refusal, scopes};
@@ -18,8 +23,13 @@ use url::Url;
 
 pub use calls::{Body, CallShape, FORGE_PLATFORM_SCOPES, JiraOp};
 pub use client::{Attachment, AttachmentMeta, JiraClient, Myself};
+pub use comments::{Comment, comment_body};
+pub use issue::{Issue, IssueAttachment};
 pub use issue_id::IssueId;
+pub use properties::{REQUEST_PROPERTY, RequestProperty};
 pub use request::JiraRequest;
+pub use search::IssueIdPage;
+pub use server_info::server_base_url;
 
 /// Authorizes one outgoing request (a token signed for this exact request, or a bearer token; the host adapter decides).
 pub trait JiraAuth: Send + Sync {

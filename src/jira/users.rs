@@ -1,4 +1,5 @@
-//! People on the site: an account's e-mail address (only for apps Atlassian approved for it) and display name.
+//! People on the site: an account's e-mail address (only for apps Atlassian approved for it), display name and
+//! groups.
 
 use serde::Deserialize;
 
@@ -8,6 +9,11 @@ use super::{JiraClient, JiraError, JiraOp, JiraRequest};
 struct Email {
     #[serde(default)]
     email: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Group {
+    name: String,
 }
 
 #[derive(Deserialize)]
@@ -36,5 +42,13 @@ impl JiraClient {
         let req = JiraRequest::new(JiraOp::User).query("accountId", account_id);
         let found: User = self.get_json(req).await?;
         Ok(found.display_name.filter(|n| !n.trim().is_empty()))
+    }
+
+    /// `GET /rest/api/3/user/groups`: the names of the account's groups.
+    #[tracing::instrument(skip_all)]
+    pub async fn user_groups(&self, account_id: &str) -> Result<Vec<String>, JiraError> {
+        let req = JiraRequest::new(JiraOp::UserGroups).query("accountId", account_id);
+        let groups: Vec<Group> = self.get_json(req).await?;
+        Ok(groups.into_iter().map(|g| g.name).collect())
     }
 }

@@ -27,6 +27,8 @@ pub mod writeback;
 
 #[cfg(test)]
 mod adf_schema_tests;
+#[cfg(test)]
+mod jira_body_snapshot_tests;
 
 use crate::{
     app::AppState,

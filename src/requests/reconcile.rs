@@ -3,12 +3,11 @@
 //! webhook missed converges here.
 
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{state::State, sync};
 use crate::{
     app::AppState,
-    jira::{JiraOp, JiraRequest},
     jobs::JobError,
     store::{JobRow, NewJob, Store, StoreError},
 };
@@ -78,22 +77,15 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     let mut token: Option<String> = None;
     let mut found = 0usize;
     for _ in 0..MAX_PAGES {
-        let mut req = JiraRequest::new(JiraOp::SearchJql)
-            .query("jql", &query)
-            .query("maxResults", PAGE)
-            .query("fields", "id");
-        if let Some(t) = &token {
-            req = req.query("nextPageToken", t);
+        let page = jira
+            .search_issue_ids(&query, PAGE, token.as_deref())
+            .await?;
+        for id in &page.issue_ids {
+            store.enqueue_job(&sync_job(&p.tenant_id, id)).await?;
+            found += 1;
         }
-        let page: Value = jira.get_json(req).await?;
-        for issue in page["issues"].as_array().into_iter().flatten() {
-            if let Some(id) = issue["id"].as_str() {
-                store.enqueue_job(&sync_job(&p.tenant_id, id)).await?;
-                found += 1;
-            }
-        }
-        token = page["nextPageToken"].as_str().map(str::to_owned);
-        if page["isLast"] != false || token.is_none() {
+        token = page.next_page_token;
+        if page.is_last || token.is_none() {
             break;
         }
     }

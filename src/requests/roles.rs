@@ -6,11 +6,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use serde::Deserialize;
-
 use super::machine::Roles;
 use crate::{
-    jira::{JiraClient, JiraError, JiraOp, JiraRequest},
+    jira::{JiraClient, JiraError},
     store::RolePolicy,
 };
 
@@ -31,11 +29,6 @@ impl Default for GroupCache {
     fn default() -> Self {
         Self::new(10_000, GROUPS_TTL)
     }
-}
-
-#[derive(Deserialize)]
-struct Group {
-    name: String,
 }
 
 impl GroupCache {
@@ -60,9 +53,7 @@ impl GroupCache {
         {
             return Ok(groups);
         }
-        let req = JiraRequest::new(JiraOp::UserGroups).query("accountId", account_id);
-        let groups: Vec<Group> = jira.get_json(req).await?;
-        let names = Arc::new(groups.into_iter().map(|g| g.name).collect::<Vec<_>>());
+        let names = Arc::new(jira.user_groups(account_id).await?);
         self.entries.insert(key, (Instant::now(), names.clone()));
         Ok(names)
     }

@@ -3,12 +3,12 @@
 //! or for deliveries out of order, converges on the same state.
 
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{commands, machine::SystemEvent, state::State, writeback};
 use crate::{
     app::AppState,
-    jira::{JiraError, JiraOp, JiraRequest, adf},
+    jira::{Issue, JiraError},
     jobs::JobError,
     store::{IssueSnapshot, JobRow, Upserted},
 };
@@ -31,10 +31,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
         return Ok(());
     };
     let jira = app.jira_for(&stored).await?;
-    let req = JiraRequest::new(JiraOp::Issue)
-        .param(&p.issue_id)
-        .query("fields", FIELDS);
-    let issue: Value = match jira.get_json(req).await {
+    let issue = match jira.issue(&p.issue_id).await {
         Ok(v) => v,
         Err(JiraError::NotFound(_)) => {
             let mut tx = store.begin().await?;
@@ -87,8 +84,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
             .await
             .map_err(exec_error)?;
     }
-    let closed = issue["fields"]["status"]["statusCategory"]["key"] == "done";
-    if closed
+    if issue.is_done()
         && store
             .retention_policy(&p.tenant_id)
             .await?
@@ -106,35 +102,18 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     Ok(())
 }
 
-fn snapshot(issue_id: &str, issue: &Value) -> IssueSnapshot {
-    let f = &issue["fields"];
+fn snapshot(issue_id: &str, issue: &Issue) -> IssueSnapshot {
     IssueSnapshot {
         issue_id: issue_id.to_owned(),
-        issue_key: issue["key"].as_str().unwrap_or_default().to_owned(),
-        project_key: f["project"]["key"].as_str().unwrap_or_default().to_owned(),
-        summary: f["summary"].as_str().unwrap_or_default().to_owned(),
-        description: adf::plain_text(&f["description"]),
-        reporter: f["reporter"]["accountId"].as_str().map(str::to_owned),
-        labels: f["labels"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|l| l.as_str().map(str::to_owned))
-            .collect(),
-        attachments: f["attachment"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|a| {
-                json!({"id": a["id"], "filename": a["filename"], "size": a["size"], "mimeType": a["mimeType"],
-                       "created": a["created"]})
-            })
-            .collect(),
+        issue_key: issue.key.clone(),
+        project_key: issue.project_key.clone(),
+        summary: issue.summary.clone(),
+        description: issue.description.clone(),
+        reporter: issue.reporter.clone(),
+        labels: issue.labels.clone(),
+        attachments: issue.attachments.iter().map(|a| a.to_json()).collect(),
     }
 }
-
-/// The fields [`snapshot`] and the closed check read.
-const FIELDS: &str = "summary,description,reporter,labels,project,attachment,status";
 
 /// Recording an observed change failed (storage): try again.
 fn exec_error(e: commands::ExecError) -> JobError {

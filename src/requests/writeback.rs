@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::{
     app::AppState,
-    jira::{JiraClient, JiraError, JiraOp, JiraRequest, adf},
+    jira::{JiraClient, JiraError, RequestProperty, adf},
     jobs::JobError,
     store::{AuditEvent, JobOrder, JobRow, NewJob, RequestRow},
 };
@@ -23,7 +23,7 @@ pub const KIND: &str = crate::jobs::JobKind::IssueWriteback.name();
 /// Audit action of a request's creation.
 pub const CREATED: &str = "request.created";
 /// Issue entity property key.
-pub const PROPERTY: &str = "clearance-request";
+pub const PROPERTY: &str = crate::jira::REQUEST_PROPERTY;
 
 #[derive(Deserialize)]
 struct Payload {
@@ -60,14 +60,10 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
         return Ok(());
     };
     let jira = app.jira_for(&stored).await?;
-    let updated = row
-        .updated_at
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let property = json!({"state": row.state, "updated": updated, "requestId": row.id});
-    let req = JiraRequest::new(JiraOp::SetIssueProperty)
-        .param(&row.issue_id)
-        .param(PROPERTY);
-    match jira.put_json(req, &property).await {
+    match jira
+        .set_request_property(&row.issue_id, &property(&row))
+        .await
+    {
         Err(JiraError::NotFound(_)) => return Ok(()), // the issue is gone; nothing to tell
         other => other?,
     }
@@ -78,15 +74,20 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
         return Ok(());
     };
     if !already_commented(&jira, &row.issue_id, &footer(event.seq)).await? {
-        let body = json!({"body": doc});
-        let _: Value = jira
-            .post_json(
-                JiraRequest::new(JiraOp::AddComment).param(&row.issue_id),
-                &body,
-            )
-            .await?;
+        jira.add_comment(&row.issue_id, doc).await?;
     }
     Ok(())
+}
+
+/// The issue property for `row`: its current state.
+pub(crate) fn property(row: &RequestRow) -> RequestProperty {
+    RequestProperty {
+        state: row.state.clone(),
+        updated: row
+            .updated_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        request_id: row.id.clone(),
+    }
 }
 
 fn footer(seq: i64) -> String {
@@ -141,21 +142,9 @@ async fn already_commented(
     issue_id: &str,
     footer: &str,
 ) -> Result<bool, JiraError> {
-    #[derive(Deserialize)]
-    struct Page {
-        comments: Vec<Comment>,
-    }
-    #[derive(Deserialize)]
-    struct Comment {
-        body: Value,
-    }
-    let req = JiraRequest::new(JiraOp::Comments)
-        .param(issue_id)
-        .query("orderBy", "-created")
-        .query("maxResults", 100);
-    let page: Page = jira.get_json(req).await?;
-    Ok(page
-        .comments
+    Ok(jira
+        .latest_comments(issue_id, 100)
+        .await?
         .iter()
-        .any(|c| adf::plain_text(&c.body).contains(footer)))
+        .any(|c| c.text.contains(footer)))
 }

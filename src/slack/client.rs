@@ -141,12 +141,7 @@ impl SlackClient {
         text: &str,
         blocks: Option<Value>,
     ) -> Result<MessageTs, SlackError> {
-        let mut body = json!({
-            "channel": channel.as_ref(), "text": text, "unfurl_links": false, "unfurl_media": false,
-        });
-        if let Some(blocks) = blocks {
-            body["blocks"] = blocks;
-        }
+        let body = post_message_body(channel, text, blocks);
         let posted: Posted = self
             .call("chat.postMessage", token, Body::Json(body))
             .await?;
@@ -209,6 +204,17 @@ impl SlackClient {
         })?;
         answer(method, value)
     }
+}
+
+/// The JSON body of `chat.postMessage` (see [`SlackClient::post_message`]).
+pub(super) fn post_message_body(channel: &ChannelId, text: &str, blocks: Option<Value>) -> Value {
+    let mut body = json!({
+        "channel": channel.as_ref(), "text": text, "unfurl_links": false, "unfurl_media": false,
+    });
+    if let Some(blocks) = blocks {
+        body["blocks"] = blocks;
+    }
+    body
 }
 
 /// Sort a Web API answer: `ok: true` decoded into `T`, else the error code into [`SlackError`].

@@ -20,3 +20,6 @@ pub use error::{AUTH_RETRY_AFTER, SlackError};
 pub use ids::{BotToken, ChannelId, MessageTs, SlackUserId, UserGroupId};
 pub use notify::{DeliveryError, Sent, load_settings, post_notice, send_dm, test_notice};
 pub use settings::{SettingsError, SlackSettings};
+
+#[cfg(test)]
+mod snapshot_tests;

@@ -264,6 +264,34 @@ fn no_call_bypasses_the_operation_list() {
     );
 }
 
+/// Clearance calls Jira only through the client's typed methods: no code outside `src/jira/` (before its unit tests)
+/// names a call ([`JiraOp`], `JiraRequest`) or sends one raw (`get_json`, `post_json`, `put_json`).
+#[test]
+fn only_the_jira_client_names_its_calls() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut offenders = Vec::new();
+    for file in files.iter().filter(|f| !f.starts_with(src.join("jira"))) {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("#[cfg(test)]") {
+                break;
+            }
+            let code = line.split("//").next().unwrap_or_default();
+            let names = ["JiraOp", "JiraRequest", "get_json", "post_json", "put_json"];
+            if names.iter().any(|name| code.contains(name)) {
+                offenders.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "Jira calls outside the Jira client:\n{}",
+        offenders.join("\n")
+    );
+}
+
 /// The simulator's REST routes are operations of the table (it answers 500 to a call of one that is not).
 #[test]
 fn the_simulators_routes_are_in_the_table() {

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use clearance::{
     host::connect::descriptor,
     jira::{
-        FORGE_PLATFORM_SCOPES, IssueId, JiraClient, JiraError, JiraOp, JiraRequest,
+        FORGE_PLATFORM_SCOPES, IssueId, JiraClient, JiraError, JiraOp, RequestProperty,
         scopes::ConnectScope,
     },
     jobs::JobError,
@@ -22,7 +22,7 @@ use clearance_sandbox::jira::{
     scopes::descriptor_scopes,
 };
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{
     forge_flow::{World, forge_world_with},
@@ -120,31 +120,21 @@ async fn call(jira: &JiraClient, op: JiraOp, f: &Fixture) -> Result<(), JiraErro
         JiraOp::Myself => jira.myself().await.map(drop),
         JiraOp::User => jira.user_display_name(people::REQUESTER).await.map(drop),
         JiraOp::UserEmail => jira.user_email(people::REQUESTER).await.map(drop),
-        JiraOp::UserGroups => jira
-            .get_json::<Value>(JiraRequest::new(op).query("accountId", people::ANALYST))
-            .await
-            .map(drop),
+        JiraOp::UserGroups => jira.user_groups(people::ANALYST).await.map(drop),
         JiraOp::CheckPermissions => jira.can_browse_issue(&f.asker, f.issue_id).await.map(drop),
         JiraOp::Issue => jira.issue_attachments(&f.issue_key).await.map(drop),
-        JiraOp::Comments => jira
-            .get_json::<Value>(JiraRequest::new(op).param(&issue).query("maxResults", 5))
-            .await
-            .map(drop),
-        JiraOp::AddComment => jira
-            .post_json::<Value>(
-                JiraRequest::new(op).param(&issue),
-                &json!({"body": clearance::jira::adf::blocks(vec![])}),
-            )
-            .await
-            .map(drop),
+        JiraOp::Comments => jira.latest_comments(&issue, 5).await.map(drop),
+        JiraOp::AddComment => {
+            jira.add_comment(&issue, clearance::jira::adf::blocks(vec![]))
+                .await
+        }
         JiraOp::SetIssueProperty => {
-            jira.put_json(
-                JiraRequest::new(op)
-                    .param(&issue)
-                    .param("clearance-request"),
-                &json!({"state": "new", "updated": "2026-12-01T00:00:00.000Z", "requestId": "r"}),
-            )
-            .await
+            let property = RequestProperty {
+                state: "new".into(),
+                updated: "2026-12-01T00:00:00.000Z".into(),
+                request_id: "r".into(),
+            };
+            jira.set_request_property(&issue, &property).await
         }
         JiraOp::AddAttachment => jira
             .upload_attachment(&issue, f.upload.path(), "bundle.zip", "application/zip")
@@ -157,7 +147,7 @@ async fn call(jira: &JiraClient, op: JiraOp, f: &Fixture) -> Result<(), JiraErro
             .await
             .map(drop),
         JiraOp::SearchJql => jira
-            .get_json::<Value>(JiraRequest::new(op).query("jql", "project = DATA"))
+            .search_issue_ids("project = DATA", 50, None)
             .await
             .map(drop),
     }

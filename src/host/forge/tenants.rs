@@ -11,7 +11,7 @@ use super::{CLIENT_KEY_PREFIX, Forge, Invocation};
 use crate::{
     crypto::forge_token_context,
     host::AuthError,
-    jira::{JiraOp, JiraRequest},
+    jira,
     store::{ForgeContact, ForgeInstallation, InstallRecord, SealedSecret, StoredTenant},
     tenant::TenantState,
 };
@@ -106,13 +106,10 @@ impl Forge {
 
     /// The site's URL from Jira's `serverInfo` at the API base (it needs no token), when no call has named it yet.
     async fn server_base_url(&self, api_base: &Url) -> Option<Url> {
-        let path = JiraRequest::new(JiraOp::ServerInfo).path_and_query().ok()?;
-        let url = format!("{}{path}", api_base.as_str().trim_end_matches('/'));
-        let resp = self.inner.http.get(&url).send().await.ok()?;
-        let info: serde_json::Value = resp.error_for_status().ok()?.json().await.ok()?;
-        info.get("baseUrl")
-            .and_then(|v| v.as_str())
-            .and_then(site_url)
+        let base_url = jira::server_base_url(&self.inner.http, api_base)
+            .await
+            .ok()??;
+        site_url(&base_url)
     }
 
     /// Pre-uninstall: like a Connect uninstall, the tenant is marked uninstalled (its data kept) and its token
