@@ -1,4 +1,5 @@
-//! `AppError`: every handler error, mapped to a status and a body that never leaks internals or auth reasons.
+//! `AppError`: every handler error, mapped to a status and a body that never leaks internals or auth reasons. Each
+//! module whose failures reach HTTP says how they map, next to its error type (`From<…> for AppError`).
 
 use axum::{
     Json,
@@ -7,23 +8,14 @@ use axum::{
 };
 use serde_json::json;
 
-use crate::{
-    extract::pipeline::ExtractError,
-    host::AuthError,
-    requests::{
-        commands::ExecError, dry_run::DryRunError, machine::CommandError, plan_inputs::InputError,
-    },
-    slack::SettingsError,
-    sources::SourcesError,
-    store::StoreError,
-};
+use crate::store::StoreError;
 
 /// An error a handler returns.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// Authentication failed; the reason is logged, the response says only 401.
     #[error("unauthorized: {0}")]
-    Unauthorized(AuthError),
+    Unauthorized(String),
     /// The request is malformed; the message is for the caller.
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -54,85 +46,9 @@ pub enum AppError {
 /// Handler result.
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
-impl From<AuthError> for AppError {
-    fn from(e: AuthError) -> Self {
-        if e.is_internal() {
-            Self::Internal(anyhow::Error::new(e))
-        } else {
-            Self::Unauthorized(e)
-        }
-    }
-}
-
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         Self::Internal(anyhow::Error::new(e))
-    }
-}
-
-/// Refusals keep their words; a Jira failure is a bad gateway; storage and the rest are internal.
-impl From<ExecError> for AppError {
-    fn from(e: ExecError) -> Self {
-        match e {
-            ExecError::Command(CommandError::Forbidden(m)) => Self::Forbidden(m),
-            ExecError::Command(CommandError::NotNow(m) | CommandError::Stale(m)) => {
-                Self::Conflict(m)
-            }
-            ExecError::Command(CommandError::Invalid(m)) => Self::Unprocessable(m),
-            ExecError::NotFound(issue) => Self::no_request(issue),
-            ExecError::Jira(j) => Self::Upstream(format!("cannot read your Jira groups: {j}")),
-            ExecError::Store(s) => s.into(),
-            ExecError::Other(o) => Self::Internal(o),
-        }
-    }
-}
-
-/// The dry run's failures: refusals as for commands; a plan that cannot run (source, ID file, the query itself:
-/// refused SQL, unknown column, timeout, unreachable source) is 422 with the engine's words; Jira failing is 502.
-impl From<DryRunError> for AppError {
-    fn from(e: DryRunError) -> Self {
-        match e {
-            DryRunError::Exec(e) => e.into(),
-            DryRunError::Inputs(InputError::Source(e)) => e.into(),
-            DryRunError::Inputs(InputError::IdFile(m)) => Self::Unprocessable(m),
-            DryRunError::Inputs(e @ InputError::Jira(_)) => Self::Upstream(e.to_string()),
-            DryRunError::Inputs(InputError::Other(e)) => Self::Internal(e),
-            DryRunError::Extract { error, message } => match error {
-                ExtractError::Write(_)
-                | ExtractError::Io(_)
-                | ExtractError::Bundle(_)
-                | ExtractError::Interrupted(_) => Self::Internal(anyhow::Error::new(error)),
-                _ => Self::Unprocessable(message),
-            },
-        }
-    }
-}
-
-/// Refusals keep their words (bad input 422, unknown source 404, project not allowed 403, concurrent change 409).
-impl From<SourcesError> for AppError {
-    fn from(e: SourcesError) -> Self {
-        match e {
-            SourcesError::Invalid(m) => Self::Unprocessable(m),
-            SourcesError::NotFound(m) => Self::NotFound(m),
-            SourcesError::NotAllowed(m) => Self::Forbidden(m),
-            SourcesError::Conflict(m) => Self::Conflict(m),
-            SourcesError::Store(s) => s.into(),
-            e @ SourcesError::Sealed { .. } => Self::Internal(anyhow::Error::new(e)),
-        }
-    }
-}
-
-/// Bad input and a token Slack refused are 422 (nothing changed), an unknown mapping 404, Slack unreachable while
-/// checking a token 502.
-impl From<SettingsError> for AppError {
-    fn from(e: SettingsError) -> Self {
-        match e {
-            SettingsError::Invalid(m) => Self::Unprocessable(m),
-            SettingsError::NotFound(m) => Self::NotFound(m),
-            e @ SettingsError::Unchecked(_) => Self::Upstream(e.to_string()),
-            SettingsError::Store(s) => s.into(),
-            e @ SettingsError::NoMasterKey(_) => Self::Internal(anyhow::Error::new(e)),
-        }
     }
 }
 

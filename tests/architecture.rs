@@ -18,7 +18,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "wiring: the binary, CLI commands, the demo, the server",
         &["main", "commands", "extract_command", "demo", "app"],
     ),
-    ("HTTP: routes, handlers, their errors", &["web", "error"]),
+    ("HTTP: routes and handlers", &["web"]),
     (
         "front doors: Connect and Forge authentication, host extractors",
         &["host"],
@@ -36,6 +36,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["jira", "slack", "jobs", "sources", "audit"],
     ),
     ("metrics", &["metrics"]),
+    (
+        "how failures answer over HTTP (each module maps its own errors)",
+        &["error"],
+    ),
     ("the store", &["store"]),
     (
         "plain types and settings",
@@ -46,11 +50,9 @@ const LAYERS: &[(&str, &[&str])] = &[
 /// Imports that point up a layer today (issue 18 removes them; remove each here when it is gone).
 const KNOWN_UPWARD: &[(&str, &str)] = &[
     ("delivery", "app"),
-    ("host", "error"),
     ("metrics", "requests"),
     ("requests", "app"),
     ("requests", "delivery"),
-    ("requests", "error"),
     ("slack", "app"),
     ("web", "app"),
 ];

@@ -123,3 +123,14 @@ impl From<AuthError> for crate::jobs::JobError {
         }
     }
 }
+
+/// A refused token is 401 (the reason only logged); our own failure while checking it is 500.
+impl From<AuthError> for crate::error::AppError {
+    fn from(e: AuthError) -> Self {
+        if e.is_internal() {
+            Self::Internal(anyhow::Error::new(e))
+        } else {
+            Self::Unauthorized(e.to_string())
+        }
+    }
+}

@@ -7,6 +7,7 @@ pub mod commands;
 pub mod delivery_comment;
 pub mod dry_run;
 pub mod events;
+mod http_errors;
 pub mod intake;
 pub mod machine;
 pub mod people;

@@ -265,3 +265,19 @@ async fn token_checked(app: &AppState, token: &BotToken) -> Result<super::AuthIn
         Err(e) => Err(SettingsError::Unchecked(e)),
     }
 }
+
+/// Bad input and a token Slack refused are 422 (nothing changed), an unknown mapping 404, Slack unreachable while
+/// checking a token 502.
+impl From<SettingsError> for crate::error::AppError {
+    fn from(e: SettingsError) -> Self {
+        match e {
+            SettingsError::Invalid(m) => crate::error::AppError::Unprocessable(m),
+            SettingsError::NotFound(m) => crate::error::AppError::NotFound(m),
+            e @ SettingsError::Unchecked(_) => crate::error::AppError::Upstream(e.to_string()),
+            SettingsError::Store(s) => s.into(),
+            e @ SettingsError::NoMasterKey(_) => {
+                crate::error::AppError::Internal(anyhow::Error::new(e))
+            }
+        }
+    }
+}

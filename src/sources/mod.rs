@@ -94,3 +94,19 @@ pub enum SourcesError {
         source: CryptoError,
     },
 }
+
+/// Refusals keep their words (bad input 422, unknown source 404, project not allowed 403, concurrent change 409).
+impl From<SourcesError> for crate::error::AppError {
+    fn from(e: SourcesError) -> Self {
+        match e {
+            SourcesError::Invalid(m) => crate::error::AppError::Unprocessable(m),
+            SourcesError::NotFound(m) => crate::error::AppError::NotFound(m),
+            SourcesError::NotAllowed(m) => crate::error::AppError::Forbidden(m),
+            SourcesError::Conflict(m) => crate::error::AppError::Conflict(m),
+            SourcesError::Store(s) => s.into(),
+            e @ SourcesError::Sealed { .. } => {
+                crate::error::AppError::Internal(anyhow::Error::new(e))
+            }
+        }
+    }
+}
