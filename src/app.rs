@@ -1,60 +1,22 @@
-//! Building and running the service: shared state, the HTTP client, and a server with graceful shutdown.
+//! Building and running the service: the wiring of store, front doors, services and workflow into the handlers'
+//! state, the HTTP client, and a server with its job worker and graceful shutdown.
 
 use std::{future::Future, sync::Arc, time::Duration};
 
-use anyhow::Context;
-use axum::extract::FromRef;
+use anyhow::Context as _;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
+pub use crate::web::AppState;
 use crate::{
     config::Config,
-    extract::source_policy::SourcePolicy,
-    host::{connect::Connect, forge::Forge},
-    jira::JiraClient,
+    host::{HostSites, connect::Connect, forge::Forge},
     jobs::{Runner, RunnerConfig},
     metrics::Metrics,
-    requests::roles::GroupCache,
-    store::{Store, StoredTenant},
-    tenant::Tenant,
+    requests::Context,
+    services::Services,
+    store::Store,
 };
-
-/// State shared by every handler.
-#[derive(Clone)]
-pub struct AppState {
-    /// Validated configuration.
-    pub cfg: Arc<Config>,
-    /// The database.
-    pub store: Store,
-    /// The Atlassian Connect host adapter.
-    pub connect: Connect,
-    /// The Forge Remote host adapter.
-    pub forge: Forge,
-    /// The one outbound HTTP client (Jira, key server).
-    pub http: reqwest::Client,
-    /// Users' Jira groups, cached briefly for role checks.
-    pub groups: Arc<GroupCache>,
-    /// People's display names, cached briefly for the panel.
-    pub names: Arc<crate::requests::people::NameCache>,
-    /// Jira's answers to who may see which issue, cached briefly for the panel API.
-    pub issue_access: Arc<crate::requests::visibility::IssueAccess>,
-    /// Prometheus metrics of this instance.
-    pub metrics: Arc<Metrics>,
-    /// What data sources may reach, with this deployment's own database refused.
-    pub source_policy: Arc<SourcePolicy>,
-}
-
-impl FromRef<AppState> for Connect {
-    fn from_ref(state: &AppState) -> Self {
-        state.connect.clone()
-    }
-}
-
-impl FromRef<AppState> for Forge {
-    fn from_ref(state: &AppState) -> Self {
-        state.forge.clone()
-    }
-}
 
 impl AppState {
     /// Connect to the database, apply migrations and wire the adapters. Requires a master key.
@@ -75,53 +37,21 @@ impl AppState {
         let http = http_client(&cfg)?;
         let connect = Connect::new(&cfg, store.clone(), keys.clone(), http.clone());
         let forge = Forge::new(&cfg, store.clone(), keys, http.clone());
-        let source_policy = Arc::new(SourcePolicy::new(
-            cfg.source_policy.clone(),
-            &cfg.database_url,
-        ));
-        let issue_access = Arc::new(crate::requests::visibility::IssueAccess::new(
-            cfg.issue_access_ttl,
-        ));
-        Ok(Self {
+        let services = Services {
             cfg: Arc::new(cfg),
             store,
+            http,
+            metrics: Arc::new(Metrics::default()),
+            sites: Arc::new(HostSites {
+                connect: connect.clone(),
+                forge: forge.clone(),
+            }),
+        };
+        Ok(Self {
+            ctx: Context::new(services),
             connect,
             forge,
-            http,
-            groups: Arc::new(GroupCache::default()),
-            names: Arc::default(),
-            issue_access,
-            metrics: Arc::new(Metrics::default()),
-            source_policy,
         })
-    }
-
-    /// A Jira client for `tenant`, through whichever host adapter the tenant came in by (reads its stored secret).
-    pub async fn jira(&self, tenant: &Tenant) -> anyhow::Result<JiraClient> {
-        let stored = self
-            .store
-            .tenant_by_client_key(&tenant.client_key)
-            .await?
-            .with_context(|| format!("tenant {} is gone", tenant.client_key))?;
-        Ok(self.jira_for(&stored).await?)
-    }
-
-    /// A Jira client for a tenant already loaded: Connect signs with its sealed secret; Forge uses the installation's
-    /// newest system token at its verified API base URL.
-    pub async fn jira_for(
-        &self,
-        stored: &StoredTenant,
-    ) -> Result<JiraClient, crate::host::AuthError> {
-        let site = if stored
-            .tenant
-            .client_key
-            .starts_with(crate::host::forge::CLIENT_KEY_PREFIX)
-        {
-            self.forge.jira_site(stored).await?
-        } else {
-            self.connect.jira_site(stored)?
-        };
-        Ok(JiraClient::new(self.http.clone(), site).with_metrics(self.metrics.clone()))
     }
 }
 
@@ -157,7 +87,7 @@ pub async fn serve(
             wait_budget: state.cfg.job_wait_budget,
             ..RunnerConfig::default()
         };
-        let mut runner = Runner::new(state.store.clone(), state.clone(), runner_cfg)
+        let mut runner = Runner::new(state.store.clone(), state.ctx.clone(), runner_cfg)
             .with_metrics(state.metrics.clone());
         crate::requests::register(&mut runner);
         crate::delivery::register(&mut runner);

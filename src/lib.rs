@@ -41,6 +41,8 @@ pub mod metrics;
 pub mod requests;
 /// Master key rotation: every sealed column, re-sealed under the current key.
 pub mod rotation;
+/// What domain code and jobs use of the running service (configuration, store, HTTP, metrics, Jira clients).
+pub mod services;
 /// Slack: Web API client, Block Kit messages, per-tenant settings and user mapping, DMs and team notices.
 pub mod slack;
 /// Per-tenant data sources: settings, sealed URLs, project restriction, connection tests.

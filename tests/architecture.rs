@@ -32,8 +32,8 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["requests"],
     ),
     (
-        "services: Jira, Slack, jobs, data sources, the audit chain",
-        &["jira", "slack", "jobs", "sources", "audit"],
+        "services: Jira, Slack, jobs, data sources, the audit log, the shared parts they run on",
+        &["jira", "slack", "jobs", "sources", "audit", "services"],
     ),
     ("metrics", &["metrics"]),
     (
@@ -49,12 +49,8 @@ const LAYERS: &[(&str, &[&str])] = &[
 
 /// Imports that point up a layer today (issue 18 removes them; remove each here when it is gone).
 const KNOWN_UPWARD: &[(&str, &str)] = &[
-    ("delivery", "app"),
     ("metrics", "requests"),
-    ("requests", "app"),
     ("requests", "delivery"),
-    ("slack", "app"),
-    ("web", "app"),
 ];
 
 fn src() -> PathBuf {

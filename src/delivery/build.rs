@@ -14,13 +14,13 @@ use super::{
     erasure_key::{erasure_key, subject_hash},
 };
 use crate::{
-    app::AppState,
     crypto::delivery_secret_context,
     extract::{
         ids::Ids,
         pipeline::{self, ExtractError, Progress},
         protect::{self, Protection},
     },
+    requests::Context,
     requests::{
         commands,
         plan::{Encryption, Plan},
@@ -32,7 +32,7 @@ use crate::{
 
 /// Build the bundle of `d` (state `building`) for `row`'s approved `plan`; on success `d` is `built` and stored.
 pub async fn build(
-    app: &AppState,
+    app: &Context,
     stored: &StoredTenant,
     row: &RequestRow,
     plan: &Plan,
@@ -195,7 +195,7 @@ fn retry(e: impl std::fmt::Display) -> Failure {
 }
 
 /// The delivery's private work folder (owner-only), made fresh.
-fn work_dir(app: &AppState, d: &DeliveryRow) -> Result<PathBuf, Failure> {
+fn work_dir(app: &Context, d: &DeliveryRow) -> Result<PathBuf, Failure> {
     let dir = app.cfg.work_dir.join(&d.id);
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(|e| {
@@ -219,12 +219,12 @@ fn work_dir(app: &AppState, d: &DeliveryRow) -> Result<PathBuf, Failure> {
 }
 
 /// The bundle on disk while a delivery is built or waits for its upload.
-pub fn bundle_path(app: &AppState, d: &DeliveryRow) -> PathBuf {
+pub fn bundle_path(app: &Context, d: &DeliveryRow) -> PathBuf {
     app.cfg.work_dir.join(&d.id).join(&d.file_name)
 }
 
 /// Write the build's progress to its row every second until aborted.
-async fn report_progress(app: AppState, id: String, progress: Arc<Progress>) {
+async fn report_progress(app: Context, id: String, progress: Arc<Progress>) {
     use std::sync::atomic::Ordering;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
@@ -241,7 +241,7 @@ async fn report_progress(app: AppState, id: String, progress: Arc<Progress>) {
 
 /// The registered age keys of everyone the delivery is for; someone without one fails the plan, naming them.
 async fn recipient_keys(
-    app: &AppState,
+    app: &Context,
     row: &RequestRow,
 ) -> Result<Vec<age::x25519::Recipient>, Failure> {
     let people = super::notify::recipients(row);
@@ -277,7 +277,7 @@ async fn recipient_keys(
 /// The ID-list values as HMAC-SHA-256 under the tenant's erasure salt (hex), so `clearance erase` can find the
 /// deliveries that contained a person without Clearance keeping who they were.
 pub async fn subject_hashes(
-    app: &AppState,
+    app: &Context,
     tenant_id: &str,
     ids: &Ids,
 ) -> Result<Vec<String>, Failure> {

@@ -15,8 +15,8 @@ use super::{
     retention, secrets,
 };
 use crate::{
-    app::AppState,
     jobs::JobError,
+    requests::Context,
     requests::{commands, machine::SystemEvent},
     store::{DeliveryRow, NewAuditEvent},
 };
@@ -71,7 +71,7 @@ fn hashes(key: &hmac::Key, value: &str) -> Vec<String> {
 /// Find the live deliveries of `value` on every tenant (or on `tenant`, an id or client key), and remove them when
 /// `apply`. Each removal is audited on its tenant; one that fails is reported and the others still go ahead.
 pub async fn erase(
-    app: &AppState,
+    app: &Context,
     value: &str,
     tenant: Option<&str>,
     apply: bool,
@@ -143,7 +143,7 @@ pub async fn erase(
 }
 
 /// Remove one delivery for an erasure.
-async fn remove(app: &AppState, d: &DeliveryRow) -> Result<&'static str, String> {
+async fn remove(app: &Context, d: &DeliveryRow) -> Result<&'static str, String> {
     let outcome = match d.state.as_str() {
         "uploaded" => retention::remove(app, &d.tenant_id, &d.id, "erasure")
             .await
@@ -171,7 +171,7 @@ fn job_error(e: JobError) -> String {
 }
 
 /// A bundle built but not attached: mark it failed, delete it from the work folder, fail its request.
-async fn fail_built(app: &AppState, d: &DeliveryRow) -> anyhow::Result<()> {
+async fn fail_built(app: &Context, d: &DeliveryRow) -> anyhow::Result<()> {
     let mut tx = app.store.begin().await?;
     let Some(mut locked) = tx.lock_delivery(&d.tenant_id, &d.id).await? else {
         return Ok(());

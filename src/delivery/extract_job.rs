@@ -10,8 +10,8 @@ use serde_json::json;
 
 use super::{Failure, build, upload};
 use crate::{
-    app::AppState,
     jobs::{JobError, WaitingOn},
+    requests::Context,
     requests::{
         active_tenant, commands,
         machine::SystemEvent,
@@ -51,7 +51,7 @@ pub fn job(row: &RequestRow) -> NewJob {
 }
 
 /// Run one try.
-pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
+pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
     let p: Payload = serde_json::from_str(&job.payload)
         .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
     let Some(stored) = active_tenant(&app.store, &p.tenant_id).await? else {
@@ -135,7 +135,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     }
 }
 
-async fn save(app: &AppState, d: &DeliveryRow) -> Result<(), JobError> {
+async fn save(app: &Context, d: &DeliveryRow) -> Result<(), JobError> {
     let mut tx = app.store.begin().await?;
     tx.save_delivery(d).await?;
     tx.commit().await?;
@@ -144,7 +144,7 @@ async fn save(app: &AppState, d: &DeliveryRow) -> Result<(), JobError> {
 
 /// The live delivery of this digest (a previous try's), or a new one.
 async fn current_delivery(
-    app: &AppState,
+    app: &Context,
     row: &RequestRow,
     digest: &str,
     plan: &Plan,
@@ -182,7 +182,7 @@ async fn current_delivery(
 
 /// Send the request back to a privacy officer with the whole-result findings (the bundle is already destroyed).
 async fn stop(
-    app: &AppState,
+    app: &Context,
     row: &RequestRow,
     d: &mut DeliveryRow,
     stopped: super::Stopped,
@@ -199,7 +199,7 @@ async fn stop(
 
 /// Fail the request (and the delivery, if any) with `reason`, audited; remove the work folder.
 async fn fail(
-    app: &AppState,
+    app: &Context,
     row: &RequestRow,
     delivery: Option<&mut DeliveryRow>,
     reason: &str,
@@ -214,7 +214,7 @@ async fn fail(
 /// End an extraction that will not deliver: `event` moves the request on (audited), the delivery fails with
 /// `reason`, its secret is dropped and its work folder removed.
 async fn end(
-    app: &AppState,
+    app: &Context,
     row: &RequestRow,
     delivery: Option<&mut DeliveryRow>,
     event: &SystemEvent,

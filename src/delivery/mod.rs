@@ -25,13 +25,13 @@ use chrono::Utc;
 use serde_json::json;
 
 use crate::{
-    app::AppState,
     jobs::Runner,
+    requests::Context,
     store::{DeliveryRow, NewJob},
 };
 
 /// Register the delivery jobs with a runner.
-pub fn register(runner: &mut Runner<AppState>) {
+pub fn register(runner: &mut Runner<Context>) {
     runner.register(extract_job::KIND, extract_job::run);
     runner.register(notify::KIND, notify::run);
     runner.register(retention::KIND, retention::run);

@@ -14,9 +14,9 @@ use url::Url;
 
 use super::secrets;
 use crate::{
-    app::AppState,
     crypto::delivery_secret_context,
     jobs::JobError,
+    requests::Context,
     requests::{active_tenant, commands, machine::SystemEvent},
     slack::{
         self, DeliveryError,
@@ -62,7 +62,7 @@ impl Via {
 }
 
 /// Run one try.
-pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
+pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
     let p: Payload = serde_json::from_str(&job.payload)
         .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
     let Some(stored) = active_tenant(&app.store, &p.tenant_id).await? else {
@@ -205,7 +205,7 @@ impl<E: Into<JobError>> From<E> for Told {
 
 /// Make (or renew) `account`'s link and send the DM; record that they were told.
 async fn tell(
-    app: &AppState,
+    app: &Context,
     tenant: &Tenant,
     d: &DeliveryRow,
     issue: &IssueRef,
@@ -265,7 +265,7 @@ async fn tell(
 
 /// The DM for `via`.
 fn message(
-    app: &AppState,
+    app: &Context,
     d: &DeliveryRow,
     issue: &IssueRef,
     via: Via,
@@ -319,7 +319,7 @@ fn detail(row: &RequestRow, d: &DeliveryRow, via: Via) -> Value {
 
 /// Everyone was told: the request is delivered; secrets that travelled in the DM are wiped now.
 async fn deliver(
-    app: &AppState,
+    app: &Context,
     row: &RequestRow,
     d: &DeliveryRow,
     via: Via,
@@ -350,7 +350,7 @@ async fn deliver(
 
 /// Someone could not be told: the request waits in `awaiting_delivery` with `reason` (recorded once per reason).
 async fn hold(
-    app: &AppState,
+    app: &Context,
     row: &RequestRow,
     d: &DeliveryRow,
     via: Via,

@@ -7,8 +7,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
-    app::AppState,
     jobs::JobError,
+    requests::Context,
     requests::{active_tenant, commands},
     slack::{
         self,
@@ -46,7 +46,7 @@ pub fn due(d: &DeliveryRow, now: DateTime<Utc>) -> bool {
 }
 
 /// Send one reminder.
-pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
+pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
     let p: Payload = serde_json::from_str(&job.payload)
         .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
     let Some(stored) = active_tenant(&app.store, &p.tenant_id).await? else {

@@ -12,9 +12,9 @@ use serde_json::json;
 
 use super::{notify, reminder, secrets};
 use crate::{
-    app::AppState,
     jira::JiraError,
     jobs::JobError,
+    requests::Context,
     requests::{active_tenant, commands, machine::SystemEvent},
     store::{DeliveryRow, JobRow, NewAuditEvent, NewJob, Store},
 };
@@ -117,7 +117,7 @@ pub async fn schedule(store: Store, every: Duration, mut stop: tokio::sync::watc
 }
 
 /// Remove one delivery's attachment and close it.
-pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
+pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
     let p: Payload = serde_json::from_str(&job.payload)
         .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
     remove(&app, &p.tenant_id, &p.delivery_id, &p.why).await
@@ -127,7 +127,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
 /// expired and move its request to `expired`, audited with the file's hash and `why`. Nothing to do for a
 /// delivery that is not attached.
 pub async fn remove(
-    app: &AppState,
+    app: &Context,
     tenant_id: &str,
     delivery_id: &str,
     why: &str,

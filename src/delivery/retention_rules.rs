@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
-    app::AppState,
+    requests::Context,
     requests::commands::{self, ExecError},
     requests::machine::CommandError,
     store::{NewAuditEvent, RetentionPolicy},
@@ -55,7 +55,7 @@ pub fn apply(current: RetentionPolicy, input: &PolicyInput) -> Result<RetentionP
 /// Set the retention of the request for `issue_id` to `days` (`None`: the site's default). Returns the new removal
 /// date of its attached bundle, if one is attached.
 pub async fn set_for_request(
-    app: &AppState,
+    app: &Context,
     tenant: &Tenant,
     account: &AccountId,
     issue_id: &str,

@@ -9,8 +9,8 @@ use secrecy::SecretString;
 use serde_json::json;
 
 use crate::{
-    app::AppState,
     crypto::delivery_secret_context,
+    requests::Context,
     store::{DeliveryRow, NewAuditEvent, SecretLinkRow, StoreError, Tx},
 };
 
@@ -74,7 +74,7 @@ impl From<StoreError> for RevealError {
 }
 
 /// The page before the click: the link is looked at, not used (link-preview bots fetch pages too).
-pub async fn peek(app: &AppState, token: &str) -> Result<LinkInfo, RevealError> {
+pub async fn peek(app: &Context, token: &str) -> Result<LinkInfo, RevealError> {
     let link = app
         .store
         .secret_link_by_hash(&token_hash(token))
@@ -95,7 +95,7 @@ pub async fn peek(app: &AppState, token: &str) -> Result<LinkInfo, RevealError> 
 }
 
 /// Use the link with `token` (once).
-pub async fn reveal_by_token(app: &AppState, token: &str) -> Result<Revealed, RevealError> {
+pub async fn reveal_by_token(app: &Context, token: &str) -> Result<Revealed, RevealError> {
     let now = Utc::now();
     let mut tx = app.store.begin().await?;
     let link = tx
@@ -109,7 +109,7 @@ pub async fn reveal_by_token(app: &AppState, token: &str) -> Result<Revealed, Re
 
 /// Reveal the newest delivery's secret of `request_id` to `account` from the panel (their own unused link only).
 pub async fn reveal_for_account(
-    app: &AppState,
+    app: &Context,
     tenant_id: &str,
     request_id: &str,
     account: &str,
@@ -141,7 +141,7 @@ pub async fn reveal_for_account(
 
 /// Open the secret of a just-used link, audit the use, and wipe the secret if no usable link is left.
 async fn finish(
-    app: &AppState,
+    app: &Context,
     tx: &mut Tx,
     link: &SecretLinkRow,
     via: &str,

@@ -8,8 +8,8 @@ use serde_json::json;
 
 use super::{Failure, build::bundle_path, notify};
 use crate::{
-    app::AppState,
     jira::JiraError,
+    requests::Context,
     requests::{
         commands,
         plan::{Format, Plan},
@@ -19,7 +19,7 @@ use crate::{
 
 /// Upload the bundle of `d` (state `built`); on success `d` is `uploaded` and stored, and the work folder removed.
 pub async fn upload(
-    app: &AppState,
+    app: &Context,
     stored: &StoredTenant,
     row: &RequestRow,
     d: &mut DeliveryRow,
@@ -174,7 +174,7 @@ fn too_large(size: u64, limit: u64, smallest: bool) -> String {
 }
 
 /// The request's own retention, or the tenant's default.
-async fn retention_days(app: &AppState, row: &RequestRow) -> Result<u32, Failure> {
+async fn retention_days(app: &Context, row: &RequestRow) -> Result<u32, Failure> {
     let policy = app
         .store
         .retention_policy(&row.tenant_id)

@@ -6,12 +6,13 @@
 
 pub mod connect;
 mod context_issue;
-mod error;
 mod extract;
 pub mod forge;
+mod sites;
 
-pub use error::AuthError;
+pub use crate::error::AuthError;
 pub use extract::{ForgeInvocation, HostRequest, UiRequest};
+pub use sites::HostSites;
 
 use axum::{Router, extract::FromRef};
 

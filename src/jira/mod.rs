@@ -12,6 +12,7 @@ mod properties;
 mod request;
 mod search;
 mod server_info;
+mod sites;
 mod users;
 
 pub use clearance_atlassian::{adf, operations, refusal, scopes};
@@ -30,6 +31,7 @@ pub use properties::{REQUEST_PROPERTY, RequestProperty};
 pub use request::JiraRequest;
 pub use search::IssueIdPage;
 pub use server_info::server_base_url;
+pub use sites::{JiraSites, SiteFuture};
 
 /// Authorizes one outgoing request (a token signed for this exact request, or a bearer token; the host adapter decides).
 pub trait JiraAuth: Send + Sync {

@@ -14,8 +14,8 @@ pub use backoff::Backoff;
 pub use lane::{JobKind, Lane};
 pub use runner::{Runner, RunnerConfig};
 
-use crate::store::JobRow;
 pub use crate::store::{JobOrder, WaitingOn};
+use crate::{error::AuthError, store::JobRow};
 
 /// Why a job attempt failed, and whether to try again.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +56,19 @@ impl From<crate::store::StoreError> for JobError {
         Self::Retry {
             error: e.to_string(),
             after: None,
+        }
+    }
+}
+
+/// A Forge site without a live system token gets one with Forge's next call (at least hourly): wait for it rather
+/// than spend the job's attempts.
+impl From<AuthError> for JobError {
+    fn from(e: AuthError) -> Self {
+        let after = matches!(e, AuthError::NoForgeToken(_))
+            .then_some(std::time::Duration::from_secs(10 * 60));
+        Self::Retry {
+            error: e.to_string(),
+            after,
         }
     }
 }

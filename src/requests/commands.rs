@@ -9,8 +9,8 @@ use super::{
     roles, writeback,
 };
 use crate::{
-    app::AppState,
     jira::JiraError,
+    requests::Context,
     store::{AuditEvent, NewAuditEvent, RequestRow, RolePolicy, StoreError, Tx},
     tenant::{AccountId, Tenant},
 };
@@ -50,7 +50,7 @@ pub struct Outcome {
 /// The roles of `account` on the tenant's site (groups from Jira, cached briefly) under the tenant's policy, which is
 /// returned too.
 pub async fn roles_of(
-    app: &AppState,
+    app: &Context,
     tenant: &Tenant,
     account: &AccountId,
 ) -> Result<(Roles, RolePolicy), ExecError> {
@@ -65,7 +65,7 @@ pub async fn roles_of(
 
 /// The Jira groups of `account` on the tenant's site (cached briefly).
 pub async fn groups_of(
-    app: &AppState,
+    app: &Context,
     tenant: &Tenant,
     account: &AccountId,
 ) -> Result<std::sync::Arc<Vec<String>>, ExecError> {
@@ -78,7 +78,7 @@ pub async fn groups_of(
 
 /// Run a person's command on the request for `issue_id`. `account` must come from the verified token.
 pub async fn execute(
-    app: &AppState,
+    app: &Context,
     tenant: &Tenant,
     account: &AccountId,
     issue_id: &str,

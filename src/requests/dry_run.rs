@@ -18,12 +18,12 @@ use super::{
     scan::{self, PiiScan},
 };
 use crate::{
-    app::AppState,
     extract::{
         ids::IdReport,
         pipeline::ExtractError,
         preview::{self, Preview, PreviewRequest},
     },
+    requests::Context,
     store::AuditEvent,
     tenant::{AccountId, Tenant},
 };
@@ -66,7 +66,7 @@ pub enum DryRunError {
 
 /// Dry-run the plan of the request for `issue_id` as `account` (from the verified token).
 pub async fn dry_run(
-    app: &AppState,
+    app: &Context,
     tenant: &Tenant,
     account: &AccountId,
     issue_id: &str,
@@ -120,7 +120,7 @@ pub async fn dry_run(
 
 /// Store the scan if the plan is still the one that ran, and audit it.
 async fn store_scan(
-    app: &AppState,
+    app: &Context,
     tenant: &Tenant,
     account: &AccountId,
     issue_id: &str,

@@ -4,6 +4,7 @@
 //! checked by the state machine, roles and separation of duties; every change is audited and written back to Jira.
 
 pub mod commands;
+mod context;
 pub mod delivery_comment;
 pub mod dry_run;
 pub mod events;
@@ -31,14 +32,15 @@ mod adf_schema_tests;
 #[cfg(test)]
 mod jira_body_snapshot_tests;
 
+pub use context::Context;
+
 use crate::{
-    app::AppState,
     jobs::{JobError, Runner},
     store::{Store, StoredTenant},
 };
 
 /// Register the request jobs with a runner.
-pub fn register(runner: &mut Runner<AppState>) {
+pub fn register(runner: &mut Runner<Context>) {
     runner.register(sync::KIND, sync::run);
     runner.register(reconcile::KIND, reconcile::run);
     runner.register(writeback::KIND, writeback::run);

@@ -6,9 +6,9 @@ use aws_lc_rs::digest;
 
 use super::plan::{IdList as PlanIdList, Plan};
 use crate::{
-    app::AppState,
     extract::ids::{self, IdList, Limits},
     jira::JiraError,
+    requests::Context,
     sources::{self, DataSource, SourcesError},
     store::RequestRow,
     tenant::Tenant,
@@ -42,7 +42,7 @@ pub enum InputError {
 
 /// Resolve `plan`'s inputs for the request `row` of `tenant`.
 pub async fn resolve(
-    app: &AppState,
+    app: &Context,
     tenant: &Tenant,
     row: &RequestRow,
     plan: &Plan,
@@ -65,7 +65,7 @@ pub async fn resolve(
 }
 
 async fn id_list(
-    app: &AppState,
+    app: &Context,
     tenant: &Tenant,
     row: &RequestRow,
     list: &PlanIdList,
@@ -123,7 +123,7 @@ pub struct IdFileInfo {
 /// Download attachment `attachment_id` of the request's issue and read its column names (for choosing the ID
 /// column); the same size and safety checks as an extraction.
 pub async fn id_file_info(
-    app: &AppState,
+    app: &Context,
     tenant: &Tenant,
     row: &RequestRow,
     attachment_id: &str,

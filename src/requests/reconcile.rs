@@ -7,8 +7,8 @@ use serde_json::json;
 
 use super::{state::State, sync};
 use crate::{
-    app::AppState,
     jobs::JobError,
+    requests::Context,
     store::{JobRow, NewJob, Store, StoreError},
 };
 
@@ -61,7 +61,7 @@ pub fn sync_job(tenant_id: &str, issue_id: &str) -> NewJob {
 }
 
 /// Run one reconciliation for a tenant.
-pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
+pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
     let p: Payload = serde_json::from_str(&job.payload)
         .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
     let store = &app.store;

@@ -7,9 +7,9 @@ use serde_json::json;
 
 use super::{commands, machine::SystemEvent, state::State, writeback};
 use crate::{
-    app::AppState,
     jira::{Issue, JiraError},
     jobs::JobError,
+    requests::Context,
     store::{IssueSnapshot, JobRow, Upserted},
 };
 
@@ -23,7 +23,7 @@ struct Payload {
 }
 
 /// Run one sync.
-pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
+pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
     let p: Payload = serde_json::from_str(&job.payload)
         .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
     let store = &app.store;

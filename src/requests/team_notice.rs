@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
-    app::AppState,
     jobs::JobError,
+    requests::Context,
     slack::{self, messages::IssueRef, notices::Notice},
     store::{AuditEvent, JobOrder, JobRow, NewJob, RequestRow},
 };
@@ -52,7 +52,7 @@ pub fn job(row: &RequestRow, seq: i64, action: &str) -> Option<NewJob> {
 }
 
 /// Post one notice.
-pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
+pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
     let p: Payload = serde_json::from_str(&job.payload)
         .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
     let Some(stored) = super::active_tenant(&app.store, &p.tenant_id).await? else {
@@ -74,7 +74,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
 }
 
 async fn notice(
-    app: &AppState,
+    app: &Context,
     tenant_id: &str,
     event: &AuditEvent,
     issue: IssueRef,

@@ -12,9 +12,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::{
-    app::AppState,
     jira::{JiraClient, JiraError, RequestProperty, adf},
     jobs::JobError,
+    requests::Context,
     store::{AuditEvent, JobOrder, JobRow, NewJob, RequestRow},
 };
 
@@ -50,7 +50,7 @@ pub fn job(row: &RequestRow, seq: i64) -> NewJob {
 }
 
 /// Run one write-back.
-pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
+pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
     let p: Payload = serde_json::from_str(&job.payload)
         .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
     let Some(stored) = super::active_tenant(&app.store, &p.tenant_id).await? else {

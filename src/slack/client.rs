@@ -19,7 +19,7 @@ use super::{
     AUTH_CODES, BotToken, ChannelId, MessageTs, SlackError, SlackUserId,
     error::{RATE_LIMIT_CODES, error_chain},
 };
-use crate::{app::AppState, metrics::Metrics};
+use crate::{metrics::Metrics, services::Services};
 
 /// The Slack Web API at one base URL.
 #[derive(Clone)]
@@ -85,7 +85,7 @@ impl SlackClient {
     }
 
     /// The app's client: its HTTP client, the configured `slack_api_url`, its metrics.
-    pub fn for_app(app: &AppState) -> Self {
+    pub fn for_app(app: &Services) -> Self {
         let mut c = Self::new(app.http.clone(), app.cfg.slack_api_url.clone());
         c.metrics = Some(app.metrics.clone());
         c

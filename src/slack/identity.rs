@@ -4,7 +4,7 @@
 //! lacks is not "no e-mail": it is logged and reported as the site-wide fix it needs.
 
 use super::{DeliveryError, SlackClient, SlackUserId, notify::bot, settings::ConnectedBot};
-use crate::{app::AppState, jira::JiraError, tenant::Tenant};
+use crate::{jira::JiraError, services::Services, tenant::Tenant};
 
 const MAP_HINT: &str = "an admin can map them to their Slack user on Clearance's admin page";
 
@@ -15,7 +15,7 @@ const MAP_HINT: &str = "an admin can map them to their Slack user on Clearance's
 /// e-mail addresses at all; [`DeliveryError::NotSetUp`] without a bot token; Slack and Jira failures otherwise
 /// (retry those).
 pub async fn resolve(
-    app: &AppState,
+    app: &Services,
     tenant: &Tenant,
     account_id: &str,
 ) -> Result<SlackUserId, DeliveryError> {
@@ -26,7 +26,7 @@ pub async fn resolve(
 /// [`resolve`] with the tenant's bot already loaded.
 #[tracing::instrument(skip_all, fields(tenant = %tenant.id))]
 pub(super) async fn resolve_with(
-    app: &AppState,
+    app: &Services,
     tenant: &Tenant,
     bot: &ConnectedBot,
     account_id: &str,

@@ -8,7 +8,7 @@ use super::{
     notices::{Notice, notice},
     settings::{ConnectedBot, SlackSettings, open},
 };
-use crate::{app::AppState, jira::JiraError, jobs::JobError, tenant::Tenant};
+use crate::{jira::JiraError, jobs::JobError, services::Services, tenant::Tenant};
 
 /// Why a Slack message was not sent.
 #[derive(Debug, thiserror::Error)]
@@ -99,7 +99,7 @@ const NOT_SET_UP: &str = "Slack is not set up for this site: an admin pastes the
 
 /// The tenant's Slack settings, opened (`None` when an admin never saved any).
 pub async fn load_settings(
-    app: &AppState,
+    app: &Services,
     tenant: &Tenant,
 ) -> Result<Option<SlackSettings>, DeliveryError> {
     let stored = app
@@ -124,7 +124,7 @@ pub async fn load_settings(
 
 /// The tenant's bot (and its settings), or [`DeliveryError::NotSetUp`].
 pub(super) async fn bot(
-    app: &AppState,
+    app: &Services,
     tenant: &Tenant,
 ) -> Result<(ConnectedBot, SlackSettings), DeliveryError> {
     let settings = load_settings(app, tenant).await?;
@@ -137,7 +137,7 @@ pub(super) async fn bot(
 /// Jira e-mail looked up in Slack).
 #[tracing::instrument(skip_all, fields(tenant = %tenant.id))]
 pub async fn send_dm(
-    app: &AppState,
+    app: &Services,
     tenant: &Tenant,
     account_id: &str,
     message: &Message,
@@ -162,7 +162,7 @@ pub async fn send_dm(
 /// (logged) when the tenant has no Slack bot or no notice channel: notices are optional.
 #[tracing::instrument(skip_all, fields(tenant = %tenant.id))]
 pub async fn post_notice(
-    app: &AppState,
+    app: &Services,
     tenant: &Tenant,
     n: &Notice,
 ) -> Result<Option<Sent>, DeliveryError> {
@@ -176,11 +176,11 @@ pub async fn post_notice(
 }
 
 /// Post the admin's test notice; unlike [`post_notice`], a missing bot or channel is an error.
-pub async fn test_notice(app: &AppState, tenant: &Tenant) -> Result<Sent, DeliveryError> {
+pub async fn test_notice(app: &Services, tenant: &Tenant) -> Result<Sent, DeliveryError> {
     to_channel(app, tenant, &Notice::Test).await
 }
 
-async fn to_channel(app: &AppState, tenant: &Tenant, n: &Notice) -> Result<Sent, DeliveryError> {
+async fn to_channel(app: &Services, tenant: &Tenant, n: &Notice) -> Result<Sent, DeliveryError> {
     let (bot, settings) = bot(app, tenant).await?;
     let channel = settings.notice_channel.clone().ok_or_else(|| {
         DeliveryError::NoChannel(

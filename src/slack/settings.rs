@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 
 use super::{BotToken, ChannelId, SlackClient, SlackError, UserGroupId, mapping::audit};
 use crate::{
-    app::AppState,
     crypto::{CryptoError, MasterKeys, slack_token_context},
+    services::Services,
     store::{AuditEvent, SealedSecret, SlackBot, StoreError, StoredSlackSettings},
 };
 
@@ -185,7 +185,7 @@ pub struct Saved {
 /// `slack.settings_updated`, never with the token. A token Slack refuses is [`SettingsError::Invalid`] in Slack's
 /// words; nothing is stored then.
 pub async fn save(
-    app: &AppState,
+    app: &Services,
     tenant_id: &str,
     actor: &str,
     input: SettingsInput,
@@ -254,7 +254,7 @@ pub async fn save(
 }
 
 /// `auth.test` for a pasted token: refused tokens are bad input in Slack's words, an unreachable Slack is not.
-async fn token_checked(app: &AppState, token: &BotToken) -> Result<super::AuthInfo, SettingsError> {
+async fn token_checked(app: &Services, token: &BotToken) -> Result<super::AuthInfo, SettingsError> {
     match SlackClient::for_app(app).auth_test(token).await {
         Ok(info) => Ok(info),
         Err(SlackError::Auth { code, .. }) => Err(invalid(format!(

@@ -10,11 +10,11 @@ use axum::{
 };
 
 use crate::{
-    app::AppState,
     config::Config,
     error::{AppError, Result},
     host::HostRequest,
     tenant::Tenant,
+    web::AppState,
 };
 
 pub(super) fn router() -> Router<AppState> {

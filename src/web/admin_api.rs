@@ -14,7 +14,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::{
-    app::AppState,
     audit::{export, verify},
     crypto::MasterKeys,
     delivery::retention_rules,
@@ -24,6 +23,7 @@ use crate::{
     requests::commands,
     sources::{self, SourceInput},
     store::{NewAuditEvent, StoredDataSource},
+    web::AppState,
 };
 
 pub(super) fn router() -> Router<AppState> {

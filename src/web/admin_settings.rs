@@ -10,11 +10,11 @@ use axum::{
 use serde_json::{Value, json};
 
 use crate::{
-    app::AppState,
     error::{AppError, Result},
     host::UiRequest,
     requests::{commands, recipes, roles, settings},
     store::NewAuditEvent,
+    web::AppState,
 };
 
 pub(super) fn router() -> Router<AppState> {

@@ -11,7 +11,6 @@ use serde_json::{Value, json};
 
 use super::admin_api::admin;
 use crate::{
-    app::AppState,
     error::{AppError, Result},
     host::UiRequest,
     slack::{
@@ -19,6 +18,7 @@ use crate::{
         settings::{self as slack_settings, SettingsInput},
     },
     store::{SlackUserMapping, StoredSlackSettings},
+    web::AppState,
 };
 
 pub(super) fn router() -> Router<AppState> {

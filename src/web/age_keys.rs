@@ -15,10 +15,10 @@ use serde_json::{Value, json};
 
 use super::{acting_account, admin_api::admin};
 use crate::{
-    app::AppState,
     error::{AppError, Result},
     host::UiRequest,
     store::{AgeKeyRow, NewAuditEvent},
+    web::AppState,
 };
 
 pub(super) fn router() -> Router<AppState> {

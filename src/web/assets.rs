@@ -9,7 +9,7 @@ use axum::{
     routing::get,
 };
 
-use crate::app::AppState;
+use crate::web::AppState;
 
 /// Part of every asset URL; a new build is a new URL, so browsers may cache for long.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -17,12 +17,12 @@ use serde_json::{Value, json};
 
 use super::admin::html_page;
 use crate::{
-    app::AppState,
     dashboard::{self, Window, view::View},
     error::{AppError, Result},
     host::{Caller, HostRequest, UiRequest},
     requests::commands,
     tenant::Tenant,
+    web::AppState,
 };
 
 pub(super) fn router() -> Router<AppState> {

@@ -12,13 +12,13 @@ use axum::{
 use serde_json::{Value, json};
 
 use crate::{
-    app::AppState,
     error::{AppError, Result},
     host::{ForgeInvocation, forge::events},
     requests::{
         intake::{self, Intake},
         reconcile,
     },
+    web::AppState,
 };
 
 /// Issue events are small; anything above this is refused.

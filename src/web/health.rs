@@ -3,7 +3,7 @@
 use axum::{Json, Router, extract::State, http::StatusCode, routing::get};
 use serde_json::{Value, json};
 
-use crate::app::AppState;
+use crate::web::AppState;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()

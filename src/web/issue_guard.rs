@@ -10,12 +10,12 @@ use axum::{
 };
 
 use crate::{
-    app::AppState,
     error::{AppError, Result},
     host::{Caller, UiRequest},
     jira::IssueId,
     store::RequestRow,
     tenant::AccountId,
+    web::AppState,
 };
 
 /// The route parameter naming the issue.

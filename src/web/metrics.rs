@@ -10,8 +10,8 @@ use axum::{
 use secrecy::ExposeSecret;
 
 use crate::{
-    app::AppState,
     error::{AppError, Result},
+    web::AppState,
 };
 
 pub(super) fn router() -> Router<AppState> {

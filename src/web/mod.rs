@@ -15,6 +15,7 @@ mod metrics;
 mod panel;
 mod requests_api;
 mod reveal;
+mod state;
 mod webhooks;
 
 use std::time::Duration;
@@ -26,7 +27,9 @@ use axum::{
 };
 use tower_http::{timeout::TimeoutLayer, trace::TraceLayer};
 
-use crate::{app::AppState, host};
+pub use state::AppState;
+
+use crate::host;
 
 /// The whole HTTP application.
 ///

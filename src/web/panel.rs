@@ -12,9 +12,9 @@ use serde_json::{Value, json};
 
 use super::admin::html_page;
 use crate::{
-    app::AppState,
     error::{AppError, Result},
     host::{HostRequest, UiRequest},
+    web::AppState,
 };
 
 pub(super) fn router() -> Router<AppState> {

@@ -11,7 +11,6 @@ use axum::{
 use serde_json::{Value, json};
 
 use crate::{
-    app::AppState,
     delivery::retention_rules,
     error::{AppError, Result},
     requests::{
@@ -19,6 +18,7 @@ use crate::{
         machine::{self, Command},
     },
     store::RequestRow,
+    web::AppState,
 };
 
 use super::issue_guard::SeenIssue;

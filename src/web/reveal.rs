@@ -15,9 +15,9 @@ use secrecy::ExposeSecret as _;
 use serde_json::json;
 
 use crate::{
-    app::AppState,
     delivery::secrets::{self, RevealError},
     error::{AppError, Result},
+    web::AppState,
 };
 
 use super::issue_guard::SeenIssue;

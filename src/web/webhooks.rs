@@ -12,10 +12,10 @@ use axum::{
 };
 
 use crate::{
-    app::AppState,
     error::{AppError, Result},
     host::HostRequest,
     requests::intake::{self, Delivery, Intake},
+    web::AppState,
 };
 
 /// Jira drops payloads over 25 MB; issue events are far smaller. Anything above this is refused.

@@ -1,4 +1,5 @@
-//! Why a host's request was not authenticated. The reason is logged; the caller only ever sees 401.
+//! Why a host's request was not authenticated, or a tenant's Jira cannot be called. The reason is logged; the caller
+//! only ever sees 401 (or 500 for our own failure).
 
 /// A rejected token or lifecycle call. `Display` is the log line, never a response body.
 #[derive(Debug, thiserror::Error)]
@@ -111,21 +112,8 @@ impl From<clearance_atlassian::TokenError> for AuthError {
     }
 }
 
-/// A Forge site without a live system token gets one with Forge's next call (at least hourly): wait for it rather
-/// than spend the job's attempts.
-impl From<AuthError> for crate::jobs::JobError {
-    fn from(e: AuthError) -> Self {
-        let after = matches!(e, AuthError::NoForgeToken(_))
-            .then_some(std::time::Duration::from_secs(10 * 60));
-        Self::Retry {
-            error: e.to_string(),
-            after,
-        }
-    }
-}
-
 /// A refused token is 401 (the reason only logged); our own failure while checking it is 500.
-impl From<AuthError> for crate::error::AppError {
+impl From<AuthError> for super::AppError {
     fn from(e: AuthError) -> Self {
         if e.is_internal() {
             Self::Internal(anyhow::Error::new(e))

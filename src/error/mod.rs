@@ -8,7 +8,11 @@ use axum::{
 };
 use serde_json::json;
 
+pub use auth::AuthError;
+
 use crate::store::StoreError;
+
+mod auth;
 
 /// An error a handler returns.
 #[derive(Debug, thiserror::Error)]
