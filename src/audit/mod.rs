@@ -2,8 +2,9 @@
 //! change ([`crate::store::Tx::append_audit`]); events are hash-chained per tenant ([`chain`](crate::audit::chain)), checked by
 //! `clearance audit verify` ([`verify`](crate::audit::verify), which also requires every stored detail to be the
 //! canonical JSON Clearance writes, [`canonical`](crate::audit::canonical)) and exported as CSV or JSON lines
-//! ([`export`](crate::audit::export)).
+//! ([`export`](crate::audit::export)). What an event records is an [`AuditAction`].
 
+pub mod action;
 #[cfg(test)]
 mod arb_json;
 pub mod canonical;
@@ -11,3 +12,5 @@ pub mod chain;
 pub mod export;
 pub mod pages;
 pub mod verify;
+
+pub use action::AuditAction;

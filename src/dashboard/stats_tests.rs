@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::{Inputs, compute};
 use crate::{
+    audit::AuditAction,
     dashboard::{
         model::{Outcome, Role},
         window::Window,
@@ -124,7 +125,7 @@ fn weeks_lead_times_waiting_and_categories_come_from_the_rows() {
         RequestEvent {
             request_id: "a".into(),
             at: (a + h(5)).to_rfc3339(),
-            action: "request.dry_run".into(),
+            action: AuditAction::RequestDryRun.as_str().into(),
             detail: json!({"columns": ["email"]}).to_string(),
         },
     ];

@@ -15,6 +15,7 @@ use super::{
 };
 use crate::{
     app::AppState,
+    audit::AuditAction,
     crypto::delivery_secret_context,
     extract::{
         ids::Ids,
@@ -146,9 +147,15 @@ pub async fn build(
     tx.insert_delivery_subjects(&d.tenant_id, &d.id, &subjects)
         .await
         .map_err(retry)?;
-    commands::audit(&mut tx, row, "clearance", "request.extracted", detail)
-        .await
-        .map_err(retry)?;
+    commands::audit(
+        &mut tx,
+        row,
+        "clearance",
+        AuditAction::RequestExtracted,
+        detail,
+    )
+    .await
+    .map_err(retry)?;
     tx.commit().await.map_err(retry)?;
     Ok(())
 }

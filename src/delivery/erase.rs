@@ -16,6 +16,7 @@ use super::{
 };
 use crate::{
     app::AppState,
+    audit::AuditAction,
     jobs::JobError,
     requests::{commands, machine::SystemEvent},
     store::{DeliveryRow, NewAuditEvent},
@@ -130,7 +131,7 @@ pub async fn erase(
                 &t.id,
                 &NewAuditEvent {
                     actor: "clearance erase".into(),
-                    action: "erasure.applied".into(),
+                    action: AuditAction::ErasureApplied,
                     request_id: None,
                     detail: json!({"deliveries": seen.into_iter().collect::<Vec<_>>()}),
                 },

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::{
     app::AppState,
+    audit::AuditAction,
     jobs::JobError,
     requests::{active_tenant, commands},
     slack::{
@@ -75,11 +76,11 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     };
     let (action, detail) = match sent {
         Ok(_) => (
-            "delivery.reminded",
+            AuditAction::DeliveryReminded,
             json!({"delivery": d.id, "file": d.file_name, "expires_at": expires_at}),
         ),
         Err(e) if e.needs_admin() || job.last_try() => (
-            "delivery.reminder_not_sent",
+            AuditAction::DeliveryReminderNotSent,
             json!({"delivery": d.id, "file": d.file_name, "expires_at": expires_at, "reason": e.to_string()}),
         ),
         Err(e) => return Err(e.into()),

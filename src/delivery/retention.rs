@@ -13,6 +13,7 @@ use serde_json::json;
 use super::{notify, reminder, secrets};
 use crate::{
     app::AppState,
+    audit::AuditAction,
     jira::JiraError,
     jobs::JobError,
     requests::{active_tenant, commands, machine::SystemEvent},
@@ -88,7 +89,7 @@ pub async fn sweep(store: &Store) -> anyhow::Result<Swept> {
                 &tenant_id,
                 &NewAuditEvent {
                     actor: "clearance".into(),
-                    action: "secret.wiped".into(),
+                    action: AuditAction::SecretWiped,
                     request_id: Some(d.request_id.clone()),
                     detail: json!({"delivery": d.id, "file": d.file_name, "why": "every link expired unused"}),
                 },
@@ -178,7 +179,14 @@ pub async fn remove(
         }
         Some(r) => {
             // The request moved on (reopened and extracted again): record the removal without a state change.
-            commands::audit(&mut tx, &r, "clearance", "delivery.removed", detail).await?;
+            commands::audit(
+                &mut tx,
+                &r,
+                "clearance",
+                AuditAction::DeliveryRemoved,
+                detail,
+            )
+            .await?;
         }
         None => {}
     }

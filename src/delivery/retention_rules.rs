@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::{
     app::AppState,
+    audit::AuditAction,
     requests::commands::{self, ExecError},
     requests::machine::CommandError,
     store::{NewAuditEvent, RetentionPolicy},
@@ -114,7 +115,7 @@ pub async fn set_for_request(
         &tenant.id,
         &NewAuditEvent {
             actor: account.as_ref().to_owned(),
-            action: "request.retention_set".into(),
+            action: AuditAction::RequestRetentionSet,
             request_id: Some(row.id.clone()),
             detail: json!({"days": days, "effective_days": effective, "expires_at": expires}),
         },

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::{
     app::AppState,
+    audit::AuditAction,
     crypto::delivery_secret_context,
     store::{DeliveryRow, NewAuditEvent, SecretLinkRow, StoreError, Tx},
 };
@@ -167,7 +168,7 @@ async fn finish(
         &d.tenant_id,
         &NewAuditEvent {
             actor: link.account_id.clone(),
-            action: "secret.revealed".into(),
+            action: AuditAction::SecretRevealed,
             request_id: Some(d.request_id.clone()),
             detail: json!({"delivery": d.id, "file": d.file_name, "via": via, "secret_wiped": left == 0}),
         },

@@ -9,6 +9,7 @@ use serde_json::json;
 use super::{Failure, build::bundle_path, notify};
 use crate::{
     app::AppState,
+    audit::AuditAction,
     jira::JiraError,
     requests::{
         commands,
@@ -108,9 +109,15 @@ pub async fn upload(
     });
     let mut tx = app.store.begin().await.map_err(retry)?;
     tx.save_delivery(d).await.map_err(retry)?;
-    commands::audit(&mut tx, row, "clearance", "request.uploaded", detail)
-        .await
-        .map_err(retry)?;
+    commands::audit(
+        &mut tx,
+        row,
+        "clearance",
+        AuditAction::RequestUploaded,
+        detail,
+    )
+    .await
+    .map_err(retry)?;
     tx.enqueue_job(&notify::job(d)).await.map_err(retry)?;
     tx.commit().await.map_err(retry)?;
     let dir = app.cfg.work_dir.join(&d.id);

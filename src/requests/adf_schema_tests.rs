@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
+use crate::audit::AuditAction;
 use crate::{sandbox::jira::adf_check, store::AuditEvent};
 
 /// Atlassian's ADF JSON schema (draft-04) compiled, or `None` (said loudly) when it is not installed.
@@ -58,14 +59,14 @@ fn texts() -> Vec<String> {
     ]
 }
 
-fn event(action: &str, detail: Value) -> AuditEvent {
+fn event(action: AuditAction, detail: Value) -> AuditEvent {
     AuditEvent {
         id: "ev".into(),
         tenant_id: "t".into(),
         seq: 42,
         at: "2026-12-07T00:00:00.000000Z".into(),
         actor: "557058:ana".into(),
-        action: action.into(),
+        action: action.as_str().into(),
         request_id: Some("r".into()),
         detail: detail.to_string(),
         prev_hash: String::new(),
@@ -79,10 +80,10 @@ fn catalogue() -> Vec<(String, Value)> {
     let mut events = Vec::new();
     for (i, t) in texts().iter().enumerate() {
         for action in [
-            "request.submitted",
-            "request.approved",
-            "request.rejected",
-            "request.failed",
+            AuditAction::RequestSubmitted,
+            AuditAction::RequestApproved,
+            AuditAction::RequestRejected,
+            AuditAction::RequestFailed,
         ] {
             events.push(event(action, json!({"reason": t, "digest": t})));
             events.push(event(action, json!({})));
@@ -92,26 +93,26 @@ fn catalogue() -> Vec<(String, Value)> {
                 let columns = json!([{"name": t, "masking": t}, {"name": "", "masking": "keep"},
                     {"name": "email", "masking": "mask"}, {"name": t}]);
                 events.push(event(
-                    "request.delivered",
+                    AuditAction::RequestDelivered,
                     json!({"file": t, "rows": i * 1000, "bundle_sha256": t, "columns": columns,
                         "encryption": encryption, "expires_on": t, "approved_by": t, "digest": t,
                         "secret_via": secret_via}),
                 ));
             }
         }
-        events.push(event("request.delivered", json!({})));
+        events.push(event(AuditAction::RequestDelivered, json!({})));
         events.push(event(
-            "request.awaiting_delivery",
+            AuditAction::RequestAwaitingDelivery,
             json!({"file": t, "reason": t}),
         ));
         for why in ["issue closed", "erasure", "retention", t.as_str()] {
             events.push(event(
-                "request.expired",
+                AuditAction::RequestExpired,
                 json!({"file": t, "why": why, "bundle_sha256": t}),
             ));
         }
     }
-    events.push(event("request.failed", json!("not an object")));
+    events.push(event(AuditAction::RequestFailed, json!("not an object")));
     let mut docs: Vec<(String, Value)> = events
         .iter()
         .filter_map(|ev| {

@@ -19,6 +19,7 @@ use super::{
 };
 use crate::{
     app::AppState,
+    audit::AuditAction,
     extract::{
         ids::IdReport,
         pipeline::ExtractError,
@@ -156,7 +157,7 @@ async fn store_scan(
     let rows_read = scan.sampled + u64::from(shown.more);
     let change = Change {
         row: next,
-        action: "request.dry_run",
+        action: AuditAction::RequestDryRun,
         detail: json!({"digest": digest, "sampled": scan.sampled, "rows_read": rows_read, "more": shown.more,
                        "rows_shown": shown.rows.len(), "findings": scan::finding_facts(&scan.findings),
                        "masked_in_preview": masked}),

@@ -7,6 +7,7 @@ use super::{
     machine::{Change, CommandError, clear_approval, current, expect, expect_one_of},
     state::State,
 };
+use crate::audit::AuditAction;
 use crate::store::RequestRow;
 
 /// Something the system observed (Jira sync, jobs); not available to people through the API.
@@ -73,7 +74,7 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
             next.reason = Some(reason.clone());
             clear_approval(&mut next);
             (
-                "request.cancelled",
+                AuditAction::RequestCancelled,
                 json!({"reason": reason, "previous_state": state.as_str(), "attachment_gone": delivered}),
             )
         }
@@ -84,7 +85,7 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
             next.state = State::New.as_str().into();
             next.reason = None;
             next.reviewer = None;
-            ("request.restored", json!({}))
+            (AuditAction::RequestRestored, json!({}))
         }
         SystemEvent::Delivered { detail } => {
             expect_one_of(
@@ -94,7 +95,7 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
             )?;
             next.state = State::Delivered.as_str().into();
             next.reason = None;
-            ("request.delivered", detail.clone())
+            (AuditAction::RequestDelivered, detail.clone())
         }
         SystemEvent::AwaitDelivery { reason, detail } => {
             expect_one_of(state, &[State::Extracting, State::AwaitingDelivery], "hold")?;
@@ -105,13 +106,13 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
             next.reason = Some(reason.clone());
             let mut detail = detail.clone();
             detail["reason"] = json!(reason);
-            ("request.awaiting_delivery", detail)
+            (AuditAction::RequestAwaitingDelivery, detail)
         }
         SystemEvent::Fail { reason } => {
             expect(state, State::Extracting, "fail")?;
             next.state = State::Failed.as_str().into();
             next.reason = Some(reason.clone());
-            ("request.failed", json!({"reason": reason}))
+            (AuditAction::RequestFailed, json!({"reason": reason}))
         }
         SystemEvent::ScanStopped {
             reason,
@@ -126,7 +127,7 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
             clear_approval(&mut next);
             let mut detail = detail.clone();
             detail["reason"] = json!(reason);
-            ("request.delivery_stopped", detail)
+            (AuditAction::RequestDeliveryStopped, detail)
         }
         SystemEvent::Expire { detail } => {
             expect_one_of(
@@ -136,7 +137,7 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
             )?;
             next.state = State::Expired.as_str().into();
             next.reason = None;
-            ("request.expired", detail.clone())
+            (AuditAction::RequestExpired, detail.clone())
         }
     };
     Ok(Some(Change {

@@ -16,6 +16,7 @@ use super::{
     scan,
     state::State,
 };
+use crate::audit::AuditAction;
 use crate::store::{RequestRow, RolePolicy};
 
 pub use super::events::{SystemEvent, observe};
@@ -90,8 +91,8 @@ impl Command {
 pub struct Change {
     /// The request after the change.
     pub row: RequestRow,
-    /// Audit action (`request.approved`…).
-    pub action: &'static str,
+    /// Audit action.
+    pub action: AuditAction,
     /// Audit facts (digests, reasons; never data).
     pub detail: Value,
 }
@@ -168,7 +169,7 @@ pub fn decide(
             next.state = State::InReview.as_str().into();
             next.reviewer = Some(actor.into());
             (
-                "request.claimed",
+                AuditAction::RequestClaimed,
                 json!({"previous_reviewer": row.reviewer}),
             )
         }
@@ -200,7 +201,7 @@ pub fn decide(
                 );
             }
             (
-                "request.plan_saved",
+                AuditAction::RequestPlanSaved,
                 json!({"digest": digest, "previous_digest": row.plan_digest, "approval_voided": voided,
                        "previous_state": state.as_str()}),
             )
@@ -220,7 +221,7 @@ pub fn decide(
             if *personal_data {
                 next.state = State::AwaitingPrivacyApproval.as_str().into();
                 (
-                    "request.submitted",
+                    AuditAction::RequestSubmitted,
                     json!({"digest": digest, "personal_data": true}),
                 )
             } else {
@@ -230,7 +231,7 @@ pub fn decide(
                 next.approved_by = Some(SCAN_APPROVER.into());
                 next.approved_at = Some(now);
                 (
-                    "request.approved",
+                    AuditAction::RequestApproved,
                     json!({"digest": digest, "personal_data": false, "approved_by": "personal-data scan",
                            "submitted_by": actor}),
                 )
@@ -280,7 +281,7 @@ pub fn decide(
                 detail["reviewed_digest"] = json!(reviewed);
                 detail["masking"] = json!(m);
             }
-            ("request.approved", detail)
+            (AuditAction::RequestApproved, detail)
         }
         Command::Reject { reason } => {
             match state {
@@ -298,7 +299,7 @@ pub fn decide(
             next.reason = Some(reason.into());
             clear_approval(&mut next);
             (
-                "request.rejected",
+                AuditAction::RequestRejected,
                 json!({"reason": reason, "digest": row.plan_digest}),
             )
         }
@@ -310,7 +311,7 @@ pub fn decide(
             next.reviewer = Some(actor.into());
             clear_approval(&mut next);
             (
-                "request.reopened",
+                AuditAction::RequestReopened,
                 json!({"previous_state": state.as_str(), "previous_reason": row.reason}),
             )
         }
@@ -325,7 +326,7 @@ pub fn decide(
             }
             next.state = State::Extracting.as_str().into();
             (
-                "request.extraction_started",
+                AuditAction::RequestExtractionStarted,
                 json!({"digest": row.approved_digest}),
             )
         }

@@ -4,6 +4,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::*;
+use crate::audit::AuditAction;
 use crate::requests::plan::{Masking, tests::sample};
 
 pub(crate) const REQUESTER: &str = "acc-requester";
@@ -268,7 +269,7 @@ fn approval_binds_to_the_digest_shown() {
     .unwrap()
     .unwrap();
     assert_eq!(ok.row.approved_digest, r.plan_digest);
-    assert_eq!(ok.action, "request.approved");
+    assert_eq!(ok.action, AuditAction::RequestApproved);
 }
 
 #[test]

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::{DataSource, Environment, SourceInput, SourcesError, kind_name};
 use crate::{
+    audit::AuditAction,
     crypto::{MasterKeys, data_source_url_context},
     extract::{
         probe::{self, ProbeError, ProbeReport},
@@ -159,16 +160,16 @@ pub async fn put(
         )));
     }
     let action = if existing.is_some() {
-        "source.updated"
+        AuditAction::SourceUpdated
     } else {
-        "source.created"
+        AuditAction::SourceCreated
     };
     let event = tx
         .append_audit(
             tenant_id,
             &NewAuditEvent {
                 actor: actor.to_owned(),
-                action: action.into(),
+                action,
                 request_id: None,
                 detail: json!({
                     "name": name, "kind": kind_name(row.kind), "url": source.redacted_url(),
@@ -205,7 +206,7 @@ pub async fn delete(
             tenant_id,
             &NewAuditEvent {
                 actor: actor.to_owned(),
-                action: "source.deleted".into(),
+                action: AuditAction::SourceDeleted,
                 request_id: None,
                 detail: json!({"name": name, "kind": kind_name(gone.kind), "environment": gone.environment.as_str()}),
             },

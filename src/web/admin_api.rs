@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use crate::{
     app::AppState,
+    audit::AuditAction,
     audit::{export, verify},
     crypto::MasterKeys,
     delivery::retention_rules,
@@ -114,7 +115,7 @@ async fn rerun(
             &caller.tenant.id,
             &NewAuditEvent {
                 actor,
-                action: "job.rerun".into(),
+                action: AuditAction::JobRerun,
                 request_id: None,
                 detail: json!({"job_id": id}),
             },
@@ -315,7 +316,7 @@ async fn retention_put(
             &caller.tenant.id,
             &NewAuditEvent {
                 actor,
-                action: "retention.updated".into(),
+                action: AuditAction::RetentionUpdated,
                 request_id: None,
                 detail: json!({"before": current, "after": policy}),
             },

@@ -4,7 +4,7 @@
 //! detail text byte for byte.
 
 use clearance::{
-    audit::{chain, export, verify},
+    audit::{AuditAction, chain, export, verify},
     digest::canonical_json,
     store::{NewAuditEvent, Store},
 };
@@ -76,7 +76,7 @@ pub async fn append(store: &Store, tenant_id: &str, request_id: Option<&str>, de
         tenant_id,
         &NewAuditEvent {
             actor: "557058:a\"b\u{2028}".into(),
-            action: "request.extracted".into(),
+            action: AuditAction::RequestExtracted,
             request_id: request_id.map(str::to_owned),
             detail: detail.clone(),
         },
