@@ -18,6 +18,7 @@ use crate::{
     app::AppState,
     audit::AuditAction,
     jobs::JobError,
+    requests::state::State,
     requests::{commands, machine::SystemEvent},
     store::{DeliveryRow, NewAuditEvent},
 };
@@ -185,7 +186,7 @@ async fn fail_built(app: &AppState, d: &DeliveryRow) -> anyhow::Result<()> {
     secrets::wipe(&mut tx, &mut locked).await?;
     if let Some(r) = app.store.request(&d.tenant_id, &d.request_id).await?
         && let Some(row) = tx.lock_request_by_issue(&r.tenant_id, &r.issue_id).await?
-        && row.state == "extracting"
+        && row.state == State::Extracting
     {
         let event = SystemEvent::Fail {
             reason: "an erasure request removed a person this extraction contained; extract again"

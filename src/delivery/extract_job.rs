@@ -12,6 +12,7 @@ use super::{Failure, build, upload};
 use crate::{
     app::AppState,
     jobs::{JobError, WaitingOn},
+    requests::state::State,
     requests::{
         active_tenant, commands,
         machine::SystemEvent,
@@ -60,7 +61,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     let Some(row) = app.store.request(&p.tenant_id, &p.request_id).await? else {
         return Ok(());
     };
-    if row.state != "extracting" {
+    if row.state != State::Extracting {
         return Ok(()); // cancelled or failed meanwhile
     }
     let digest = match (&row.approved_digest, &row.plan_digest) {

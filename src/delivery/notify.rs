@@ -17,6 +17,7 @@ use crate::{
     app::AppState,
     crypto::delivery_secret_context,
     jobs::JobError,
+    requests::state::State,
     requests::{active_tenant, commands, machine::SystemEvent},
     slack::{
         self, DeliveryError,
@@ -78,7 +79,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     let Some(row) = app.store.request(&tenant.id, &d.request_id).await? else {
         return Ok(());
     };
-    if !matches!(row.state.as_str(), "extracting" | "awaiting_delivery") {
+    if !matches!(row.state, State::Extracting | State::AwaitingDelivery) {
         return Ok(()); // delivered already, or moved on
     }
     let settings = match slack::load_settings(&app, &tenant).await {

@@ -16,6 +16,7 @@ use crate::{
     audit::AuditAction,
     jira::JiraError,
     jobs::JobError,
+    requests::state::State,
     requests::{active_tenant, commands, machine::SystemEvent},
     store::{DeliveryRow, JobRow, NewAuditEvent, NewJob, Store},
 };
@@ -165,7 +166,7 @@ pub async fn remove(
     });
     let request = app.store.request(tenant_id, &locked.request_id).await?;
     match request {
-        Some(r) if r.state == "delivered" || r.state == "awaiting_delivery" => {
+        Some(r) if matches!(r.state, State::Delivered | State::AwaitingDelivery) => {
             let row = tx
                 .lock_request_by_issue(&r.tenant_id, &r.issue_id)
                 .await?

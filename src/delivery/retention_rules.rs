@@ -11,6 +11,7 @@ use crate::{
     audit::AuditAction,
     requests::commands::{self, ExecError},
     requests::machine::CommandError,
+    requests::state::State,
     store::{NewAuditEvent, RetentionPolicy},
     tenant::{AccountId, Tenant},
 };
@@ -86,7 +87,10 @@ pub async fn set_for_request(
         .lock_request_by_issue(&tenant.id, issue_id)
         .await?
         .ok_or_else(|| ExecError::NotFound(issue_id.to_owned()))?;
-    if matches!(row.state.as_str(), "expired" | "cancelled" | "rejected") {
+    if matches!(
+        row.state,
+        State::Expired | State::Cancelled | State::Rejected
+    ) {
         return Err(CommandError::NotNow(format!(
             "the request is {}; there is nothing to keep",
             row.state

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::{
-    machine::{Change, CommandError, clear_approval, current, expect, expect_one_of},
+    machine::{Change, CommandError, clear_approval, expect, expect_one_of},
     state::State,
 };
 use crate::audit::AuditAction;
@@ -59,7 +59,7 @@ pub enum SystemEvent {
 /// Apply something the system observed. `Ok(None)` when it does not apply in the current state (a label removed
 /// from a delivered request, a restore of a request that was not cancelled for its label).
 pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, CommandError> {
-    let state = current(row)?;
+    let state = row.state;
     let mut next = row.clone();
     let (action, detail) = match ev {
         SystemEvent::Cancel {
@@ -70,7 +70,7 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
             if !(state.is_open() || (delivered && *issue_deleted)) {
                 return Ok(None);
             }
-            next.state = State::Cancelled.as_str().into();
+            next.state = State::Cancelled;
             next.reason = Some(reason.clone());
             clear_approval(&mut next);
             (
@@ -82,7 +82,7 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
             if state != State::Cancelled {
                 return Ok(None);
             }
-            next.state = State::New.as_str().into();
+            next.state = State::New;
             next.reason = None;
             next.reviewer = None;
             (AuditAction::RequestRestored, json!({}))
@@ -93,7 +93,7 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
                 &[State::Extracting, State::AwaitingDelivery],
                 "deliver",
             )?;
-            next.state = State::Delivered.as_str().into();
+            next.state = State::Delivered;
             next.reason = None;
             (AuditAction::RequestDelivered, detail.clone())
         }
@@ -102,7 +102,7 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
             if state == State::AwaitingDelivery && row.reason.as_deref() == Some(reason.as_str()) {
                 return Ok(None);
             }
-            next.state = State::AwaitingDelivery.as_str().into();
+            next.state = State::AwaitingDelivery;
             next.reason = Some(reason.clone());
             let mut detail = detail.clone();
             detail["reason"] = json!(reason);
@@ -110,7 +110,7 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
         }
         SystemEvent::Fail { reason } => {
             expect(state, State::Extracting, "fail")?;
-            next.state = State::Failed.as_str().into();
+            next.state = State::Failed;
             next.reason = Some(reason.clone());
             (AuditAction::RequestFailed, json!({"reason": reason}))
         }
@@ -120,7 +120,7 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
             scan,
         } => {
             expect(state, State::Extracting, "stop")?;
-            next.state = State::AwaitingPrivacyApproval.as_str().into();
+            next.state = State::AwaitingPrivacyApproval;
             next.reason = Some(reason.clone());
             next.pii = Some(true);
             next.pii_scan = Some(scan.clone());
@@ -135,7 +135,7 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
                 &[State::Delivered, State::AwaitingDelivery],
                 "expire",
             )?;
-            next.state = State::Expired.as_str().into();
+            next.state = State::Expired;
             next.reason = None;
             (AuditAction::RequestExpired, detail.clone())
         }

@@ -128,7 +128,7 @@ pub fn decide(
     policy: &RolePolicy,
     now: DateTime<Utc>,
 ) -> Result<Option<Change>, CommandError> {
-    let state = current(row)?;
+    let state = row.state;
     if row.reporter.as_deref() == Some(actor) {
         return Err(CommandError::Forbidden(format!(
             "you asked for this data, so you cannot {} this request; another analyst or privacy officer must",
@@ -166,7 +166,7 @@ pub fn decide(
             if row.reviewer.as_deref() == Some(actor) && state == State::InReview {
                 return Ok(None);
             }
-            next.state = State::InReview.as_str().into();
+            next.state = State::InReview;
             next.reviewer = Some(actor.into());
             (
                 AuditAction::RequestClaimed,
@@ -193,7 +193,7 @@ pub fn decide(
             next.plan_digest = Some(digest.clone());
             next.plan_author = Some(actor.into());
             next.pii_scan = None;
-            next.state = State::InReview.as_str().into();
+            next.state = State::InReview;
             clear_approval(&mut next);
             if voided {
                 next.reason = Some(
@@ -219,14 +219,14 @@ pub fn decide(
             next.pii = Some(*personal_data);
             next.reason = None;
             if *personal_data {
-                next.state = State::AwaitingPrivacyApproval.as_str().into();
+                next.state = State::AwaitingPrivacyApproval;
                 (
                     AuditAction::RequestSubmitted,
                     json!({"digest": digest, "personal_data": true}),
                 )
             } else {
                 // Nobody approved it: the scan found nothing. The whole result is scanned again before upload.
-                next.state = State::Approved.as_str().into();
+                next.state = State::Approved;
                 next.approved_digest = Some(digest.clone());
                 next.approved_by = Some(SCAN_APPROVER.into());
                 next.approved_at = Some(now);
@@ -271,7 +271,7 @@ pub fn decide(
                 None => reviewed.clone(),
             };
             scan::check_approval(&next, &digest)?;
-            next.state = State::Approved.as_str().into();
+            next.state = State::Approved;
             next.approved_digest = Some(digest.clone());
             next.approved_by = Some(actor.into());
             next.approved_at = Some(now);
@@ -295,7 +295,7 @@ pub fn decide(
                     "give a reason the requester can act on (1 to {LONGEST_REASON} characters)"
                 )));
             }
-            next.state = State::Rejected.as_str().into();
+            next.state = State::Rejected;
             next.reason = Some(reason.into());
             clear_approval(&mut next);
             (
@@ -306,7 +306,7 @@ pub fn decide(
         Command::Reopen {} => {
             need(roles.analyst, "analysts")?;
             from(&[State::Rejected, State::Failed])?;
-            next.state = State::InReview.as_str().into();
+            next.state = State::InReview;
             next.reason = None;
             next.reviewer = Some(actor.into());
             clear_approval(&mut next);
@@ -324,7 +324,7 @@ pub fn decide(
                         .into(),
                 ));
             }
-            next.state = State::Extracting.as_str().into();
+            next.state = State::Extracting;
             (
                 AuditAction::RequestExtractionStarted,
                 json!({"digest": row.approved_digest}),
@@ -414,15 +414,6 @@ fn remask(
     let json = serde_json::to_string(&plan).map_err(|e| CommandError::Invalid(e.to_string()))?;
     let digest = plan.digest();
     Ok(Some((plan, json, digest)))
-}
-
-pub(super) fn current(row: &RequestRow) -> Result<State, CommandError> {
-    State::parse(&row.state).ok_or_else(|| {
-        CommandError::NotNow(format!(
-            "the request is in an unknown state {:?}",
-            row.state
-        ))
-    })
 }
 
 pub(super) fn expect(state: State, wanted: State, what: &str) -> Result<(), CommandError> {

@@ -51,7 +51,7 @@ pub(crate) fn row(state: State) -> RequestRow {
         reporter: Some(REQUESTER.into()),
         labels: "[]".into(),
         attachments: "[]".into(),
-        state: state.as_str().into(),
+        state,
         reason: None,
         created_at: Utc::now(),
         updated_at: Utc::now(),
@@ -147,7 +147,7 @@ fn transition_table() {
                         .expect("a change");
                     assert_eq!(
                         change.row.state,
-                        to.as_str(),
+                        *to,
                         "{} from {}",
                         cmd.name(),
                         state.as_str()
@@ -278,7 +278,7 @@ fn a_plan_change_voids_the_approval() {
     let change = run(&r, OTHER_ANALYST, ANALYST_ONLY, &changed_plan())
         .unwrap()
         .unwrap();
-    assert_eq!(change.row.state, "in_review");
+    assert_eq!(change.row.state, State::InReview);
     assert_eq!(change.row.approved_digest, None);
     assert_ne!(change.row.plan_digest, r.plan_digest);
     assert_eq!(change.row.plan_author.as_deref(), Some(OTHER_ANALYST));

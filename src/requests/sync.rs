@@ -72,7 +72,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
         let detail = json!({"issue_key": row.issue_key, "to": row.state});
         commands::audit(&mut tx, &row, commands::JIRA, writeback::CREATED, detail).await?;
     } else if wanted {
-        if row.state == State::Cancelled.as_str() && row.reason.as_deref() == Some(LABEL_REMOVED) {
+        if row.state == State::Cancelled && row.reason.as_deref() == Some(LABEL_REMOVED) {
             // The label came back: the request is open again.
             commands::observe(&mut tx, &row, &SystemEvent::Restore, commands::JIRA)
                 .await

@@ -7,14 +7,16 @@ use chrono::{DateTime, Utc};
 use tracing::instrument;
 
 use super::{QueryContext, Result, Store, with_pool};
+use crate::requests::state::State;
 
 /// A request as the dashboard counts it.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct DashboardRequest {
     /// Request id.
     pub id: String,
-    /// Current state (stored name).
-    pub state: String,
+    /// Current state.
+    #[sqlx(try_from = "String")]
+    pub state: State,
     /// When Clearance picked the issue up.
     pub created_at: DateTime<Utc>,
     /// The stored personal-data scan (JSON), if a dry run made one for the current plan.

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use tracing::instrument;
 
 use super::{QueryContext, Result, SealedSecret, Store, Tx, with_pool, with_tx};
+use crate::requests::state::State;
 
 macro_rules! delivery_columns {
     () => {
@@ -182,9 +183,9 @@ impl Store {
             "SELECT ",
             delivery_columns!(),
             " FROM deliveries WHERE state = 'uploaded' AND request_id IN \
-             (SELECT id FROM requests WHERE state = 'awaiting_delivery') ORDER BY created_at LIMIT $1"
+             (SELECT id FROM requests WHERE state = $2) ORDER BY created_at LIMIT $1"
         );
-        with_pool!(self, pool => sqlx::query_as(sql).bind(limit)
+        with_pool!(self, pool => sqlx::query_as(sql).bind(limit).bind(State::AwaitingDelivery.as_str())
             .fetch_all(pool).await.op("finding deliveries awaiting their secret"))
     }
 

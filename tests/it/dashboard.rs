@@ -8,6 +8,7 @@ use axum::Router;
 use chrono::{Datelike, Duration, Utc};
 use clearance::{
     crypto::tenant_secret_context,
+    requests::state::State,
     sandbox::{jira::people, slack as slack_sim},
     store::{DeliveryRow, InstallRecord, IssueSnapshot, SealedSecret},
 };
@@ -114,7 +115,7 @@ pub(crate) async fn take_through(s: &Site, issue_id: &str, end: End) {
             .await
             .unwrap()
             .unwrap();
-        if r.state == "delivered" {
+        if r.state == State::Delivered {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
