@@ -3,6 +3,7 @@
 //! progress written to the delivery row every second, and the figures, the secret and the data subjects (ID-list
 //! values as keyed hashes) stored in one transaction with an audit event.
 
+use super::state::DeliveryState;
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use chrono::Utc;
@@ -115,7 +116,7 @@ pub async fn build(
         .require_master_keys()
         .map_err(|e| Failure::Retry(e.to_string()))?;
     let now = Utc::now();
-    d.state = "built".into();
+    d.state = DeliveryState::Built;
     d.row_count = i64::try_from(summary.rows).ok();
     d.data_bytes = i64::try_from(summary.bytes).ok();
     d.data_sha256 = Some(summary.data_sha256.clone());

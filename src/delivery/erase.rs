@@ -3,6 +3,7 @@
 //! values — and, with `--apply`, remove them: an attached file is deleted from its issue (as at the end of retention,
 //! noted on the issue and audited with the file's hash), a bundle not yet attached fails its extraction.
 
+use super::state::DeliveryState;
 use std::fmt;
 
 use anyhow::Context as _;
@@ -146,8 +147,8 @@ pub async fn erase(
 
 /// Remove one delivery for an erasure.
 async fn remove(app: &AppState, d: &DeliveryRow) -> Result<&'static str, String> {
-    let outcome = match d.state.as_str() {
-        "uploaded" => retention::remove(app, &d.tenant_id, &d.id, "erasure")
+    let outcome = match d.state {
+        DeliveryState::Uploaded => retention::remove(app, &d.tenant_id, &d.id, "erasure")
             .await
             .map(|()| "attachment deleted")
             .map_err(job_error),
@@ -162,7 +163,11 @@ async fn remove(app: &AppState, d: &DeliveryRow) -> Result<&'static str, String>
         .await
         .map_err(|e| e.to_string())?;
     match (outcome, now) {
-        (Ok(what), Some(now)) if now.state == "expired" || now.state == "failed" => Ok(what),
+        (Ok(what), Some(now))
+            if matches!(now.state, DeliveryState::Expired | DeliveryState::Failed) =>
+        {
+            Ok(what)
+        }
         (Ok(_), Some(now)) => Err(format!("the delivery is still {}; run again", now.state)),
         (other, _) => other,
     }
@@ -178,10 +183,10 @@ async fn fail_built(app: &AppState, d: &DeliveryRow) -> anyhow::Result<()> {
     let Some(mut locked) = tx.lock_delivery(&d.tenant_id, &d.id).await? else {
         return Ok(());
     };
-    if !matches!(locked.state.as_str(), "building" | "built") {
+    if !matches!(locked.state, DeliveryState::Building | DeliveryState::Built) {
         return Ok(());
     }
-    locked.state = "failed".into();
+    locked.state = DeliveryState::Failed;
     locked.error = Some("removed by an erasure request".into());
     secrets::wipe(&mut tx, &mut locked).await?;
     if let Some(r) = app.store.request(&d.tenant_id, &d.request_id).await?

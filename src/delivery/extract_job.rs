@@ -4,6 +4,7 @@
 //! retried, and the last try fails the request rather than leaving it `extracting`. Jira's rate limits are waited
 //! out without using up a try, for as long as `job_wait_budget_mins` allows.
 
+use super::state::DeliveryState;
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
@@ -93,9 +94,9 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     let last_try = job.last_try();
     let mut rebuilt = false;
     loop {
-        let step = match d.state.as_str() {
-            "building" => build::build(&app, &stored, &row, &plan, &mut d).await,
-            "built" => upload::upload(&app, &stored, &row, &mut d).await,
+        let step = match d.state {
+            DeliveryState::Building => build::build(&app, &stored, &row, &plan, &mut d).await,
+            DeliveryState::Built => upload::upload(&app, &stored, &row, &mut d).await,
             _ => return Ok(()), // uploaded: the deliver_secret job carries on
         };
         match step {
@@ -103,7 +104,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
             Err(Failure::Rebuild(why)) if !rebuilt => {
                 tracing::warn!(delivery = %d.id, %why, "building the bundle again");
                 rebuilt = true;
-                d.state = "building".into();
+                d.state = DeliveryState::Building;
                 save(&app, &d).await?;
             }
             Err(Failure::Stopped(stopped)) => return stop(&app, &row, &mut d, *stopped).await,
@@ -156,7 +157,11 @@ async fn current_delivery(
         .await?
         .into_iter()
         .find(|d| {
-            d.digest == digest && matches!(d.state.as_str(), "building" | "built" | "uploaded")
+            d.digest == digest
+                && matches!(
+                    d.state,
+                    DeliveryState::Building | DeliveryState::Built | DeliveryState::Uploaded
+                )
         });
     if let Some(d) = existing {
         return Ok(d);
@@ -232,7 +237,7 @@ async fn end(
         tracing::info!(request = %row.id, error = %e, "the request is no longer extracting");
     }
     if let Some(d) = delivery {
-        d.state = "failed".into();
+        d.state = DeliveryState::Failed;
         d.error = Some(reason.to_owned());
         d.secret_sealed = None;
         tx.save_delivery(d).await?;

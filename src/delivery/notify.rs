@@ -6,6 +6,7 @@
 //! Each person has one link row per delivery; a retry skips those already told. A link's token is kept only in
 //! the message, so a person not yet told gets a fresh token on every try (the old one stops working).
 
+use super::state::DeliveryState;
 use chrono::Utc;
 use secrecy::ExposeSecret as _;
 use serde::Deserialize;
@@ -73,7 +74,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     let Some(d) = app.store.delivery(&tenant.id, &p.delivery_id).await? else {
         return Ok(());
     };
-    if d.state != "uploaded" {
+    if d.state != DeliveryState::Uploaded {
         return Ok(()); // expired, erased or failed meanwhile
     }
     let Some(row) = app.store.request(&tenant.id, &d.request_id).await? else {

@@ -2,6 +2,7 @@
 //! can download it in time) and the team channel an "expiring soon" notice. Sent once; when the requester cannot be
 //! reached the reminder is given up and recorded, since retention does not wait for it.
 
+use super::state::DeliveryState;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::json;
@@ -57,7 +58,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     let Some(d) = app.store.delivery(&tenant.id, &p.delivery_id).await? else {
         return Ok(());
     };
-    let (Some(expires_at), None, "uploaded") = (d.expires_at, d.reminded_at, d.state.as_str())
+    let (Some(expires_at), None, DeliveryState::Uploaded) = (d.expires_at, d.reminded_at, d.state)
     else {
         return Ok(());
     };

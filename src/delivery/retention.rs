@@ -4,6 +4,7 @@
 //! audit chain, moves the request to `expired` (the write-back notes it on the issue). The same removal serves
 //! erasure requests and issues closed on a site that expires on close.
 
+use super::state::DeliveryState;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -140,7 +141,7 @@ pub async fn remove(
     let Some(d) = app.store.delivery(tenant_id, delivery_id).await? else {
         return Ok(());
     };
-    if d.state != "uploaded" {
+    if d.state != DeliveryState::Uploaded {
         return Ok(());
     }
     if let Some(id) = &d.attachment_id {
@@ -154,10 +155,10 @@ pub async fn remove(
     let Some(mut locked) = tx.lock_delivery(tenant_id, delivery_id).await? else {
         return Ok(());
     };
-    if locked.state != "uploaded" {
+    if locked.state != DeliveryState::Uploaded {
         return Ok(());
     }
-    locked.state = "expired".into();
+    locked.state = DeliveryState::Expired;
     locked.expired_at = Some(Utc::now());
     secrets::wipe(&mut tx, &mut locked).await?;
     let detail = json!({

@@ -2,6 +2,7 @@
 //! closing an issue removes its delivery) and one request's own retention (analysts and privacy officers, within the
 //! bounds), which moves the removal date of a bundle already attached. Both audited.
 
+use super::state::DeliveryState;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::json;
@@ -105,7 +106,7 @@ pub async fn set_for_request(
         .request_deliveries(&tenant.id, &row.id)
         .await?
         .into_iter()
-        .find(|d| d.state == "uploaded");
+        .find(|d| d.state == DeliveryState::Uploaded);
     if let Some(d) = live
         && let Some(mut locked) = tx.lock_delivery(&tenant.id, &d.id).await?
     {

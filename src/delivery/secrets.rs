@@ -2,6 +2,7 @@
 //! used by a click on the reveal page or from the issue panel by the intended account, each use audited, and the
 //! sealed secret wiped as soon as no unused, unexpired link is left.
 
+use super::state::DeliveryState;
 use aws_lc_rs::{digest, rand::SecureRandom as _};
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
@@ -121,7 +122,7 @@ pub async fn reveal_for_account(
         .request_deliveries(tenant_id, request_id)
         .await?
         .into_iter()
-        .find(|d| d.state == "uploaded" && d.secret_sealed.is_some())
+        .find(|d| d.state == DeliveryState::Uploaded && d.secret_sealed.is_some())
         .ok_or(RevealError::NotYours)?;
     let mine = app
         .store

@@ -3,6 +3,7 @@
 //! previous try got it there before crashing, otherwise the file streamed from disk; then the attachment id, the
 //! upload time and the expiry recorded with an audit event, and the secret's delivery queued, in one transaction.
 
+use super::state::DeliveryState;
 use chrono::{Duration, Utc};
 use serde_json::json;
 
@@ -98,7 +99,7 @@ pub async fn upload(
     };
     let days = retention_days(app, row).await?;
     let now = Utc::now();
-    d.state = "uploaded".into();
+    d.state = DeliveryState::Uploaded;
     d.attachment_id = Some(attachment.id.clone());
     d.uploaded_at = Some(now);
     d.expires_at = Some(now + Duration::days(i64::from(days)));

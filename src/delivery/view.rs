@@ -2,6 +2,7 @@
 //! size, hash and removal date once attached, who was sent the secret and who has revealed it (never the secret),
 //! and whether the caller can still reveal theirs from the panel.
 
+use super::state::DeliveryState;
 use chrono::Utc;
 use serde_json::{Value, json};
 
@@ -25,7 +26,7 @@ pub async fn panel_view(
     let now = Utc::now();
     let links = store.secret_links(tenant_id, &d.id).await?;
     let usable = |l: &crate::store::SecretLinkRow| l.revealed_at.is_none() && l.expires_at > now;
-    let can_reveal = d.state == "uploaded"
+    let can_reveal = d.state == DeliveryState::Uploaded
         && d.secret_sealed.is_some()
         && links.iter().any(|l| l.account_id == me && usable(l));
     let recipients: Vec<Value> = links

@@ -96,7 +96,7 @@ pub async fn run(app: AppState, job: JobRow) -> Result<(), JobError> {
     {
         // The site removes delivered files when their issue is closed.
         for d in store.request_deliveries(&p.tenant_id, &row.id).await? {
-            if d.state == "uploaded" {
+            if d.state == crate::delivery::state::DeliveryState::Uploaded {
                 tx.enqueue_job(&crate::delivery::retention::job(&d, "issue closed"))
                     .await?;
             }

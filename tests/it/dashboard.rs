@@ -8,6 +8,7 @@ use axum::Router;
 use chrono::{Datelike, Duration, Utc};
 use clearance::{
     crypto::tenant_secret_context,
+    delivery::state::DeliveryState,
     requests::state::State,
     sandbox::{jira::people, slack as slack_sim},
     store::{DeliveryRow, InstallRecord, IssueSnapshot, SealedSecret},
@@ -162,7 +163,7 @@ async fn another_site(s: &Site) {
         .unwrap();
     let now = Utc::now();
     tx.insert_delivery(&DeliveryRow {
-        state: "uploaded".into(),
+        state: DeliveryState::Uploaded,
         row_count: Some(999_999),
         uploaded_at: Some(now),
         expires_at: Some(now + Duration::days(2)),

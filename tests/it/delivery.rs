@@ -7,6 +7,7 @@ use std::io::Read as _;
 
 use clearance::{
     crypto::{MasterKeys, delivery_secret_context},
+    delivery::state::DeliveryState,
     requests::state::State,
     sandbox::jira::people,
     store::{DeliveryRow, RequestRow},
@@ -97,7 +98,7 @@ impl Site {
                 .deliveries()
                 .await
                 .into_iter()
-                .find(|d| d.state == "uploaded");
+                .find(|d| d.state == DeliveryState::Uploaded);
             if let Some(d) = found {
                 return d;
             }
@@ -343,7 +344,7 @@ async fn a_bundle_over_the_site_limit_fails_with_the_sizes(backend: Backend) {
     );
     assert!(s.sim.issue(&s.key).unwrap().attachment_ids.is_empty());
     let d = &s.deliveries().await[0];
-    assert_eq!(d.state, "failed");
+    assert_eq!(d.state, DeliveryState::Failed);
     assert_eq!(
         d.secret_sealed, None,
         "no secret kept for a failed delivery"

@@ -12,7 +12,7 @@ use axum::Router;
 
 use chrono::Utc;
 use clearance::{
-    delivery::{erase, retention},
+    delivery::{erase, retention, state::DeliveryState},
     jira::adf,
     requests::state::State,
     sandbox::{
@@ -584,7 +584,7 @@ async fn retention_reminds_then_removes_the_file(backend: Backend) {
         .into_iter()
         .find(|x| x.id == d.id)
         .unwrap();
-    assert_eq!(gone.state, "expired");
+    assert_eq!(gone.state, DeliveryState::Expired);
     assert_eq!(gone.secret_sealed, None);
     let (_, detail) = f
         .audit_actions()

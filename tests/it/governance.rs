@@ -4,7 +4,7 @@
 //! dry runs are audited with the exact SQL readable from the plan snapshots, and flagged columns are masked in the
 //! preview unless the site allows otherwise.
 
-use clearance::{requests::state::State, sandbox::jira::people};
+use clearance::{delivery::state::DeliveryState, requests::state::State, sandbox::jira::people};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -154,7 +154,7 @@ async fn hidden_email_is_stopped(s: &Site, source: &str, issue_id: &str) {
         .await
         .unwrap();
     assert_eq!(deliveries.len(), 1);
-    assert_eq!(deliveries[0].state, "failed");
+    assert_eq!(deliveries[0].state, DeliveryState::Failed);
     assert!(deliveries[0].secret_sealed.is_none());
     assert!(!s.app.state.cfg.work_dir.join(&deliveries[0].id).exists());
     // The trail says what happened, with the findings and no values.
