@@ -15,7 +15,6 @@ pub struct DashboardRequest {
     /// Request id.
     pub id: String,
     /// Current state.
-    #[sqlx(try_from = "String")]
     pub state: State,
     /// When Clearance picked the issue up.
     pub created_at: DateTime<Utc>,

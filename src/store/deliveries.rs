@@ -32,7 +32,6 @@ pub struct DeliveryRow {
     /// `age`, `age-recipients` or `zip-aes`.
     pub encryption: String,
     /// Where it is (a stored name Clearance does not know is refused on read).
-    #[sqlx(try_from = "String")]
     pub state: DeliveryState,
     /// Data rows.
     pub row_count: Option<i64>,

@@ -14,6 +14,7 @@ mod forge;
 mod intake;
 mod job_claim;
 mod jobs;
+mod names;
 mod plan_snapshots;
 mod requests;
 mod retention;

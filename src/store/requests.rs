@@ -30,7 +30,6 @@ pub struct RequestRow {
     /// The attachments as a JSON array of `{id, filename, size, mimeType, created}`.
     pub attachments: String,
     /// State machine state (a stored name Clearance does not know is refused on read).
-    #[sqlx(try_from = "String")]
     pub state: State,
     /// Why it is in that state (failed, rejected, cancelled).
     pub reason: Option<String>,
