@@ -3,7 +3,6 @@
 //! progress written to the delivery row every second, and the figures, the secret and the data subjects (ID-list
 //! values as keyed hashes) stored in one transaction with an audit event.
 
-use super::state::DeliveryState;
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use chrono::Utc;
@@ -13,6 +12,7 @@ use serde_json::json;
 use super::{
     Failure, Stopped,
     erasure_key::{erasure_key, subject_hash},
+    state::DeliveryState,
 };
 use crate::{
     app::AppState,

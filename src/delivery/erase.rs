@@ -3,7 +3,6 @@
 //! values — and, with `--apply`, remove them: an attached file is deleted from its issue (as at the end of retention,
 //! noted on the issue and audited with the file's hash), a bundle not yet attached fails its extraction.
 
-use super::state::DeliveryState;
 use std::fmt;
 
 use anyhow::Context as _;
@@ -14,13 +13,13 @@ use serde_json::json;
 use super::{
     erasure_key::{existing_erasure_key, subject_hash},
     retention, secrets,
+    state::DeliveryState,
 };
 use crate::{
     app::AppState,
     audit::AuditAction,
     jobs::JobError,
-    requests::state::State,
-    requests::{commands, machine::SystemEvent},
+    requests::{commands, machine::SystemEvent, state::State},
     store::{DeliveryRow, NewAuditEvent},
 };
 

@@ -4,20 +4,19 @@
 //! retried, and the last try fails the request rather than leaving it `extracting`. Jira's rate limits are waited
 //! out without using up a try, for as long as `job_wait_budget_mins` allows.
 
-use super::state::DeliveryState;
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Failure, build, upload};
+use super::{Failure, build, state::DeliveryState, upload};
 use crate::{
     app::AppState,
     jobs::{JobError, WaitingOn},
-    requests::state::State,
     requests::{
         active_tenant, commands,
         machine::SystemEvent,
         plan::{Encryption, Plan},
+        state::State,
     },
     store::{DeliveryRow, JobRow, NewJob, RequestRow},
 };

@@ -6,20 +6,18 @@
 //! Each person has one link row per delivery; a retry skips those already told. A link's token is kept only in
 //! the message, so a person not yet told gets a fresh token on every try (the old one stops working).
 
-use super::state::DeliveryState;
 use chrono::Utc;
 use secrecy::ExposeSecret as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use url::Url;
 
-use super::secrets;
+use super::{secrets, state::DeliveryState};
 use crate::{
     app::AppState,
     crypto::delivery_secret_context,
     jobs::JobError,
-    requests::state::State,
-    requests::{active_tenant, commands, machine::SystemEvent},
+    requests::{active_tenant, commands, machine::SystemEvent, state::State},
     slack::{
         self, DeliveryError,
         messages::{IssueRef, Message, passphrase_dm, recipient_dm, reveal_link_dm},

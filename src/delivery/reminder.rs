@@ -2,11 +2,11 @@
 //! can download it in time) and the team channel an "expiring soon" notice. Sent once; when the requester cannot be
 //! reached the reminder is given up and recorded, since retention does not wait for it.
 
-use super::state::DeliveryState;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::state::DeliveryState;
 use crate::{
     app::AppState,
     audit::AuditAction,

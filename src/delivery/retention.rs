@@ -4,21 +4,19 @@
 //! audit chain, moves the request to `expired` (the write-back notes it on the issue). The same removal serves
 //! erasure requests and issues closed on a site that expires on close.
 
-use super::state::DeliveryState;
 use std::time::Duration;
 
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{notify, reminder, secrets};
+use super::{notify, reminder, secrets, state::DeliveryState};
 use crate::{
     app::AppState,
     audit::AuditAction,
     jira::JiraError,
     jobs::JobError,
-    requests::state::State,
-    requests::{active_tenant, commands, machine::SystemEvent},
+    requests::{active_tenant, commands, machine::SystemEvent, state::State},
     store::{DeliveryRow, JobRow, NewAuditEvent, NewJob, Store},
 };
 

@@ -2,11 +2,11 @@
 //! closing an issue removes its delivery) and one request's own retention (analysts and privacy officers, within the
 //! bounds), which moves the removal date of a bundle already attached. Both audited.
 
-use super::state::DeliveryState;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::state::DeliveryState;
 use crate::{
     app::AppState,
     audit::AuditAction,

@@ -2,13 +2,13 @@
 //! used by a click on the reveal page or from the issue panel by the intended account, each use audited, and the
 //! sealed secret wiped as soon as no unused, unexpired link is left.
 
-use super::state::DeliveryState;
 use aws_lc_rs::{digest, rand::SecureRandom as _};
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde_json::json;
 
+use super::state::DeliveryState;
 use crate::{
     app::AppState,
     audit::AuditAction,

@@ -3,11 +3,10 @@
 //! previous try got it there before crashing, otherwise the file streamed from disk; then the attachment id, the
 //! upload time and the expiry recorded with an audit event, and the secret's delivery queued, in one transaction.
 
-use super::state::DeliveryState;
 use chrono::{Duration, Utc};
 use serde_json::json;
 
-use super::{Failure, build::bundle_path, notify};
+use super::{Failure, build::bundle_path, notify, state::DeliveryState};
 use crate::{
     app::AppState,
     audit::AuditAction,

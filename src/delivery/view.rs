@@ -2,10 +2,10 @@
 //! size, hash and removal date once attached, who was sent the secret and who has revealed it (never the secret),
 //! and whether the caller can still reveal theirs from the panel.
 
-use super::state::DeliveryState;
 use chrono::Utc;
 use serde_json::{Value, json};
 
+use super::state::DeliveryState;
 use crate::store::{Result, Store};
 
 /// The newest delivery of `request_id` as the panel shows it to `me`; `Null` before the first extraction.

@@ -11,8 +11,7 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use crate::audit::AuditAction;
-use crate::{sandbox::jira::adf_check, store::AuditEvent};
+use crate::{audit::AuditAction, sandbox::jira::adf_check, store::AuditEvent};
 
 /// Atlassian's ADF JSON schema (draft-04) compiled, or `None` (said loudly) when it is not installed.
 fn schema() -> Option<jsonschema::Validator> {

@@ -7,8 +7,7 @@ use super::{
     machine::{Change, CommandError, clear_approval, expect, expect_one_of},
     state::State,
 };
-use crate::audit::AuditAction;
-use crate::store::RequestRow;
+use crate::{audit::AuditAction, store::RequestRow};
 
 /// Something the system observed (Jira sync, jobs); not available to people through the API.
 #[derive(Clone, Debug, PartialEq)]

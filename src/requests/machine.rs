@@ -16,8 +16,10 @@ use super::{
     scan,
     state::State,
 };
-use crate::audit::AuditAction;
-use crate::store::{RequestRow, RolePolicy};
+use crate::{
+    audit::AuditAction,
+    store::{RequestRow, RolePolicy},
+};
 
 pub use super::events::{SystemEvent, observe};
 

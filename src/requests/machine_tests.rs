@@ -4,8 +4,10 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::*;
-use crate::audit::AuditAction;
-use crate::requests::plan::{Masking, tests::sample};
+use crate::{
+    audit::AuditAction,
+    requests::plan::{Masking, tests::sample},
+};
 
 pub(crate) const REQUESTER: &str = "acc-requester";
 pub(crate) const ANALYST: &str = "acc-analyst";

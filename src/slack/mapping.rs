@@ -5,8 +5,10 @@ use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::{SettingsError, SlackUserId, settings::json_object};
-use crate::audit::AuditAction;
-use crate::store::{AuditEvent, NewAuditEvent, SlackUserMapping, Store};
+use crate::{
+    audit::AuditAction,
+    store::{AuditEvent, NewAuditEvent, SlackUserMapping, Store},
+};
 
 /// Whether `s` looks like an Atlassian account id (`5b10ac8d82e05b22cc7d4ef5`, `557058:f58131cb-…`).
 pub fn valid_account_id(s: &str) -> bool {
