@@ -7,6 +7,7 @@
 use std::time::Instant;
 
 use clearance::{
+    audit::AuditAction,
     audit::verify,
     crypto::{MasterKeys, tenant_secret_context},
     store::{InstallRecord, NewAuditEvent, SealedSecret, Store},
@@ -39,7 +40,7 @@ async fn append(store: &Store, tenant_id: &str, n: usize, writer: usize) {
             tenant_id,
             &NewAuditEvent {
                 actor: "557058:bench-analyst".into(),
-                action: "request.plan_saved".into(),
+                action: AuditAction::RequestPlanSaved,
                 request_id: Some(format!("req-{writer}-{}", i % 50)),
                 detail: json!({"digest": "ab".repeat(32), "from": "in_review", "to": "in_review", "i": i}),
             },

@@ -10,20 +10,21 @@ use std::time::Instant;
 use chrono::{Duration, Utc};
 use clearance::{
     dashboard::{Window, csv, stats, view},
+    requests::state::State,
     store::{DashboardRequest, DeliveredRows, ExpiringDelivery, RequestEvent},
 };
 use serde_json::json;
 
 /// The states a delivered request passes through, in order.
-const PATH: [&str; 8] = [
-    "new",
-    "in_review",
-    "awaiting_privacy_approval",
-    "approved",
-    "extracting",
-    "awaiting_delivery",
-    "delivered",
-    "expired",
+const PATH: [State; 8] = [
+    State::New,
+    State::InReview,
+    State::AwaitingPrivacyApproval,
+    State::Approved,
+    State::Extracting,
+    State::AwaitingDelivery,
+    State::Delivered,
+    State::Expired,
 ];
 
 fn main() {
@@ -61,7 +62,7 @@ fn main() {
                 action: format!("request.{}", PATH[step]),
                 detail: json!({"from": PATH[step - 1], "to": PATH[step]}).to_string(),
             });
-            if PATH[step] == "awaiting_delivery" {
+            if PATH[step] == State::AwaitingDelivery {
                 deliveries.push(DeliveredRows {
                     uploaded_at: at,
                     row_count: Some((i % 5000) as i64),
@@ -70,7 +71,7 @@ fn main() {
         }
         requests.push(DashboardRequest {
             id,
-            state: PATH[last].into(),
+            state: PATH[last],
             created_at: created,
             pii_scan: (i % 3 == 0).then(|| scan.clone()),
         });

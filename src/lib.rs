@@ -37,6 +37,8 @@ pub mod jira;
 pub mod jobs;
 /// Prometheus metrics.
 pub mod metrics;
+/// The typed core: request and delivery states, audit actions (stored names, one parse each).
+pub mod model;
 /// The domain: data requests (intake, sync with Jira, state machine, roles, approvals, write-back).
 pub mod requests;
 /// Master key rotation: every sealed column, re-sealed under the current key.

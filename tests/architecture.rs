@@ -43,15 +43,12 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("the store", &["store"]),
     (
         "plain types and settings",
-        &["config", "crypto", "digest", "tenant", "telemetry"],
+        &["config", "crypto", "digest", "model", "tenant", "telemetry"],
     ),
 ];
 
 /// Imports that point up a layer today (issue 18 removes them; remove each here when it is gone).
-const KNOWN_UPWARD: &[(&str, &str)] = &[
-    ("metrics", "requests"),
-    ("requests", "delivery"),
-];
+const KNOWN_UPWARD: &[(&str, &str)] = &[("requests", "delivery")];
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::window::Window;
-use crate::requests::state::State;
+use crate::model::State;
 
 /// Where a request stands now, for the weekly bars (stacked in this order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

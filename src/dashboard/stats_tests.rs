@@ -9,6 +9,8 @@ use crate::{
         model::{Outcome, Role},
         window::Window,
     },
+    model::AuditAction,
+    model::State,
     store::{DashboardRequest, DeliveredRows, ExpiringDelivery, RequestEvent},
 };
 
@@ -21,19 +23,19 @@ fn now() -> DateTime<Utc> {
 
 fn request(
     id: &str,
-    state: &str,
+    state: State,
     created: DateTime<Utc>,
     scan: Option<serde_json::Value>,
 ) -> DashboardRequest {
     DashboardRequest {
         id: id.into(),
-        state: state.into(),
+        state,
         created_at: created,
         pii_scan: scan.map(|s| s.to_string()),
     }
 }
 
-fn change(id: &str, at: DateTime<Utc>, from: &str, to: &str) -> RequestEvent {
+fn change(id: &str, at: DateTime<Utc>, from: State, to: State) -> RequestEvent {
     RequestEvent {
         request_id: id.into(),
         at: at.to_rfc3339(),
@@ -91,7 +93,7 @@ fn weeks_lead_times_waiting_and_categories_come_from_the_rows() {
     let requests = [
         request(
             "a",
-            "delivered",
+            State::Delivered,
             a,
             Some(scan(json!([
                 finding("email", &["email"], false),
@@ -100,31 +102,55 @@ fn weeks_lead_times_waiting_and_categories_come_from_the_rows() {
         ),
         request(
             "b",
-            "rejected",
+            State::Rejected,
             b,
             Some(scan(json!([finding("mail", &["email", "name"], false)]))),
         ),
-        request("c", "awaiting_privacy_approval", c, None),
-        request("x", "nonsense", c, None),
-        request("old", "new", old, None),
+        request("c", State::AwaitingPrivacyApproval, c, None),
+        request("old", State::New, old, None),
     ];
     let events = [
-        change("a", a, "new", "new"),
-        change("a", a + h(2), "new", "in_review"),
-        change("a", a + h(4), "in_review", "awaiting_privacy_approval"),
-        change("a", a + h(10), "awaiting_privacy_approval", "approved"),
-        change("a", a + h(11), "approved", "extracting"),
-        change("a", a + h(12), "extracting", "awaiting_delivery"),
-        change("a", a + h(15), "awaiting_delivery", "delivered"),
-        change("b", b + h(1), "new", "in_review"),
-        change("b", b + h(3), "in_review", "awaiting_privacy_approval"),
-        change("b", b + h(4), "awaiting_privacy_approval", "rejected"),
-        change("c", c + h(1), "new", "in_review"),
-        change("c", c + h(2), "in_review", "awaiting_privacy_approval"),
+        change("a", a, State::New, State::New),
+        change("a", a + h(2), State::New, State::InReview),
+        change(
+            "a",
+            a + h(4),
+            State::InReview,
+            State::AwaitingPrivacyApproval,
+        ),
+        change(
+            "a",
+            a + h(10),
+            State::AwaitingPrivacyApproval,
+            State::Approved,
+        ),
+        change("a", a + h(11), State::Approved, State::Extracting),
+        change("a", a + h(12), State::Extracting, State::AwaitingDelivery),
+        change("a", a + h(15), State::AwaitingDelivery, State::Delivered),
+        change("b", b + h(1), State::New, State::InReview),
+        change(
+            "b",
+            b + h(3),
+            State::InReview,
+            State::AwaitingPrivacyApproval,
+        ),
+        change(
+            "b",
+            b + h(4),
+            State::AwaitingPrivacyApproval,
+            State::Rejected,
+        ),
+        change("c", c + h(1), State::New, State::InReview),
+        change(
+            "c",
+            c + h(2),
+            State::InReview,
+            State::AwaitingPrivacyApproval,
+        ),
         RequestEvent {
             request_id: "a".into(),
             at: (a + h(5)).to_rfc3339(),
-            action: "request.dry_run".into(),
+            action: AuditAction::RequestDryRun.as_str().into(),
             detail: json!({"columns": ["email"]}).to_string(),
         },
     ];

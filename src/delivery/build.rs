@@ -12,6 +12,7 @@ use serde_json::json;
 use super::{
     Failure, Stopped,
     erasure_key::{erasure_key, subject_hash},
+    state::DeliveryState,
 };
 use crate::{
     crypto::delivery_secret_context,
@@ -20,9 +21,9 @@ use crate::{
         pipeline::{self, ExtractError, Progress},
         protect::{self, Protection},
     },
-    requests::Context,
+    model::AuditAction,
     requests::{
-        commands,
+        Context, commands,
         plan::{Encryption, Plan},
         plan_inputs::{self, InputError},
         scan::{self, PiiScan},
@@ -114,7 +115,7 @@ pub async fn build(
         .require_master_keys()
         .map_err(|e| Failure::Retry(e.to_string()))?;
     let now = Utc::now();
-    d.state = "built".into();
+    d.state = DeliveryState::Built;
     d.row_count = i64::try_from(summary.rows).ok();
     d.data_bytes = i64::try_from(summary.bytes).ok();
     d.data_sha256 = Some(summary.data_sha256.clone());
@@ -146,9 +147,15 @@ pub async fn build(
     tx.insert_delivery_subjects(&d.tenant_id, &d.id, &subjects)
         .await
         .map_err(retry)?;
-    commands::audit(&mut tx, row, "clearance", "request.extracted", detail)
-        .await
-        .map_err(retry)?;
+    commands::audit(
+        &mut tx,
+        row,
+        "clearance",
+        AuditAction::RequestExtracted,
+        detail,
+    )
+    .await
+    .map_err(retry)?;
     tx.commit().await.map_err(retry)?;
     Ok(())
 }

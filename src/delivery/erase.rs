@@ -13,11 +13,12 @@ use serde_json::json;
 use super::{
     erasure_key::{existing_erasure_key, subject_hash},
     retention, secrets,
+    state::DeliveryState,
 };
 use crate::{
     jobs::JobError,
-    requests::Context,
-    requests::{commands, machine::SystemEvent},
+    model::AuditAction,
+    requests::{Context, commands, machine::SystemEvent, state::State},
     store::{DeliveryRow, NewAuditEvent},
 };
 
@@ -130,7 +131,7 @@ pub async fn erase(
                 &t.id,
                 &NewAuditEvent {
                     actor: "clearance erase".into(),
-                    action: "erasure.applied".into(),
+                    action: AuditAction::ErasureApplied,
                     request_id: None,
                     detail: json!({"deliveries": seen.into_iter().collect::<Vec<_>>()}),
                 },
@@ -144,8 +145,8 @@ pub async fn erase(
 
 /// Remove one delivery for an erasure.
 async fn remove(app: &Context, d: &DeliveryRow) -> Result<&'static str, String> {
-    let outcome = match d.state.as_str() {
-        "uploaded" => retention::remove(app, &d.tenant_id, &d.id, "erasure")
+    let outcome = match d.state {
+        DeliveryState::Uploaded => retention::remove(app, &d.tenant_id, &d.id, "erasure")
             .await
             .map(|()| "attachment deleted")
             .map_err(job_error),
@@ -160,7 +161,11 @@ async fn remove(app: &Context, d: &DeliveryRow) -> Result<&'static str, String> 
         .await
         .map_err(|e| e.to_string())?;
     match (outcome, now) {
-        (Ok(what), Some(now)) if now.state == "expired" || now.state == "failed" => Ok(what),
+        (Ok(what), Some(now))
+            if matches!(now.state, DeliveryState::Expired | DeliveryState::Failed) =>
+        {
+            Ok(what)
+        }
         (Ok(_), Some(now)) => Err(format!("the delivery is still {}; run again", now.state)),
         (other, _) => other,
     }
@@ -176,15 +181,15 @@ async fn fail_built(app: &Context, d: &DeliveryRow) -> anyhow::Result<()> {
     let Some(mut locked) = tx.lock_delivery(&d.tenant_id, &d.id).await? else {
         return Ok(());
     };
-    if !matches!(locked.state.as_str(), "building" | "built") {
+    if !matches!(locked.state, DeliveryState::Building | DeliveryState::Built) {
         return Ok(());
     }
-    locked.state = "failed".into();
+    locked.state = DeliveryState::Failed;
     locked.error = Some("removed by an erasure request".into());
     secrets::wipe(&mut tx, &mut locked).await?;
     if let Some(r) = app.store.request(&d.tenant_id, &d.request_id).await?
         && let Some(row) = tx.lock_request_by_issue(&r.tenant_id, &r.issue_id).await?
-        && row.state == "extracting"
+        && row.state == State::Extracting
     {
         let event = SystemEvent::Fail {
             reason: "an erasure request removed a person this extraction contained; extract again"

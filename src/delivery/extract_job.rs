@@ -8,7 +8,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Failure, build, upload};
+use super::{Failure, build, state::DeliveryState, upload};
 use crate::{
     jobs::{JobError, WaitingOn},
     requests::Context,
@@ -16,6 +16,7 @@ use crate::{
         active_tenant, commands,
         machine::SystemEvent,
         plan::{Encryption, Plan},
+        state::State,
     },
     store::{DeliveryRow, JobRow, NewJob, RequestRow},
 };
@@ -60,7 +61,7 @@ pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
     let Some(row) = app.store.request(&p.tenant_id, &p.request_id).await? else {
         return Ok(());
     };
-    if row.state != "extracting" {
+    if row.state != State::Extracting {
         return Ok(()); // cancelled or failed meanwhile
     }
     let digest = match (&row.approved_digest, &row.plan_digest) {
@@ -92,9 +93,9 @@ pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
     let last_try = job.last_try();
     let mut rebuilt = false;
     loop {
-        let step = match d.state.as_str() {
-            "building" => build::build(&app, &stored, &row, &plan, &mut d).await,
-            "built" => upload::upload(&app, &stored, &row, &mut d).await,
+        let step = match d.state {
+            DeliveryState::Building => build::build(&app, &stored, &row, &plan, &mut d).await,
+            DeliveryState::Built => upload::upload(&app, &stored, &row, &mut d).await,
             _ => return Ok(()), // uploaded: the deliver_secret job carries on
         };
         match step {
@@ -102,7 +103,7 @@ pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
             Err(Failure::Rebuild(why)) if !rebuilt => {
                 tracing::warn!(delivery = %d.id, %why, "building the bundle again");
                 rebuilt = true;
-                d.state = "building".into();
+                d.state = DeliveryState::Building;
                 save(&app, &d).await?;
             }
             Err(Failure::Stopped(stopped)) => return stop(&app, &row, &mut d, *stopped).await,
@@ -155,7 +156,11 @@ async fn current_delivery(
         .await?
         .into_iter()
         .find(|d| {
-            d.digest == digest && matches!(d.state.as_str(), "building" | "built" | "uploaded")
+            d.digest == digest
+                && matches!(
+                    d.state,
+                    DeliveryState::Building | DeliveryState::Built | DeliveryState::Uploaded
+                )
         });
     if let Some(d) = existing {
         return Ok(d);
@@ -231,7 +236,7 @@ async fn end(
         tracing::info!(request = %row.id, error = %e, "the request is no longer extracting");
     }
     if let Some(d) = delivery {
-        d.state = "failed".into();
+        d.state = DeliveryState::Failed;
         d.error = Some(reason.to_owned());
         d.secret_sealed = None;
         tx.save_delivery(d).await?;

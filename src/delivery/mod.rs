@@ -16,6 +16,7 @@ pub mod reminder;
 pub mod retention;
 pub mod retention_rules;
 pub mod secrets;
+pub use crate::model::delivery_state as state;
 pub mod upload;
 pub mod view;
 

@@ -12,12 +12,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use url::Url;
 
-use super::secrets;
+use super::{secrets, state::DeliveryState};
 use crate::{
     crypto::delivery_secret_context,
     jobs::JobError,
-    requests::Context,
-    requests::{active_tenant, commands, machine::SystemEvent},
+    requests::{Context, active_tenant, commands, machine::SystemEvent, state::State},
     slack::{
         self, DeliveryError,
         messages::{IssueRef, Message, passphrase_dm, recipient_dm, reveal_link_dm},
@@ -72,13 +71,13 @@ pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
     let Some(d) = app.store.delivery(&tenant.id, &p.delivery_id).await? else {
         return Ok(());
     };
-    if d.state != "uploaded" {
+    if d.state != DeliveryState::Uploaded {
         return Ok(()); // expired, erased or failed meanwhile
     }
     let Some(row) = app.store.request(&tenant.id, &d.request_id).await? else {
         return Ok(());
     };
-    if !matches!(row.state.as_str(), "extracting" | "awaiting_delivery") {
+    if !matches!(row.state, State::Extracting | State::AwaitingDelivery) {
         return Ok(()); // delivered already, or moved on
     }
     let settings = match slack::load_settings(&app, &tenant).await {

@@ -6,10 +6,11 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::state::DeliveryState;
 use crate::{
     jobs::JobError,
-    requests::Context,
-    requests::{active_tenant, commands},
+    model::AuditAction,
+    requests::{Context, active_tenant, commands},
     slack::{
         self,
         messages::{IssueRef, expiry_reminder_dm},
@@ -56,7 +57,7 @@ pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
     let Some(d) = app.store.delivery(&tenant.id, &p.delivery_id).await? else {
         return Ok(());
     };
-    let (Some(expires_at), None, "uploaded") = (d.expires_at, d.reminded_at, d.state.as_str())
+    let (Some(expires_at), None, DeliveryState::Uploaded) = (d.expires_at, d.reminded_at, d.state)
     else {
         return Ok(());
     };
@@ -75,11 +76,11 @@ pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
     };
     let (action, detail) = match sent {
         Ok(_) => (
-            "delivery.reminded",
+            AuditAction::DeliveryReminded,
             json!({"delivery": d.id, "file": d.file_name, "expires_at": expires_at}),
         ),
         Err(e) if e.needs_admin() || job.last_try() => (
-            "delivery.reminder_not_sent",
+            AuditAction::DeliveryReminderNotSent,
             json!({"delivery": d.id, "file": d.file_name, "expires_at": expires_at, "reason": e.to_string()}),
         ),
         Err(e) => return Err(e.into()),

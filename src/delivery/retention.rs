@@ -10,12 +10,12 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{notify, reminder, secrets};
+use super::{notify, reminder, secrets, state::DeliveryState};
 use crate::{
     jira::JiraError,
     jobs::JobError,
-    requests::Context,
-    requests::{active_tenant, commands, machine::SystemEvent},
+    model::AuditAction,
+    requests::{Context, active_tenant, commands, machine::SystemEvent, state::State},
     store::{DeliveryRow, JobRow, NewAuditEvent, NewJob, Store},
 };
 
@@ -88,7 +88,7 @@ pub async fn sweep(store: &Store) -> anyhow::Result<Swept> {
                 &tenant_id,
                 &NewAuditEvent {
                     actor: "clearance".into(),
-                    action: "secret.wiped".into(),
+                    action: AuditAction::SecretWiped,
                     request_id: Some(d.request_id.clone()),
                     detail: json!({"delivery": d.id, "file": d.file_name, "why": "every link expired unused"}),
                 },
@@ -138,7 +138,7 @@ pub async fn remove(
     let Some(d) = app.store.delivery(tenant_id, delivery_id).await? else {
         return Ok(());
     };
-    if d.state != "uploaded" {
+    if d.state != DeliveryState::Uploaded {
         return Ok(());
     }
     if let Some(id) = &d.attachment_id {
@@ -152,10 +152,10 @@ pub async fn remove(
     let Some(mut locked) = tx.lock_delivery(tenant_id, delivery_id).await? else {
         return Ok(());
     };
-    if locked.state != "uploaded" {
+    if locked.state != DeliveryState::Uploaded {
         return Ok(());
     }
-    locked.state = "expired".into();
+    locked.state = DeliveryState::Expired;
     locked.expired_at = Some(Utc::now());
     secrets::wipe(&mut tx, &mut locked).await?;
     let detail = json!({
@@ -164,7 +164,7 @@ pub async fn remove(
     });
     let request = app.store.request(tenant_id, &locked.request_id).await?;
     match request {
-        Some(r) if r.state == "delivered" || r.state == "awaiting_delivery" => {
+        Some(r) if matches!(r.state, State::Delivered | State::AwaitingDelivery) => {
             let row = tx
                 .lock_request_by_issue(&r.tenant_id, &r.issue_id)
                 .await?
@@ -178,7 +178,14 @@ pub async fn remove(
         }
         Some(r) => {
             // The request moved on (reopened and extracted again): record the removal without a state change.
-            commands::audit(&mut tx, &r, "clearance", "delivery.removed", detail).await?;
+            commands::audit(
+                &mut tx,
+                &r,
+                "clearance",
+                AuditAction::DeliveryRemoved,
+                detail,
+            )
+            .await?;
         }
         None => {}
     }

@@ -6,10 +6,15 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::state::DeliveryState;
 use crate::{
-    requests::Context,
-    requests::commands::{self, ExecError},
-    requests::machine::CommandError,
+    model::AuditAction,
+    requests::{
+        Context,
+        commands::{self, ExecError},
+        machine::CommandError,
+        state::State,
+    },
     store::{NewAuditEvent, RetentionPolicy},
     tenant::{AccountId, Tenant},
 };
@@ -85,7 +90,10 @@ pub async fn set_for_request(
         .lock_request_by_issue(&tenant.id, issue_id)
         .await?
         .ok_or_else(|| ExecError::NotFound(issue_id.to_owned()))?;
-    if matches!(row.state.as_str(), "expired" | "cancelled" | "rejected") {
+    if matches!(
+        row.state,
+        State::Expired | State::Cancelled | State::Rejected
+    ) {
         return Err(CommandError::NotNow(format!(
             "the request is {}; there is nothing to keep",
             row.state
@@ -100,7 +108,7 @@ pub async fn set_for_request(
         .request_deliveries(&tenant.id, &row.id)
         .await?
         .into_iter()
-        .find(|d| d.state == "uploaded");
+        .find(|d| d.state == DeliveryState::Uploaded);
     if let Some(d) = live
         && let Some(mut locked) = tx.lock_delivery(&tenant.id, &d.id).await?
     {
@@ -114,7 +122,7 @@ pub async fn set_for_request(
         &tenant.id,
         &NewAuditEvent {
             actor: account.as_ref().to_owned(),
-            action: "request.retention_set".into(),
+            action: AuditAction::RequestRetentionSet,
             request_id: Some(row.id.clone()),
             detail: json!({"days": days, "effective_days": effective, "expires_at": expires}),
         },

@@ -8,8 +8,10 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde_json::json;
 
+use super::state::DeliveryState;
 use crate::{
     crypto::delivery_secret_context,
+    model::AuditAction,
     requests::Context,
     store::{DeliveryRow, NewAuditEvent, SecretLinkRow, StoreError, Tx},
 };
@@ -120,7 +122,7 @@ pub async fn reveal_for_account(
         .request_deliveries(tenant_id, request_id)
         .await?
         .into_iter()
-        .find(|d| d.state == "uploaded" && d.secret_sealed.is_some())
+        .find(|d| d.state == DeliveryState::Uploaded && d.secret_sealed.is_some())
         .ok_or(RevealError::NotYours)?;
     let mine = app
         .store
@@ -167,7 +169,7 @@ async fn finish(
         &d.tenant_id,
         &NewAuditEvent {
             actor: link.account_id.clone(),
-            action: "secret.revealed".into(),
+            action: AuditAction::SecretRevealed,
             request_id: Some(d.request_id.clone()),
             detail: json!({"delivery": d.id, "file": d.file_name, "via": via, "secret_wiped": left == 0}),
         },

@@ -6,12 +6,12 @@
 use chrono::{Duration, Utc};
 use serde_json::json;
 
-use super::{Failure, build::bundle_path, notify};
+use super::{Failure, build::bundle_path, notify, state::DeliveryState};
 use crate::{
     jira::JiraError,
-    requests::Context,
+    model::AuditAction,
     requests::{
-        commands,
+        Context, commands,
         plan::{Format, Plan},
     },
     store::{DeliveryRow, RequestRow, StoredTenant},
@@ -97,7 +97,7 @@ pub async fn upload(
     };
     let days = retention_days(app, row).await?;
     let now = Utc::now();
-    d.state = "uploaded".into();
+    d.state = DeliveryState::Uploaded;
     d.attachment_id = Some(attachment.id.clone());
     d.uploaded_at = Some(now);
     d.expires_at = Some(now + Duration::days(i64::from(days)));
@@ -108,9 +108,15 @@ pub async fn upload(
     });
     let mut tx = app.store.begin().await.map_err(retry)?;
     tx.save_delivery(d).await.map_err(retry)?;
-    commands::audit(&mut tx, row, "clearance", "request.uploaded", detail)
-        .await
-        .map_err(retry)?;
+    commands::audit(
+        &mut tx,
+        row,
+        "clearance",
+        AuditAction::RequestUploaded,
+        detail,
+    )
+    .await
+    .map_err(retry)?;
     tx.enqueue_job(&notify::job(d)).await.map_err(retry)?;
     tx.commit().await.map_err(retry)?;
     let dir = app.cfg.work_dir.join(&d.id);

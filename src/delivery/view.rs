@@ -5,6 +5,7 @@
 use chrono::Utc;
 use serde_json::{Value, json};
 
+use super::state::DeliveryState;
 use crate::store::{Result, Store};
 
 /// The newest delivery of `request_id` as the panel shows it to `me`; `Null` before the first extraction.
@@ -25,7 +26,7 @@ pub async fn panel_view(
     let now = Utc::now();
     let links = store.secret_links(tenant_id, &d.id).await?;
     let usable = |l: &crate::store::SecretLinkRow| l.revealed_at.is_none() && l.expires_at > now;
-    let can_reveal = d.state == "uploaded"
+    let can_reveal = d.state == DeliveryState::Uploaded
         && d.secret_sealed.is_some()
         && links.iter().any(|l| l.account_id == me && usable(l));
     let recipients: Vec<Value> = links

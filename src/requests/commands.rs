@@ -10,6 +10,7 @@ use super::{
 };
 use crate::{
     jira::JiraError,
+    model::AuditAction,
     requests::Context,
     store::{AuditEvent, NewAuditEvent, RequestRow, RolePolicy, StoreError, Tx},
     tenant::{AccountId, Tenant},
@@ -167,7 +168,7 @@ pub async fn audit(
     tx: &mut Tx,
     row: &RequestRow,
     actor: &str,
-    action: &str,
+    action: AuditAction,
     detail: Value,
 ) -> Result<AuditEvent, StoreError> {
     let moved = detail.get("from") != detail.get("to") || action == writeback::CREATED;
@@ -176,7 +177,7 @@ pub async fn audit(
             &row.tenant_id,
             &NewAuditEvent {
                 actor: actor.to_owned(),
-                action: action.to_owned(),
+                action,
                 request_id: Some(row.id.clone()),
                 detail,
             },

@@ -23,6 +23,7 @@ use crate::{
         pipeline::ExtractError,
         preview::{self, Preview, PreviewRequest},
     },
+    model::AuditAction,
     requests::Context,
     store::AuditEvent,
     tenant::{AccountId, Tenant},
@@ -156,7 +157,7 @@ async fn store_scan(
     let rows_read = scan.sampled + u64::from(shown.more);
     let change = Change {
         row: next,
-        action: "request.dry_run",
+        action: AuditAction::RequestDryRun,
         detail: json!({"digest": digest, "sampled": scan.sampled, "rows_read": rows_read, "more": shown.more,
                        "rows_shown": shown.rows.len(), "findings": scan::finding_facts(&scan.findings),
                        "masked_in_preview": masked}),

@@ -4,10 +4,10 @@
 use serde_json::{Value, json};
 
 use super::{
-    machine::{Change, CommandError, clear_approval, current, expect, expect_one_of},
+    machine::{Change, CommandError, clear_approval, expect, expect_one_of},
     state::State,
 };
-use crate::store::RequestRow;
+use crate::{model::AuditAction, store::RequestRow};
 
 /// Something the system observed (Jira sync, jobs); not available to people through the API.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,7 +58,7 @@ pub enum SystemEvent {
 /// Apply something the system observed. `Ok(None)` when it does not apply in the current state (a label removed
 /// from a delivered request, a restore of a request that was not cancelled for its label).
 pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, CommandError> {
-    let state = current(row)?;
+    let state = row.state;
     let mut next = row.clone();
     let (action, detail) = match ev {
         SystemEvent::Cancel {
@@ -69,11 +69,11 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
             if !(state.is_open() || (delivered && *issue_deleted)) {
                 return Ok(None);
             }
-            next.state = State::Cancelled.as_str().into();
+            next.state = State::Cancelled;
             next.reason = Some(reason.clone());
             clear_approval(&mut next);
             (
-                "request.cancelled",
+                AuditAction::RequestCancelled,
                 json!({"reason": reason, "previous_state": state.as_str(), "attachment_gone": delivered}),
             )
         }
@@ -81,10 +81,10 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
             if state != State::Cancelled {
                 return Ok(None);
             }
-            next.state = State::New.as_str().into();
+            next.state = State::New;
             next.reason = None;
             next.reviewer = None;
-            ("request.restored", json!({}))
+            (AuditAction::RequestRestored, json!({}))
         }
         SystemEvent::Delivered { detail } => {
             expect_one_of(
@@ -92,26 +92,26 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
                 &[State::Extracting, State::AwaitingDelivery],
                 "deliver",
             )?;
-            next.state = State::Delivered.as_str().into();
+            next.state = State::Delivered;
             next.reason = None;
-            ("request.delivered", detail.clone())
+            (AuditAction::RequestDelivered, detail.clone())
         }
         SystemEvent::AwaitDelivery { reason, detail } => {
             expect_one_of(state, &[State::Extracting, State::AwaitingDelivery], "hold")?;
             if state == State::AwaitingDelivery && row.reason.as_deref() == Some(reason.as_str()) {
                 return Ok(None);
             }
-            next.state = State::AwaitingDelivery.as_str().into();
+            next.state = State::AwaitingDelivery;
             next.reason = Some(reason.clone());
             let mut detail = detail.clone();
             detail["reason"] = json!(reason);
-            ("request.awaiting_delivery", detail)
+            (AuditAction::RequestAwaitingDelivery, detail)
         }
         SystemEvent::Fail { reason } => {
             expect(state, State::Extracting, "fail")?;
-            next.state = State::Failed.as_str().into();
+            next.state = State::Failed;
             next.reason = Some(reason.clone());
-            ("request.failed", json!({"reason": reason}))
+            (AuditAction::RequestFailed, json!({"reason": reason}))
         }
         SystemEvent::ScanStopped {
             reason,
@@ -119,14 +119,14 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
             scan,
         } => {
             expect(state, State::Extracting, "stop")?;
-            next.state = State::AwaitingPrivacyApproval.as_str().into();
+            next.state = State::AwaitingPrivacyApproval;
             next.reason = Some(reason.clone());
             next.pii = Some(true);
             next.pii_scan = Some(scan.clone());
             clear_approval(&mut next);
             let mut detail = detail.clone();
             detail["reason"] = json!(reason);
-            ("request.delivery_stopped", detail)
+            (AuditAction::RequestDeliveryStopped, detail)
         }
         SystemEvent::Expire { detail } => {
             expect_one_of(
@@ -134,9 +134,9 @@ pub fn observe(row: &RequestRow, ev: &SystemEvent) -> Result<Option<Change>, Com
                 &[State::Delivered, State::AwaitingDelivery],
                 "expire",
             )?;
-            next.state = State::Expired.as_str().into();
+            next.state = State::Expired;
             next.reason = None;
-            ("request.expired", detail.clone())
+            (AuditAction::RequestExpired, detail.clone())
         }
     };
     Ok(Some(Change {

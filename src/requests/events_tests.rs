@@ -57,7 +57,7 @@ fn system_events() {
         assert_eq!(held.is_ok(), from_extraction, "{}", state.as_str());
         if state == State::Extracting {
             let held = held.unwrap().unwrap();
-            assert_eq!(held.row.state, "awaiting_delivery");
+            assert_eq!(held.row.state, State::AwaitingDelivery);
             assert_eq!(held.detail["reason"], "no Slack user for Riley");
             // The same reason again changes nothing; another one is recorded.
             assert!(observe(&held.row, &hold).unwrap().is_none());

@@ -16,7 +16,10 @@ use super::{
     scan,
     state::State,
 };
-use crate::store::{RequestRow, RolePolicy};
+use crate::{
+    model::AuditAction,
+    store::{RequestRow, RolePolicy},
+};
 
 pub use super::events::{SystemEvent, observe};
 
@@ -90,8 +93,8 @@ impl Command {
 pub struct Change {
     /// The request after the change.
     pub row: RequestRow,
-    /// Audit action (`request.approved`…).
-    pub action: &'static str,
+    /// Audit action.
+    pub action: AuditAction,
     /// Audit facts (digests, reasons; never data).
     pub detail: Value,
 }
@@ -127,7 +130,7 @@ pub fn decide(
     policy: &RolePolicy,
     now: DateTime<Utc>,
 ) -> Result<Option<Change>, CommandError> {
-    let state = current(row)?;
+    let state = row.state;
     if row.reporter.as_deref() == Some(actor) {
         return Err(CommandError::Forbidden(format!(
             "you asked for this data, so you cannot {} this request; another analyst or privacy officer must",
@@ -165,10 +168,10 @@ pub fn decide(
             if row.reviewer.as_deref() == Some(actor) && state == State::InReview {
                 return Ok(None);
             }
-            next.state = State::InReview.as_str().into();
+            next.state = State::InReview;
             next.reviewer = Some(actor.into());
             (
-                "request.claimed",
+                AuditAction::RequestClaimed,
                 json!({"previous_reviewer": row.reviewer}),
             )
         }
@@ -192,7 +195,7 @@ pub fn decide(
             next.plan_digest = Some(digest.clone());
             next.plan_author = Some(actor.into());
             next.pii_scan = None;
-            next.state = State::InReview.as_str().into();
+            next.state = State::InReview;
             clear_approval(&mut next);
             if voided {
                 next.reason = Some(
@@ -200,7 +203,7 @@ pub fn decide(
                 );
             }
             (
-                "request.plan_saved",
+                AuditAction::RequestPlanSaved,
                 json!({"digest": digest, "previous_digest": row.plan_digest, "approval_voided": voided,
                        "previous_state": state.as_str()}),
             )
@@ -218,19 +221,19 @@ pub fn decide(
             next.pii = Some(*personal_data);
             next.reason = None;
             if *personal_data {
-                next.state = State::AwaitingPrivacyApproval.as_str().into();
+                next.state = State::AwaitingPrivacyApproval;
                 (
-                    "request.submitted",
+                    AuditAction::RequestSubmitted,
                     json!({"digest": digest, "personal_data": true}),
                 )
             } else {
                 // Nobody approved it: the scan found nothing. The whole result is scanned again before upload.
-                next.state = State::Approved.as_str().into();
+                next.state = State::Approved;
                 next.approved_digest = Some(digest.clone());
                 next.approved_by = Some(SCAN_APPROVER.into());
                 next.approved_at = Some(now);
                 (
-                    "request.approved",
+                    AuditAction::RequestApproved,
                     json!({"digest": digest, "personal_data": false, "approved_by": "personal-data scan",
                            "submitted_by": actor}),
                 )
@@ -270,7 +273,7 @@ pub fn decide(
                 None => reviewed.clone(),
             };
             scan::check_approval(&next, &digest)?;
-            next.state = State::Approved.as_str().into();
+            next.state = State::Approved;
             next.approved_digest = Some(digest.clone());
             next.approved_by = Some(actor.into());
             next.approved_at = Some(now);
@@ -280,7 +283,7 @@ pub fn decide(
                 detail["reviewed_digest"] = json!(reviewed);
                 detail["masking"] = json!(m);
             }
-            ("request.approved", detail)
+            (AuditAction::RequestApproved, detail)
         }
         Command::Reject { reason } => {
             match state {
@@ -294,23 +297,23 @@ pub fn decide(
                     "give a reason the requester can act on (1 to {LONGEST_REASON} characters)"
                 )));
             }
-            next.state = State::Rejected.as_str().into();
+            next.state = State::Rejected;
             next.reason = Some(reason.into());
             clear_approval(&mut next);
             (
-                "request.rejected",
+                AuditAction::RequestRejected,
                 json!({"reason": reason, "digest": row.plan_digest}),
             )
         }
         Command::Reopen {} => {
             need(roles.analyst, "analysts")?;
             from(&[State::Rejected, State::Failed])?;
-            next.state = State::InReview.as_str().into();
+            next.state = State::InReview;
             next.reason = None;
             next.reviewer = Some(actor.into());
             clear_approval(&mut next);
             (
-                "request.reopened",
+                AuditAction::RequestReopened,
                 json!({"previous_state": state.as_str(), "previous_reason": row.reason}),
             )
         }
@@ -323,9 +326,9 @@ pub fn decide(
                         .into(),
                 ));
             }
-            next.state = State::Extracting.as_str().into();
+            next.state = State::Extracting;
             (
-                "request.extraction_started",
+                AuditAction::RequestExtractionStarted,
                 json!({"digest": row.approved_digest}),
             )
         }
@@ -413,15 +416,6 @@ fn remask(
     let json = serde_json::to_string(&plan).map_err(|e| CommandError::Invalid(e.to_string()))?;
     let digest = plan.digest();
     Ok(Some((plan, json, digest)))
-}
-
-pub(super) fn current(row: &RequestRow) -> Result<State, CommandError> {
-    State::parse(&row.state).ok_or_else(|| {
-        CommandError::NotNow(format!(
-            "the request is in an unknown state {:?}",
-            row.state
-        ))
-    })
 }
 
 pub(super) fn expect(state: State, wanted: State, what: &str) -> Result<(), CommandError> {

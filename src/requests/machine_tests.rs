@@ -4,7 +4,10 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::*;
-use crate::requests::plan::{Masking, tests::sample};
+use crate::{
+    model::AuditAction,
+    requests::plan::{Masking, tests::sample},
+};
 
 pub(crate) const REQUESTER: &str = "acc-requester";
 pub(crate) const ANALYST: &str = "acc-analyst";
@@ -50,7 +53,7 @@ pub(crate) fn row(state: State) -> RequestRow {
         reporter: Some(REQUESTER.into()),
         labels: "[]".into(),
         attachments: "[]".into(),
-        state: state.as_str().into(),
+        state,
         reason: None,
         created_at: Utc::now(),
         updated_at: Utc::now(),
@@ -146,7 +149,7 @@ fn transition_table() {
                         .expect("a change");
                     assert_eq!(
                         change.row.state,
-                        to.as_str(),
+                        *to,
                         "{} from {}",
                         cmd.name(),
                         state.as_str()
@@ -268,7 +271,7 @@ fn approval_binds_to_the_digest_shown() {
     .unwrap()
     .unwrap();
     assert_eq!(ok.row.approved_digest, r.plan_digest);
-    assert_eq!(ok.action, "request.approved");
+    assert_eq!(ok.action, AuditAction::RequestApproved);
 }
 
 #[test]
@@ -277,7 +280,7 @@ fn a_plan_change_voids_the_approval() {
     let change = run(&r, OTHER_ANALYST, ANALYST_ONLY, &changed_plan())
         .unwrap()
         .unwrap();
-    assert_eq!(change.row.state, "in_review");
+    assert_eq!(change.row.state, State::InReview);
     assert_eq!(change.row.approved_digest, None);
     assert_ne!(change.row.plan_digest, r.plan_digest);
     assert_eq!(change.row.plan_author.as_deref(), Some(OTHER_ANALYST));

@@ -19,7 +19,7 @@ pub mod reconcile;
 pub mod roles;
 pub mod scan;
 pub mod settings;
-pub mod state;
+pub use crate::model::state;
 pub mod sync;
 pub mod team_notice;
 pub mod ttl_cache;

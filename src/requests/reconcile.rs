@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{state::State, sync};
+use super::sync;
 use crate::{
     jobs::JobError,
     requests::Context,
@@ -91,10 +91,7 @@ pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
     }
     // Open requests whose label may have been removed (the search above cannot see those).
     let open = store.requests(&p.tenant_id).await?;
-    for r in open
-        .iter()
-        .filter(|r| State::parse(&r.state).is_some_and(State::is_open))
-    {
+    for r in open.iter().filter(|r| r.state.is_open()) {
         store
             .enqueue_job(&sync_job(&p.tenant_id, &r.issue_id))
             .await?;

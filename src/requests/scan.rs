@@ -136,14 +136,11 @@ pub fn may_dry_run(row: &RequestRow, actor: &str, roles: Roles) -> Result<(), Co
         State::AwaitingPrivacyApproval,
         State::Approved,
     ];
-    match State::parse(&row.state) {
-        Some(s) if allowed.contains(&s) => {}
-        _ => {
-            return Err(CommandError::NotNow(format!(
-                "cannot dry-run the plan of a request that is {}; possible while it is reviewed or approved",
-                row.state
-            )));
-        }
+    if !allowed.contains(&row.state) {
+        return Err(CommandError::NotNow(format!(
+            "cannot dry-run the plan of a request that is {}; possible while it is reviewed or approved",
+            row.state
+        )));
     }
     if row.plan_digest.is_none() {
         return Err(CommandError::Invalid(

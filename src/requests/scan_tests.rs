@@ -41,7 +41,7 @@ fn direct_approval_needs_a_clean_scan_of_this_plan() {
     plan.recipients.clear();
     r.plan = Some(serde_json::to_string(&plan).unwrap());
     let ok = run(&r, ANALYST, ANALYST_ONLY, &submit).unwrap().unwrap();
-    assert_eq!(ok.row.state, "approved");
+    assert_eq!(ok.row.state, State::Approved);
     assert_eq!(ok.row.approved_digest.as_deref(), Some(digest.as_str()));
     // Nobody approved it: the scan did, and the analyst is only the one who submitted it.
     assert_eq!(ok.row.approved_by.as_deref(), Some(SCAN_APPROVER));
@@ -65,7 +65,7 @@ fn submitting_for_privacy_approval_needs_the_dry_run_too() {
     found["findings"] = json!([finding("email", "email", false)]);
     r.pii_scan = Some(found.to_string());
     let ok = run(&r, ANALYST, ANALYST_ONLY, &submit).unwrap().unwrap();
-    assert_eq!(ok.row.state, "awaiting_privacy_approval");
+    assert_eq!(ok.row.state, State::AwaitingPrivacyApproval);
 }
 
 #[test]
@@ -107,7 +107,7 @@ fn special_categories_need_an_explicit_decision_before_approval() {
     )
     .unwrap()
     .unwrap();
-    assert_eq!(ok.row.state, "approved");
+    assert_eq!(ok.row.state, State::Approved);
 }
 
 #[test]

@@ -69,7 +69,7 @@ pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
         let detail = json!({"issue_key": row.issue_key, "to": row.state});
         commands::audit(&mut tx, &row, commands::JIRA, writeback::CREATED, detail).await?;
     } else if wanted {
-        if row.state == State::Cancelled.as_str() && row.reason.as_deref() == Some(LABEL_REMOVED) {
+        if row.state == State::Cancelled && row.reason.as_deref() == Some(LABEL_REMOVED) {
             // The label came back: the request is open again.
             commands::observe(&mut tx, &row, &SystemEvent::Restore, commands::JIRA)
                 .await
@@ -92,7 +92,7 @@ pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
     {
         // The site removes delivered files when their issue is closed.
         for d in store.request_deliveries(&p.tenant_id, &row.id).await? {
-            if d.state == "uploaded" {
+            if d.state == crate::model::DeliveryState::Uploaded {
                 tx.enqueue_job(&crate::delivery::retention::job(&d, "issue closed"))
                     .await?;
             }

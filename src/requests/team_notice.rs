@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::{
     jobs::JobError,
+    model::AuditAction,
     requests::Context,
     slack::{self, messages::IssueRef, notices::Notice},
     store::{AuditEvent, JobOrder, JobRow, NewJob, RequestRow},
@@ -19,12 +20,12 @@ use crate::{
 pub const KIND: &str = crate::jobs::JobKind::TeamNotice.name();
 
 /// Audit actions that make a team notice.
-const ACTIONS: [&str; 5] = [
+const ACTIONS: [AuditAction; 5] = [
     super::writeback::CREATED,
-    "request.submitted",
-    "request.approved",
-    "request.delivered",
-    "request.failed",
+    AuditAction::RequestSubmitted,
+    AuditAction::RequestApproved,
+    AuditAction::RequestDelivered,
+    AuditAction::RequestFailed,
 ];
 
 #[derive(Deserialize)]
@@ -35,7 +36,7 @@ struct Payload {
 }
 
 /// The notice job for audit event `seq` (`action`) about `row`, if that action is one the team hears about.
-pub fn job(row: &RequestRow, seq: i64, action: &str) -> Option<NewJob> {
+pub fn job(row: &RequestRow, seq: i64, action: AuditAction) -> Option<NewJob> {
     ACTIONS.contains(&action).then(|| NewJob {
         kind: KIND.into(),
         tenant_id: Some(row.tenant_id.clone()),
@@ -80,15 +81,15 @@ async fn notice(
     issue: IssueRef,
 ) -> Result<Option<Notice>, JobError> {
     let detail = event.detail_value().unwrap_or_default();
-    Ok(Some(match event.action.as_str() {
-        super::writeback::CREATED => Notice::NewRequest(issue),
-        "request.submitted" => Notice::AwaitingPrivacyApproval(issue),
-        "request.approved" => Notice::Approved(issue),
-        "request.failed" => Notice::Failed {
+    Ok(Some(match event.parsed_action() {
+        Some(super::writeback::CREATED) => Notice::NewRequest(issue),
+        Some(AuditAction::RequestSubmitted) => Notice::AwaitingPrivacyApproval(issue),
+        Some(AuditAction::RequestApproved) => Notice::Approved(issue),
+        Some(AuditAction::RequestFailed) => Notice::Failed {
             issue,
             reason: detail["reason"].as_str().unwrap_or_default().to_owned(),
         },
-        "request.delivered" => {
+        Some(AuditAction::RequestDelivered) => {
             let id = detail["delivery"].as_str().unwrap_or_default();
             let expires = app
                 .store

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use crate::{
     jira::{JiraClient, JiraError, RequestProperty, adf},
     jobs::JobError,
+    model::AuditAction,
     requests::Context,
     store::{AuditEvent, JobOrder, JobRow, NewJob, RequestRow},
 };
@@ -21,7 +22,7 @@ use crate::{
 /// Job kind (its lane: [`JobKind::lane`](crate::jobs::JobKind::lane)).
 pub const KIND: &str = crate::jobs::JobKind::IssueWriteback.name();
 /// Audit action of a request's creation.
-pub const CREATED: &str = "request.created";
+pub const CREATED: AuditAction = AuditAction::RequestCreated;
 /// Issue entity property key.
 pub const PROPERTY: &str = crate::jira::REQUEST_PROPERTY;
 
@@ -82,7 +83,7 @@ pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
 /// The issue property for `row`: its current state.
 pub(crate) fn property(row: &RequestRow) -> RequestProperty {
     RequestProperty {
-        state: row.state.clone(),
+        state: row.state.as_str().to_owned(),
         updated: row
             .updated_at
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -104,10 +105,12 @@ pub(crate) fn document(ev: &AuditEvent) -> Option<Value> {
 /// The comment for the changes people care about (ADF blocks, footer added by [`document`]), `None` for the rest.
 fn comment(ev: &AuditEvent) -> Option<Vec<Value>> {
     let detail: Value = serde_json::from_str(&ev.detail).unwrap_or(Value::Null);
-    match ev.action.as_str() {
-        "request.delivered" => Some(super::delivery_comment::delivered(&detail)),
-        "request.awaiting_delivery" => Some(super::delivery_comment::awaiting(&detail)),
-        "request.expired" => Some(super::delivery_comment::expired(&detail)),
+    match ev.parsed_action() {
+        Some(AuditAction::RequestDelivered) => Some(super::delivery_comment::delivered(&detail)),
+        Some(AuditAction::RequestAwaitingDelivery) => {
+            Some(super::delivery_comment::awaiting(&detail))
+        }
+        Some(AuditAction::RequestExpired) => Some(super::delivery_comment::expired(&detail)),
         _ => comment_text(ev).map(|t| vec![adf::paragraph(vec![adf::text(&t)])]),
     }
 }
@@ -121,17 +124,17 @@ fn comment_text(ev: &AuditEvent) -> Option<String> {
             .unwrap_or_default()
     };
     let reason = detail["reason"].as_str().unwrap_or("no reason given");
-    Some(match ev.action.as_str() {
-        "request.submitted" => {
+    Some(match ev.parsed_action() {
+        Some(AuditAction::RequestSubmitted) => {
             "Clearance: the extraction plan involves personal data and is waiting for a privacy officer's approval."
                 .to_owned()
         }
-        "request.approved" => format!(
+        Some(AuditAction::RequestApproved) => format!(
             "Clearance: the extraction plan was approved (plan digest {}…). Any change to it voids this approval.",
             short(&detail["digest"])
         ),
-        "request.rejected" => format!("Clearance: the request was rejected. Reason: {reason}"),
-        "request.failed" => format!("Clearance: the extraction failed. {reason}"),
+        Some(AuditAction::RequestRejected) => format!("Clearance: the request was rejected. Reason: {reason}"),
+        Some(AuditAction::RequestFailed) => format!("Clearance: the extraction failed. {reason}"),
         _ => return None,
     })
 }

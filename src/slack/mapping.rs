@@ -5,7 +5,10 @@ use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::{SettingsError, SlackUserId, settings::json_object};
-use crate::store::{AuditEvent, NewAuditEvent, SlackUserMapping, Store};
+use crate::{
+    model::AuditAction,
+    store::{AuditEvent, NewAuditEvent, SlackUserMapping, Store},
+};
 
 /// Whether `s` looks like an Atlassian account id (`5b10ac8d82e05b22cc7d4ef5`, `557058:f58131cb-…`).
 pub fn valid_account_id(s: &str) -> bool {
@@ -69,7 +72,7 @@ pub async fn map_user(
     let mut tx = store.begin().await?;
     let previous = tx.put_slack_user_mapping(tenant_id, &mapping).await?;
     let detail = json!({"accountId": account_id, "slackUserId": slack_user, "previous": previous});
-    let event = audit(actor, "slack.user_mapped", detail);
+    let event = audit(actor, AuditAction::SlackUserMapped, detail);
     let event = tx.append_audit(tenant_id, &event).await?;
     tx.commit().await?;
     Ok(Mapped {
@@ -98,17 +101,20 @@ pub async fn unmap_user(
         })?;
     let detail = json!({"accountId": account_id, "slackUserId": gone.slack_user_id});
     let event = tx
-        .append_audit(tenant_id, &audit(actor, "slack.user_unmapped", detail))
+        .append_audit(
+            tenant_id,
+            &audit(actor, AuditAction::SlackUserUnmapped, detail),
+        )
         .await?;
     tx.commit().await?;
     Ok(event)
 }
 
 /// An audit event by an admin, about no request.
-pub(super) fn audit(actor: &str, action: &str, detail: Value) -> NewAuditEvent {
+pub(super) fn audit(actor: &str, action: AuditAction, detail: Value) -> NewAuditEvent {
     NewAuditEvent {
         actor: actor.to_owned(),
-        action: action.to_owned(),
+        action,
         request_id: None,
         detail,
     }

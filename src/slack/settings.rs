@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use super::{BotToken, ChannelId, SlackClient, SlackError, UserGroupId, mapping::audit};
 use crate::{
     crypto::{CryptoError, MasterKeys, slack_token_context},
+    model::AuditAction,
     services::Services,
     store::{AuditEvent, SealedSecret, SlackBot, StoreError, StoredSlackSettings},
 };
@@ -242,7 +243,7 @@ pub async fn save(
         "tokenReplaced": token_replaced, "team": team, "teamChanged": team_changed,
         "channel": row.notice_channel, "privacyMention": row.privacy_mention, "secretInDm": row.secret_in_dm,
     });
-    let event = audit(actor, "slack.settings_updated", detail);
+    let event = audit(actor, AuditAction::SlackSettingsUpdated, detail);
     let event = tx.append_audit(tenant_id, &event).await?;
     tx.commit().await?;
     Ok(Saved {

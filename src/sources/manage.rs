@@ -12,6 +12,7 @@ use crate::{
         probe::{self, ProbeError, ProbeReport},
         source_policy::SourcePolicy,
     },
+    model::AuditAction,
     store::{AuditEvent, NewAuditEvent, SealedSecret, Store, StoredDataSource},
 };
 
@@ -159,16 +160,16 @@ pub async fn put(
         )));
     }
     let action = if existing.is_some() {
-        "source.updated"
+        AuditAction::SourceUpdated
     } else {
-        "source.created"
+        AuditAction::SourceCreated
     };
     let event = tx
         .append_audit(
             tenant_id,
             &NewAuditEvent {
                 actor: actor.to_owned(),
-                action: action.into(),
+                action,
                 request_id: None,
                 detail: json!({
                     "name": name, "kind": row.kind.kind(), "url": source.redacted_url(),
@@ -205,7 +206,7 @@ pub async fn delete(
             tenant_id,
             &NewAuditEvent {
                 actor: actor.to_owned(),
-                action: "source.deleted".into(),
+                action: AuditAction::SourceDeleted,
                 request_id: None,
                 detail: json!({"name": name, "kind": gone.kind.kind(), "environment": gone.environment.as_str()}),
             },

@@ -4,8 +4,12 @@
 use chrono::{SecondsFormat, Utc};
 use serde_json::Value;
 
-use super::audit_chain::{self as chain, GENESIS, Link};
-use super::{QueryContext, Result, Store, StoreError, Tx, with_pool, with_tx};
+use super::{
+    QueryContext, Result, Store, StoreError, Tx,
+    audit_chain::{self as chain, GENESIS, Link},
+    with_pool, with_tx,
+};
+use crate::model::AuditAction;
 
 /// An event to append.
 #[derive(Clone, Debug)]
@@ -13,7 +17,7 @@ pub struct NewAuditEvent {
     /// Account id of the person, or `jira` / `clearance`.
     pub actor: String,
     /// What happened.
-    pub action: String,
+    pub action: AuditAction,
     /// The request concerned.
     pub request_id: Option<String>,
     /// Facts of the event (never personal data or secrets).
@@ -33,7 +37,7 @@ pub struct AuditEvent {
     pub at: String,
     /// Who.
     pub actor: String,
-    /// What.
+    /// What, as stored (the name of an [`AuditAction`]; kept as text because the hash covers the text as it is).
     pub action: String,
     /// Which request.
     pub request_id: Option<String>,
@@ -73,7 +77,7 @@ impl Tx {
                 seq,
                 at: &at,
                 actor: &ev.actor,
-                action: &ev.action,
+                action: ev.action.as_str(),
                 request_id: ev.request_id.as_deref(),
                 detail: &detail,
             },
@@ -84,7 +88,7 @@ impl Tx {
             seq,
             at,
             actor: ev.actor.clone(),
-            action: ev.action.clone(),
+            action: ev.action.as_str().to_owned(),
             request_id: ev.request_id.clone(),
             detail,
             prev_hash,
@@ -171,6 +175,11 @@ impl Store {
 }
 
 impl AuditEvent {
+    /// What happened, if the stored name is one Clearance writes.
+    pub fn parsed_action(&self) -> Option<AuditAction> {
+        AuditAction::parse(&self.action)
+    }
+
     /// The fields its hash covers, as stored (the detail as its stored text).
     pub fn link(&self) -> Link<'_> {
         Link {

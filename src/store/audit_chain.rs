@@ -62,6 +62,7 @@ fn content(link: &Link<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::AuditAction;
 
     fn link(detail: &str) -> Link<'_> {
         Link {
@@ -69,7 +70,7 @@ mod tests {
             seq: 1,
             at: "2026-11-22T10:00:00.000000Z",
             actor: "acc-1",
-            action: "request.claimed",
+            action: AuditAction::RequestClaimed.as_str(),
             request_id: Some("r"),
             detail,
         }
@@ -79,7 +80,12 @@ mod tests {
     fn content_is_the_canonical_event_object() {
         assert_eq!(
             content(&link(r#"{"n":2.4640395809999998}"#)),
-            r#"{"action":"request.claimed","actor":"acc-1","at":"2026-11-22T10:00:00.000000Z","detail":{"n":2.4640395809999998},"request_id":"r","seq":1,"tenant_id":"t"}"#
+            [
+                r#"{"action":""#,
+                AuditAction::RequestClaimed.as_str(),
+                r#"","actor":"acc-1","at":"2026-11-22T10:00:00.000000Z","detail":{"n":2.4640395809999998},"request_id":"r","seq":1,"tenant_id":"t"}"#
+            ]
+            .concat()
         );
     }
 
@@ -115,7 +121,7 @@ mod tests {
             hash(
                 GENESIS,
                 &Link {
-                    action: "request.approved",
+                    action: AuditAction::RequestApproved.as_str(),
                     ..link(d)
                 },
             ),

@@ -6,7 +6,10 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::store::arb_json::{awkward_details, json_value};
+use crate::{
+    model::AuditAction,
+    store::arb_json::{awkward_details, json_value},
+};
 
 /// `chain::hash` as first written: the detail as a value, the whole event object through `canonical_json`.
 #[allow(clippy::too_many_arguments)]
@@ -46,7 +49,7 @@ fn hashes_of_the_first_implementation_are_reproduced() {
             seq: i as i64 + 1,
             at: "2026-11-22T10:00:00.000000Z",
             actor: "557058:a\"b",
-            action: "request.extracted",
+            action: AuditAction::RequestExtracted.as_str(),
             request_id: (i % 2 == 0).then_some("req-1"),
             detail: &stored,
         };

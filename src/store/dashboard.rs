@@ -7,14 +7,15 @@ use chrono::{DateTime, Utc};
 use tracing::instrument;
 
 use super::{QueryContext, Result, Store, with_pool};
+use crate::{model::DeliveryState, model::State};
 
 /// A request as the dashboard counts it.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct DashboardRequest {
     /// Request id.
     pub id: String,
-    /// Current state (stored name).
-    pub state: String,
+    /// Current state.
+    pub state: State,
     /// When Clearance picked the issue up.
     pub created_at: DateTime<Utc>,
     /// The stored personal-data scan (JSON), if a dry run made one for the current plan.
@@ -108,10 +109,11 @@ impl Store {
     ) -> Result<Vec<ExpiringDelivery>> {
         let sql = "SELECT r.issue_key, r.summary, d.file_name, d.expires_at FROM deliveries d \
                    JOIN requests r ON r.id = d.request_id \
-                   WHERE d.tenant_id = $1 AND r.tenant_id = $1 AND d.state = 'uploaded' \
+                   WHERE d.tenant_id = $1 AND r.tenant_id = $1 AND d.state = $4 \
                    AND d.expires_at IS NOT NULL AND d.expires_at <= $2 \
                    ORDER BY d.expires_at, d.id LIMIT $3";
         with_pool!(self, pool => sqlx::query_as(sql).bind(tenant_id).bind(until).bind(limit)
+            .bind(DeliveryState::Uploaded.as_str())
             .fetch_all(pool).await.op("reading expiring deliveries for the dashboard"))
     }
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use tracing::instrument;
 
 use super::{QueryContext, Result, SealedSecret, Store, Tx, with_pool, with_tx};
+use crate::{model::DeliveryState, model::State};
 
 macro_rules! delivery_columns {
     () => {
@@ -30,8 +31,8 @@ pub struct DeliveryRow {
     pub file_name: String,
     /// `age`, `age-recipients` or `zip-aes`.
     pub encryption: String,
-    /// `building`, `built`, `uploaded`, `expired` or `failed`.
-    pub state: String,
+    /// Where it is (a stored name Clearance does not know is refused on read).
+    pub state: DeliveryState,
     /// Data rows.
     pub row_count: Option<i64>,
     /// Bytes of the data file.
@@ -87,7 +88,7 @@ impl DeliveryRow {
             digest: digest.to_owned(),
             file_name,
             encryption: encryption.to_owned(),
-            state: "building".into(),
+            state: DeliveryState::Building,
             row_count: None,
             data_bytes: None,
             data_sha256: None,
@@ -154,9 +155,9 @@ impl Store {
         let sql = concat!(
             "SELECT ",
             delivery_columns!(),
-            " FROM deliveries WHERE state = 'uploaded' AND expires_at <= $1 ORDER BY expires_at LIMIT $2"
+            " FROM deliveries WHERE state = $3 AND expires_at <= $1 ORDER BY expires_at LIMIT $2"
         );
-        with_pool!(self, pool => sqlx::query_as(sql).bind(until).bind(limit)
+        with_pool!(self, pool => sqlx::query_as(sql).bind(until).bind(limit).bind(DeliveryState::Uploaded.as_str())
             .fetch_all(pool).await.op("finding deliveries to expire"))
     }
 
@@ -169,10 +170,10 @@ impl Store {
         let sql = concat!(
             "SELECT ",
             delivery_columns!(),
-            " FROM deliveries WHERE state = 'uploaded' AND reminded_at IS NULL AND expires_at <= $1 \
+            " FROM deliveries WHERE state = $3 AND reminded_at IS NULL AND expires_at <= $1 \
              ORDER BY expires_at LIMIT $2"
         );
-        with_pool!(self, pool => sqlx::query_as(sql).bind(until).bind(limit)
+        with_pool!(self, pool => sqlx::query_as(sql).bind(until).bind(limit).bind(DeliveryState::Uploaded.as_str())
             .fetch_all(pool).await.op("finding deliveries to remind about"))
     }
 
@@ -181,22 +182,23 @@ impl Store {
         let sql = concat!(
             "SELECT ",
             delivery_columns!(),
-            " FROM deliveries WHERE state = 'uploaded' AND request_id IN \
-             (SELECT id FROM requests WHERE state = 'awaiting_delivery') ORDER BY created_at LIMIT $1"
+            " FROM deliveries WHERE state = $3 AND request_id IN \
+             (SELECT id FROM requests WHERE state = $2) ORDER BY created_at LIMIT $1"
         );
-        with_pool!(self, pool => sqlx::query_as(sql).bind(limit)
+        with_pool!(self, pool => sqlx::query_as(sql).bind(limit).bind(State::AwaitingDelivery.as_str())
+            .bind(DeliveryState::Uploaded.as_str())
             .fetch_all(pool).await.op("finding deliveries awaiting their secret"))
     }
 
     /// Record how far a build has come (a plain update; the row is the builder's own).
     pub async fn delivery_progress(&self, id: &str, rows: u64, bytes: u64) -> Result<()> {
-        let sql = "UPDATE deliveries SET progress_rows = $2, progress_bytes = $3 WHERE id = $1 AND state = 'building'";
+        let sql = "UPDATE deliveries SET progress_rows = $2, progress_bytes = $3 WHERE id = $1 AND state = $4";
         let (rows, bytes) = (
             i64::try_from(rows).unwrap_or(i64::MAX),
             i64::try_from(bytes).unwrap_or(i64::MAX),
         );
         with_pool!(self, pool => sqlx::query(sql).bind(id).bind(rows).bind(bytes)
-            .execute(pool).await.op("recording delivery progress").map(drop))?;
+            .bind(DeliveryState::Building.as_str()).execute(pool).await.op("recording delivery progress").map(drop))?;
         Ok(())
     }
 
@@ -209,11 +211,12 @@ impl Store {
         let sql = concat!(
             "SELECT ",
             delivery_columns!(),
-            " FROM deliveries WHERE tenant_id = $1 AND state IN ('built', 'uploaded') AND id IN \
+            " FROM deliveries WHERE tenant_id = $1 AND state IN ($3, $4) AND id IN \
              (SELECT delivery_id FROM delivery_subjects WHERE tenant_id = $1 AND subject_hash = $2) \
              ORDER BY created_at"
         );
         with_pool!(self, pool => sqlx::query_as(sql).bind(tenant_id).bind(subject_hash)
+            .bind(DeliveryState::Built.as_str()).bind(DeliveryState::Uploaded.as_str())
             .fetch_all(pool).await.op("finding deliveries of a data subject"))
     }
 
@@ -318,7 +321,7 @@ where
         .bind(d.digest.clone())
         .bind(d.file_name.clone())
         .bind(d.encryption.clone())
-        .bind(d.state.clone())
+        .bind(d.state.as_str().to_owned())
         .bind(d.row_count)
         .bind(d.data_bytes)
         .bind(d.data_sha256.clone())

@@ -17,6 +17,7 @@ mod forge;
 mod intake;
 mod job_claim;
 mod jobs;
+mod names;
 mod plan_snapshots;
 mod requests;
 mod retention;

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{QueryContext, Result, Store, Tx, with_pool, with_tx};
+use crate::model::State;
 
 /// A data request as stored.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
@@ -28,8 +29,8 @@ pub struct RequestRow {
     pub labels: String,
     /// The issue's attachments as a JSON array of `{id, filename, size, mimeType, created}`.
     pub attachments: String,
-    /// State machine state.
-    pub state: String,
+    /// State machine state (a stored name Clearance does not know is refused on read).
+    pub state: State,
     /// Why it is in that state (failed, rejected, cancelled).
     pub reason: Option<String>,
     /// Created.
@@ -162,14 +163,14 @@ impl Tx {
         let insert = concat!(
             "INSERT INTO requests (id, tenant_id, issue_id, issue_key, project_key, summary, description, reporter, \
              labels, attachments, state, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, 'new', $10, $10) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $12, $10, $10) \
              ON CONFLICT (tenant_id, issue_id) DO NOTHING RETURNING ",
             request_columns!()
         );
         let created: Option<RequestRow> = with_tx!(self, c => sqlx::query_as(insert)
             .bind(uuid::Uuid::new_v4().to_string()).bind(tenant_id).bind(&s.issue_id).bind(&s.issue_key)
             .bind(&s.project_key).bind(&s.summary).bind(&s.description).bind(&s.reporter).bind(&labels).bind(now)
-            .bind(&attachments)
+            .bind(&attachments).bind(State::New.as_str())
             .fetch_optional(&mut *c).await.op("creating a request"))?;
         if let Some(row) = created {
             return Ok(Upserted { row, created: true });
@@ -199,7 +200,7 @@ impl Tx {
             request_columns!()
         );
         with_tx!(self, c => sqlx::query_as(sql)
-            .bind(&r.id).bind(r.version).bind(&r.state).bind(&r.reason).bind(&r.reviewer).bind(&r.plan)
+            .bind(&r.id).bind(r.version).bind(r.state.as_str()).bind(&r.reason).bind(&r.reviewer).bind(&r.plan)
             .bind(&r.plan_digest).bind(&r.plan_author).bind(r.pii).bind(&r.pii_scan).bind(&r.approved_digest)
             .bind(&r.approved_by).bind(r.approved_at).bind(Utc::now())
             .fetch_optional(&mut *c).await.op("saving a request"))

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{QueryContext, Result, Store, Tx, with_pool, with_tx};
+use crate::model::DeliveryState;
 
 macro_rules! link_columns {
     () => {
@@ -85,12 +86,12 @@ impl Store {
         now: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<(String, String)>> {
-        let sql = "SELECT d.tenant_id, d.id FROM deliveries d WHERE d.state = 'uploaded' AND d.secret_sealed IS NOT NULL \
+        let sql = "SELECT d.tenant_id, d.id FROM deliveries d WHERE d.state = $3 AND d.secret_sealed IS NOT NULL \
                    AND EXISTS (SELECT 1 FROM secret_links l WHERE l.delivery_id = d.id) \
                    AND NOT EXISTS (SELECT 1 FROM secret_links l WHERE l.delivery_id = d.id \
                                    AND (l.notified_at IS NULL OR (l.revealed_at IS NULL AND l.expires_at > $1))) \
                    ORDER BY d.id LIMIT $2";
-        with_pool!(self, pool => sqlx::query_as(sql).bind(now).bind(limit)
+        with_pool!(self, pool => sqlx::query_as(sql).bind(now).bind(limit).bind(DeliveryState::Uploaded.as_str())
             .fetch_all(pool).await.op("finding secrets no link can reveal"))
     }
 }

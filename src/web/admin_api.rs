@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::{
-    audit::{export, verify},
+    audit::{AuditAction, export, verify},
     crypto::MasterKeys,
     delivery::retention_rules,
     error::{AppError, Result},
@@ -114,7 +114,7 @@ async fn rerun(
             &caller.tenant.id,
             &NewAuditEvent {
                 actor,
-                action: "job.rerun".into(),
+                action: AuditAction::JobRerun,
                 request_id: None,
                 detail: json!({"job_id": id}),
             },
@@ -315,7 +315,7 @@ async fn retention_put(
             &caller.tenant.id,
             &NewAuditEvent {
                 actor,
-                action: "retention.updated".into(),
+                action: AuditAction::RetentionUpdated,
                 request_id: None,
                 detail: json!({"before": current, "after": policy}),
             },

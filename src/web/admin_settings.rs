@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use crate::{
     error::{AppError, Result},
     host::UiRequest,
+    model::AuditAction,
     requests::{commands, recipes, roles, settings},
     store::NewAuditEvent,
     web::AppState,
@@ -72,7 +73,7 @@ async fn settings_put(
             &caller.tenant.id,
             &NewAuditEvent {
                 actor,
-                action: "settings.updated".into(),
+                action: AuditAction::SettingsUpdated,
                 request_id: None,
                 detail: json!({"before": before, "after": after}),
             },
@@ -111,7 +112,7 @@ async fn recipe_put(
             &caller.tenant.id,
             &NewAuditEvent {
                 actor,
-                action: "recipe.saved".into(),
+                action: AuditAction::RecipeSaved,
                 request_id: None,
                 detail: json!({"name": recipe.name, "source": recipe.source, "sql": recipe.sql, "created": created}),
             },
@@ -141,7 +142,7 @@ async fn recipe_delete(
             &caller.tenant.id,
             &NewAuditEvent {
                 actor,
-                action: "recipe.deleted".into(),
+                action: AuditAction::RecipeDeleted,
                 request_id: None,
                 detail: json!({"name": name}),
             },

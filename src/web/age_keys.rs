@@ -17,6 +17,7 @@ use super::{acting_account, admin_api::admin};
 use crate::{
     error::{AppError, Result},
     host::UiRequest,
+    model::AuditAction,
     store::{AgeKeyRow, NewAuditEvent},
     web::AppState,
 };
@@ -76,7 +77,7 @@ async fn set_mine(
         &mut tx,
         &caller.tenant.id,
         &me,
-        "age_key.set",
+        AuditAction::AgeKeySet,
         &me,
         Some(&row.public_key),
     )
@@ -127,7 +128,7 @@ async fn delete_key(
             &mut tx,
             tenant_id,
             actor,
-            "age_key.removed",
+            AuditAction::AgeKeyRemoved,
             account_id,
             None,
         )
@@ -141,7 +142,7 @@ async fn audit(
     tx: &mut crate::store::Tx,
     tenant_id: &str,
     actor: &str,
-    action: &str,
+    action: AuditAction,
     account_id: &str,
     public_key: Option<&str>,
 ) -> Result<()> {
@@ -149,7 +150,7 @@ async fn audit(
         tenant_id,
         &NewAuditEvent {
             actor: actor.to_owned(),
-            action: action.into(),
+            action,
             request_id: None,
             detail: json!({"account": account_id, "public_key": public_key}),
         },

@@ -5,7 +5,7 @@
 use std::process::Command;
 
 use clearance::{
-    audit::{export, verify},
+    audit::{AuditAction, export, verify},
     store::{NewAuditEvent, Store},
 };
 use serde_json::json;
@@ -41,7 +41,7 @@ async fn append(store: &Store, tenant_id: &str, n: usize) {
             tenant_id,
             &NewAuditEvent {
                 actor: format!("557058:user-{i}"),
-                action: "request.claimed".into(),
+                action: AuditAction::RequestClaimed,
                 request_id: Some(format!("req-{}", i % 2)),
                 detail: json!({"i": i, "reason": "ok"}),
             },

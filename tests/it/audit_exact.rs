@@ -4,10 +4,9 @@
 //! detail text byte for byte.
 
 use clearance::{
-    audit::{export, verify},
+    audit::{AuditAction, export, verify},
     digest::canonical_json,
-    store::audit_chain as chain,
-    store::{NewAuditEvent, Store},
+    store::{NewAuditEvent, Store, audit_chain as chain},
 };
 use serde_json::{Value, json, value::RawValue};
 
@@ -77,7 +76,7 @@ pub async fn append(store: &Store, tenant_id: &str, request_id: Option<&str>, de
         tenant_id,
         &NewAuditEvent {
             actor: "557058:a\"b\u{2028}".into(),
-            action: "request.extracted".into(),
+            action: AuditAction::RequestExtracted,
             request_id: request_id.map(str::to_owned),
             detail: detail.clone(),
         },

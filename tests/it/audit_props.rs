@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use clearance::{
-    audit::verify,
+    audit::{AuditAction, verify},
     store::{AuditEvent, NewAuditEvent, Store},
 };
 use proptest::{
@@ -76,14 +76,18 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 fn event() -> impl Strategy<Value = NewAuditEvent> {
-    (text(), text(), prop::option::of(text()), json_value()).prop_map(
-        |(actor, action, request_id, detail)| NewAuditEvent {
+    (
+        text(),
+        prop::sample::select(AuditAction::ALL),
+        prop::option::of(text()),
+        json_value(),
+    )
+        .prop_map(|(actor, action, request_id, detail)| NewAuditEvent {
             actor,
             action,
             request_id,
             detail,
-        },
-    )
+        })
 }
 
 /// One change: which event, where in the column's text, and the byte to try first.

@@ -8,6 +8,8 @@ use axum::Router;
 use chrono::{Datelike, Duration, Utc};
 use clearance::{
     crypto::tenant_secret_context,
+    delivery::state::DeliveryState,
+    requests::state::State,
     store::{DeliveryRow, InstallRecord, IssueSnapshot, SealedSecret},
 };
 use clearance_sandbox::{jira::people, slack as slack_sim};
@@ -114,7 +116,7 @@ pub(crate) async fn take_through(s: &Site, issue_id: &str, end: End) {
             .await
             .unwrap()
             .unwrap();
-        if r.state == "delivered" {
+        if r.state == State::Delivered {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -161,7 +163,7 @@ async fn another_site(s: &Site) {
         .unwrap();
     let now = Utc::now();
     tx.insert_delivery(&DeliveryRow {
-        state: "uploaded".into(),
+        state: DeliveryState::Uploaded,
         row_count: Some(999_999),
         uploaded_at: Some(now),
         expires_at: Some(now + Duration::days(2)),

@@ -7,6 +7,8 @@ use std::io::Read as _;
 
 use clearance::{
     crypto::{MasterKeys, delivery_secret_context},
+    delivery::state::DeliveryState,
+    requests::state::State,
     store::{DeliveryRow, RequestRow},
 };
 use clearance_sandbox::jira::people;
@@ -96,7 +98,7 @@ impl Site {
                 .deliveries()
                 .await
                 .into_iter()
-                .find(|d| d.state == "uploaded");
+                .find(|d| d.state == DeliveryState::Uploaded);
             if let Some(d) = found {
                 return d;
             }
@@ -300,7 +302,7 @@ async fn a_rate_limit_burst_waits_without_using_up_tries(backend: Backend) {
     let d = s.uploaded().await;
     assert_eq!(s.attachments_named(&d.file_name).len(), 1);
     let r = s.request().await;
-    assert_ne!(r.state, "failed", "{:?}", r.reason);
+    assert_ne!(r.state, State::Failed, "{:?}", r.reason);
     // The delivery is uploaded inside the job's last try; its end is recorded just after.
     let job = wait_for_async(|| async {
         s.jobs(&r.tenant_id)
@@ -333,7 +335,8 @@ async fn a_bundle_over_the_site_limit_fails_with_the_sizes(backend: Backend) {
     s.sim.state().upload_limit = 2_000;
     s.approve_and_extract().await;
     let r =
-        wait_for_async(|| async { Some(s.request().await).filter(|r| r.state == "failed") }).await;
+        wait_for_async(|| async { Some(s.request().await).filter(|r| r.state == State::Failed) })
+            .await;
     let reason = r.reason.unwrap_or_default();
     assert!(
         reason.contains("accepts attachments up to 2.0 kB") && reason.contains("CSV"),
@@ -341,7 +344,7 @@ async fn a_bundle_over_the_site_limit_fails_with_the_sizes(backend: Backend) {
     );
     assert!(s.sim.issue(&s.key).unwrap().attachment_ids.is_empty());
     let d = &s.deliveries().await[0];
-    assert_eq!(d.state, "failed");
+    assert_eq!(d.state, DeliveryState::Failed);
     assert_eq!(
         d.secret_sealed, None,
         "no secret kept for a failed delivery"
@@ -354,7 +357,8 @@ async fn a_csv_just_over_the_limit_is_built_again_smaller(backend: Backend) {
     s.sim.state().upload_limit = 1_000;
     s.approve_and_extract().await;
     let r =
-        wait_for_async(|| async { Some(s.request().await).filter(|r| r.state == "failed") }).await;
+        wait_for_async(|| async { Some(s.request().await).filter(|r| r.state == State::Failed) })
+            .await;
     assert!(!r.reason.unwrap_or_default().contains("highest compression"));
     let first = s.deliveries().await.remove(0);
     assert_eq!(first.deflate_level, None);

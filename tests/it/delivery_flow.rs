@@ -12,8 +12,9 @@ use axum::Router;
 
 use chrono::Utc;
 use clearance::{
-    delivery::{erase, retention},
+    delivery::{erase, retention, state::DeliveryState},
     jira::adf,
+    requests::state::State,
     store::{DeliveryRow, RequestRow},
 };
 use clearance_sandbox::{
@@ -117,7 +118,7 @@ impl Flow {
     }
 
     /// The request once it is in `state` (a minute at most: jobs wait out retries).
-    async fn request_in(&self, state: &str) -> RequestRow {
+    async fn request_in(&self, state: State) -> RequestRow {
         until(|| async { Some(self.site.request().await).filter(|r| r.state == state) }).await
     }
 
@@ -244,7 +245,7 @@ async fn secret_reaches_requester_and_privacy_officer_through_slack(backend: Bac
     let s = &f.site;
     s.approve_and_extract_plan(plan(SQL, json!({"email": "mask"})))
         .await;
-    let r = f.request_in("delivered").await;
+    let r = f.request_in(State::Delivered).await;
     assert_eq!(r.reason, None);
     let d = s.uploaded().await;
     let files = s.attachments_named(&d.file_name);
@@ -380,7 +381,7 @@ async fn zip_aes_with_the_password_in_the_dm_opens_with_7zip(backend: Backend) {
     let mut p = plan(SQL, json!({"email": "mask"}));
     p["encryption"] = json!("zip_aes");
     s.approve_and_extract_plan(p).await;
-    f.request_in("delivered").await;
+    f.request_in(State::Delivered).await;
     let d = s.uploaded().await;
     assert!(d.file_name.ends_with(".zip") && d.encryption == "zip-aes");
     assert_eq!(
@@ -430,7 +431,7 @@ async fn someone_slack_cannot_find_makes_the_request_wait(backend: Backend) {
     let s = &f.site;
     s.approve_and_extract_plan(plan(SQL, json!({"email": "mask"})))
         .await;
-    let r = f.request_in("awaiting_delivery").await;
+    let r = f.request_in(State::AwaitingDelivery).await;
     let reason = r.reason.unwrap_or_default();
     assert!(
         reason.contains("Pia Privacy") && reason.contains("admin page"),
@@ -483,7 +484,7 @@ async fn someone_slack_cannot_find_makes_the_request_wait(backend: Backend) {
         .admin("PUT", &path, Some(json!({"slackUserId": pia.id})))
         .await;
     assert_eq!(status, StatusCode::OK, "{v}");
-    f.request_in("delivered").await;
+    f.request_in(State::Delivered).await;
     assert_eq!(f.dms(&pia).len(), 1);
     assert_eq!(f.dms(&f.riley).len(), 1, "one DM to Riley in all");
     let url = reveal_url(&f.dms(&pia)[0]);
@@ -501,7 +502,7 @@ async fn unused_links_expire_and_the_secret_is_wiped(backend: Backend) {
     let s = &f.site;
     s.approve_and_extract_plan(plan(SQL, json!({"email": "mask"})))
         .await;
-    f.request_in("delivered").await;
+    f.request_in(State::Delivered).await;
     let d = s.uploaded().await;
     let url = reveal_url(&f.dms(&f.riley)[0]);
     let store = &s.app.state.store;
@@ -536,7 +537,7 @@ async fn retention_reminds_then_removes_the_file(backend: Backend) {
     let s = &f.site;
     s.approve_and_extract_plan(plan(SQL, json!({"email": "mask"})))
         .await;
-    f.request_in("delivered").await;
+    f.request_in(State::Delivered).await;
     let d = s.uploaded().await;
     let store = &s.app.state.store;
     assert_eq!(
@@ -575,7 +576,7 @@ async fn retention_reminds_then_removes_the_file(backend: Backend) {
     })
     .await;
     assert_eq!(retention::sweep(store).await.unwrap().expiring, 1);
-    f.request_in("expired").await;
+    f.request_in(State::Expired).await;
     assert!(s.attachments_named(&d.file_name).is_empty());
     let gone = s
         .deliveries()
@@ -583,7 +584,7 @@ async fn retention_reminds_then_removes_the_file(backend: Backend) {
         .into_iter()
         .find(|x| x.id == d.id)
         .unwrap();
-    assert_eq!(gone.state, "expired");
+    assert_eq!(gone.state, DeliveryState::Expired);
     assert_eq!(gone.secret_sealed, None);
     let (_, detail) = f
         .audit_actions()
@@ -615,14 +616,14 @@ async fn closing_the_issue_removes_the_file_when_the_site_says_so(backend: Backe
     assert_eq!(status, StatusCode::OK, "{v}");
     s.approve_and_extract_plan(plan(SQL, json!({"email": "mask"})))
         .await;
-    f.request_in("delivered").await;
+    f.request_in(State::Delivered).await;
     let d = s.uploaded().await;
     let done = IssueEdit {
         status: Some("Done".into()),
         ..Default::default()
     };
     s.sim.edit_issue(&s.key, people::REQUESTER, done).unwrap();
-    f.request_in("expired").await;
+    f.request_in(State::Expired).await;
     assert!(s.attachments_named(&d.file_name).is_empty());
     let (_, detail) = f
         .audit_actions()
@@ -654,7 +655,7 @@ async fn erasure_finds_and_removes_a_subjects_deliveries(backend: Backend) {
     p["id_list"] = json!({"attachment_id": id.to_string(), "file_name": "ids.csv", "sha256": sha,
                           "column": "customer_id", "parameter": "ids"});
     s.approve_and_extract_plan(p).await;
-    f.request_in("delivered").await;
+    f.request_in(State::Delivered).await;
     let d = s.uploaded().await;
     assert_eq!(d.row_count, Some(3));
     let app = &s.app.state;
@@ -696,8 +697,8 @@ async fn erasure_finds_and_removes_a_subjects_deliveries(backend: Backend) {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].outcome, Some(Ok("attachment deleted")));
     assert!(s.attachments_named(&d.file_name).is_empty());
-    let r = f.request_in("expired").await;
-    assert_eq!(r.state, "expired");
+    let r = f.request_in(State::Expired).await;
+    assert_eq!(r.state, State::Expired);
     let (_, detail) = f
         .audit_actions()
         .await
@@ -721,9 +722,9 @@ async fn slack_rate_limits_are_waited_out_without_a_second_dm(backend: Backend) 
         .await;
     // Slack answers 429 to opening the DM until the limit is lifted; the request stays extracting meanwhile.
     until(|| async { (f.slack.call_count("conversations.open") >= 2).then_some(()) }).await;
-    assert_eq!(s.request().await.state, "extracting");
+    assert_eq!(s.request().await.state, State::Extracting);
     f.slack.clear_rate_limits();
-    f.request_in("delivered").await;
+    f.request_in(State::Delivered).await;
     assert_eq!(f.dms(&f.riley).len(), 1);
     assert_eq!(f.dms(f.pia.as_ref().unwrap()).len(), 1);
     let actions = f.audit_actions().await;
@@ -746,7 +747,7 @@ async fn a_revoked_token_waits_for_the_admin_and_nothing_is_lost(backend: Backen
     f.slack.revoke_token(&f.bot.token);
     s.approve_and_extract_plan(plan(SQL, json!({"email": "mask"})))
         .await;
-    let r = f.request_in("awaiting_delivery").await;
+    let r = f.request_in(State::AwaitingDelivery).await;
     let reason = r.reason.unwrap_or_default();
     assert!(
         reason.contains("token_revoked") || reason.contains("revoked"),
@@ -766,7 +767,7 @@ async fn a_revoked_token_waits_for_the_admin_and_nothing_is_lost(backend: Backen
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{v}");
-    f.request_in("delivered").await;
+    f.request_in(State::Delivered).await;
     assert_eq!(f.dms(&f.riley).len(), 1);
     assert_eq!(f.dms(f.pia.as_ref().unwrap()).len(), 1);
 }
@@ -818,7 +819,7 @@ async fn retention_rules_are_bounded_and_move_the_removal_date(backend: Backend)
 
     s.approve_and_extract_plan(plan(SQL, json!({"email": "mask"})))
         .await;
-    f.request_in("delivered").await;
+    f.request_in(State::Delivered).await;
     let d = s.uploaded().await;
     let days = |d: &DeliveryRow| (d.expires_at.unwrap() - d.uploaded_at.unwrap()).num_days();
     assert_eq!(days(&d), 3, "the site's default");
@@ -914,7 +915,7 @@ async fn age_keys_make_a_file_without_a_password(backend: Backend) {
     let mut p = plan(SQL, json!({"email": "mask"}));
     p["encryption"] = json!("age_recipients");
     s.approve_and_extract_plan(p).await;
-    f.request_in("delivered").await;
+    f.request_in(State::Delivered).await;
     let d = s.uploaded().await;
     assert_eq!(d.encryption, "age-recipients");
     assert_eq!(d.secret_sealed, None, "no secret at all");
@@ -978,7 +979,7 @@ async fn a_missing_age_key_fails_the_extraction_naming_who(backend: Backend) {
     let mut p = plan(SQL, json!({"email": "mask"}));
     p["encryption"] = json!("age_recipients");
     s.approve_and_extract_plan(p).await;
-    let r = f.request_in("failed").await;
+    let r = f.request_in(State::Failed).await;
     let reason = r.reason.unwrap_or_default();
     assert!(
         reason.contains(people::PRIVACY_OFFICER)

@@ -4,6 +4,7 @@
 //! dry runs are audited with the exact SQL readable from the plan snapshots, and flagged columns are masked in the
 //! preview unless the site allows otherwise.
 
+use clearance::{delivery::state::DeliveryState, requests::state::State};
 use clearance_sandbox::jira::people;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -38,7 +39,7 @@ fn big(sql: &str) -> Value {
 }
 
 /// The request for `issue_id` once it is in `state` (three minutes at most: a debug build extracts slowly).
-async fn until_state(s: &Site, issue_id: &str, state: &str) -> clearance::store::RequestRow {
+async fn until_state(s: &Site, issue_id: &str, state: State) -> clearance::store::RequestRow {
     let tenant = s.tenant_id().await;
     let row = || async {
         s.app
@@ -135,7 +136,7 @@ async fn hidden_email_is_stopped(s: &Site, source: &str, issue_id: &str) {
     );
     p.ok(people::ANALYST, json!({"command": "extract"})).await;
 
-    let row = until_state(s, issue_id, "awaiting_privacy_approval").await;
+    let row = until_state(s, issue_id, State::AwaitingPrivacyApproval).await;
     let reason = row.reason.clone().unwrap_or_default();
     assert!(reason.contains("ref (email)"), "{source}: {reason}");
     assert_eq!(row.approved_digest, None, "the approval is void");
@@ -154,7 +155,7 @@ async fn hidden_email_is_stopped(s: &Site, source: &str, issue_id: &str) {
         .await
         .unwrap();
     assert_eq!(deliveries.len(), 1);
-    assert_eq!(deliveries[0].state, "failed");
+    assert_eq!(deliveries[0].state, DeliveryState::Failed);
     assert!(deliveries[0].secret_sealed.is_none());
     assert!(!s.app.state.cfg.work_dir.join(&deliveries[0].id).exists());
     // The trail says what happened, with the findings and no values.
@@ -180,7 +181,7 @@ async fn hidden_email_is_stopped(s: &Site, source: &str, issue_id: &str) {
     .await;
     p.ok(people::ANALYST, json!({"command": "extract"})).await;
     // Attached; the password waits for Slack, which this site has not set up.
-    let row = until_state(s, issue_id, "awaiting_delivery").await;
+    let row = until_state(s, issue_id, State::AwaitingDelivery).await;
     let key = row.issue_key.clone();
     assert_eq!(
         s.sim.issue(&key).unwrap().attachment_ids.len(),
@@ -208,14 +209,14 @@ async fn a_direct_approval_cannot_add_recipients(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert!(v.to_string().contains("besides the requester"), "{v}");
-    assert_eq!(s.request().await.state, "in_review");
+    assert_eq!(s.request().await.state, State::InReview);
     // Through a privacy officer it is possible: they see who gets the file.
     s.ok(
         people::ANALYST,
         json!({"command": "submit", "personal_data": true}),
     )
     .await;
-    assert_eq!(s.request().await.state, "awaiting_privacy_approval");
+    assert_eq!(s.request().await.state, State::AwaitingPrivacyApproval);
 }
 
 async fn dry_runs_are_audited_and_mask_what_the_scan_flags(backend: Backend) {
@@ -317,7 +318,7 @@ SELECT i AS id, CASE WHEN i = 900000 THEN 'someone@example.org' END AS ref FROM 
     .await;
     s.ok(people::ANALYST, json!({"command": "extract"})).await;
     let issue_id = s.issue_id.clone();
-    let row = until_state(&s, &issue_id, "awaiting_privacy_approval").await;
+    let row = until_state(&s, &issue_id, State::AwaitingPrivacyApproval).await;
     assert!(row.reason.unwrap_or_default().contains("ref (email)"));
     assert!(s.sim.issue(&s.key).unwrap().attachment_ids.is_empty());
     let trail = s.panel().audit_actions().await;

@@ -1,7 +1,7 @@
 //! Intake end to end against the simulator: a labelled ticket becomes a request; label removal cancels and re-adding
 //! reopens; deletion cancels; duplicated and reordered deliveries converge; a malformed delivery changes nothing.
 
-use clearance::store::RequestRow;
+use clearance::{requests::state::State, store::RequestRow};
 use clearance_sandbox::jira::{IssueEdit, JiraSim, WebhookFault, people};
 use reqwest::StatusCode;
 
@@ -74,10 +74,10 @@ async fn labelled_ticket_becomes_a_request(backend: Backend) {
 async fn label_and_deletion_drive_cancellation(backend: Backend) {
     let (sim, app) = site_and_app(backend).await;
     let key = sim.create_issue("DATA", "x", "", &["data-request"], people::REQUESTER);
-    until(&app, &sim, &key, |r| r.state == "new").await;
+    until(&app, &sim, &key, |r| r.state == State::New).await;
     sim.edit_issue(&key, people::REQUESTER, IssueEdit::labels(&["other"]))
         .unwrap();
-    let r = until(&app, &sim, &key, |r| r.state == "cancelled").await;
+    let r = until(&app, &sim, &key, |r| r.state == State::Cancelled).await;
     assert!(r.reason.unwrap().contains("label was removed"));
     sim.edit_issue(
         &key,
@@ -85,7 +85,7 @@ async fn label_and_deletion_drive_cancellation(backend: Backend) {
         IssueEdit::labels(&["data-request"]),
     )
     .unwrap();
-    until(&app, &sim, &key, |r| r.state == "new").await;
+    until(&app, &sim, &key, |r| r.state == State::New).await;
     let id = sim.issue(&key).unwrap().id.to_string();
     let tenant_id = app.tenant(&sim.client_key()).await.unwrap().tenant.id;
     sim.delete_issue(&key, people::ADMIN);
@@ -95,7 +95,7 @@ async fn label_and_deletion_drive_cancellation(backend: Backend) {
             .request_by_issue(&tenant_id, &id)
             .await
             .unwrap()
-            .filter(|r| r.state == "cancelled")
+            .filter(|r| r.state == State::Cancelled)
     })
     .await;
     assert!(
@@ -213,11 +213,11 @@ async fn dropped_webhooks_are_found_by_reconciliation(backend: Backend) {
         people::REQUESTER,
     );
     assert!(sim.deliveries()[0].dropped);
-    until(&app, &sim, &key, |r| r.state == "new").await;
+    until(&app, &sim, &key, |r| r.state == State::New).await;
     // The label removal is lost too: reconciliation re-checks open requests.
     sim.faults().webhooks.push_back(WebhookFault::Drop);
     sim.edit_issue(&key, people::REQUESTER, IssueEdit::labels(&[]))
         .unwrap();
-    until(&app, &sim, &key, |r| r.state == "cancelled").await;
+    until(&app, &sim, &key, |r| r.state == State::Cancelled).await;
     app.cleanup().await;
 }

@@ -61,6 +61,7 @@ mod sandbox_warehouse;
 mod sealed_columns;
 mod secrets;
 mod slack;
+mod stored_names;
 mod tenant_cache;
 mod tokens;
 mod vectors;

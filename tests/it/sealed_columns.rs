@@ -12,7 +12,7 @@ use clearance::{
         MasterKeys, data_source_url_context, delivery_secret_context, forge_token_context,
         slack_token_context, tenant_secret_context,
     },
-    delivery::erasure_key::erasure_key,
+    delivery::{erasure_key::erasure_key, state::DeliveryState},
     extract::sql_guard::Dialect,
     rotation::{RotationReport, SealedColumn, reseal_all, sealed_values},
     sources::Environment,
@@ -190,7 +190,7 @@ async fn fill_every_sealed_column(app: &TestApp, old: &MasterKeys) {
     let request = tx.upsert_request(&tenant, &issue).await.unwrap().row;
     let delivery = uuid::Uuid::new_v4().to_string();
     tx.insert_delivery(&DeliveryRow {
-        state: "built".into(),
+        state: DeliveryState::Built,
         secret_sealed: Some(seal(delivery_secret_context(&tenant, &delivery), "pass-phrase").0),
         built_at: Some(now),
         ..DeliveryRow::building(

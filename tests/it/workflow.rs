@@ -4,7 +4,7 @@
 
 use clearance::{
     audit,
-    requests::writeback,
+    requests::{state::State, writeback},
     store::{RequestRow, RolePolicy},
 };
 use clearance_sandbox::jira::{JiraSim, people};
@@ -122,7 +122,7 @@ impl Ctx {
     }
 
     /// The request's stored version and its number of audit events: both unchanged by a refused command.
-    async fn fingerprint(&self) -> (i64, usize, String) {
+    async fn fingerprint(&self) -> (i64, usize, State) {
         let r = self.row().await.unwrap();
         let events = self
             .app

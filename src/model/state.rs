@@ -1,5 +1,7 @@
 //! Where a request can be: the states of the workflow, their stored names, and which are still open.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 /// Where a request is.
@@ -84,5 +86,48 @@ impl State {
                 | State::Extracting
                 | State::Failed
         )
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stored state name Clearance does not know.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown request state {0:?}")]
+pub struct UnknownState(pub String);
+
+impl TryFrom<String> for State {
+    type Error = UnknownState;
+
+    fn try_from(name: String) -> Result<Self, Self::Error> {
+        Self::parse(&name).ok_or(UnknownState(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{State, UnknownState};
+
+    #[test]
+    fn every_state_round_trips_by_its_name() {
+        for s in State::ALL {
+            assert_eq!(State::parse(s.as_str()), Some(s));
+            assert_eq!(State::try_from(s.as_str().to_owned()), Ok(s));
+            assert_eq!(s.to_string(), s.as_str());
+            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
+        }
+        let names: std::collections::HashSet<_> = State::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names.len(), State::ALL.len());
+    }
+
+    #[test]
+    fn an_unknown_name_is_refused_by_name() {
+        let e = State::try_from("reviewing".to_owned()).unwrap_err();
+        assert_eq!(e, UnknownState("reviewing".into()));
+        assert_eq!(e.to_string(), "unknown request state \"reviewing\"");
     }
 }
