@@ -2,9 +2,6 @@
 //! down the layers below (the wiring on top, the store and plain types at the bottom), and no import cycle joins two
 //! of them. An import is a `crate::` path outside comments, `use crate::{a, b::c}` groups included; the crates
 //! under `crates/` need no check here (Cargo refuses a cycle between crates).
-//!
-//! The edges that still point up are listed in [`KNOWN_UPWARD`]: each must still exist (the list only shrinks) and
-//! the graph without them must have no cycle, so a new upward import or a new cycle fails this test.
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -46,9 +43,6 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["config", "crypto", "digest", "model", "tenant", "telemetry"],
     ),
 ];
-
-/// Imports that point up a layer today (issue 18 removes them; remove each here when it is gone).
-const KNOWN_UPWARD: &[(&str, &str)] = &[("requests", "delivery")];
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
@@ -231,10 +225,7 @@ fn imports_point_down_the_layers() {
     let edges = graph();
     let upward: Vec<String> = edges
         .iter()
-        .filter(|((a, b), _)| {
-            !KNOWN_UPWARD.contains(&(a.as_str(), b.as_str()))
-                && matches!((layer(a), layer(b)), (Some(la), Some(lb)) if lb < la)
-        })
+        .filter(|((a, b), _)| matches!((layer(a), layer(b)), (Some(la), Some(lb)) if lb < la))
         .map(|((a, b), files)| format!("{a} → {b} (in {})", files.join(", ")))
         .collect();
     assert!(
@@ -242,22 +233,11 @@ fn imports_point_down_the_layers() {
         "imports that point up a layer (move the code, or pass what it needs down):\n{}",
         upward.join("\n")
     );
-    let gone: Vec<_> = KNOWN_UPWARD
-        .iter()
-        .filter(|(a, b)| !edges.contains_key(&(a.to_string(), b.to_string())))
-        .collect();
-    assert!(
-        gone.is_empty(),
-        "these upward imports are gone: remove them from KNOWN_UPWARD: {gone:?}"
-    );
 }
 
 #[test]
 fn no_import_cycle_between_modules() {
-    let edges: BTreeSet<(String, String)> = graph()
-        .into_keys()
-        .filter(|(a, b)| !KNOWN_UPWARD.contains(&(a.as_str(), b.as_str())))
-        .collect();
+    let edges: BTreeSet<(String, String)> = graph().into_keys().collect();
     if let Some(cycle) = a_cycle(&edges) {
         panic!("an import cycle between modules: {}", cycle.join(" → "));
     }

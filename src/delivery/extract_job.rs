@@ -5,10 +5,9 @@
 //! out without using up a try, for as long as `job_wait_budget_mins` allows.
 
 use chrono::Utc;
-use serde::Deserialize;
-use serde_json::json;
 
 use super::{Failure, build, state::DeliveryState, upload};
+use crate::jobs::{RunJob, kinds::Extract};
 use crate::{
     jobs::{JobError, WaitingOn},
     requests::Context,
@@ -18,43 +17,17 @@ use crate::{
         plan::{Encryption, Plan},
         state::State,
     },
-    store::{DeliveryRow, JobRow, NewJob, RequestRow},
+    store::{DeliveryRow, JobRow, RequestRow},
 };
 
-/// Job kind (its lane: [`JobKind::lane`](crate::jobs::JobKind::lane)).
-pub const KIND: &str = crate::jobs::JobKind::Extract.name();
-/// Tries before the request is failed.
-const MAX_ATTEMPTS: i32 = 5;
-
-#[derive(Deserialize)]
-struct Payload {
-    tenant_id: String,
-    request_id: String,
-}
-
-/// The extract job for a request that just moved to `extracting` (queued in the same transaction).
-pub fn job(row: &RequestRow) -> NewJob {
-    NewJob {
-        kind: KIND.into(),
-        tenant_id: Some(row.tenant_id.clone()),
-        payload: json!({"tenant_id": row.tenant_id, "request_id": row.id}),
-        dedupe_key: Some(format!(
-            "{}:{}:{}",
-            row.id,
-            row.approved_digest.as_deref().unwrap_or_default(),
-            row.version
-        )),
-        priority: 0,
-        run_at: Utc::now(),
-        max_attempts: MAX_ATTEMPTS,
-        order: None,
+impl RunJob<Context> for Extract {
+    async fn run(self, ctx: Context, row: JobRow) -> Result<(), JobError> {
+        run(ctx, self, row).await
     }
 }
 
 /// Run one try.
-pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
-    let p: Payload = serde_json::from_str(&job.payload)
-        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+pub async fn run(app: Context, p: Extract, job: JobRow) -> Result<(), JobError> {
     let Some(stored) = active_tenant(&app.store, &p.tenant_id).await? else {
         return Ok(());
     };

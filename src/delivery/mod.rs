@@ -22,21 +22,15 @@ pub mod view;
 
 use std::time::Duration;
 
-use chrono::Utc;
-use serde_json::json;
-
-use crate::{
-    jobs::Runner,
-    requests::Context,
-    store::{DeliveryRow, NewJob},
-};
+use crate::jobs::kinds::{DeliverSecret, ExpireDelivery, Extract, RemindExpiry};
+use crate::{jobs::Runner, requests::Context};
 
 /// Register the delivery jobs with a runner.
 pub fn register(runner: &mut Runner<Context>) {
-    runner.register(extract_job::KIND, extract_job::run);
-    runner.register(notify::KIND, notify::run);
-    runner.register(retention::KIND, retention::run);
-    runner.register(reminder::KIND, reminder::run);
+    runner.register_job::<Extract>();
+    runner.register_job::<DeliverSecret>();
+    runner.register_job::<ExpireDelivery>();
+    runner.register_job::<RemindExpiry>();
 }
 
 /// How a stage of a delivery failed, and what that means for the request.
@@ -68,18 +62,4 @@ pub struct Stopped {
     pub detail: serde_json::Value,
     /// The whole-result scan, stored on the request in place of the dry run's.
     pub scan: String,
-}
-
-/// A job of `kind` about delivery `d`: payload `{tenant_id, delivery_id}`, due now, at most one queued per delivery.
-pub(crate) fn delivery_job(kind: &str, d: &DeliveryRow, max_attempts: i32) -> NewJob {
-    NewJob {
-        kind: kind.into(),
-        tenant_id: Some(d.tenant_id.clone()),
-        payload: json!({"tenant_id": d.tenant_id, "delivery_id": d.id}),
-        dedupe_key: Some(d.id.clone()),
-        priority: 0,
-        run_at: Utc::now(),
-        max_attempts,
-        order: None,
-    }
 }

@@ -8,11 +8,11 @@
 
 use chrono::Utc;
 use secrecy::ExposeSecret as _;
-use serde::Deserialize;
 use serde_json::{Value, json};
 use url::Url;
 
 use super::{secrets, state::DeliveryState};
+use crate::jobs::{RunJob, kinds::DeliverSecret};
 use crate::{
     crypto::delivery_secret_context,
     jobs::JobError,
@@ -21,23 +21,9 @@ use crate::{
         self, DeliveryError,
         messages::{IssueRef, Message, passphrase_dm, recipient_dm, reveal_link_dm},
     },
-    store::{DeliveryRow, JobRow, NewJob, RequestRow, SecretLinkRow},
+    store::{DeliveryRow, JobRow, RequestRow, SecretLinkRow},
     tenant::Tenant,
 };
-
-/// Job kind (its lane: [`JobKind::lane`](crate::jobs::JobKind::lane)).
-pub const KIND: &str = crate::jobs::JobKind::DeliverSecret.name();
-
-#[derive(Deserialize)]
-struct Payload {
-    tenant_id: String,
-    delivery_id: String,
-}
-
-/// The job that sends `d`'s secret (queued with the upload's record, and again by the sweep while a request waits).
-pub fn job(d: &DeliveryRow) -> NewJob {
-    super::delivery_job(KIND, d, 50)
-}
 
 /// How the secret travels, as the comment and the audit say it.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -60,10 +46,14 @@ impl Via {
     }
 }
 
+impl RunJob<Context> for DeliverSecret {
+    async fn run(self, ctx: Context, row: JobRow) -> Result<(), JobError> {
+        run(ctx, self, row).await
+    }
+}
+
 /// Run one try.
-pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
-    let p: Payload = serde_json::from_str(&job.payload)
-        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+pub async fn run(app: Context, p: DeliverSecret, job: JobRow) -> Result<(), JobError> {
     let Some(stored) = active_tenant(&app.store, &p.tenant_id).await? else {
         return Ok(());
     };

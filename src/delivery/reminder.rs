@@ -3,10 +3,10 @@
 //! reached the reminder is given up and recorded, since retention does not wait for it.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Deserialize;
 use serde_json::json;
 
 use super::state::DeliveryState;
+use crate::jobs::{RunJob, kinds::RemindExpiry};
 use crate::{
     jobs::JobError,
     model::AuditAction,
@@ -16,24 +16,11 @@ use crate::{
         messages::{IssueRef, expiry_reminder_dm},
         notices::Notice,
     },
-    store::{DeliveryRow, JobRow, NewJob},
+    store::{DeliveryRow, JobRow},
 };
 
-/// Job kind (its lane: [`JobKind::lane`](crate::jobs::JobKind::lane)).
-pub const KIND: &str = crate::jobs::JobKind::RemindExpiry.name();
 /// How long before removal the reminder goes out (at the latest; never before half the retention has passed).
 pub const AHEAD: Duration = Duration::hours(24);
-
-#[derive(Deserialize)]
-struct Payload {
-    tenant_id: String,
-    delivery_id: String,
-}
-
-/// The reminder job for `d`.
-pub fn job(d: &DeliveryRow) -> NewJob {
-    super::delivery_job(KIND, d, 6)
-}
 
 /// Whether `d`'s reminder is due at `now`: within [`AHEAD`] of removal and past half its retention (a one-day
 /// retention is not reminded of right after delivery).
@@ -46,10 +33,14 @@ pub fn due(d: &DeliveryRow, now: DateTime<Utc>) -> bool {
     }
 }
 
+impl RunJob<Context> for RemindExpiry {
+    async fn run(self, ctx: Context, row: JobRow) -> Result<(), JobError> {
+        run(ctx, self, row).await
+    }
+}
+
 /// Send one reminder.
-pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
-    let p: Payload = serde_json::from_str(&job.payload)
-        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+pub async fn run(app: Context, p: RemindExpiry, job: JobRow) -> Result<(), JobError> {
     let Some(stored) = active_tenant(&app.store, &p.tenant_id).await? else {
         return Ok(());
     };

@@ -7,36 +7,23 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use serde::Deserialize;
 use serde_json::json;
 
-use super::{notify, reminder, secrets, state::DeliveryState};
+use super::{reminder, secrets, state::DeliveryState};
+use crate::jobs::{
+    RunJob,
+    kinds::{DeliverSecret, ExpireDelivery, RemindExpiry},
+};
 use crate::{
     jira::JiraError,
     jobs::JobError,
     model::AuditAction,
     requests::{Context, active_tenant, commands, machine::SystemEvent, state::State},
-    store::{DeliveryRow, JobRow, NewAuditEvent, NewJob, Store},
+    store::{JobRow, NewAuditEvent, Store},
 };
 
-/// Job kind (its lane: [`JobKind::lane`](crate::jobs::JobKind::lane)).
-pub const KIND: &str = crate::jobs::JobKind::ExpireDelivery.name();
 /// Deliveries looked at per sweep.
 const SWEEP_BATCH: i64 = 500;
-
-#[derive(Deserialize)]
-struct Payload {
-    tenant_id: String,
-    delivery_id: String,
-    why: String,
-}
-
-/// The job that removes `d` now, for `why` (`retention`, `issue closed`, `erasure`).
-pub fn job(d: &DeliveryRow, why: &str) -> NewJob {
-    let mut job = super::delivery_job(KIND, d, 20);
-    job.payload["why"] = json!(why);
-    job
-}
 
 /// What one sweep queued or did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -58,7 +45,11 @@ pub async fn sweep(store: &Store) -> anyhow::Result<Swept> {
     let now = Utc::now();
     let mut swept = Swept::default();
     for d in store.deliveries_expiring(now, SWEEP_BATCH).await? {
-        if store.enqueue_job(&job(&d, "retention")).await?.is_some() {
+        if store
+            .enqueue_job(&ExpireDelivery::job(&d, "retention"))
+            .await?
+            .is_some()
+        {
             swept.expiring += 1;
         }
     }
@@ -66,12 +57,12 @@ pub async fn sweep(store: &Store) -> anyhow::Result<Swept> {
         .deliveries_to_remind(now + reminder::AHEAD, SWEEP_BATCH)
         .await?
     {
-        if reminder::due(&d, now) && store.enqueue_job(&reminder::job(&d)).await?.is_some() {
+        if reminder::due(&d, now) && store.enqueue_job(&RemindExpiry::job(&d)).await?.is_some() {
             swept.reminders += 1;
         }
     }
     for d in store.deliveries_awaiting(SWEEP_BATCH).await? {
-        if store.enqueue_job(&notify::job(&d)).await?.is_some() {
+        if store.enqueue_job(&DeliverSecret::job(&d)).await?.is_some() {
             swept.retried += 1;
         }
     }
@@ -116,10 +107,14 @@ pub async fn schedule(store: Store, every: Duration, mut stop: tokio::sync::watc
     }
 }
 
+impl RunJob<Context> for ExpireDelivery {
+    async fn run(self, ctx: Context, row: JobRow) -> Result<(), JobError> {
+        run(ctx, self, row).await
+    }
+}
+
 /// Remove one delivery's attachment and close it.
-pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
-    let p: Payload = serde_json::from_str(&job.payload)
-        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+pub async fn run(app: Context, p: ExpireDelivery, _job: JobRow) -> Result<(), JobError> {
     remove(&app, &p.tenant_id, &p.delivery_id, &p.why).await
 }
 

@@ -6,7 +6,7 @@
 use chrono::{Duration, Utc};
 use serde_json::json;
 
-use super::{Failure, build::bundle_path, notify, state::DeliveryState};
+use super::{Failure, build::bundle_path, state::DeliveryState};
 use crate::{
     jira::JiraError,
     model::AuditAction,
@@ -117,7 +117,9 @@ pub async fn upload(
     )
     .await
     .map_err(retry)?;
-    tx.enqueue_job(&notify::job(d)).await.map_err(retry)?;
+    tx.enqueue_job(&crate::jobs::kinds::DeliverSecret::job(d))
+        .await
+        .map_err(retry)?;
     tx.commit().await.map_err(retry)?;
     let dir = app.cfg.work_dir.join(&d.id);
     if let Err(e) = std::fs::remove_dir_all(&dir) {

@@ -4,6 +4,8 @@
 //! run one at a time in order; a rate limit (HTTP 429) is waited out without using up a try, within a time budget.
 
 mod backoff;
+mod job;
+pub mod kinds;
 mod lane;
 mod runner;
 
@@ -11,6 +13,7 @@ use std::{future::Future, pin::Pin, time::Duration};
 
 pub use crate::config::{DEFAULT_WAIT_BUDGET, LaneSlots};
 pub use backoff::Backoff;
+pub use job::{Job, RunJob, payload};
 pub use lane::{JobKind, Lane};
 pub use runner::{Runner, RunnerConfig};
 

@@ -13,7 +13,8 @@ use tokio::{sync::watch, task::JoinSet};
 use tracing::Instrument;
 
 use super::{
-    Backoff, DEFAULT_WAIT_BUDGET, Handler, JobError, JobFuture, Lane, LaneSlots, lane::slots_of,
+    Backoff, DEFAULT_WAIT_BUDGET, Handler, JobError, JobFuture, Lane, LaneSlots, RunJob,
+    lane::slots_of,
 };
 use crate::store::{ClaimScope, Finish, JobRow, Store};
 
@@ -130,6 +131,15 @@ impl<C: Clone + Send + Sync + 'static> Runner<C> {
     {
         let h: Handler<C> = Arc::new(move |ctx, job| -> JobFuture { Box::pin(f(ctx, job)) });
         self.handlers.insert(kind.to_owned(), h);
+    }
+
+    /// Register `J`'s handler: each claimed job of its kind has its payload decoded into `J` (a payload that does not
+    /// decode is permanent) and is run by [`RunJob::run`].
+    pub fn register_job<J: RunJob<C>>(&mut self) {
+        self.register(J::KIND.name(), |ctx, row| async move {
+            let payload: J = super::payload(&row)?;
+            payload.run(ctx, row).await
+        });
     }
 
     /// Claim what is due in every lane, up to its slots, and run it to the end. Returns how many were claimed, or

@@ -108,7 +108,7 @@ pub async fn execute(
     };
     let (request, event) = record(&mut tx, &row, change, account.as_ref()).await?;
     if let Command::Extract {} = cmd {
-        tx.enqueue_job(&crate::delivery::extract_job::job(&request))
+        tx.enqueue_job(&crate::jobs::kinds::Extract::job(&request))
             .await?;
     }
     tx.commit().await?;
@@ -184,7 +184,8 @@ pub async fn audit(
         )
         .await?;
     if moved {
-        tx.enqueue_job(&writeback::job(row, event.seq)).await?;
+        tx.enqueue_job(&crate::jobs::kinds::IssueWriteback::job(row, event.seq))
+            .await?;
     }
     if let Some(job) = super::team_notice::job(row, event.seq, action) {
         tx.enqueue_job(&job).await?;

@@ -136,7 +136,7 @@ async fn store_event(
 ) -> Result<Intake, AppError> {
     let job = issue_id
         .as_ref()
-        .map(|issue| super::reconcile::sync_job(&tenant.id, issue));
+        .map(|issue| crate::jobs::kinds::SyncIssue::job(&tenant.id, issue));
     let ev = WebhookEvent {
         tenant_id: tenant.id.clone(),
         identifier,

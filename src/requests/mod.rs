@@ -34,6 +34,7 @@ mod jira_body_snapshot_tests;
 
 pub use context::Context;
 
+use crate::jobs::kinds::{IssueWriteback, Reconcile, SyncIssue, TeamNotice};
 use crate::{
     jobs::{JobError, Runner},
     store::{Store, StoredTenant},
@@ -41,10 +42,10 @@ use crate::{
 
 /// Register the request jobs with a runner.
 pub fn register(runner: &mut Runner<Context>) {
-    runner.register(sync::KIND, sync::run);
-    runner.register(reconcile::KIND, reconcile::run);
-    runner.register(writeback::KIND, writeback::run);
-    runner.register(team_notice::KIND, team_notice::run);
+    runner.register_job::<SyncIssue>();
+    runner.register_job::<Reconcile>();
+    runner.register_job::<IssueWriteback>();
+    runner.register_job::<TeamNotice>();
 }
 
 /// The tenant a job works for: a tenant that is gone fails the job for good; an inactive one (disabled,

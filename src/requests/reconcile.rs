@@ -2,18 +2,15 @@
 //! in the recent window, paged with `nextPageToken`) and every still-open request are synced again. What a dropped
 //! webhook missed converges here.
 
-use serde::Deserialize;
-use serde_json::json;
-
-use super::sync;
+use crate::jobs::{
+    RunJob,
+    kinds::{Reconcile, SyncIssue},
+};
 use crate::{
     jobs::JobError,
     requests::Context,
-    store::{JobRow, NewJob, Store, StoreError},
+    store::{JobRow, Store, StoreError},
 };
-
-/// Job kind (its lane: [`JobKind::lane`](crate::jobs::JobKind::lane)).
-pub const KIND: &str = crate::jobs::JobKind::Reconcile.name();
 
 /// How far back each run looks, in minutes (runs are more frequent than this, so windows overlap).
 const WINDOW_MINUTES: u32 = 60;
@@ -21,11 +18,6 @@ const WINDOW_MINUTES: u32 = 60;
 const PAGE: u32 = 500;
 /// Pages per run at most (bounded work; the next run continues).
 const MAX_PAGES: usize = 20;
-
-#[derive(Deserialize)]
-struct Payload {
-    tenant_id: String,
-}
 
 /// A JQL string literal.
 fn quote(s: &str) -> String {
@@ -46,24 +38,14 @@ pub fn jql(label: &str, projects: Option<&str>) -> String {
     q
 }
 
-/// The sync job for one issue.
-pub fn sync_job(tenant_id: &str, issue_id: &str) -> NewJob {
-    NewJob {
-        kind: sync::KIND.into(),
-        tenant_id: Some(tenant_id.to_owned()),
-        payload: json!({"tenant_id": tenant_id, "issue_id": issue_id}),
-        dedupe_key: Some(format!("{tenant_id}:{issue_id}")),
-        priority: 0,
-        run_at: chrono::Utc::now(),
-        max_attempts: 8,
-        order: None,
+impl RunJob<Context> for Reconcile {
+    async fn run(self, ctx: Context, row: JobRow) -> Result<(), JobError> {
+        run(ctx, self, row).await
     }
 }
 
 /// Run one reconciliation for a tenant.
-pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
-    let p: Payload = serde_json::from_str(&job.payload)
-        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+pub async fn run(app: Context, p: Reconcile, _job: JobRow) -> Result<(), JobError> {
     let store = &app.store;
     let Some(stored) = super::active_tenant(store, &p.tenant_id).await? else {
         return Ok(());
@@ -81,7 +63,7 @@ pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
             .search_issue_ids(&query, PAGE, token.as_deref())
             .await?;
         for id in &page.issue_ids {
-            store.enqueue_job(&sync_job(&p.tenant_id, id)).await?;
+            store.enqueue_job(&SyncIssue::job(&p.tenant_id, id)).await?;
             found += 1;
         }
         token = page.next_page_token;
@@ -93,7 +75,7 @@ pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
     let open = store.requests(&p.tenant_id).await?;
     for r in open.iter().filter(|r| r.state.is_open()) {
         store
-            .enqueue_job(&sync_job(&p.tenant_id, &r.issue_id))
+            .enqueue_job(&SyncIssue::job(&p.tenant_id, &r.issue_id))
             .await?;
     }
     tracing::info!(tenant = %stored.tenant.client_key, found, "reconciled");
@@ -104,25 +86,15 @@ pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
 pub async fn schedule_all(store: &Store) -> Result<usize, StoreError> {
     let mut n = 0;
     for tenant_id in store.active_tenant_ids().await? {
-        if store.enqueue_job(&job(&tenant_id)).await?.is_some() {
+        if store
+            .enqueue_job(&Reconcile::job(&tenant_id))
+            .await?
+            .is_some()
+        {
             n += 1;
         }
     }
     Ok(n)
-}
-
-/// A reconciliation of one tenant, due now (at most one queued per tenant).
-pub fn job(tenant_id: &str) -> NewJob {
-    NewJob {
-        kind: KIND.into(),
-        tenant_id: Some(tenant_id.to_owned()),
-        payload: json!({"tenant_id": tenant_id}),
-        dedupe_key: Some(tenant_id.to_owned()),
-        priority: -1,
-        run_at: chrono::Utc::now(),
-        max_attempts: 3,
-        order: None,
-    }
 }
 
 #[cfg(test)]

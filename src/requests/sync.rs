@@ -2,10 +2,13 @@
 //! the request, refresh it, or cancel it when the trigger label is gone or the issue was deleted. Running it twice,
 //! or for deliveries out of order, converges on the same state.
 
-use serde::Deserialize;
 use serde_json::json;
 
 use super::{commands, machine::SystemEvent, state::State, writeback};
+use crate::jobs::{
+    RunJob,
+    kinds::{ExpireDelivery, SyncIssue},
+};
 use crate::{
     jira::{Issue, JiraError},
     jobs::JobError,
@@ -13,19 +16,14 @@ use crate::{
     store::{IssueSnapshot, JobRow, Upserted},
 };
 
-/// Job kind (its lane: [`JobKind::lane`](crate::jobs::JobKind::lane)).
-pub const KIND: &str = crate::jobs::JobKind::SyncIssue.name();
-
-#[derive(Deserialize)]
-struct Payload {
-    tenant_id: String,
-    issue_id: String,
+impl RunJob<Context> for SyncIssue {
+    async fn run(self, ctx: Context, row: JobRow) -> Result<(), JobError> {
+        run(ctx, self, row).await
+    }
 }
 
 /// Run one sync.
-pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
-    let p: Payload = serde_json::from_str(&job.payload)
-        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+pub async fn run(app: Context, p: SyncIssue, _job: JobRow) -> Result<(), JobError> {
     let store = &app.store;
     let Some(stored) = super::active_tenant(store, &p.tenant_id).await? else {
         return Ok(());
@@ -93,7 +91,7 @@ pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
         // The site removes delivered files when their issue is closed.
         for d in store.request_deliveries(&p.tenant_id, &row.id).await? {
             if d.state == crate::model::DeliveryState::Uploaded {
-                tx.enqueue_job(&crate::delivery::retention::job(&d, "issue closed"))
+                tx.enqueue_job(&ExpireDelivery::job(&d, "issue closed"))
                     .await?;
             }
         }

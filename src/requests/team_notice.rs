@@ -4,20 +4,14 @@
 //! without a notice channel makes it a no-op. The notices of one request run one at a time in audit order (their own
 //! order key, so a Slack outage never holds up Jira's comments).
 
-use chrono::Utc;
-use serde::Deserialize;
-use serde_json::json;
-
+use crate::jobs::{RunJob, kinds::TeamNotice};
 use crate::{
     jobs::JobError,
     model::AuditAction,
     requests::Context,
     slack::{self, messages::IssueRef, notices::Notice},
-    store::{AuditEvent, JobOrder, JobRow, NewJob, RequestRow},
+    store::{AuditEvent, JobRow, NewJob, RequestRow},
 };
-
-/// Job kind (its lane: [`JobKind::lane`](crate::jobs::JobKind::lane)).
-pub const KIND: &str = crate::jobs::JobKind::TeamNotice.name();
 
 /// Audit actions that make a team notice.
 const ACTIONS: [AuditAction; 5] = [
@@ -28,34 +22,19 @@ const ACTIONS: [AuditAction; 5] = [
     AuditAction::RequestFailed,
 ];
 
-#[derive(Deserialize)]
-struct Payload {
-    tenant_id: String,
-    request_id: String,
-    seq: i64,
-}
-
 /// The notice job for audit event `seq` (`action`) about `row`, if that action is one the team hears about.
 pub fn job(row: &RequestRow, seq: i64, action: AuditAction) -> Option<NewJob> {
-    ACTIONS.contains(&action).then(|| NewJob {
-        kind: KIND.into(),
-        tenant_id: Some(row.tenant_id.clone()),
-        payload: json!({"tenant_id": row.tenant_id, "request_id": row.id, "seq": seq}),
-        dedupe_key: Some(format!("{}:{seq}", row.id)),
-        priority: 0,
-        run_at: Utc::now(),
-        max_attempts: 8,
-        order: Some(JobOrder {
-            key: format!("{KIND}:{}", row.id),
-            seq,
-        }),
-    })
+    ACTIONS.contains(&action).then(|| TeamNotice::job(row, seq))
+}
+
+impl RunJob<Context> for TeamNotice {
+    async fn run(self, ctx: Context, row: JobRow) -> Result<(), JobError> {
+        run(ctx, self, row).await
+    }
 }
 
 /// Post one notice.
-pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
-    let p: Payload = serde_json::from_str(&job.payload)
-        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+pub async fn run(app: Context, p: TeamNotice, _job: JobRow) -> Result<(), JobError> {
     let Some(stored) = super::active_tenant(&app.store, &p.tenant_id).await? else {
         return Ok(());
     };

@@ -7,53 +7,30 @@
 //! request share an order key and run one at a time in audit order (a retry holds back the ones after it), so Jira
 //! shows "waiting for approval" before "approved" whatever the workers, instances or Jira's answers do.
 
-use chrono::Utc;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use crate::jobs::{RunJob, kinds::IssueWriteback};
 use crate::{
     jira::{JiraClient, JiraError, RequestProperty, adf},
     jobs::JobError,
     model::AuditAction,
     requests::Context,
-    store::{AuditEvent, JobOrder, JobRow, NewJob, RequestRow},
+    store::{AuditEvent, JobRow, RequestRow},
 };
 
-/// Job kind (its lane: [`JobKind::lane`](crate::jobs::JobKind::lane)).
-pub const KIND: &str = crate::jobs::JobKind::IssueWriteback.name();
 /// Audit action of a request's creation.
 pub const CREATED: AuditAction = AuditAction::RequestCreated;
 /// Issue entity property key.
 pub const PROPERTY: &str = crate::jira::REQUEST_PROPERTY;
 
-#[derive(Deserialize)]
-struct Payload {
-    tenant_id: String,
-    request_id: String,
-    seq: i64,
-}
-
-/// The write-back job for the audit event `seq` about `row`.
-pub fn job(row: &RequestRow, seq: i64) -> NewJob {
-    NewJob {
-        kind: KIND.into(),
-        tenant_id: Some(row.tenant_id.clone()),
-        payload: json!({"tenant_id": row.tenant_id, "request_id": row.id, "seq": seq}),
-        dedupe_key: Some(format!("{}:{seq}", row.id)),
-        priority: 0,
-        run_at: Utc::now(),
-        max_attempts: 10,
-        order: Some(JobOrder {
-            key: format!("{KIND}:{}", row.id),
-            seq,
-        }),
+impl RunJob<Context> for IssueWriteback {
+    async fn run(self, ctx: Context, row: JobRow) -> Result<(), JobError> {
+        run(ctx, self, row).await
     }
 }
 
 /// Run one write-back.
-pub async fn run(app: Context, job: JobRow) -> Result<(), JobError> {
-    let p: Payload = serde_json::from_str(&job.payload)
-        .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+pub async fn run(app: Context, p: IssueWriteback, _job: JobRow) -> Result<(), JobError> {
     let Some(stored) = super::active_tenant(&app.store, &p.tenant_id).await? else {
         return Ok(());
     };

@@ -146,7 +146,7 @@ async fn unmap_user(
 async fn wake_deliveries(app: &AppState, tenant_id: &str) -> Result<()> {
     let woken = app
         .store
-        .wake_jobs(tenant_id, crate::delivery::notify::KIND)
+        .wake_jobs(tenant_id, crate::jobs::JobKind::DeliverSecret.name())
         .await?;
     if woken > 0 {
         tracing::info!(woken, "secret deliveries tried again after a Slack change");

@@ -14,10 +14,7 @@ use serde_json::{Value, json};
 use crate::{
     error::{AppError, Result},
     host::{ForgeInvocation, forge::events},
-    requests::{
-        intake::{self, Intake},
-        reconcile,
-    },
+    requests::intake::{self, Intake},
     web::AppState,
 };
 
@@ -72,7 +69,7 @@ async fn hourly(
 ) -> Result<Json<Value>> {
     let queued = app
         .store
-        .enqueue_job(&reconcile::job(&call.caller.tenant.id))
+        .enqueue_job(&crate::jobs::kinds::Reconcile::job(&call.caller.tenant.id))
         .await?
         .is_some();
     tracing::debug!(client_key = %call.caller.tenant.client_key, queued, "Forge schedule");

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use clearance::{
-    requests::reconcile::sync_job,
+    jobs::kinds::SyncIssue,
     store::{ClaimScope, Store, WebhookEvent},
 };
 use reqwest::StatusCode;
@@ -51,7 +51,7 @@ async fn concurrent_deliveries_dedupe_and_fail_alone(backend: Backend) {
     let mut sends = Vec::new();
     for copy in 0..3 {
         for n in 0..100u32 {
-            let job = sync_job(&tenant_id, &(1000 + n).to_string());
+            let job = SyncIssue::job(&tenant_id, &(1000 + n).to_string());
             sends.push((
                 Some(n),
                 event(&tenant_id, &format!("delivery-{n}"), 1000 + n),
@@ -62,7 +62,7 @@ async fn concurrent_deliveries_dedupe_and_fail_alone(backend: Backend) {
             sends.push((
                 None,
                 event("no-such-tenant", "orphan", 1),
-                sync_job("no-such-tenant", "1"),
+                SyncIssue::job("no-such-tenant", "1"),
             ));
         }
     }
@@ -100,7 +100,7 @@ async fn concurrent_deliveries_dedupe_and_fail_alone(backend: Backend) {
     let again = store
         .record_webhook(
             event(&tenant_id, "delivery-7", 1007),
-            Some(sync_job(&tenant_id, "1007")),
+            Some(SyncIssue::job(&tenant_id, "1007")),
         )
         .await
         .unwrap();
@@ -132,7 +132,7 @@ async fn stored_fields_round_trip(backend: Backend) {
     without_issue.event = "comment_created".into();
     // A job due a moment ago, with sub-second precision (microseconds: PostgreSQL keeps no more): the worker
     // compares run_at with its clock.
-    let mut job = sync_job(&tenant_id, "42");
+    let mut job = SyncIssue::job(&tenant_id, "42");
     job.run_at = chrono::SubsecRound::trunc_subsecs(
         chrono::Utc::now() - chrono::Duration::milliseconds(1500),
         6,

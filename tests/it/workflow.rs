@@ -290,7 +290,7 @@ async fn review_and_approval_end_to_end(backend: Backend) {
         .app
         .state
         .store
-        .enqueue_job(&writeback::job(&r, seq))
+        .enqueue_job(&clearance::jobs::kinds::IssueWriteback::job(&r, seq))
         .await
         .unwrap()
         .expect("enqueued");
