@@ -8,16 +8,16 @@ use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 
 use super::{machine::tests::row, state::State, writeback};
-use crate::{jira::comment_body, store::AuditEvent};
+use crate::{jira::comment_body, model::AuditAction, store::AuditEvent};
 
-fn event(action: &str, detail: Value) -> AuditEvent {
+fn event(action: AuditAction, detail: Value) -> AuditEvent {
     AuditEvent {
         id: "ev".into(),
         tenant_id: "t".into(),
         seq: 42,
         at: "2026-12-07T00:00:00.000000Z".into(),
         actor: "557058:ana".into(),
-        action: action.into(),
+        action: action.as_str().into(),
         request_id: Some("r".into()),
         detail: detail.to_string(),
         prev_hash: String::new(),
@@ -26,7 +26,7 @@ fn event(action: &str, detail: Value) -> AuditEvent {
 }
 
 /// The body of the comment about `action` with `detail`, as the write-back job posts it.
-fn comment(action: &str, detail: Value) -> Value {
+fn comment(action: AuditAction, detail: Value) -> Value {
     let doc = writeback::document(&event(action, detail)).expect("the action makes a comment");
     comment_body(doc)
 }
@@ -38,7 +38,7 @@ fn delivered(encryption: &str, secret_via: &str, approved_by: &str) -> Value {
         "DATA-7-20261202-ab12cd34.zip.age"
     };
     comment(
-        "request.delivered",
+        AuditAction::RequestDelivered,
         json!({"file": file, "rows": 300, "bundle_sha256": "f00dfeed", "encryption": encryption,
             "columns": [{"name": "id", "masking": "keep"}, {"name": "email", "masking": "mask"}, {"name": "region"}],
             "expires_on": "2026-12-09", "approved_by": approved_by, "digest": "abcdef0123456789",
@@ -48,26 +48,32 @@ fn delivered(encryption: &str, secret_via: &str, approved_by: &str) -> Value {
 
 #[test]
 fn plan_comments() {
-    insta::assert_json_snapshot!("comment_submitted", comment("request.submitted", json!({})));
+    insta::assert_json_snapshot!(
+        "comment_submitted",
+        comment(AuditAction::RequestSubmitted, json!({}))
+    );
     insta::assert_json_snapshot!(
         "comment_approved",
-        comment("request.approved", json!({"digest": "abcdef0123456789"}))
+        comment(
+            AuditAction::RequestApproved,
+            json!({"digest": "abcdef0123456789"})
+        )
     );
     insta::assert_json_snapshot!(
         "comment_rejected",
         comment(
-            "request.rejected",
+            AuditAction::RequestRejected,
             json!({"reason": "Ask for the region only, not e-mail addresses."})
         )
     );
     insta::assert_json_snapshot!(
         "comment_rejected_no_reason",
-        comment("request.rejected", json!({}))
+        comment(AuditAction::RequestRejected, json!({}))
     );
     insta::assert_json_snapshot!(
         "comment_failed",
         comment(
-            "request.failed",
+            AuditAction::RequestFailed,
             json!({"reason": "The source refused the query: statement timeout."})
         )
     );
@@ -87,7 +93,7 @@ fn delivery_comments() {
     insta::assert_json_snapshot!(
         "comment_awaiting_delivery",
         comment(
-            "request.awaiting_delivery",
+            AuditAction::RequestAwaitingDelivery,
             json!({"file": "DATA-7-20261202-ab12cd34.zip.age"})
         )
     );
@@ -99,7 +105,7 @@ fn delivery_comments() {
         insta::assert_json_snapshot!(
             name,
             comment(
-                "request.expired",
+                AuditAction::RequestExpired,
                 json!({"file": "DATA-7-20261202-ab12cd34.zip.age", "why": why, "bundle_sha256": "f00dfeed"})
             )
         );
