@@ -7,6 +7,7 @@
 //! makes one-time reveal links and sends the direct messages; the request becomes `delivered`, or waits in
 //! `awaiting_delivery` with the reason when someone cannot be reached.
 
+pub mod age_keys;
 pub mod build;
 pub mod erase;
 pub mod erasure_key;

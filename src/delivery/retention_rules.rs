@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::state::DeliveryState;
 use crate::{
+    error::AppError,
     model::AuditAction,
     requests::{
         Context,
@@ -15,7 +16,7 @@ use crate::{
         machine::CommandError,
         state::State,
     },
-    store::{NewAuditEvent, RetentionPolicy},
+    store::{AuditEvent, NewAuditEvent, RetentionPolicy, Store},
     tenant::{AccountId, Tenant},
 };
 
@@ -130,6 +131,36 @@ pub async fn set_for_request(
     .await?;
     tx.commit().await?;
     Ok(expires)
+}
+
+/// An admin's change to the site's retention rules, stored with its audit event (the rules before and after) in
+/// one transaction. Refused: a site that is not installed (404), rules that do not hold together (422).
+pub async fn update_policy(
+    store: &Store,
+    tenant_id: &str,
+    actor: &str,
+    input: &PolicyInput,
+) -> Result<(RetentionPolicy, AuditEvent), AppError> {
+    let current = store
+        .retention_policy(tenant_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("this site is not installed".into()))?;
+    let policy = apply(current, input).map_err(AppError::Unprocessable)?;
+    let mut tx = store.begin().await?;
+    tx.set_retention_policy(tenant_id, &policy).await?;
+    let event = tx
+        .append_audit(
+            tenant_id,
+            &NewAuditEvent {
+                actor: actor.to_owned(),
+                action: AuditAction::RetentionUpdated,
+                request_id: None,
+                detail: json!({"before": current, "after": policy}),
+            },
+        )
+        .await?;
+    tx.commit().await?;
+    Ok((policy, event))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod backoff;
 mod job;
 pub mod kinds;
 mod lane;
+mod rerun;
 mod runner;
 
 use std::{future::Future, pin::Pin, time::Duration};
@@ -15,6 +16,7 @@ pub use crate::config::{DEFAULT_WAIT_BUDGET, LaneSlots};
 pub use backoff::Backoff;
 pub use job::{Job, RunJob, payload};
 pub use lane::{JobKind, Lane};
+pub use rerun::rerun_dead;
 pub use runner::{Runner, RunnerConfig};
 
 pub use crate::store::{JobOrder, WaitingOn};

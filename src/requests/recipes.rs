@@ -4,11 +4,14 @@
 
 use chrono::Utc;
 use serde::Deserialize;
+use serde_json::json;
 
 use super::plan::MAX_SQL_BYTES;
 use crate::{
+    error::AppError,
     extract::sql_guard::{self, Dialect},
-    store::{RecipeRow, StoredDataSource},
+    model::AuditAction,
+    store::{AuditEvent, NewAuditEvent, RecipeRow, Store, StoredDataSource},
 };
 
 /// Longest recipe name and description.
@@ -82,6 +85,62 @@ pub fn validate(
         updated_at: Utc::now(),
         updated_by: actor.to_owned(),
     })
+}
+
+/// Save the recipe `name` from an admin's `input` (checked against the site's sources), with its audit event in the
+/// same transaction; whether it is new comes back with it. Input that does not fit is refused (422).
+pub async fn save(
+    store: &Store,
+    tenant_id: &str,
+    actor: &str,
+    name: &str,
+    input: RecipeInput,
+) -> Result<(RecipeRow, bool, AuditEvent), AppError> {
+    let sources = store.data_sources(tenant_id).await?;
+    let recipe = validate(name, input, &sources, actor).map_err(AppError::Unprocessable)?;
+    let mut tx = store.begin().await?;
+    let created = tx.put_recipe(tenant_id, &recipe).await?;
+    let event = tx
+        .append_audit(
+            tenant_id,
+            &NewAuditEvent {
+                actor: actor.to_owned(),
+                action: AuditAction::RecipeSaved,
+                request_id: None,
+                detail: json!({"name": recipe.name, "source": recipe.source, "sql": recipe.sql, "created": created}),
+            },
+        )
+        .await?;
+    tx.commit().await?;
+    Ok((recipe, created, event))
+}
+
+/// Delete the recipe `name`, with its audit event in the same transaction; 404 if the site has no such recipe.
+pub async fn delete(
+    store: &Store,
+    tenant_id: &str,
+    actor: &str,
+    name: &str,
+) -> Result<AuditEvent, AppError> {
+    let mut tx = store.begin().await?;
+    if !tx.delete_recipe(tenant_id, name).await? {
+        return Err(AppError::NotFound(format!(
+            "no recipe {name:?} on this site"
+        )));
+    }
+    let event = tx
+        .append_audit(
+            tenant_id,
+            &NewAuditEvent {
+                actor: actor.to_owned(),
+                action: AuditAction::RecipeDeleted,
+                request_id: None,
+                detail: json!({"name": name}),
+            },
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(event)
 }
 
 #[cfg(test)]

@@ -5,8 +5,19 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::plan::{Encryption, Format};
-use crate::store::{self, RolePolicy, Store, Tx};
+use serde_json::json;
+
+use super::{
+    Context, commands,
+    plan::{Encryption, Format},
+    roles,
+};
+use crate::{
+    error::AppError,
+    model::AuditAction,
+    store::{self, AuditEvent, NewAuditEvent, RolePolicy, Store, Tx},
+    tenant::{AccountId, Tenant},
+};
 
 /// Most groups per role.
 const MAX_GROUPS: usize = 50;
@@ -227,6 +238,45 @@ fn clean_projects(list: Vec<String>) -> Result<Vec<String>, String> {
         }
     }
     Ok(out)
+}
+
+/// An admin's change to the site settings, stored with its audit event (the values before and after) in one
+/// transaction. Refused: a site that is not installed (404), input that does not fit (422), and a change that would
+/// take the admin role from `account`, who makes it (422: they would lock themselves out).
+pub async fn update(
+    app: &Context,
+    tenant: &Tenant,
+    account: &AccountId,
+    input: SettingsInput,
+) -> Result<(SiteSettings, AuditEvent), AppError> {
+    let before = load(&app.store, &tenant.id)
+        .await
+        .map_err(AppError::Internal)?
+        .ok_or_else(|| AppError::NotFound("this site is not installed".into()))?;
+    let after = before.apply(input).map_err(AppError::Unprocessable)?;
+    let groups = commands::groups_of(app, tenant, account).await?;
+    if !roles::roles(&after.role_policy(), &groups).admin {
+        return Err(AppError::Unprocessable(
+            "adminGroups: you are in none of these groups, so you would lose access to this page; keep one of \
+             your own groups"
+                .into(),
+        ));
+    }
+    let mut tx = app.store.begin().await?;
+    after.save(&mut tx, &tenant.id).await?;
+    let event = tx
+        .append_audit(
+            &tenant.id,
+            &NewAuditEvent {
+                actor: account.as_ref().to_owned(),
+                action: AuditAction::SettingsUpdated,
+                request_id: None,
+                detail: json!({"before": before, "after": after}),
+            },
+        )
+        .await?;
+    tx.commit().await?;
+    Ok((after, event))
 }
 
 #[cfg(test)]

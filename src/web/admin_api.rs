@@ -7,22 +7,27 @@ use axum::{
     Json, Router,
     body::Bytes,
     extract::{Path, Query, State},
-    response::Response,
+    response::{IntoResponse as _, Response},
     routing::{get, post, put},
 };
 use serde::Deserialize;
-use serde_json::{Value, json};
 
+use super::api_types::{
+    Deleted,
+    admin::{
+        JobView, JobsAnswer, Probe, Rerun, Retention, RetentionSaved, SourceSaved, SourceView,
+        Sources, Verified,
+    },
+};
 use crate::{
-    audit::{AuditAction, export, verify},
+    audit::{export, verify},
     crypto::MasterKeys,
     delivery::retention_rules,
     error::{AppError, Result},
-    extract::probe::{ProbeError, ProbeReport},
     host::{Caller, UiRequest},
+    jobs,
     requests::commands,
     sources::{self, SourceInput},
-    store::{NewAuditEvent, StoredDataSource},
     web::AppState,
 };
 
@@ -75,7 +80,7 @@ async fn jobs(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
     Query(q): Query<JobsQuery>,
-) -> Result<Json<Value>> {
+) -> Result<Response> {
     admin(&app, &caller).await?;
     if !["queued", "running", "done", "dead"].contains(&q.state.as_str()) {
         return Err(AppError::BadRequest(format!(
@@ -87,15 +92,8 @@ async fn jobs(
         .store
         .tenant_jobs(&caller.tenant.id, &q.state, 200)
         .await?;
-    let jobs: Vec<Value> = rows
-        .into_iter()
-        .map(|j| {
-            json!({"id": j.id, "kind": j.kind, "state": j.state, "attempts": j.tries(), "maxAttempts": j.max_attempts,
-                   "waits": j.waits, "waitingOn": j.waiting_on().map(|w| w.service()), "waitingSince": j.waiting_since,
-                   "lastError": j.last_error, "runAt": j.run_at, "updatedAt": j.updated_at})
-        })
-        .collect();
-    Ok(Json(json!({ "jobs": jobs })))
+    let jobs = rows.iter().map(JobView::from).collect();
+    Ok(Json(JobsAnswer { jobs }).into_response())
 }
 
 /// `POST /api/admin/jobs/{id}/rerun`: queue a dead job of this site again; audited.
@@ -103,41 +101,24 @@ async fn rerun(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
     Path(id): Path<String>,
-) -> Result<Json<Value>> {
+) -> Result<Response> {
     let actor = admin(&app, &caller).await?;
-    let mut tx = app.store.begin().await?;
-    if !tx.rerun_job(Some(&caller.tenant.id), &id).await? {
-        return Err(AppError::NotFound(format!("no dead job {id} on this site")));
-    }
-    let event = tx
-        .append_audit(
-            &caller.tenant.id,
-            &NewAuditEvent {
-                actor,
-                action: AuditAction::JobRerun,
-                request_id: None,
-                detail: json!({"job_id": id}),
-            },
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(Json(json!({"rerun": id, "auditSeq": event.seq})))
+    let event = jobs::rerun_dead(&app.store, &caller.tenant.id, &actor, &id).await?;
+    Ok(Json(Rerun {
+        rerun: &id,
+        audit_seq: event.seq,
+    })
+    .into_response())
 }
 
 /// `GET /api/admin/audit/verify`: this site's chain, checked now.
 async fn audit_verify(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
-) -> Result<Json<Value>> {
+) -> Result<Response> {
     admin(&app, &caller).await?;
     let report = verify::verify(&app.store, &caller.tenant.id).await?;
-    let broken = report
-        .broken
-        .as_ref()
-        .map(|b| json!({"seq": b.seq, "eventId": b.event_id, "problem": b.problem}));
-    Ok(Json(
-        json!({"ok": report.ok(), "verified": report.verified, "broken": broken, "summary": report.to_string()}),
-    ))
+    Ok(Json(Verified::from(&report)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -176,38 +157,18 @@ fn master_keys(app: &AppState) -> Result<&MasterKeys> {
         .map_err(|e| AppError::Internal(anyhow::Error::new(e)))
 }
 
-/// A source as admins see it: settings in the clear, the URL redacted (or why it cannot be opened).
-fn source_view(s: &StoredDataSource, url: std::result::Result<&str, &str>) -> Value {
-    json!({
-        "name": s.name, "kind": s.kind.kind(), "url": url.ok(), "urlProblem": url.err(),
-        "environment": s.environment.as_str(), "allowedProjects": s.allowed_projects,
-        "maxRows": s.max_rows, "maxBytes": s.max_bytes, "statementTimeoutSecs": s.statement_timeout_secs,
-        "createdAt": s.created_at, "updatedAt": s.updated_at, "updatedBy": s.updated_by,
-    })
-}
-
-fn probe_view(result: std::result::Result<ProbeReport, ProbeError>) -> Value {
-    match result {
-        Ok(r) => json!({
-            "ok": true, "serverVersion": r.server_version, "connectMs": r.connect_time.as_millis(),
-            "latencyMs": r.latency.as_millis(), "readOnlyVerified": r.read_only_verified,
-        }),
-        Err(e) => json!({"ok": false, "problem": e.code(), "message": e.to_string()}),
-    }
-}
-
 /// `GET /api/admin/sources`: this site's data sources, URLs redacted.
 async fn sources_list(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
-) -> Result<Json<Value>> {
+) -> Result<Response> {
     admin(&app, &caller).await?;
     let listed = sources::list(&app.store, master_keys(&app)?, &caller.tenant.id).await?;
-    let views: Vec<Value> = listed
+    let sources = listed
         .iter()
-        .map(|(s, url)| source_view(s, url.as_deref().map_err(String::as_str)))
+        .map(|(s, url)| SourceView::of(s, url.as_deref().map_err(String::as_str)))
         .collect();
-    Ok(Json(json!({ "sources": views })))
+    Ok(Json(Sources { sources }).into_response())
 }
 
 /// `PUT /api/admin/sources/{name}`: create or update (fields left out keep their stored values); audited.
@@ -216,7 +177,7 @@ async fn source_put(
     UiRequest(caller): UiRequest,
     Path(name): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>> {
+) -> Result<Response> {
     let actor = admin(&app, &caller).await?;
     let input = SourceInput::from_json(&body)?;
     let keys = master_keys(&app)?;
@@ -230,11 +191,12 @@ async fn source_put(
         input,
     )
     .await?;
-    Ok(Json(json!({
-        "source": source_view(&saved.source, Ok(&saved.url)),
-        "created": saved.created,
-        "auditSeq": saved.event.seq,
-    })))
+    Ok(Json(SourceSaved {
+        source: SourceView::of(&saved.source, Ok(&saved.url)),
+        created: saved.created,
+        audit_seq: saved.event.seq,
+    })
+    .into_response())
 }
 
 /// `DELETE /api/admin/sources/{name}`: audited.
@@ -242,10 +204,14 @@ async fn source_delete(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
     Path(name): Path<String>,
-) -> Result<Json<Value>> {
+) -> Result<Response> {
     let actor = admin(&app, &caller).await?;
     let event = sources::delete(&app.store, &caller.tenant.id, &actor, &name).await?;
-    Ok(Json(json!({"deleted": name, "auditSeq": event.seq})))
+    Ok(Json(Deleted {
+        deleted: &name,
+        audit_seq: event.seq,
+    })
+    .into_response())
 }
 
 /// `POST /api/admin/sources/{name}/test`: test the stored source's connection.
@@ -253,7 +219,7 @@ async fn source_test(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
     Path(name): Path<String>,
-) -> Result<Json<Value>> {
+) -> Result<Json<Probe>> {
     admin(&app, &caller).await?;
     let keys = master_keys(&app)?;
     let result = sources::test_stored(
@@ -264,7 +230,7 @@ async fn source_test(
         &name,
     )
     .await?;
-    Ok(Json(probe_view(result)))
+    Ok(Json(Probe::from(result)))
 }
 
 /// `POST /api/admin/sources/test`: test settings that are not saved (kind, url and environment required).
@@ -272,10 +238,10 @@ async fn source_test_unsaved(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
     body: Bytes,
-) -> Result<Json<Value>> {
+) -> Result<Json<Probe>> {
     admin(&app, &caller).await?;
     let source = SourceInput::from_json(&body)?.into_source("unsaved", None)?;
-    Ok(Json(probe_view(
+    Ok(Json(Probe::from(
         sources::test(&app.source_policy, &source).await,
     )))
 }
@@ -284,14 +250,14 @@ async fn source_test_unsaved(
 async fn retention_get(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
-) -> Result<Json<Value>> {
+) -> Result<Json<Retention>> {
     admin(&app, &caller).await?;
     let policy = app
         .store
         .retention_policy(&caller.tenant.id)
         .await?
         .ok_or_else(|| AppError::NotFound("this site is not installed".into()))?;
-    Ok(Json(json!({ "retention": policy })))
+    Ok(Json(Retention { retention: policy }))
 }
 
 /// `PUT /api/admin/retention` with any of `defaultDays`, `minDays`, `maxDays`, `expireOnClose`; audited.
@@ -299,28 +265,13 @@ async fn retention_put(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
     body: Bytes,
-) -> Result<Json<Value>> {
+) -> Result<Json<RetentionSaved>> {
     let actor = admin(&app, &caller).await?;
     let input: retention_rules::PolicyInput = super::json_body(&body)?;
-    let current = app
-        .store
-        .retention_policy(&caller.tenant.id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("this site is not installed".into()))?;
-    let policy = retention_rules::apply(current, &input).map_err(AppError::Unprocessable)?;
-    let mut tx = app.store.begin().await?;
-    tx.set_retention_policy(&caller.tenant.id, &policy).await?;
-    let event = tx
-        .append_audit(
-            &caller.tenant.id,
-            &NewAuditEvent {
-                actor,
-                action: AuditAction::RetentionUpdated,
-                request_id: None,
-                detail: json!({"before": current, "after": policy}),
-            },
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(Json(json!({ "retention": policy, "auditSeq": event.seq })))
+    let (policy, event) =
+        retention_rules::update_policy(&app.store, &caller.tenant.id, &actor, &input).await?;
+    Ok(Json(RetentionSaved {
+        retention: policy,
+        audit_seq: event.seq,
+    }))
 }

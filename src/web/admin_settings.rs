@@ -1,20 +1,23 @@
 //! The admin API for site settings (role groups, separation of duty, trigger, plan defaults) and recipes (saved SQL
-//! templates); every change is audited in the same transaction. Context tokens, admin role checked on the server.
+//! templates); every change is audited in the same transaction (by `requests::settings` and `requests::recipes`).
+//! Context tokens, admin role checked on the server.
 
 use axum::{
     Json, Router,
     body::Bytes,
     extract::{Path, State},
+    response::{IntoResponse as _, Response},
     routing::{get, put},
 };
-use serde_json::{Value, json};
 
+use super::api_types::{
+    Deleted,
+    settings::{RecipeSaved, Recipes, Settings, SettingsSaved},
+};
 use crate::{
     error::{AppError, Result},
     host::UiRequest,
-    model::AuditAction,
-    requests::{commands, recipes, roles, settings},
-    store::NewAuditEvent,
+    requests::{recipes, settings},
     web::AppState,
 };
 
@@ -39,11 +42,11 @@ async fn current(app: &AppState, tenant_id: &str) -> Result<settings::SiteSettin
 async fn settings_get(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
-) -> Result<Json<Value>> {
+) -> Result<Json<Settings>> {
     super::admin_api::admin(&app, &caller).await?;
-    Ok(Json(
-        json!({ "settings": current(&app, &caller.tenant.id).await? }),
-    ))
+    Ok(Json(Settings {
+        settings: current(&app, &caller.tenant.id).await?,
+    }))
 }
 
 /// `PUT /api/admin/settings` with any of the settings' fields; a change that would take the admin role from the
@@ -52,45 +55,25 @@ async fn settings_put(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
     body: Bytes,
-) -> Result<Json<Value>> {
-    let actor = super::admin_api::admin(&app, &caller).await?;
+) -> Result<Json<SettingsSaved>> {
+    super::admin_api::admin(&app, &caller).await?;
     let input: settings::SettingsInput = super::json_body(&body)?;
-    let before = current(&app, &caller.tenant.id).await?;
-    let after = before.apply(input).map_err(AppError::Unprocessable)?;
     let account = super::acting_account(&caller)?;
-    let groups = commands::groups_of(&app, &caller.tenant, account).await?;
-    if !roles::roles(&after.role_policy(), &groups).admin {
-        return Err(AppError::Unprocessable(
-            "adminGroups: you are in none of these groups, so you would lose access to this page; keep one of \
-             your own groups"
-                .into(),
-        ));
-    }
-    let mut tx = app.store.begin().await?;
-    after.save(&mut tx, &caller.tenant.id).await?;
-    let event = tx
-        .append_audit(
-            &caller.tenant.id,
-            &NewAuditEvent {
-                actor,
-                action: AuditAction::SettingsUpdated,
-                request_id: None,
-                detail: json!({"before": before, "after": after}),
-            },
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(Json(json!({ "settings": after, "auditSeq": event.seq })))
+    let (after, event) = settings::update(&app, &caller.tenant, account, input).await?;
+    Ok(Json(SettingsSaved {
+        settings: after,
+        audit_seq: event.seq,
+    }))
 }
 
 /// `GET /api/admin/recipes`.
 async fn recipes_list(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
-) -> Result<Json<Value>> {
+) -> Result<Json<Recipes>> {
     super::admin_api::admin(&app, &caller).await?;
-    let list = app.store.recipes(&caller.tenant.id).await?;
-    Ok(Json(json!({ "recipes": list })))
+    let recipes = app.store.recipes(&caller.tenant.id).await?;
+    Ok(Json(Recipes { recipes }))
 }
 
 /// `PUT /api/admin/recipes/{name}` with `sql`, optional `description` and `source`; audited.
@@ -99,29 +82,16 @@ async fn recipe_put(
     UiRequest(caller): UiRequest,
     Path(name): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>> {
+) -> Result<Json<RecipeSaved>> {
     let actor = super::admin_api::admin(&app, &caller).await?;
     let input: recipes::RecipeInput = super::json_body(&body)?;
-    let sources = app.store.data_sources(&caller.tenant.id).await?;
-    let recipe =
-        recipes::validate(&name, input, &sources, &actor).map_err(AppError::Unprocessable)?;
-    let mut tx = app.store.begin().await?;
-    let created = tx.put_recipe(&caller.tenant.id, &recipe).await?;
-    let event = tx
-        .append_audit(
-            &caller.tenant.id,
-            &NewAuditEvent {
-                actor,
-                action: AuditAction::RecipeSaved,
-                request_id: None,
-                detail: json!({"name": recipe.name, "source": recipe.source, "sql": recipe.sql, "created": created}),
-            },
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(Json(
-        json!({ "recipe": recipe, "created": created, "auditSeq": event.seq }),
-    ))
+    let (recipe, created, event) =
+        recipes::save(&app.store, &caller.tenant.id, &actor, &name, input).await?;
+    Ok(Json(RecipeSaved {
+        recipe,
+        created,
+        audit_seq: event.seq,
+    }))
 }
 
 /// `DELETE /api/admin/recipes/{name}`; audited.
@@ -129,25 +99,12 @@ async fn recipe_delete(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
     Path(name): Path<String>,
-) -> Result<Json<Value>> {
+) -> Result<Response> {
     let actor = super::admin_api::admin(&app, &caller).await?;
-    let mut tx = app.store.begin().await?;
-    if !tx.delete_recipe(&caller.tenant.id, &name).await? {
-        return Err(AppError::NotFound(format!(
-            "no recipe {name:?} on this site"
-        )));
-    }
-    let event = tx
-        .append_audit(
-            &caller.tenant.id,
-            &NewAuditEvent {
-                actor,
-                action: AuditAction::RecipeDeleted,
-                request_id: None,
-                detail: json!({"name": name}),
-            },
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(Json(json!({ "deleted": name, "auditSeq": event.seq })))
+    let event = recipes::delete(&app.store, &caller.tenant.id, &actor, &name).await?;
+    Ok(Json(Deleted {
+        deleted: &name,
+        audit_seq: event.seq,
+    })
+    .into_response())
 }

@@ -1,15 +1,13 @@
 //! The admin API for Slack (context tokens, admin role): the site's Slack settings (the bot token is never shown,
 //! only whether one is set and its workspace), a test notice, and the Jira account → Slack user mapping.
 
-use axum::{
-    Json, Router,
-    body::Bytes,
-    extract::{Path, State},
-    routing::{get, post, put},
+use super::{
+    admin_api::admin,
+    api_types::{
+        Deleted,
+        slack::{MappingView, SlackAnswer, SlackSaved, SlackView, TestNotice, UserMapped, Users},
+    },
 };
-use serde_json::{Value, json};
-
-use super::admin_api::admin;
 use crate::{
     error::{AppError, Result},
     host::UiRequest,
@@ -17,8 +15,15 @@ use crate::{
         self, mapping,
         settings::{self as slack_settings, SettingsInput},
     },
-    store::{SlackUserMapping, StoredSlackSettings},
+    store::StoredSlackSettings,
     web::AppState,
+};
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{Path, State},
+    response::{IntoResponse as _, Response},
+    routing::{get, post, put},
 };
 
 pub(super) fn router() -> Router<AppState> {
@@ -32,11 +37,10 @@ pub(super) fn router() -> Router<AppState> {
         )
 }
 
-/// The settings as admins see them: whether a token is set (never the token), its workspace, the rest in the clear.
-fn view(app: &AppState, s: Option<&StoredSlackSettings>) -> Value {
+/// The settings as admins see them, with why a stored token cannot be opened if it cannot.
+fn view<'a>(app: &AppState, s: Option<&'a StoredSlackSettings>) -> SlackView<'a> {
     let Some(s) = s else {
-        return json!({"tokenSet": false, "tokenProblem": null, "team": null, "botUserId": null, "channel": null,
-                      "privacyMention": null, "secretInDm": false, "updatedAt": null, "updatedBy": null});
+        return SlackView::unset();
     };
     let problem = match (app.cfg.require_master_keys(), &s.bot) {
         (Ok(keys), Some(_)) => slack_settings::open(keys, s)
@@ -45,26 +49,17 @@ fn view(app: &AppState, s: Option<&StoredSlackSettings>) -> Value {
         (Err(e), Some(_)) => Some(e.to_string()),
         (_, None) => None,
     };
-    let bot = s.bot.as_ref();
-    json!({
-        "tokenSet": bot.is_some(), "tokenProblem": problem,
-        "team": bot.map(|b| json!({"id": b.team_id, "name": b.team_name})),
-        "botUserId": bot.map(|b| &b.bot_user_id), "channel": s.notice_channel,
-        "privacyMention": s.privacy_mention, "secretInDm": s.secret_in_dm, "updatedAt": s.updated_at,
-        "updatedBy": s.updated_by,
-    })
-}
-
-fn mapping_view(m: &SlackUserMapping) -> Value {
-    json!({"accountId": m.account_id, "slackUserId": m.slack_user_id, "updatedAt": m.updated_at,
-           "updatedBy": m.updated_by})
+    SlackView::of(s, problem)
 }
 
 /// `GET /api/admin/slack`: the site's Slack settings.
-async fn show(State(app): State<AppState>, UiRequest(caller): UiRequest) -> Result<Json<Value>> {
+async fn show(State(app): State<AppState>, UiRequest(caller): UiRequest) -> Result<Response> {
     admin(&app, &caller).await?;
     let stored = app.store.slack_settings(&caller.tenant.id).await?;
-    Ok(Json(json!({"slack": view(&app, stored.as_ref())})))
+    Ok(Json(SlackAnswer {
+        slack: view(&app, stored.as_ref()),
+    })
+    .into_response())
 }
 
 /// `PUT /api/admin/slack`: change settings (fields left out keep their values, `null` clears `channel` and
@@ -73,36 +68,48 @@ async fn update(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
     body: Bytes,
-) -> Result<Json<Value>> {
+) -> Result<Response> {
     let actor = admin(&app, &caller).await?;
     let input = SettingsInput::from_json(&body)?;
     let saved = slack_settings::save(&app, &caller.tenant.id, &actor, input).await?;
     wake_deliveries(&app, &caller.tenant.id).await?;
-    Ok(Json(json!({
-        "slack": view(&app, Some(&saved.settings)),
-        "tokenReplaced": saved.token_replaced,
-        "teamChanged": saved.team_changed,
-        "auditSeq": saved.event.seq,
-    })))
+    Ok(Json(SlackSaved {
+        slack: view(&app, Some(&saved.settings)),
+        token_replaced: saved.token_replaced,
+        team_changed: saved.team_changed,
+        audit_seq: saved.event.seq,
+    })
+    .into_response())
 }
 
 /// `POST /api/admin/slack/test`: post a test notice in the channel; `{"ok": true, "channel", "ts"}` or
 /// `{"ok": false, "problem", "message"}`.
-async fn test(State(app): State<AppState>, UiRequest(caller): UiRequest) -> Result<Json<Value>> {
+async fn test(
+    State(app): State<AppState>,
+    UiRequest(caller): UiRequest,
+) -> Result<Json<TestNotice>> {
     admin(&app, &caller).await?;
     Ok(Json(match slack::test_notice(&app, &caller.tenant).await {
-        Ok(sent) => json!({"ok": true, "channel": sent.channel, "ts": sent.ts}),
+        Ok(sent) => TestNotice::Sent {
+            ok: true,
+            channel: sent.channel,
+            ts: sent.ts,
+        },
         Err(slack::DeliveryError::Internal(e)) => return Err(AppError::Internal(e)),
-        Err(e) => json!({"ok": false, "problem": e.code(), "message": e.to_string()}),
+        Err(e) => TestNotice::Failed {
+            ok: false,
+            problem: e.code().to_owned(),
+            message: e.to_string(),
+        },
     }))
 }
 
 /// `GET /api/admin/slack/users`: the Jira account → Slack user mapping.
-async fn users(State(app): State<AppState>, UiRequest(caller): UiRequest) -> Result<Json<Value>> {
+async fn users(State(app): State<AppState>, UiRequest(caller): UiRequest) -> Result<Response> {
     admin(&app, &caller).await?;
     let list = app.store.slack_user_mappings(&caller.tenant.id).await?;
-    let users: Vec<Value> = list.iter().map(mapping_view).collect();
-    Ok(Json(json!({ "users": users })))
+    let users = list.iter().map(MappingView::from).collect();
+    Ok(Json(Users { users }).into_response())
 }
 
 /// `PUT /api/admin/slack/users/{accountId}` `{"slackUserId": "U…"}`: map (or re-map) a Jira account. Audited.
@@ -111,7 +118,7 @@ async fn map_user(
     UiRequest(caller): UiRequest,
     Path(account_id): Path<String>,
     body: Bytes,
-) -> Result<Json<Value>> {
+) -> Result<Response> {
     let actor = admin(&app, &caller).await?;
     let slack_user = mapping::slack_user_of(&body)?;
     let mapped = mapping::map_user(
@@ -123,12 +130,13 @@ async fn map_user(
     )
     .await?;
     wake_deliveries(&app, &caller.tenant.id).await?;
-    Ok(Json(json!({
-        "user": mapping_view(&mapped.mapping),
-        "created": mapped.previous.is_none(),
-        "previousSlackUserId": mapped.previous,
-        "auditSeq": mapped.event.seq,
-    })))
+    Ok(Json(UserMapped {
+        user: MappingView::from(&mapped.mapping),
+        created: mapped.previous.is_none(),
+        previous_slack_user_id: mapped.previous.as_deref(),
+        audit_seq: mapped.event.seq,
+    })
+    .into_response())
 }
 
 /// `DELETE /api/admin/slack/users/{accountId}`: remove a mapping. Audited.
@@ -136,10 +144,14 @@ async fn unmap_user(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
     Path(account_id): Path<String>,
-) -> Result<Json<Value>> {
+) -> Result<Response> {
     let actor = admin(&app, &caller).await?;
     let event = mapping::unmap_user(&app.store, &caller.tenant.id, &actor, &account_id).await?;
-    Ok(Json(json!({"deleted": account_id, "auditSeq": event.seq})))
+    Ok(Json(Deleted {
+        deleted: &account_id,
+        audit_seq: event.seq,
+    })
+    .into_response())
 }
 
 /// Secrets waiting for someone Slack could not reach are tried again now, not at their next scheduled retry.

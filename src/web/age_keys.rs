@@ -8,17 +8,19 @@ use axum::{
     Json, Router,
     body::Bytes,
     extract::{Path, State},
+    response::{IntoResponse as _, Response},
     routing::{delete, get},
 };
-use chrono::Utc;
-use serde_json::{Value, json};
 
-use super::{acting_account, admin_api::admin};
+use super::{
+    acting_account,
+    admin_api::admin,
+    api_types::age_keys::{AgeKey, AgeKeys, Removed},
+};
 use crate::{
+    delivery::age_keys,
     error::{AppError, Result},
     host::UiRequest,
-    model::AuditAction,
-    store::{AgeKeyRow, NewAuditEvent},
     web::AppState,
 };
 
@@ -52,109 +54,54 @@ fn parse(body: &[u8]) -> Result<String> {
     Ok(key.to_owned())
 }
 
-async fn mine(State(app): State<AppState>, UiRequest(caller): UiRequest) -> Result<Json<Value>> {
+async fn mine(State(app): State<AppState>, UiRequest(caller): UiRequest) -> Result<Response> {
     let me = acting_account(&caller)?;
     let key = app.store.age_key(&caller.tenant.id, me.as_ref()).await?;
-    Ok(Json(json!({ "ageKey": key })))
+    Ok(Json(AgeKey {
+        age_key: key.as_ref(),
+    })
+    .into_response())
 }
 
 async fn set_mine(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
     body: Bytes,
-) -> Result<Json<Value>> {
-    let me = acting_account(&caller)?.as_ref().to_owned();
+) -> Result<Response> {
+    let me = acting_account(&caller)?;
     let public_key = parse(&body)?;
-    let row = AgeKeyRow {
-        account_id: me.clone(),
-        public_key,
-        updated_at: Utc::now(),
-        updated_by: me.clone(),
-    };
-    let mut tx = app.store.begin().await?;
-    tx.put_age_key(&caller.tenant.id, &row).await?;
-    audit(
-        &mut tx,
-        &caller.tenant.id,
-        &me,
-        AuditAction::AgeKeySet,
-        &me,
-        Some(&row.public_key),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Json(json!({ "ageKey": row })))
+    let row = age_keys::set_own(&app.store, &caller.tenant.id, me.as_ref(), public_key).await?;
+    Ok(Json(AgeKey {
+        age_key: Some(&row),
+    })
+    .into_response())
 }
 
 async fn delete_mine(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
-) -> Result<Json<Value>> {
-    let me = acting_account(&caller)?.as_ref().to_owned();
-    let deleted = delete_key(&app, &caller.tenant.id, &me, &me).await?;
-    Ok(Json(json!({ "deleted": deleted })))
+) -> Result<Json<Removed>> {
+    let me = acting_account(&caller)?.as_ref();
+    let deleted = age_keys::remove(&app.store, &caller.tenant.id, me, me).await?;
+    Ok(Json(Removed { deleted }))
 }
 
-async fn list(State(app): State<AppState>, UiRequest(caller): UiRequest) -> Result<Json<Value>> {
+async fn list(State(app): State<AppState>, UiRequest(caller): UiRequest) -> Result<Json<AgeKeys>> {
     admin(&app, &caller).await?;
-    let keys = app.store.age_keys(&caller.tenant.id).await?;
-    Ok(Json(json!({ "ageKeys": keys })))
+    let age_keys = app.store.age_keys(&caller.tenant.id).await?;
+    Ok(Json(AgeKeys { age_keys }))
 }
 
 async fn remove(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
     Path(account_id): Path<String>,
-) -> Result<Json<Value>> {
+) -> Result<Json<Removed>> {
     let actor = admin(&app, &caller).await?;
-    if !delete_key(&app, &caller.tenant.id, &actor, &account_id).await? {
+    if !age_keys::remove(&app.store, &caller.tenant.id, &actor, &account_id).await? {
         return Err(AppError::NotFound(format!(
             "{account_id} has no age key registered"
         )));
     }
-    Ok(Json(json!({ "deleted": true })))
-}
-
-async fn delete_key(
-    app: &AppState,
-    tenant_id: &str,
-    actor: &str,
-    account_id: &str,
-) -> Result<bool> {
-    let mut tx = app.store.begin().await?;
-    let deleted = tx.delete_age_key(tenant_id, account_id).await?;
-    if deleted {
-        audit(
-            &mut tx,
-            tenant_id,
-            actor,
-            AuditAction::AgeKeyRemoved,
-            account_id,
-            None,
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(deleted)
-}
-
-async fn audit(
-    tx: &mut crate::store::Tx,
-    tenant_id: &str,
-    actor: &str,
-    action: AuditAction,
-    account_id: &str,
-    public_key: Option<&str>,
-) -> Result<()> {
-    tx.append_audit(
-        tenant_id,
-        &NewAuditEvent {
-            actor: actor.to_owned(),
-            action,
-            request_id: None,
-            detail: json!({"account": account_id, "public_key": public_key}),
-        },
-    )
-    .await?;
-    Ok(())
+    Ok(Json(Removed { deleted: true }))
 }

@@ -13,9 +13,8 @@ use axum::{
 };
 use chrono::Utc;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::admin::html_page;
+use super::{admin::html_page, api_types::calls::DashboardContent};
 use crate::{
     dashboard::{self, Window, view::View},
     error::{AppError, Result},
@@ -117,7 +116,7 @@ async fn content(
     State(app): State<AppState>,
     UiRequest(caller): UiRequest,
     Query(q): Query<WeeksQuery>,
-) -> Result<Json<Value>> {
+) -> Result<Json<DashboardContent>> {
     let weeks = weeks(&q)?;
     may_see(&app, &caller).await?;
     let t = &caller.tenant;
@@ -130,7 +129,7 @@ async fn content(
     let html = body
         .render()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering the dashboard: {e}")))?;
-    Ok(Json(json!({"weeks": weeks, "html": html})))
+    Ok(Json(DashboardContent { weeks, html }))
 }
 
 fn refused(app: &AppState, t: &Tenant, status: StatusCode, message: &str) -> Result<Response> {

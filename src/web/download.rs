@@ -2,14 +2,13 @@
 //! (Connect), or, when the caller asks with `Accept: application/json`, the same file wrapped as
 //! `{fileName, contentType, content}` — Forge's `invokeRemote` carries JSON answers only, up to 5 MB.
 
+use super::api_types::calls::WrappedFile;
+use crate::error::{AppError, Result};
 use axum::{
     Json,
     http::{HeaderMap, HeaderValue, header},
     response::{IntoResponse, Response},
 };
-use serde_json::json;
-
-use crate::error::{AppError, Result};
 
 /// Largest file sent wrapped in JSON (Forge's `invokeRemote` answers stop at 5 MB; escaping adds a little).
 pub const MAX_WRAPPED: usize = 4_500_000;
@@ -36,10 +35,12 @@ pub fn file(headers: &HeaderMap, name: &str, mime: &str, body: Vec<u8>) -> Resul
         }
         let content = String::from_utf8(body)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("{name} is not text: {e}")))?;
-        return Ok(
-            Json(json!({"fileName": name, "contentType": mime, "content": content}))
-                .into_response(),
-        );
+        return Ok(Json(WrappedFile {
+            file_name: name,
+            content_type: mime,
+            content,
+        })
+        .into_response());
     }
     let mut resp = body.into_response();
     let h = resp.headers_mut();

@@ -7,10 +7,12 @@ use axum::{
     Json, Router,
     body::Bytes,
     extract::{DefaultBodyLimit, State},
+    response::{IntoResponse as _, Response},
     routing::post,
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use super::api_types::calls::{Accepted, LifecycleSeen, Scheduled, Uninstalled};
 use crate::{
     error::{AppError, Result},
     host::{ForgeInvocation, forge::events},
@@ -36,7 +38,7 @@ async fn jira_event(
     State(app): State<AppState>,
     ForgeInvocation(call): ForgeInvocation,
     body: Bytes,
-) -> Result<Json<Value>> {
+) -> Result<Json<Accepted>> {
     let event = events::read(&body).map_err(AppError::BadRequest)?;
     let outcome = intake::receive_event(&app.store, &call.caller.tenant, event).await?;
     app.metrics.webhook(match outcome {
@@ -44,12 +46,14 @@ async fn jira_event(
         Intake::Duplicate => "duplicate",
     });
     tracing::info!(client_key = %call.caller.tenant.client_key, ?outcome, "Forge event received");
-    Ok(Json(json!({"accepted": outcome == Intake::Accepted})))
+    Ok(Json(Accepted {
+        accepted: outcome == Intake::Accepted,
+    }))
 }
 
 /// `avi:forge:installed:app` / `avi:forge:upgraded:app`: verifying the call already created (or re-activated) the
 /// tenant and kept its token; nothing else to do.
-async fn lifecycle(ForgeInvocation(call): ForgeInvocation, body: Bytes) -> Json<Value> {
+async fn lifecycle(ForgeInvocation(call): ForgeInvocation, body: Bytes) -> Response {
     let event = serde_json::from_slice::<Value>(&body).ok().and_then(|v| {
         v.pointer("/payload/eventType")
             .and_then(Value::as_str)
@@ -57,7 +61,10 @@ async fn lifecycle(ForgeInvocation(call): ForgeInvocation, body: Bytes) -> Json<
     });
     tracing::info!(client_key = %call.caller.tenant.client_key, installation = %call.invocation.installation_id,
         ?event, "Forge lifecycle event");
-    Json(json!({"tenant": call.caller.tenant.id}))
+    Json(LifecycleSeen {
+        tenant: &call.caller.tenant.id,
+    })
+    .into_response()
 }
 
 /// The hourly schedule: its invocation carries a fresh system token (kept while verifying), so background work for
@@ -66,21 +73,23 @@ async fn lifecycle(ForgeInvocation(call): ForgeInvocation, body: Bytes) -> Json<
 async fn hourly(
     State(app): State<AppState>,
     ForgeInvocation(call): ForgeInvocation,
-) -> Result<Json<Value>> {
+) -> Result<Json<Scheduled>> {
     let queued = app
         .store
         .enqueue_job(&crate::jobs::kinds::Reconcile::job(&call.caller.tenant.id))
         .await?
         .is_some();
     tracing::debug!(client_key = %call.caller.tenant.client_key, queued, "Forge schedule");
-    Ok(Json(json!({"reconcileQueued": queued})))
+    Ok(Json(Scheduled {
+        reconcile_queued: queued,
+    }))
 }
 
 /// Pre-uninstall: handled like a Connect uninstall (tenant uninstalled, data kept, token forgotten).
 async fn pre_uninstall(
     State(app): State<AppState>,
     ForgeInvocation(call): ForgeInvocation,
-) -> Result<Json<Value>> {
+) -> Result<Json<Uninstalled>> {
     app.forge.uninstall(&call.caller.tenant).await?;
-    Ok(Json(json!({"uninstalled": true})))
+    Ok(Json(Uninstalled { uninstalled: true }))
 }

@@ -1,9 +1,14 @@
 //! `GET /healthz` (the process answers) and `GET /readyz` (database reachable, migrations applied).
 
-use axum::{Json, Router, extract::State, http::StatusCode, routing::get};
-use serde_json::{Value, json};
-
+use super::api_types::calls::Health;
 use crate::web::AppState;
+use axum::{
+    Json, Router,
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse as _, Response},
+    routing::get,
+};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -11,22 +16,36 @@ pub(super) fn router() -> Router<AppState> {
         .route("/readyz", get(readyz))
 }
 
-async fn healthz() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+async fn healthz() -> Json<Health<'static>> {
+    Json(Health {
+        status: "ok",
+        database: None,
+        reason: None,
+    })
 }
 
-async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+async fn readyz(State(state): State<AppState>) -> Response {
     match state.store.check_ready().await {
         Ok(()) => (
             StatusCode::OK,
-            Json(json!({ "status": "ready", "database": state.store.engine() })),
-        ),
+            Json(Health {
+                status: "ready",
+                database: Some(state.store.engine()),
+                reason: None,
+            }),
+        )
+            .into_response(),
         Err(reason) => {
             tracing::warn!(%reason, "not ready");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "not ready", "reason": reason })),
+                Json(Health {
+                    status: "not ready",
+                    database: None,
+                    reason: Some(&reason),
+                }),
             )
+                .into_response()
         }
     }
 }

@@ -5,6 +5,7 @@ mod admin_api;
 mod admin_settings;
 mod admin_slack;
 mod age_keys;
+mod api_types;
 mod assets;
 mod dashboard;
 mod download;

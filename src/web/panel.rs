@@ -8,9 +8,8 @@ use axum::{
     routing::get,
 };
 use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::admin::html_page;
+use super::{admin::html_page, api_types::panel::PanelContext};
 use crate::{
     error::{AppError, Result},
     host::{HostRequest, UiRequest},
@@ -95,15 +94,12 @@ async fn panel(
 
 /// `GET /api/panel/context`: who the panel is talking to, for the panel script.
 async fn context(UiRequest(caller): UiRequest) -> impl IntoResponse {
-    let account: Value = caller
-        .account_id
-        .as_ref()
-        .map_or(Value::Null, |a| json!(a.as_ref()));
-    Json(json!({
-        "site": caller.tenant.display_url.as_str(),
-        "accountId": account,
-        "tenantState": caller.tenant.state,
-    }))
+    Json(PanelContext {
+        site: caller.tenant.display_url.as_str(),
+        account_id: caller.account_id.as_ref().map(|a| a.as_ref()),
+        tenant_state: caller.tenant.state,
+    })
+    .into_response()
 }
 
 #[cfg(test)]

@@ -2,14 +2,6 @@
 //! commands. The acting account is the token's `sub`; nothing in the body can name another. Every route takes a
 //! [`SeenIssue`]: only someone Jira lets see the issue gets past it.
 
-use axum::{
-    Json, Router,
-    body::Bytes,
-    extract::{Path, State},
-    routing::{get, post, put},
-};
-use serde_json::{Value, json};
-
 use crate::{
     delivery::retention_rules,
     error::{AppError, Result},
@@ -17,11 +9,25 @@ use crate::{
         commands, dry_run,
         machine::{self, Command},
     },
-    store::RequestRow,
     web::AppState,
 };
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::{Path, State},
+    response::{IntoResponse as _, Response},
+    routing::{get, post, put},
+};
 
-use super::issue_guard::SeenIssue;
+use super::{
+    api_types::{
+        panel::{AuditEntry, CommandAnswer, EventRef, RequestAnswer, RequestView, You},
+        plan_editor::{
+            DryRunAnswer, IdFileAnswer, PlanDefaults, RetentionAnswer, SourceOption, SourcesAnswer,
+        },
+    },
+    issue_guard::SeenIssue,
+};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -49,19 +55,16 @@ fn attachment_id(raw: &str) -> Result<&str> {
 
 /// `GET /api/panel/requests/{issue_id}`: the request, its newest delivery, the caller's roles and permitted commands,
 /// its audit trail.
-async fn show(State(app): State<AppState>, seen: SeenIssue) -> Result<Json<Value>> {
+async fn show(State(app): State<AppState>, seen: SeenIssue) -> Result<Response> {
     let row = seen.request(&app).await?;
     let (caller, me) = (&seen.caller, &seen.account);
     let (roles, policy) = commands::roles_of(&app, &caller.tenant, me).await?;
-    let audit: Vec<Value> = app
+    let audit: Vec<AuditEntry> = app
         .store
         .request_audit(&row.id)
         .await?
         .into_iter()
-        .map(|e| {
-            let detail = e.detail_value().unwrap_or(Value::Null);
-            json!({"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action, "detail": detail})
-        })
+        .map(AuditEntry::from)
         .collect();
     let delivery =
         crate::delivery::view::panel_view(&app.store, &caller.tenant.id, &row.id, me.as_ref())
@@ -70,7 +73,7 @@ async fn show(State(app): State<AppState>, seen: SeenIssue) -> Result<Json<Value
         &app.store,
         &caller.tenant.id,
         &row.id,
-        delivery["id"].as_str(),
+        delivery.as_ref().map(|d| d.id.as_str()),
     )
     .await?;
     let mentioned: Vec<String> = [
@@ -82,11 +85,7 @@ async fn show(State(app): State<AppState>, seen: SeenIssue) -> Result<Json<Value
     .into_iter()
     .flatten()
     .cloned()
-    .chain(
-        audit
-            .iter()
-            .filter_map(|e| e["actor"].as_str().map(str::to_owned)),
-    )
+    .chain(audit.iter().map(|e| e.actor.clone()))
     .chain(std::iter::once(me.as_ref().to_owned()))
     .collect();
     let people = match app.jira(&caller.tenant).await {
@@ -101,57 +100,52 @@ async fn show(State(app): State<AppState>, seen: SeenIssue) -> Result<Json<Value
         }
         Err(_) => Default::default(),
     };
-    Ok(Json(json!({
-        "request": view(&row),
-        "delivery": delivery,
-        "waiting": waiting,
-        "people": people,
-        "you": {
-            "accountId": me.as_ref(),
-            "roles": roles,
-            "requester": row.reporter.as_deref() == Some(me.as_ref()),
+    Ok(Json(RequestAnswer {
+        request: RequestView::of(&row),
+        delivery,
+        waiting,
+        people,
+        you: You {
+            account_id: me.as_ref(),
+            roles,
+            requester: row.reporter.as_deref() == Some(me.as_ref()),
         },
-        "allowed": machine::permitted(&row, me.as_ref(), roles, &policy),
-        "audit": audit,
-    })))
+        allowed: machine::permitted(&row, me.as_ref(), roles, &policy),
+        audit,
+    })
+    .into_response())
 }
 
 /// `POST /api/panel/requests/{issue_id}/commands` with `{"command": "approve", "digest": "…"}` and the like.
-async fn command(State(app): State<AppState>, seen: SeenIssue, body: Bytes) -> Result<Json<Value>> {
+async fn command(State(app): State<AppState>, seen: SeenIssue, body: Bytes) -> Result<Response> {
     let cmd: Command = serde_json::from_slice(&body)
         .map_err(|e| AppError::BadRequest(format!("not a valid command: {e}")))?;
     let id = seen.issue.to_string();
     let outcome = commands::execute(&app, &seen.caller.tenant, &seen.account, &id, &cmd).await?;
-    Ok(Json(json!({
-        "request": view(&outcome.request),
-        "changed": outcome.event.is_some(),
-        "event": outcome.event.map(|e| json!({"seq": e.seq, "action": e.action, "hash": e.hash})),
-    })))
+    Ok(Json(CommandAnswer {
+        request: RequestView::of(&outcome.request),
+        changed: outcome.event.is_some(),
+        event: outcome.event.map(|e| EventRef {
+            seq: e.seq,
+            action: e.action,
+            hash: e.hash,
+        }),
+    })
+    .into_response())
 }
 
 /// `POST /api/panel/requests/{issue_id}/dry-run`: run the saved plan on a sample (analysts and privacy officers,
 /// not the requester); the first rows come back masked as they would be delivered, with the personal-data findings,
 /// which are stored on the request for this plan.
-async fn dry_run(State(app): State<AppState>, seen: SeenIssue) -> Result<Json<Value>> {
+async fn dry_run(State(app): State<AppState>, seen: SeenIssue) -> Result<Response> {
     let id = seen.issue.to_string();
     let run = dry_run::dry_run(&app, &seen.caller.tenant, &seen.account, &id).await?;
-    let p = &run.preview;
-    Ok(Json(json!({
-        "digest": run.digest,
-        "columns": p.columns,
-        "rows": p.rows,
-        "sampled": p.sampled,
-        "more": p.more,
-        "findings": p.findings,
-        "ids": run.ids,
-        "seconds": p.seconds,
-        "auditSeq": run.event.seq,
-    })))
+    Ok(Json(DryRunAnswer::of(&run)).into_response())
 }
 
 /// `GET /api/panel/requests/{issue_id}/sources`: the data sources this issue's project may use (name, engine,
 /// environment, caps; never the URL), for the plan editor. Analysts and privacy officers.
-async fn sources(State(app): State<AppState>, seen: SeenIssue) -> Result<Json<Value>> {
+async fn sources(State(app): State<AppState>, seen: SeenIssue) -> Result<Response> {
     let row = seen.request(&app).await?;
     let caller = &seen.caller;
     let (roles, _) = commands::roles_of(&app, &caller.tenant, &seen.account).await?;
@@ -166,13 +160,6 @@ async fn sources(State(app): State<AppState>, seen: SeenIssue) -> Result<Json<Va
         .await?
         .into_iter()
         .filter(|s| s.allowed_projects.contains(&row.project_key))
-        .collect();
-    let list: Vec<Value> = usable
-        .iter()
-        .map(|s| {
-            json!({"name": s.name, "kind": s.kind.kind(), "environment": s.environment.as_str(),
-                   "maxRows": s.max_rows, "maxBytes": s.max_bytes})
-        })
         .collect();
     // Recipes for any source, or for one this project may use.
     let recipes: Vec<_> = app
@@ -191,10 +178,12 @@ async fn sources(State(app): State<AppState>, seen: SeenIssue) -> Result<Json<Va
             .await
             .map_err(AppError::Internal)?
             .ok_or_else(|| AppError::NotFound("this site is not installed".into()))?;
-    let defaults = json!({"format": format, "encryption": encryption});
-    Ok(Json(
-        json!({ "sources": list, "recipes": recipes, "defaults": defaults }),
-    ))
+    Ok(Json(SourcesAnswer {
+        sources: usable.iter().map(SourceOption::from).collect(),
+        recipes,
+        defaults: PlanDefaults { format, encryption },
+    })
+    .into_response())
 }
 
 /// `GET /api/panel/requests/{issue_id}/id-files/{attachment_id}`: an attached CSV/XLSX as the plan editor offers it
@@ -203,7 +192,7 @@ async fn id_file(
     State(app): State<AppState>,
     seen: SeenIssue,
     Path((_, raw_attachment)): Path<(String, String)>,
-) -> Result<Json<Value>> {
+) -> Result<Json<IdFileAnswer>> {
     let attachment = attachment_id(&raw_attachment)?;
     let row = seen.request(&app).await?;
     let caller = &seen.caller;
@@ -220,7 +209,7 @@ async fn id_file(
             crate::requests::plan_inputs::InputError::Jira(j) => AppError::Upstream(j.to_string()),
             other => AppError::Internal(anyhow::anyhow!(other.to_string())),
         })?;
-    Ok(Json(json!({ "idFile": info })))
+    Ok(Json(IdFileAnswer { id_file: info }))
 }
 
 /// `PUT /api/panel/requests/{issue_id}/retention` with `{"days": n}` (or `null` for the site's default): how long
@@ -229,7 +218,7 @@ async fn retention(
     State(app): State<AppState>,
     seen: SeenIssue,
     body: Bytes,
-) -> Result<Json<Value>> {
+) -> Result<Json<RetentionAnswer>> {
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Body {
@@ -241,36 +230,8 @@ async fn retention(
     let expires =
         retention_rules::set_for_request(&app, &seen.caller.tenant, &seen.account, &id, b.days)
             .await?;
-    Ok(Json(json!({"days": b.days, "expiresAt": expires})))
-}
-
-fn view(r: &RequestRow) -> Value {
-    let plan: Value = r
-        .plan
-        .as_deref()
-        .and_then(|p| serde_json::from_str(p).ok())
-        .unwrap_or(Value::Null);
-    json!({
-        "id": r.id,
-        "issueId": r.issue_id,
-        "issueKey": r.issue_key,
-        "summary": r.summary,
-        "description": r.description,
-        "attachments": serde_json::from_str::<Value>(&r.attachments).unwrap_or(Value::Null),
-        "state": r.state,
-        "reason": r.reason,
-        "requester": r.reporter,
-        "reviewer": r.reviewer,
-        "plan": plan,
-        "planDigest": r.plan_digest,
-        "planAuthor": r.plan_author,
-        "personalData": r.pii,
-        "scan": r.pii_scan.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()),
-        "approvedDigest": r.approved_digest,
-        "approvedBy": r.approved_by,
-        "approvedAt": r.approved_at,
-        "createdAt": r.created_at,
-        "updatedAt": r.updated_at,
-        "version": r.version,
-    })
+    Ok(Json(RetentionAnswer {
+        days: b.days,
+        expires_at: expires,
+    }))
 }

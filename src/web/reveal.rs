@@ -3,6 +3,12 @@
 //! secret once. The panel's own reveal (`POST /api/panel/requests/{issueId}/reveal`, context token) gives the secret
 //! to the account it is for. Pages are never cached, framed or referred.
 
+use super::api_types::panel::Revealed;
+use crate::{
+    delivery::secrets::{self, RevealError},
+    error::{AppError, Result},
+    web::AppState,
+};
 use askama::Template;
 use axum::{
     Json, Router,
@@ -12,13 +18,6 @@ use axum::{
     routing::{get, post},
 };
 use secrecy::ExposeSecret as _;
-use serde_json::json;
-
-use crate::{
-    delivery::secrets::{self, RevealError},
-    error::{AppError, Result},
-    web::AppState,
-};
 
 use super::issue_guard::SeenIssue;
 
@@ -122,9 +121,11 @@ async fn panel_reveal(State(app): State<AppState>, seen: SeenIssue) -> Result<Re
     let tenant_id = &seen.caller.tenant.id;
     match secrets::reveal_for_account(&app, tenant_id, &row.id, seen.account.as_ref()).await {
         Ok(r) => {
-            let mut resp = Json(json!({
-                "fileName": r.file_name, "encryption": r.encryption, "secret": r.secret.expose_secret(),
-            }))
+            let mut resp = Json(Revealed {
+                file_name: &r.file_name,
+                encryption: &r.encryption,
+                secret: r.secret.expose_secret(),
+            })
             .into_response();
             resp.headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
