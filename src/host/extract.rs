@@ -5,6 +5,7 @@
 use axum::{
     extract::{FromRef, FromRequestParts},
     http::request::Parts,
+    response::{IntoResponse, Response},
 };
 
 use super::{
@@ -12,7 +13,7 @@ use super::{
     connect::{Connect, jwt::QshRule},
     forge::{Forge, ForgeCall, Origin},
 };
-use crate::error::AppError;
+use crate::error::{AppError, AuthError};
 
 /// A call Jira makes to a URL the app declared (iframe page, webhook): bound to this exact request.
 #[derive(Clone, Debug)]
@@ -27,7 +28,30 @@ pub struct UiRequest(pub Caller);
 #[derive(Clone, Debug)]
 pub struct ForgeInvocation(pub ForgeCall);
 
-async fn authenticate<S>(parts: &Parts, state: &S, rule: QshRule) -> Result<Caller, AppError>
+/// Why a host extractor refused a call: the token's fault (401, the reason only logged) or ours while checking it
+/// (500). The host's own rejection, answered as every other error is.
+#[derive(Debug)]
+pub struct Refused(pub AuthError);
+
+impl From<AuthError> for Refused {
+    fn from(e: AuthError) -> Self {
+        Self(e)
+    }
+}
+
+impl From<Refused> for AppError {
+    fn from(r: Refused) -> Self {
+        r.0.into()
+    }
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        AppError::from(self).into_response()
+    }
+}
+
+async fn authenticate<S>(parts: &Parts, state: &S, rule: QshRule) -> Result<Caller, Refused>
 where
     Connect: FromRef<S>,
 {
@@ -38,9 +62,9 @@ impl<S: Send + Sync> FromRequestParts<S> for HostRequest
 where
     Connect: FromRef<S>,
 {
-    type Rejection = AppError;
+    type Rejection = Refused;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refused> {
         authenticate(parts, state, QshRule::Request).await.map(Self)
     }
 }
@@ -50,9 +74,9 @@ where
     Connect: FromRef<S>,
     Forge: FromRef<S>,
 {
-    type Rejection = AppError;
+    type Rejection = Refused;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refused> {
         if Forge::is_forge_call(&parts.headers) {
             let call = Forge::from_ref(state)
                 .authenticate(&parts.headers, Origin::Ui)
@@ -67,9 +91,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ForgeInvocation
 where
     Forge: FromRef<S>,
 {
-    type Rejection = AppError;
+    type Rejection = Refused;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refused> {
         let call = Forge::from_ref(state)
             .authenticate(&parts.headers, Origin::Endpoint)
             .await?;

@@ -11,7 +11,7 @@ pub mod forge;
 mod sites;
 
 pub use crate::error::AuthError;
-pub use extract::{ForgeInvocation, HostRequest, UiRequest};
+pub use extract::{ForgeInvocation, HostRequest, Refused, UiRequest};
 pub use sites::HostSites;
 
 use axum::{Router, extract::FromRef};
